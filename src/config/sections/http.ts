@@ -1,0 +1,14 @@
+import { z } from 'zod';
+import { envName, host, port } from './common.js';
+
+export const httpSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    host: host.default('127.0.0.1'),
+    port: port.default(8080),
+    /** Environment variable holding the bearer token that mutating API calls need. */
+    token_env: envName.default('ACESYNC_TOKEN'),
+    /** Public URL of this page, used in alert links. */
+    external_url: z.string().url().optional(),
+  })
+  .prefault({});

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { host, port } from './common.js';
+
+export const syslogSchema = z
+  .strictObject({
+    udp: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        /** `0.0.0.0` for IPv4, `::` for dual-stack IPv6. */
+        host: host.default('0.0.0.0'),
+        port: port.default(5514),
+        /** SO_RCVBUF; absorbs stalls of the event loop. The kernel doubles and caps it (net.core.rmem_max). */
+        recv_buffer_bytes: z.number().int().min(65536).default(8 * 1024 * 1024),
+      })
+      .prefault({}),
+    tcp: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        host: host.default('0.0.0.0'),
+        port: port.default(5514),
+        max_connections: z.number().int().min(1).max(10000).default(256),
+        /** Close a connection that sent nothing for this long. */
+        idle_timeout_ms: z.number().int().min(1000).default(10 * 60 * 1000),
+      })
+      .prefault({}),
+    /** Accept messages from addresses not listed in any device's or context's `sources`. */
+    accept_unknown_sources: z.boolean().default(false),
+    /** Longer messages are counted as oversize and dropped (UDP) or the frame skipped (TCP). */
+    max_message_bytes: z.number().int().min(480).max(65535).default(8192),
+    /** Store noise events too (off: noise is only counted). */
+    store_noise: z.boolean().default(false),
+    /** Relevant messages waiting for the pipeline; beyond it they are dropped and reported as ingest-loss. */
+    queue_limit: z.number().int().min(100).default(100_000),
+    /** How often the kernel's drop counter for our UDP socket is read. */
+    loss_check_interval_ms: z.number().int().min(100).default(1000),
+  })
+  .prefault({});

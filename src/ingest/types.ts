@@ -1,0 +1,89 @@
+/**
+ * Contracts between the ingest stage and the rest of the pipeline.
+ * Receivers read, drop what is not allowed, fast-path noise and hand relevant
+ * events to a sink. They never wait for disk, SSH or HTTP.
+ */
+import type { Config } from '../config/schema.js';
+import type { AceEvent } from '../events.js';
+import type { Inventory } from '../inventory/inventory.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+
+/** Where accepted events go. Must not block: implementations queue and return. */
+export interface EventSink {
+  push(event: AceEvent): void;
+}
+
+/** Outcomes counted per source for every datagram, frame or trap. */
+export type IngestOutcome =
+  | 'accepted'
+  | 'noise'
+  | 'dropped-unknown-source'
+  | 'malformed'
+  | 'oversize'
+  | 'rejected-auth'
+  | 'queue-full';
+
+export interface IngestDeps {
+  config: Config;
+  inventory: Inventory;
+  sink: EventSink;
+  logger: Logger;
+  clock: Clock;
+  counters: IngestCounters;
+}
+
+/** A running listener (syslog UDP/TCP, SNMP). */
+export interface Listener {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Bound addresses, after start (port 0 resolves to the real port). */
+  addresses(): Array<{ transport: 'udp' | 'tcp' | 'snmp'; address: string; port: number }>;
+}
+
+/**
+ * Counters per (transport, source, outcome). The number of distinct sources tracked is
+ * bounded: beyond the limit, new sources are folded into `other` so a spoofing flood
+ * cannot grow memory without bound.
+ */
+export class IngestCounters {
+  readonly maxSources: number;
+  readonly #counts = new Map<string, Map<IngestOutcome, number>>();
+  readonly #totals = new Map<IngestOutcome, number>();
+  /** Kernel drops on our sockets (from /proc/net/udp). */
+  kernelDrops = 0;
+
+  constructor(maxSources = 4096) {
+    this.maxSources = maxSources;
+  }
+
+  add(transport: string, source: string, outcome: IngestOutcome, n = 1): void {
+    let key = `${transport}|${source}`;
+    let m = this.#counts.get(key);
+    if (!m) {
+      if (this.#counts.size >= this.maxSources) {
+        key = `${transport}|other`;
+        m = this.#counts.get(key);
+      }
+      if (!m) {
+        m = new Map();
+        this.#counts.set(key, m);
+      }
+    }
+    m.set(outcome, (m.get(outcome) ?? 0) + n);
+    this.#totals.set(outcome, (this.#totals.get(outcome) ?? 0) + n);
+  }
+
+  total(outcome: IngestOutcome): number {
+    return this.#totals.get(outcome) ?? 0;
+  }
+
+  snapshot(): Array<{ transport: string; source: string; outcome: IngestOutcome; count: number }> {
+    const out: Array<{ transport: string; source: string; outcome: IngestOutcome; count: number }> = [];
+    for (const [key, m] of this.#counts) {
+      const i = key.indexOf('|');
+      for (const [outcome, count] of m) out.push({ transport: key.slice(0, i), source: key.slice(i + 1), outcome, count });
+    }
+    return out;
+  }
+}
