@@ -12,6 +12,10 @@ type Command = (args: string[]) => Promise<number>;
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   start: { summary: 'run the service (--config FILE, --print-events)', load: async () => (await import('./commands/start.js')).main },
   parse: { summary: 'parse raw syslog lines (FILE... or stdin) into JSON events (--stats)', load: async () => (await import('./commands/parse.js')).main },
+  replay: { summary: 'feed recorded lines or JSON events through the rules offline (--config, --rules)', load: async () => (await import('./commands/replay.js')).main },
+  rules: { summary: "'rules check [DIR]': validate rule files (exit 2 on errors)", load: async () => (await import('./commands/rules.js')).main },
+  explain: { summary: 'explain DEVICE CONTEXT: the chain that led to its current state', load: async () => (await import('./commands/explain.js')).main },
+  sim: { summary: "'sim ace|anm --config FILE': run the ACE or ANM simulator", load: async () => (await import('./commands/sim.js')).main },
 };
 
 function usage(): string {
