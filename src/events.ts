@@ -128,3 +128,71 @@ export function normaliseFtState(s: string): string {
     .replace(/[\s-]+/g, '_')
     .toUpperCase();
 }
+
+// ---------------------------------------------------------------------------------------
+// `data` payloads of internal kinds. Producers (poller, actions, ingest) and the rule
+// engine agree on these shapes; rules address them as `data.<field>`.
+
+/** `ingest-loss`: messages may have been lost between `from` and `to` (ms epoch). */
+export interface IngestLossData {
+  from: number;
+  to: number;
+  dropped: number;
+  /** Source addresses active in the window. */
+  sources: string[];
+  devices?: string[];
+}
+
+/** `audit-result`: one context's running-config compared with ANM's copy. */
+export interface AuditResultData {
+  /** in-sync: equals ANM's copy; differs: it does not; no-baseline: ANM's copy is not known yet; error: audit failed. */
+  outcome: 'in-sync' | 'differs' | 'no-baseline' | 'error';
+  /** SHA-256 (hex) of the normalised running-config seen on the device. */
+  hash?: string;
+  /** SHA-256 of ANM's copy as acesync last recorded it. */
+  anmHash?: string;
+  /** Short unified diff against the last stored version (bounded). */
+  diff?: string;
+  /** Normalised config text (the store keeps distinct versions; bounded). */
+  config?: string;
+  /** Job that asked for this audit, if any. */
+  jobId?: number;
+}
+
+/** `ft-status`: `show ft group status` as seen on `device` for one FT group. */
+export interface FtStatusData {
+  myState: string;
+  peerState?: string;
+  contexts?: string[];
+  runningSync?: string;
+  startupSync?: string;
+}
+
+/** `logging-drift`: logging lines a context must carry but does not. */
+export interface LoggingDriftData {
+  missing: string[];
+  /** Lines present that silence acesync/ANM (e.g. `no logging message 111008`). */
+  harmful?: string[];
+}
+
+/** `crypto-parity`: certificate/key files that differ between the two peers of a pair. */
+export interface CryptoParityData {
+  peer: string;
+  ok: boolean;
+  missingOnDevice: string[];
+  missingOnPeer: string[];
+  different: string[];
+  configErrors?: string[];
+}
+
+/** `upload-result`: an upload of one context's config to ANM. */
+export interface UploadResultData {
+  outcome: 'ok' | 'failed' | 'waiting-operator';
+  strategy: string;
+  error?: string;
+  jobId?: number;
+  attempts?: number;
+}
+
+/** Job types the rule engine asks for and the workers run. */
+export type JobType = 'audit' | 'upload' | 'check-crypto' | 'alert';
