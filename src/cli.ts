@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --openssl-legacy-provider
 /**
  * The `acesync` command line. Each command lives in `commands/<name>.ts` and returns
  * its exit code: 0 ok, 1 failure, 2 a person must fix an input (file, line, reason).

@@ -19,6 +19,13 @@ export const ERROR_CODES = {
   ACESYNC_USAGE: 'command-line usage error',
   ACESYNC_NOT_FOUND: 'not found',
   ACESYNC_UNAUTHORIZED: 'a valid bearer token is required',
+  ACESYNC_BAD_REQUEST: 'the request is invalid',
+  ACESYNC_CONFLICT: 'the request conflicts with the current state',
+  ACESYNC_TOKEN_UNSET: 'mutations are disabled: the API token environment variable is not set',
+  ACESYNC_UNAVAILABLE: 'the service cannot take this request now',
+  ACESYNC_INTERNAL: 'internal error',
+  ACESYNC_WEBHOOK: 'webhook delivery failed',
+  ACESYNC_TEMPLATE: 'a webhook template is invalid',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

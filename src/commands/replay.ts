@@ -1,6 +1,79 @@
-// CONTRACT STUB — replaced by the stage that owns `acesync replay`.
+/**
+ * `acesync replay [--config FILE] [--rules DIR] [--db FILE] [--all] FILE...`: feed recorded
+ * input through the rules offline and print one JSON line per decision and per action.
+ * `-` reads standard input. Nothing is sent anywhere; jobs are only printed.
+ */
+import { createReadStream, existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { ManualClock } from '../clock.js';
+import { AcesyncError, EXIT } from '../errors.js';
+import { Inventory } from '../inventory/inventory.js';
+import { silentLogger } from '../log.js';
+import { parseSyslog } from '../parse/syslog.js';
+import { loadRules } from '../rules/loader.js';
+import { Processor } from '../rules/processor.js';
+import { Replayer, replayOutput, REPLAY_EPOCH } from '../rules/replay.js';
+import { Store } from '../store/store.js';
+import { parseCommandArgs } from './args.js';
+import { resolveConfig } from './config-arg.js';
+
+const USAGE = 'usage: acesync replay [--config FILE] [--rules DIR] [--db FILE] [--step MS] [--all] FILE... (- for stdin)';
+
 export async function main(args: string[]): Promise<number> {
-  void args;
-  process.stderr.write('acesync replay: not implemented yet\n');
-  return 1;
+  const { values, positionals } = parseCommandArgs(args, {
+    config: { type: 'string', short: 'c' },
+    rules: { type: 'string', short: 'r' },
+    db: { type: 'string' },
+    step: { type: 'string' },
+    all: { type: 'boolean', default: false },
+  });
+  if (positionals.length === 0) throw new AcesyncError('ACESYNC_USAGE', USAGE);
+  for (const f of positionals) if (f !== '-' && !existsSync(f)) throw new AcesyncError('ACESYNC_USAGE', `no such file: ${f}`);
+  const step = values.step === undefined ? 100 : Number(values.step);
+  if (!Number.isInteger(step) || step < 0) throw new AcesyncError('ACESYNC_USAGE', '--step takes a number of milliseconds');
+
+  const { config } = resolveConfig(values.config);
+  const ruleset = loadRules(values.rules ?? config.rules, { engine: config.engine, now: 0 });
+  const inventory = Inventory.fromConfig(config);
+  const clock = new ManualClock(REPLAY_EPOCH);
+  // A fixed random source: backoff jitter must not make two replays differ.
+  const store = Store.open({ path: values.db ?? ':memory:', inventory, clock, retention: config.store.retention, engine: config.engine, random: () => 0.5 });
+  const out: string[] = [];
+  const flush = (): void => {
+    if (out.length > 0) process.stdout.write(out.join(''));
+    out.length = 0;
+  };
+  const processor = new Processor({
+    store,
+    ruleset,
+    clock,
+    logger: silentLogger,
+    storeNoise: false,
+    onRecords: (records) => {
+      for (const r of records) {
+        const o = replayOutput(r, values.all);
+        if (o) out.push(JSON.stringify(o) + '\n');
+      }
+      if (out.length > 256) flush();
+    },
+  });
+  const replayer = new Replayer({ clock, processor, store, inventory, parse: parseSyslog, stepMs: step });
+  try {
+    for (const file of positionals) {
+      const input = file === '-' ? process.stdin : createReadStream(file, { encoding: 'utf8' });
+      const rl = createInterface({ input, crlfDelay: Infinity });
+      let n = 0;
+      for await (const line of rl) replayer.line(line, { file, line: ++n });
+    }
+    replayer.finish();
+    flush();
+  } finally {
+    store.close();
+  }
+  const s = replayer.stats;
+  for (const e of s.errors.slice(0, 20)) process.stderr.write(`acesync replay: ${e.file}:${e.line}: skipped: ${e.error}\n`);
+  process.stderr.write(
+    `replayed ${s.lines} lines: ${s.events} events (${s.malformed} malformed), ${s.skipped} skipped; ${processor.stats.decisions} records, ${processor.stats.errors} evaluation errors\n`,
+  );
+  return s.skipped > 0 && s.events === 0 ? EXIT.BAD_INPUT : EXIT.OK;
 }

@@ -1,6 +1,49 @@
-// CONTRACT STUB — replaced by the stage that owns `acesync rules`.
+/**
+ * `acesync rules check [DIR|FILE] [--config FILE]`: validate rule files the way the
+ * service loads them. Every problem is printed as `file:line:col path: reason`; exit 2
+ * when there is any, else a summary and exit 0.
+ */
+import { relative, isAbsolute } from 'node:path';
+import { AcesyncError, EXIT, formatProblem } from '../errors.js';
+import { checkRules } from '../rules/loader.js';
+import { formatDuration } from '../rules/duration.js';
+import { parseCommandArgs } from './args.js';
+import { resolveConfig } from './config-arg.js';
+
+const USAGE = 'usage: acesync rules check [DIR|FILE] [--config FILE] [--verbose]';
+
+function shown(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
+}
+
 export async function main(args: string[]): Promise<number> {
-  void args;
-  process.stderr.write('acesync rules: not implemented yet\n');
-  return 1;
+  const { values, positionals } = parseCommandArgs(args, {
+    config: { type: 'string', short: 'c' },
+    verbose: { type: 'boolean', short: 'v', default: false },
+  });
+  const [sub, target, ...extra] = positionals;
+  if (sub !== 'check' || extra.length > 0) throw new AcesyncError('ACESYNC_USAGE', USAGE);
+  const loaded = resolveConfig(values.config);
+  const dir = target ?? loaded.config.rules;
+  const result = checkRules(dir, { engine: loaded.config.engine });
+  if (!result.ruleset) {
+    for (const p of result.problems) process.stderr.write(formatProblem({ ...p, file: shown(p.file) }) + '\n');
+    const files = new Set(result.problems.map((p) => p.file)).size;
+    process.stderr.write(`${result.problems.length} problem${result.problems.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}; the rule set would be refused\n`);
+    return EXIT.BAD_INPUT;
+  }
+  const rules = result.ruleset.rules;
+  const lines = [`rules OK: ${rules.length} rule${rules.length === 1 ? '' : 's'} in ${result.files.length} file${result.files.length === 1 ? '' : 's'} (${shown(result.ruleset.source)})`];
+  if (values.verbose || rules.length <= 60) {
+    for (const r of rules) {
+      const on = r.kinds ? [...r.kinds].join(',') : 'any';
+      const actions = r.actions.map((a) => (a.type === 'job' ? a.job + (a.settleMs ? `(settle ${formatDuration(a.settleMs)})` : '') : a.type === 'mark' ? `mark ${a.state}` : a.type)).join(', ');
+      const throttle = r.throttle ? ` once_within ${formatDuration(r.throttle.onceWithinMs)}` : '';
+      lines.push(`  ${String(r.priority).padStart(4)} ${r.name.padEnd(32)} on ${on.padEnd(28)} -> ${actions}${throttle}  [${shown(r.file)}:${r.line ?? '?'}]`);
+    }
+  }
+  if (rules.length === 0) lines.push('  (no rules: the service would record events but decide nothing)');
+  process.stdout.write(lines.join('\n') + '\n');
+  return EXIT.OK;
 }

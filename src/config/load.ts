@@ -40,6 +40,12 @@ export function checkSecrets(cfg: Config, src: YamlSource | undefined, env: Node
     need(u.auth_key_env, ['snmp', 'users', i, 'auth_key_env']);
     need(u.priv_key_env, ['snmp', 'users', i, 'priv_key_env']);
   });
+  if (cfg.anm.enabled) {
+    need(cfg.anm.password_env, ['anm', 'password_env']);
+    const s = cfg.anm.strategy;
+    if (s.type === 'command') s.pass_env.forEach((n, i) => need(n, ['anm', 'strategy', 'pass_env', i]));
+  }
+  cfg.webhooks.forEach((w, i) => need(w.secret_env, ['webhooks', i, 'secret_env']));
   if (problems.length > 0) throw new FileProblemsError('ACESYNC_CONFIG_SECRET_MISSING', problems);
 }
 

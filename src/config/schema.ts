@@ -10,6 +10,8 @@ import { storeSchema } from './sections/store.js';
 import { deviceSchema } from './sections/devices.js';
 import { pollerSchema } from './sections/poller.js';
 import { anmSchema } from './sections/anm.js';
+import { engineSchema } from './sections/engine.js';
+import { webhooksSchema } from './sections/webhooks.js';
 
 export const configSchema = z
   .strictObject({
@@ -25,6 +27,8 @@ export const configSchema = z
     devices: z.array(deviceSchema).default([]),
     poller: pollerSchema,
     anm: anmSchema,
+    engine: engineSchema,
+    webhooks: webhooksSchema,
   })
   .superRefine((cfg, ctx) => {
     const names = new Map<string, number>();

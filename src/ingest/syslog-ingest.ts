@@ -1,12 +1,289 @@
-// CONTRACT STUB — implemented by the syslog ingest work (issue "Foundation"). Signatures are fixed.
-import type { IngestDeps, Listener } from './types.js';
+/**
+ * Syslog ingest: the UDP and TCP listeners, the receive path they share, and the kernel
+ * loss watch on the UDP socket.
+ *
+ * The receive path does as little as possible, in this order: allowlist, size, fast-path
+ * noise test (count and return: noise is the common case on a busy ACE and must never
+ * delay the relevant lines behind it), full parse, attribution, hand-off to the sink (a
+ * queue that never blocks). Nothing on it waits for disk, SSH or HTTP, and nothing a
+ * device sends can throw out of it.
+ */
+import type { AceEvent } from '../events.js';
+import { parseSyslog } from '../parse/syslog.js';
+import { isCertainNoise } from '../parse/fast-path.js';
+import type { IngestDeps, IngestOutcome, Listener } from './types.js';
+import { SourceFilter, type SourceEntry } from './source-filter.js';
+import { UdpSyslogReceiver } from './syslog-udp.js';
+import { TcpSyslogReceiver, type TcpStats } from './syslog-tcp.js';
+import { UdpDropReader } from './udp-drops.js';
+import { LossWatch, type ActiveSources } from './loss-watch.js';
+
+/** Raw text kept on an event, in characters. */
+export const RAW_MAX_CHARS = 2048;
+/** At most one log line per source and problem in this period. */
+const LOG_EVERY_MS = 60_000;
+/** How often batched per-source counts (noise, unknown sources) reach the shared counters. */
+const COUNTER_FLUSH_MS = 1000;
+/** On stop, how long to keep reading datagrams already queued on the UDP socket. */
+const STOP_DRAIN_MS = 1000;
+
+type SyslogTransport = 'udp' | 'tcp';
+
+/**
+ * Remembers when each (problem, source) was last logged, so a device spraying junk
+ * produces one line a minute, not one per datagram. Bounded: forgets everything when full.
+ */
+class LogLimiter {
+  readonly #last = new Map<string, number>();
+  readonly #max: number;
+  constructor(max = 4096) {
+    this.#max = max;
+  }
+  allow(key: string, now: number): boolean {
+    const prev = this.#last.get(key);
+    if (prev !== undefined && now - prev < LOG_EVERY_MS) return false;
+    if (this.#last.size >= this.#max) this.#last.clear();
+    this.#last.set(key, now);
+    return true;
+  }
+}
 
 /** UDP (and optionally TCP) syslog listeners feeding the sink. */
 export class SyslogIngest implements Listener {
-  constructor(readonly deps: IngestDeps) {}
-  async start(): Promise<void> {}
-  async stop(): Promise<void> {}
+  readonly deps: IngestDeps;
+  readonly #filter: SourceFilter;
+  readonly #limiter = new LogLimiter();
+  readonly #maxBytes: number;
+  readonly #storeNoise: boolean;
+  #udp: UdpSyslogReceiver | undefined;
+  #tcp: TcpSyslogReceiver<SourceEntry> | undefined;
+  #watch: LossWatch | undefined;
+  #flushTimer: NodeJS.Timeout | undefined;
+  #addresses: ReturnType<Listener['addresses']> = [];
+
+  constructor(deps: IngestDeps) {
+    this.deps = deps;
+    const s = deps.config.syslog;
+    this.#maxBytes = s.max_message_bytes;
+    this.#storeNoise = s.store_noise;
+    this.#filter = new SourceFilter(deps.inventory, {
+      acceptUnknown: s.accept_unknown_sources,
+      onEvict: (e) => this.#flushEntry(e),
+    });
+  }
+
+  async start(): Promise<void> {
+    const { config, logger, clock, counters, sink } = this.deps;
+    const s = config.syslog;
+    try {
+      if (s.udp.enabled) {
+        this.#udp = new UdpSyslogReceiver({
+          host: s.udp.host,
+          port: s.udp.port,
+          recvBufferBytes: s.udp.recv_buffer_bytes,
+          logger,
+          onMessage: (data, address) => this.#onDatagram(data, address),
+        });
+        const b = await this.#udp.start();
+        this.#addresses.push({ transport: 'udp', address: b.address, port: b.port });
+        const reader = new UdpDropReader({ port: b.port, family: b.family });
+        const method = await reader.init();
+        if (method === 'none') logger.warn('no kernel UDP drop counter readable (/proc/net/udp, /proc/net/snmp): overload loss cannot be detected');
+        else logger.info({ method, inode: reader.inode }, 'watching the kernel drop counter of the syslog UDP socket');
+        this.#watch = new LossWatch({
+          reader,
+          intervalMs: s.loss_check_interval_ms,
+          clock,
+          logger,
+          activeSources: (since) => this.#activeSources(since),
+          emit: (e) => sink.push(e),
+          onTotal: (drops) => {
+            counters.kernelDrops = drops;
+          },
+          describe: { transport: 'udp', port: b.port },
+        });
+        this.#watch.start();
+      }
+      if (s.tcp.enabled) {
+        this.#tcp = new TcpSyslogReceiver<SourceEntry>({
+          host: s.tcp.host,
+          port: s.tcp.port,
+          maxConnections: s.tcp.max_connections,
+          idleTimeoutMs: s.tcp.idle_timeout_ms,
+          maxMessageBytes: s.max_message_bytes,
+          logger,
+          accept: (address) => this.#acceptConnection(address),
+          onMessage: (data, entry) => this.#handle(data, entry, 'tcp'),
+          onOversize: (entry, bytes) => this.#oversize(entry, 'tcp', bytes),
+          onFramingError: (entry, reason, fatal) => this.#framingError(entry, reason, fatal),
+        });
+        const b = await this.#tcp.start();
+        this.#addresses.push({ transport: 'tcp', address: b.address, port: b.port });
+      }
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+    this.#flushTimer = setInterval(() => this.flushCounters(), COUNTER_FLUSH_MS);
+    this.#flushTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#flushTimer) clearInterval(this.#flushTimer);
+    this.#flushTimer = undefined;
+    const udp = this.#udp;
+    const tcp = this.#tcp;
+    const watch = this.#watch;
+    this.#udp = undefined;
+    this.#tcp = undefined;
+    // Read what is already queued on the UDP socket (closing discards it), then take the
+    // last drop count while our /proc row still exists, then close. The watch stays set
+    // meanwhile so the datagrams read now still mark their sources active.
+    if (udp && watch) {
+      await watch.drain(STOP_DRAIN_MS);
+      await watch.stop();
+    }
+    await Promise.all([udp?.stop(), tcp?.stop()]);
+    this.#watch = undefined;
+    this.flushCounters();
+    this.#addresses = [];
+  }
+
   addresses(): ReturnType<Listener['addresses']> {
-    return [];
+    return [...this.#addresses];
+  }
+
+  /** Connection-level TCP counts (refused, idle-closed, framing-closed). */
+  tcpStats(): TcpStats | undefined {
+    return this.#tcp ? { ...this.#tcp.stats } : undefined;
+  }
+
+  /** Fold per-source batched counts (noise, unknown sources) into the shared counters now. */
+  flushCounters(): void {
+    for (const e of this.#filter.entries()) this.#flushEntry(e);
+  }
+
+  /** Run one kernel-drop check now (tests, shutdown); the timer does it periodically. */
+  async checkLoss(): Promise<void> {
+    await this.#watch?.check();
+  }
+
+  // --- receive path -------------------------------------------------------------------
+
+  #onDatagram(data: Buffer, address: string): void {
+    const entry = this.#filter.lookup(address);
+    if (!entry.allowed) {
+      // Counted (and logged) in batches by flushCounters: a spoofed flood costs one increment each.
+      entry.pendingDropped++;
+      return;
+    }
+    const watch = this.#watch;
+    if (watch !== undefined) entry.seenTick = watch.tick;
+    if (data.length > this.#maxBytes) {
+      this.#oversize(entry, 'udp', data.length);
+      return;
+    }
+    if (isCertainNoise(data)) {
+      entry.pendingNoise++;
+      if (this.#storeNoise) this.#parseAndPush(data, entry, 'udp', true);
+      return;
+    }
+    this.#parseAndPush(data, entry, 'udp', false);
+  }
+
+  /** TCP frames (already bounded by the framer) take the same path after the allowlist. */
+  #handle(data: Buffer, entry: SourceEntry, transport: SyslogTransport): void {
+    if (data.length > this.#maxBytes) {
+      this.#oversize(entry, transport, data.length);
+      return;
+    }
+    if (isCertainNoise(data)) {
+      this.#count(transport, entry, 'noise');
+      if (this.#storeNoise) this.#parseAndPush(data, entry, transport, true);
+      return;
+    }
+    this.#parseAndPush(data, entry, transport, false);
+  }
+
+  #parseAndPush(data: Buffer, entry: SourceEntry, transport: SyslogTransport, countedAsNoise: boolean): void {
+    const { inventory, clock, sink } = this.deps;
+    const raw = data.toString('utf8');
+    let event: AceEvent;
+    try {
+      event = parseSyslog(raw);
+    } catch (err) {
+      // The parser promises not to throw; if it ever does, the line is still accounted for.
+      event = { kind: 'malformed', error: `parser failed: ${err instanceof Error ? err.message : String(err)}`.slice(0, 200) };
+    }
+    inventory.attribute(event, entry.address);
+    event.transport = transport;
+    event.receivedAt = clock.now();
+    event.raw = raw.length > RAW_MAX_CHARS ? raw.slice(0, RAW_MAX_CHARS) : raw;
+    if (event.kind === 'malformed') {
+      this.#count(transport, entry, 'malformed');
+      this.#logOnce('malformed', entry, 'malformed syslog message', { error: event.error, raw: event.raw.slice(0, 200) });
+      sink.push(event);
+    } else if (event.kind === 'noise') {
+      // Noise the fast path could not rule out (it only knows ids that are always noise).
+      if (!countedAsNoise) this.#count(transport, entry, 'noise');
+      if (this.#storeNoise) sink.push(event);
+    } else {
+      this.#count(transport, entry, 'accepted');
+      sink.push(event);
+    }
+  }
+
+  #oversize(entry: SourceEntry, transport: SyslogTransport, bytes: number): void {
+    this.#count(transport, entry, 'oversize');
+    this.#logOnce('oversize', entry, 'oversize syslog message dropped', { bytes, max: this.#maxBytes, transport });
+  }
+
+  #framingError(entry: SourceEntry, reason: string, fatal: boolean): void {
+    this.#count('tcp', entry, 'malformed');
+    this.#logOnce('framing', entry, fatal ? 'syslog TCP stream out of sync: connection closed' : 'syslog TCP framing error', { reason });
+  }
+
+  #acceptConnection(address: string): SourceEntry | undefined {
+    const entry = this.#filter.lookup(address);
+    if (entry.allowed) return entry;
+    this.#count('tcp', entry, 'dropped-unknown-source');
+    this.#logOnce('unknown', entry, 'syslog TCP connection from a source not in the inventory refused');
+    return undefined;
+  }
+
+  #count(transport: SyslogTransport, entry: SourceEntry, outcome: IngestOutcome): void {
+    this.deps.counters.add(transport, entry.address, outcome);
+  }
+
+  #flushEntry(e: SourceEntry): void {
+    if (e.pendingNoise > 0) {
+      this.deps.counters.add('udp', e.address, 'noise', e.pendingNoise);
+      e.pendingNoise = 0;
+    }
+    if (e.pendingDropped > 0) {
+      this.deps.counters.add('udp', e.address, 'dropped-unknown-source', e.pendingDropped);
+      this.#logOnce('unknown', e, 'syslog from a source not in the inventory dropped (list it under a device or set syslog.accept_unknown_sources)', {
+        dropped: e.pendingDropped,
+      });
+      e.pendingDropped = 0;
+    }
+  }
+
+  #logOnce(problem: string, entry: SourceEntry, msg: string, extra: Record<string, unknown> = {}): void {
+    if (this.#limiter.allow(`${problem}|${entry.address}`, this.deps.clock.now())) {
+      this.deps.logger.warn({ source: entry.address, device: entry.device, ...extra }, msg);
+    }
+  }
+
+  #activeSources(sinceTick: number): ActiveSources {
+    // A set: `::ffff:a.b.c.d` and `a.b.c.d` are two cache entries for one source.
+    const sources = new Set<string>();
+    const devices = new Set<string>();
+    for (const e of this.#filter.entries()) {
+      if (!e.allowed || e.seenTick < sinceTick) continue;
+      sources.add(e.address);
+      if (e.device !== undefined) devices.add(e.device);
+    }
+    return { sources: [...sources], devices: [...devices], truncated: this.#filter.evictedActiveTick >= sinceTick };
   }
 }

@@ -9,6 +9,8 @@ import { resolve } from 'node:path';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const CLI = resolve(ROOT, 'dist/cli.js');
+/** As the bin's shebang: DES (SNMPv3 privacy) needs OpenSSL 3's legacy provider. */
+export const NODE_FLAGS = ['--openssl-legacy-provider'];
 
 export interface Running {
   child: ChildProcessWithoutNullStreams;
@@ -57,7 +59,7 @@ function lineWaiter(lines: string[], listeners: Set<() => void>) {
 }
 
 export function startCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Running {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, CLI, ...args], {
     cwd: opts.cwd ?? ROOT,
     env: { ...process.env, ...opts.env },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -97,7 +99,7 @@ export async function runCli(
   args: string[],
   opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string | Buffer; timeoutMs?: number } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env } });
+  const child = spawn(process.execPath, [...NODE_FLAGS, CLI, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env } });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   child.stdout.on('data', (c: Buffer) => out.push(c));

@@ -1,0 +1,393 @@
+/**
+ * SNMP trap ingest on loopback: the highest rate of SNMPv2c traps decoded without loss,
+ * in the same run for:
+ *
+ * - acesync's SNMP receive path in its own process (SnmpIngest -> EventQueue -> events
+ *   as JSON lines to a file, as `--print-events` writes them): `traps_per_s`, the figure
+ *   to compare with snmptrapd, which also receives, decodes and logs to a file;
+ * - Debian's snmptrapd logging to a file: `snmptrapd_traps_per_s`;
+ * - the whole `acesync start --print-events` service, where every trap also goes through
+ *   the rules and the state database: `service_traps_per_s`.
+ *
+ * The sender is a separate process: a small C program (compiled here with cc) that sends
+ * one datagram, pre-encoded once with net-snmp, at a paced rate with sendmmsg. The trap is
+ * what an ACE sends most: clogMessageGenerated carrying a 111008 line, so the whole path
+ * (net-snmp decode, table, syslog body parser, inventory, queue, JSON) runs for each one.
+ * Each step offers `rate` traps/s for STEP_SECONDS and counts what came out; the first
+ * step that loses anything ends the ladder, one bisection step refines it.
+ *
+ * Figures are the achieved send rate of the highest lossless step. Everything started here
+ * is stopped by pid; loopback only.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once, EventEmitter } from 'node:events';
+import dgram from 'node:dgram';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import snmp from 'net-snmp';
+
+const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const RATES = [5_000, 10_000, 20_000, 30_000, 40_000, 50_000, 60_000, 80_000, 100_000];
+/** Long enough that the socket buffer (8 MiB here, ~6k traps) cannot hide a rate above capacity for long. */
+const STEP_SECONDS = 3;
+/** A step's output is complete once nothing new arrived for this long. */
+const SETTLE_MS = 500;
+const COMMUNITY = 'benchComm';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+const SENDER_C = String.raw`
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+/* trap-blast PORT HEXPACKET COUNT RATE: send COUNT copies at RATE/s to 127.0.0.1:PORT. */
+static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec / 1e9; }
+int main(int argc, char **argv) {
+  if (argc != 5) { fprintf(stderr, "usage: trap-blast PORT HEX COUNT RATE\n"); return 2; }
+  size_t hl = strlen(argv[2]), n = hl / 2; unsigned char *buf = malloc(n);
+  for (size_t i = 0; i < n; i++) sscanf(argv[2] + 2 * i, "%2hhx", &buf[i]);
+  long count = atol(argv[3]); double rate = atof(argv[4]);
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(atoi(argv[1])) };
+  inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+  if (connect(fd, (struct sockaddr *)&to, sizeof to) != 0) { perror("connect"); return 1; }
+  int sb = 4 << 20; setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sb, sizeof sb);
+  enum { BATCH = 64 };
+  struct iovec iov = { buf, n }; struct mmsghdr msgs[BATCH]; memset(msgs, 0, sizeof msgs);
+  for (int i = 0; i < BATCH; i++) { msgs[i].msg_hdr.msg_iov = &iov; msgs[i].msg_hdr.msg_iovlen = 1; }
+  double t0 = now(); long sent = 0;
+  while (sent < count) {
+    long due = (long)((now() - t0) * rate) + 1; if (due > count) due = count;
+    long k = due - sent;
+    if (k <= 0) { struct timespec ts = { 0, 50000 }; nanosleep(&ts, NULL); continue; }
+    if (k > BATCH) k = BATCH;
+    int r = sendmmsg(fd, msgs, (unsigned)k, 0);
+    if (r < 0) { if (errno == EAGAIN || errno == ENOBUFS || errno == ECONNREFUSED || errno == EINTR) continue; perror("sendmmsg"); return 1; }
+    sent += r;
+  }
+  printf("%ld %.6f\n", sent, now() - t0);
+  return 0;
+}
+`;
+
+function buildSender(dir: string): string {
+  const src = join(dir, 'trap-blast.c');
+  const bin = join(dir, 'trap-blast');
+  writeFileSync(src, SENDER_C);
+  execFileSync('cc', ['-O2', '-Wall', '-o', bin, src], { stdio: 'inherit', timeout: 60_000 });
+  return bin;
+}
+
+/** One SNMPv2c clogMessageGenerated trap carrying a 111008 line, encoded by net-snmp. */
+async function encodeTrap(): Promise<Buffer> {
+  let captured: Buffer | undefined;
+  // A dgram stand-in that keeps what net-snmp would have sent.
+  const fake = {
+    createSocket() {
+      const s = new EventEmitter() as EventEmitter & Record<string, unknown>;
+      s.unref = () => s;
+      s.bind = () => s;
+      s.close = () => undefined;
+      s.send = (b: Buffer, off: number, len: number, _p: number, _a: string, cb?: (e: null, n: number) => void) => {
+        captured = Buffer.from(b.subarray(off, off + len));
+        cb?.(null, len);
+      };
+      return s;
+    },
+  };
+  const session = snmp.createSession('127.0.0.1', COMMUNITY, { version: snmp.Version2c, dgramModule: fake, trapPort: 162 } as never);
+  const clog = '1.3.6.1.4.1.9.9.41';
+  const OS = snmp.ObjectType.OctetString;
+  const varbinds = [
+    { oid: `${clog}.1.2.3.1.2.1`, type: OS, value: 'ACE' },
+    { oid: `${clog}.1.2.3.1.3.1`, type: snmp.ObjectType.Integer, value: 6 },
+    { oid: `${clog}.1.2.3.1.4.1`, type: OS, value: '111008' },
+    { oid: `${clog}.1.2.3.1.5.1`, type: OS, value: "User 'admin' executed the 'rserver host RS_WEB1' command." },
+    { oid: `${clog}.1.2.3.1.6.1`, type: snmp.ObjectType.TimeTicks, value: 12345 },
+    { oid: `${clog}.1.1.6.0`, type: snmp.ObjectType.Integer, value: 5 },
+    { oid: `${clog}.1.1.7.0`, type: OS, value: 'VC_WEB' },
+  ];
+  await new Promise<void>((res, rej) => session.trap(`${clog}.2.0.1`, varbinds as never, (err: Error | null) => (err ? rej(err) : res())));
+  session.close();
+  if (!captured) throw new Error('net-snmp did not encode the trap');
+  return captured;
+}
+
+async function freePort(): Promise<number> {
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  const port = s.address().port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** Occurrences of `needle` in a growing file, reading only what was appended since the last call. */
+class FileCounter {
+  #offset = 0;
+  #count = 0;
+  #carry = Buffer.alloc(0);
+  readonly #chunk = Buffer.alloc(1 << 20);
+  constructor(
+    readonly file: string,
+    readonly needle: Buffer,
+  ) {}
+
+  count(): number {
+    if (!existsSync(this.file)) return 0;
+    const fd = openSync(this.file, 'r');
+    try {
+      for (;;) {
+        const n = readSync(fd, this.#chunk, 0, this.#chunk.length, this.#offset);
+        if (n <= 0) break;
+        this.#offset += n;
+        // Keep the tail so a needle split across two reads is still found once.
+        const data = Buffer.concat([this.#carry, this.#chunk.subarray(0, n)]);
+        for (let i = data.indexOf(this.needle); i !== -1; i = data.indexOf(this.needle, i + this.needle.length)) this.#count++;
+        const keep = Math.min(this.needle.length - 1, data.length);
+        this.#carry = Buffer.from(data.subarray(data.length - keep));
+      }
+    } finally {
+      closeSync(fd);
+    }
+    return this.#count;
+  }
+}
+
+interface Receiver {
+  name: string;
+  port: number;
+  child: ChildProcess;
+  /** Traps received so far. */
+  count(): number;
+}
+
+async function waitFor(pred: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** The receive path alone, in its own process: built modules from dist/, events to a file. */
+const INGEST_HARNESS = `
+import { openSync, writeSync } from 'node:fs';
+const [root, port, out] = process.argv.slice(1);
+const imp = (p) => import(new URL(p, 'file://' + root + '/dist/').href);
+const { configSchema } = await imp('config/schema.js');
+const { systemClock } = await imp('clock.js');
+const { Inventory } = await imp('inventory/inventory.js');
+const { IngestCounters } = await imp('ingest/types.js');
+const { EventQueue } = await imp('ingest/event-queue.js');
+const { SnmpIngest } = await imp('ingest/snmp-receiver.js');
+const { createLogger } = await imp('log.js');
+const config = configSchema.parse({
+  syslog: { udp: { enabled: false }, queue_limit: 1000000 },
+  snmp: { host: '127.0.0.1', port: Number(port), communities: ['${COMMUNITY}'] },
+  devices: [{ name: 'ace-a', host: '127.0.0.1', sources: ['127.0.0.1'], contexts: [{ name: 'VC_WEB' }] }],
+});
+const fd = openSync(out, 'w');
+const queue = new EventQueue({ limit: config.syslog.queue_limit, clock: systemClock, drain: (events) => {
+  let s = '';
+  for (const e of events) s += JSON.stringify(e) + '\\n';
+  writeSync(fd, s);
+} });
+const ingest = new SnmpIngest({ config, inventory: Inventory.fromConfig(config), sink: queue, logger: createLogger('error'), clock: systemClock, counters: new IngestCounters() });
+await ingest.start();
+process.stdout.write('ready\\n');
+process.on('SIGTERM', () => ingest.stop().then(() => process.exit(0)));
+`;
+
+async function startIngest(dir: string): Promise<Receiver> {
+  const port = await freePort();
+  const eventsFile = join(dir, 'events.jsonl');
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', '--input-type=module', '-e', INGEST_HARNESS, ROOT, String(port), eventsFile], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  await waitFor(() => {
+    if (child.exitCode !== null) throw new Error(`receive-path harness exited ${child.exitCode}`);
+    return out.includes('ready');
+  }, 20_000, 'the receive-path harness');
+  await sleep(300);
+  const counter = new FileCounter(eventsFile, Buffer.from('"notification":"clogMessageGenerated"'));
+  return { name: 'ingest', port, child, count: () => counter.count() };
+}
+
+async function startAcesync(dir: string): Promise<Receiver> {
+  const port = await freePort();
+  const cfg = join(dir, 'acesync.yaml');
+  writeFileSync(
+    cfg,
+    [
+      'syslog: { udp: { enabled: false }, tcp: { enabled: false }, queue_limit: 1000000 }',
+      `snmp: { host: 127.0.0.1, port: ${port}, communities: [${COMMUNITY}] }`,
+      'http: { port: 0 }',
+      `store: { path: ${join(dir, 'state.db')} }`,
+      `rules: ${join(ROOT, 'rules')}`,
+      'log: { level: warn }',
+      'devices: [{ name: ace-a, host: 127.0.0.1, sources: [127.0.0.1], contexts: [{ name: VC_WEB }] }]',
+      'poller: { enabled: false }',
+    ].join('\n'),
+  );
+  const eventsFile = join(dir, 'events.jsonl');
+  const out = openSync(eventsFile, 'w');
+  const err = openSync(join(dir, 'acesync.log'), 'w');
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', join(ROOT, 'dist/cli.js'), 'start', '--config', cfg, '--print-events'], { stdio: ['ignore', out, err] });
+  closeSync(out);
+  closeSync(err);
+  // log level warn: the start is visible as the socket's bind (or the recv-buffer warning).
+  await waitFor(() => {
+    if (child.exitCode !== null) throw new Error(`acesync exited ${child.exitCode}: ${readFileSync(join(dir, 'acesync.log'), 'utf8').slice(-500)}`);
+    return readFileSync('/proc/net/udp', 'utf8').includes(`:${port.toString(16).toUpperCase().padStart(4, '0')} `);
+  }, 20_000, 'acesync to bind');
+  await sleep(300);
+  const counter = new FileCounter(eventsFile, Buffer.from('"notification":"clogMessageGenerated"'));
+  return { name: 'service', port, child, count: () => counter.count() };
+}
+
+async function startSnmptrapd(dir: string): Promise<Receiver> {
+  const port = await freePort();
+  const conf = join(dir, 'snmptrapd.conf');
+  writeFileSync(conf, [`authCommunity log ${COMMUNITY}`, 'doNotRetainNotificationLogs yes', 'disableAuthorization no', ''].join('\n'));
+  const log = join(dir, 'snmptrapd.log');
+  const env = { ...process.env, SNMP_PERSISTENT_DIR: dir, SNMPCONFPATH: dir, MIBS: '' };
+  // As an operator would run it, in the foreground; MIBS='' only skips loading MIB files.
+  const child = spawn('/usr/sbin/snmptrapd', ['-f', '-Lf', log, '-C', '-c', conf, `udp:127.0.0.1:${port}`], { stdio: 'ignore', env });
+  const started = new FileCounter(log, Buffer.from('NET-SNMP version'));
+  await waitFor(() => {
+    if (child.exitCode !== null) throw new Error(`snmptrapd exited ${child.exitCode}`);
+    return started.count() > 0;
+  }, 20_000, 'snmptrapd to start');
+  await sleep(300);
+  // Its default format logs one "<date> <host> [UDP: [127.0.0.1]:p->[127.0.0.1]:q]:" header per trap.
+  const counter = new FileCounter(log, Buffer.from('[UDP: ['));
+  return { name: 'snmptrapd', port, child, count: () => counter.count() };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await once(child, 'exit');
+  clearTimeout(timer);
+}
+
+async function send(sender: string, port: number, hex: string, count: number, rate: number): Promise<{ sent: number; seconds: number }> {
+  const child = spawn(sender, [String(port), hex, String(count), String(rate)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), (count / rate + 15) * 1000);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  clearTimeout(timer);
+  if (code !== 0) throw new Error(`sender exited ${code}`);
+  const [sent, seconds] = out.trim().split(' ').map(Number);
+  return { sent: sent!, seconds: seconds! };
+}
+
+/** Offer `rate` for a step; how many came out, and the rate the sender achieved. */
+async function step(r: Receiver, sender: string, hex: string, rate: number): Promise<{ ok: boolean; achieved: number; got: number; sent: number }> {
+  const before = r.count();
+  const n = Math.round(rate * STEP_SECONDS);
+  const { sent, seconds } = await send(sender, r.port, hex, n, rate);
+  let last = -1;
+  let stableSince = Date.now();
+  const end = Date.now() + 15_000;
+  for (;;) {
+    const got = r.count() - before;
+    if (got >= sent) break;
+    if (got !== last) {
+      last = got;
+      stableSince = Date.now();
+    } else if (Date.now() - stableSince > SETTLE_MS || Date.now() > end) break;
+    await sleep(50);
+  }
+  const got = r.count() - before;
+  return { ok: got === sent, achieved: sent / seconds, got, sent };
+}
+
+function show(r: Receiver, rate: number, s: { ok: boolean; achieved: number; got: number; sent: number }, note = ''): void {
+  console.log(`   ${r.name.padEnd(9)} offered ${String(rate).padStart(6)}/s achieved ${Math.round(s.achieved).toString().padStart(6)}/s: ${s.got}/${s.sent}${s.ok ? '' : '  LOSS'}${note}`);
+}
+
+/**
+ * A step that lost traps is tried once more before it counts: the machine is shared, and a
+ * burst of someone else's work can cost a few hundred traps at any rate. A rate above
+ * capacity loses both times.
+ */
+async function tryRate(r: Receiver, sender: string, hex: string, rate: number): Promise<{ ok: boolean; achieved: number }> {
+  const first = await step(r, sender, hex, rate);
+  show(r, rate, first);
+  if (first.ok) return first;
+  await sleep(1000);
+  const again = await step(r, sender, hex, rate);
+  show(r, rate, again, ' (retry)');
+  return again;
+}
+
+async function ladder(r: Receiver, sender: string, hex: string): Promise<number> {
+  let best = 0;
+  let lastOk = 0;
+  for (const rate of RATES) {
+    const s = await tryRate(r, sender, hex, rate);
+    if (!s.ok) {
+      // One bisection step between the last lossless rate and this one.
+      const mid = Math.round((lastOk + rate) / 2);
+      if (lastOk > 0 && mid > lastOk) {
+        await sleep(1000);
+        const m = await tryRate(r, sender, hex, mid);
+        if (m.ok) best = Math.max(best, m.achieved);
+      }
+      return Math.round(best);
+    }
+    lastOk = rate;
+    best = Math.max(best, s.achieved);
+  }
+  return Math.round(best);
+}
+
+export async function run(): Promise<Record<string, number>> {
+  const dir = mkdtempSync(join(tmpdir(), 'acesync-bench-traps-'));
+  const started: ChildProcess[] = [];
+  try {
+    const sender = buildSender(dir);
+    const packet = await encodeTrap();
+    const hex = packet.toString('hex');
+    console.log(`   trap: SNMPv2c clogMessageGenerated (111008), ${packet.length} bytes; ${STEP_SECONDS} s per step`);
+
+    const ingest = await startIngest(mkdtempSync(join(dir, 'i-')));
+    started.push(ingest.child);
+    const traps = await ladder(ingest, sender, hex);
+    await stop(ingest.child);
+
+    const theirs = await startSnmptrapd(mkdtempSync(join(dir, 't-')));
+    started.push(theirs.child);
+    const trapd = await ladder(theirs, sender, hex);
+    await stop(theirs.child);
+
+    const service = await startAcesync(mkdtempSync(join(dir, 'a-')));
+    started.push(service.child);
+    const whole = await ladder(service, sender, hex);
+    await stop(service.child);
+
+    console.log(`   lossless: acesync receive path ${traps} traps/s, snmptrapd (logging to a file) ${trapd} traps/s; whole acesync service (rules + store) ${whole} traps/s`);
+    return { traps_per_s: traps, snmptrapd_traps_per_s: trapd, service_traps_per_s: whole };
+  } finally {
+    for (const c of started) await stop(c).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// `npx tsx bench/traps.ts` runs it alone.
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  run().then((r) => console.log(r));
+}

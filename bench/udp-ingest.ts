@@ -1,0 +1,357 @@
+/**
+ * UDP syslog ingest on loopback: the real `acesync start` as a separate process, fed by a
+ * C sender (sendmmsg) at rising rates, one relevant numbered 111008 line in every 1000
+ * noise 302022 lines. Counts which relevant lines came out of `--print-events`, the
+ * kernel's drops on the receiving socket, and whether every lost relevant line falls in
+ * an `ingest-loss` window (a loss nobody is told about is the failure that matters).
+ * Debian's rsyslog (imudp, 32 MiB buffer, writing to a file) runs the same steps.
+ *
+ * Figures: syslog_lossless_per_s (highest rate up to which every step had no relevant
+ * loss and no kernel drop), syslog_sustained_per_s (datagrams/s the service took in under
+ * overload), undetected_relevant_loss (must be 0), and the same for rsyslog.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import dgram from 'node:dgram';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseProcNetUdp } from '../src/ingest/udp-drops.js';
+
+const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const SENDER_SRC = join(ROOT, 'bench/sender/syslog-flood.c');
+const BUILD_DIR = join(ROOT, 'bench/.build');
+const SENDER = join(BUILD_DIR, 'syslog-flood');
+
+/** Offered rates in datagrams/s; 0 = as fast as the sender can. */
+const RATES = [50_000, 100_000, 150_000, 200_000, 0];
+const STEP_SECONDS = 3;
+const EVERY = 1000;
+const LOSS_CHECK_MS = 250;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function buildSender(): void {
+  mkdirSync(BUILD_DIR, { recursive: true });
+  if (existsSync(SENDER) && statSync(SENDER).mtimeMs >= statSync(SENDER_SRC).mtimeMs) return;
+  execFileSync('cc', ['-O2', '-Wall', '-o', SENDER, SENDER_SRC], { stdio: 'inherit', timeout: 60_000 });
+}
+
+/** Drops and queued bytes of the (only) UDP socket on `port`, from /proc/net/udp. */
+function socketState(port: number): { drops: number; rxQueue: number } | undefined {
+  const rows = parseProcNetUdp(readFileSync('/proc/net/udp', 'utf8'), port);
+  if (rows.length === 0) return undefined;
+  return { drops: rows.reduce((n, r) => n + r.drops, 0), rxQueue: rows.reduce((n, r) => n + r.rxQueue, 0) };
+}
+
+async function freePort(): Promise<number> {
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  const port = s.address().port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+interface SenderRun {
+  sent: number;
+  elapsedMs: number;
+  /** seq -> wall-clock ms it was sent at. */
+  relevant: Map<number, number>;
+}
+
+async function runSender(port: number, rate: number, seqStart: number): Promise<SenderRun> {
+  const child = spawn(SENDER, ['127.0.0.1', String(port), String(rate), String(STEP_SECONDS), String(seqStart), String(EVERY)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (c: string) => (out += c));
+  const timer = setTimeout(() => child.kill('SIGKILL'), (STEP_SECONDS + 10) * 1000);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  clearTimeout(timer);
+  if (code !== 0) throw new Error(`sender exited with ${code}`);
+  const relevant = new Map<number, number>();
+  let sent = 0;
+  let elapsedMs = STEP_SECONDS * 1000;
+  for (const line of out.split('\n')) {
+    const f = line.split(' ');
+    if (f[0] === 'r') relevant.set(Number(f[1]), Number(f[2]));
+    else if (f[0] === 'done') {
+      sent = Number(f[1]);
+      elapsedMs = Number(f[3]);
+    }
+  }
+  return { sent, elapsedMs, relevant };
+}
+
+/** Something that receives syslog and tells us which relevant sequence numbers it got. */
+interface Receiver {
+  name: string;
+  port: number;
+  received(): Set<number>;
+  /** Loss windows it reported (acesync only). */
+  losses(): Array<{ from: number; to: number; dropped: number; sources: string[] }>;
+  stop(): Promise<void>;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+const SEQ_RE = /bench-(\d+)/;
+
+async function startAcesync(dir: string): Promise<Receiver> {
+  const cfg = join(dir, 'acesync.yaml');
+  writeFileSync(
+    cfg,
+    [
+      'log: { level: info }',
+      `syslog: { udp: { host: 127.0.0.1, port: 0 }, loss_check_interval_ms: ${LOSS_CHECK_MS} }`,
+      'snmp: { enabled: false }',
+      'http: { enabled: false }',
+      `store: { path: ${JSON.stringify(join(dir, 'state.db'))} }`,
+      `rules: ${JSON.stringify(join(ROOT, 'rules'))}`,
+      'poller: { enabled: false }',
+      'devices: [{ name: bench-ace, host: 192.0.2.1, sources: [127.0.0.1] }]',
+    ].join('\n'),
+  );
+  const cli = join(ROOT, 'dist/cli.js');
+  if (!existsSync(cli)) throw new Error('dist/cli.js missing: run `npm run build` first');
+  const child = spawn(process.execPath, [cli, 'start', '--config', cfg, '--print-events'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const received = new Set<number>();
+  const losses: Array<{ from: number; to: number; dropped: number; sources: string[] }> = [];
+  let rest = '';
+  let errTail = '';
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.on('data', (chunk: string) => {
+    const lines = (rest + chunk).split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line.includes('"ingest-loss"')) {
+        const e = JSON.parse(line) as { data: { from: number; to: number; dropped: number; sources: string[] } };
+        losses.push(e.data);
+        continue;
+      }
+      const m = SEQ_RE.exec(line);
+      if (m) received.add(Number(m[1]));
+    }
+  });
+  child.stderr!.setEncoding('utf8');
+  // The 'acesync started' log line names the bound listeners (port 0 resolved).
+  const started = new Promise<number>((resolveP, reject) => {
+    const timer = setTimeout(() => reject(new Error('acesync did not start within 15 s')), 15_000);
+    let errRest = '';
+    child.stderr!.on('data', (c: string) => {
+      errTail = (errTail + c).slice(-4000);
+      const lines = (errRest + c).split('\n');
+      errRest = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.includes('acesync started')) continue;
+        const log = JSON.parse(line) as { listeners: Array<{ transport: string; port: number }> };
+        const udp = log.listeners.find((l) => l.transport === 'udp');
+        clearTimeout(timer);
+        if (udp) resolveP(udp.port);
+        else reject(new Error('acesync started without a UDP listener'));
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`acesync exited with ${code}`)));
+  });
+  const port = await started.catch(async (err: Error) => {
+    await stopChild(child);
+    throw new Error(`${err.message}; stderr: ${errTail}`);
+  });
+  return { name: 'acesync', port, received: () => received, losses: () => losses, stop: () => stopChild(child) };
+}
+
+async function startRsyslog(dir: string): Promise<Receiver> {
+  const port = await freePort();
+  const out = join(dir, 'rsyslog-out.log');
+  const conf = join(dir, 'rsyslog.conf');
+  writeFileSync(
+    conf,
+    [
+      `global(workDirectory="${dir}")`,
+      'module(load="imudp")',
+      `input(type="imudp" address="127.0.0.1" port="${port}" rcvbufSize="32m")`,
+      'template(name="raw" type="string" string="%rawmsg%\\n")',
+      // Like acesync, keep only the relevant lines: every datagram is still received and
+      // parsed, but the file does not grow by hundreds of MB of noise.
+      `if ($rawmsg contains "111008") then {`,
+      `  action(type="omfile" file="${out}" template="raw" asyncWriting="on" flushOnTXEnd="off" ioBufferSize="1m" flushInterval="1")`,
+      '}',
+    ].join('\n'),
+  );
+  const child = spawn('rsyslogd', ['-n', '-f', conf, '-i', join(dir, 'rsyslog.pid')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let errTail = '';
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (c: string) => (errTail = (errTail + c).slice(-4000)));
+  const deadline = Date.now() + 10_000;
+  while (socketState(port) === undefined) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      await stopChild(child);
+      throw new Error(`rsyslogd did not bind port ${port}: ${errTail}`);
+    }
+    await sleep(100);
+  }
+  let offset = 0;
+  let rest = '';
+  const received = new Set<number>();
+  const read = (): Set<number> => {
+    if (!existsSync(out)) return received;
+    const size = statSync(out).size;
+    if (size <= offset) return received;
+    const buf = Buffer.alloc(size - offset);
+    const fd = openSync(out, 'r');
+    try {
+      readSync(fd, buf, 0, buf.length, offset);
+    } finally {
+      closeSync(fd);
+    }
+    const text = rest + buf.toString('utf8');
+    offset = size;
+    const lines = text.split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) {
+      const m = SEQ_RE.exec(line);
+      if (m) received.add(Number(m[1]));
+    }
+    return received;
+  };
+  return { name: 'rsyslog', port, received: read, losses: () => [], stop: () => stopChild(child) };
+}
+
+interface StepResult {
+  offered: number;
+  sentPerS: number;
+  relevantSent: number;
+  relevantLost: number;
+  undetected: number;
+  kernelDrops: number;
+  takenPerS: number;
+}
+
+async function measure(r: Receiver): Promise<StepResult[]> {
+  const results: StepResult[] = [];
+  for (let i = 0; i < RATES.length; i++) {
+    const rate = RATES[i]!;
+    const before = socketState(r.port)?.drops ?? 0;
+    const seqStart = (i + 1) * 10_000_000;
+    const s = await runSender(r.port, rate, seqStart);
+    // Let the receiver drain its buffer and write out what it got.
+    const deadline = Date.now() + 8000;
+    let last = -1;
+    let stableSince = Date.now();
+    while (Date.now() < deadline) {
+      const n = r.received().size;
+      const st = socketState(r.port);
+      if (n !== last) {
+        last = n;
+        stableSince = Date.now();
+      } else if (Date.now() - stableSince > 600 && (st?.rxQueue ?? 0) === 0) break;
+      await sleep(100);
+    }
+    // Loss windows are reported after the backlog drains: a few check intervals.
+    await sleep(LOSS_CHECK_MS * 5);
+    const drops = (socketState(r.port)?.drops ?? before) - before;
+    const got = r.received();
+    const windows = r.losses();
+    let lost = 0;
+    let undetected = 0;
+    for (const [seq, at] of s.relevant) {
+      if (got.has(seq)) continue;
+      lost++;
+      // 5 ms of slack for the ms granularity of the two clocks' readings.
+      if (!windows.some((w) => at >= w.from - 5 && at <= w.to + 5)) undetected++;
+    }
+    const secs = s.elapsedMs / 1000;
+    results.push({
+      offered: rate,
+      sentPerS: Math.round(s.sent / secs),
+      relevantSent: s.relevant.size,
+      relevantLost: lost,
+      undetected,
+      kernelDrops: drops,
+      takenPerS: Math.round((s.sent - drops) / secs),
+    });
+    await sleep(300);
+  }
+  return results;
+}
+
+/** Highest rate up to which every step had no relevant loss and no kernel drop. */
+function losslessRate(steps: StepResult[]): number {
+  let best = 0;
+  for (const s of steps) {
+    if (s.relevantLost > 0 || s.kernelDrops > 0) break;
+    best = s.offered === 0 ? s.sentPerS : s.offered;
+  }
+  return best;
+}
+
+function print(name: string, steps: StepResult[]): void {
+  console.log(`   ${name}: offered/s  sent/s  taken/s  kernel-drops  relevant lost/sent  undetected`);
+  for (const s of steps) {
+    console.log(
+      `   ${(s.offered === 0 ? 'max' : String(s.offered)).padStart(9)} ${String(s.sentPerS).padStart(8)} ${String(s.takenPerS).padStart(8)} ${String(
+        s.kernelDrops,
+      ).padStart(13)} ${`${s.relevantLost}/${s.relevantSent}`.padStart(19)} ${String(s.undetected).padStart(11)}`,
+    );
+  }
+}
+
+export async function run(): Promise<Record<string, number>> {
+  buildSender();
+  const dir = mkdtempSync(join(tmpdir(), 'acesync-bench-udp-'));
+  try {
+    const ace = await startAcesync(dir);
+    let aceSteps: StepResult[];
+    try {
+      aceSteps = await measure(ace);
+    } finally {
+      await ace.stop();
+    }
+    print('acesync (8 MiB SO_RCVBUF requested, capped by net.core.rmem_max)', aceSteps);
+
+    let rsSteps: StepResult[] = [];
+    try {
+      const rs = await startRsyslog(dir);
+      try {
+        rsSteps = await measure(rs);
+      } finally {
+        await rs.stop();
+      }
+      print('rsyslog imudp (rcvbufSize 32m)', rsSteps);
+    } catch (err) {
+      console.log(`   rsyslog comparison skipped: ${err instanceof Error ? err.message : String(err)}`);
+    }
+
+    const result: Record<string, number> = {
+      syslog_lossless_per_s: losslessRate(aceSteps),
+      syslog_sustained_per_s: Math.max(...aceSteps.map((s) => s.takenPerS)),
+      undetected_relevant_loss: aceSteps.reduce((n, s) => n + s.undetected, 0),
+      syslog_relevant_lost: aceSteps.reduce((n, s) => n + s.relevantLost, 0),
+      syslog_max_sent_per_s: Math.max(...aceSteps.map((s) => s.sentPerS)),
+    };
+    if (rsSteps.length > 0) {
+      result.rsyslog_lossless_per_s = losslessRate(rsSteps);
+      result.rsyslog_sustained_per_s = Math.max(...rsSteps.map((s) => s.takenPerS));
+    }
+    return result;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// `tsx bench/udp-ingest.ts` runs it alone.
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  run().then((r) => console.log(r), (err) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+/** A value a rule can reference as `$name` (strings, numbers, booleans or lists of them). */
+const variableValue = z.union([
+  z.string(),
+  z.number(),
+  z.boolean(),
+  z.array(z.union([z.string(), z.number(), z.boolean()])),
+]);
+
+/** Rule engine, timers and the persistent job queue (issue "State store and rule engine"). */
+export const engineSchema = z
+  .strictObject({
+    /**
+     * Device accounts ANM itself logs in with. Commands they run are ANM's own deployments:
+     * the default rules do not upload what ANM just deployed. Rules see it as `$anm_users`
+     * and as `state.anm_user`.
+     */
+    anm_users: z.array(z.string().min(1).max(64)).default([]),
+    /** Extra values rules can reference as `$name` (`anm_users` is always defined). */
+    variables: z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/, 'variable names are lower-case letters, digits, _'), variableValue).default({}),
+    /** Settle window used by `audit: {settle: default}` and friends. */
+    default_settle_ms: z.number().int().min(0).max(3_600_000).default(5_000),
+    /** A trailing settle window never postpones its job by more than this after the first request. */
+    max_settle_ms: z.number().int().min(1000).max(86_400_000).default(120_000),
+    /** How often due timers are looked for. */
+    tick_interval_ms: z.number().int().min(10).max(60_000).default(250),
+    /** Reasons kept per context (the chain `acesync explain` prints). */
+    reasons_kept: z.number().int().min(2).max(200).default(20),
+    /** Reload the rules when a file in the rules folder changes (SIGHUP always reloads). */
+    watch_rules: z.boolean().default(true),
+    /** How often retention pruning and `PRAGMA optimize` run. */
+    maintenance_interval_ms: z.number().int().min(1000).default(60 * 60 * 1000),
+    jobs: z
+      .strictObject({
+        /** Attempts before a job is `failed` (and the worker raises an alert). */
+        max_attempts: z.number().int().min(1).max(100).default(5),
+        /** First retry delay; doubles per attempt up to `backoff_max_ms`, with jitter. */
+        backoff_base_ms: z.number().int().min(10).default(5_000),
+        backoff_max_ms: z.number().int().min(10).default(10 * 60 * 1000),
+        /** Fraction of the delay randomised (0: none, 0.2: ±20 %). */
+        jitter_ratio: z.number().min(0).max(1).default(0.2),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+export type EngineConfig = z.output<typeof engineSchema>;

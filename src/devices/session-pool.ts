@@ -1,0 +1,185 @@
+/**
+ * SSH sessions to devices: at most one per device (work on a device is serialised, so
+ * two jobs never fight over `changeto`), at most `maxSessions` open in total, reused
+ * across contexts and back-to-back jobs (closed after `idleCloseMs`), reopened with
+ * exponential backoff when a device drops or does not answer.
+ */
+import type { Logger } from '../log.js';
+import { AcesyncError } from '../errors.js';
+import type { AceSession } from './ace-session.js';
+import { Semaphore, sleep } from './limits.js';
+
+export interface SessionPoolOptions {
+  maxSessions: number;
+  idleCloseMs: number;
+  connectAttempts: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  logger: Logger;
+  /** Opens a session to a device (credentials, host key, algorithms are its business). */
+  open(device: string, signal?: AbortSignal): Promise<AceSession>;
+  random?: () => number;
+}
+
+/** Opening a session failed (after retries): every later step on the device would too. */
+export class ConnectFailure extends AcesyncError {
+  constructor(cause: AcesyncError) {
+    super(cause.code, cause.message, { ...(cause.details as object | undefined), stage: 'connect' }, { cause });
+  }
+}
+
+/** Exclusive use of one device for the duration of a job. */
+export interface DeviceLease {
+  /** The device's live session, opened or reopened as needed. Rejects with ConnectFailure. */
+  session(): Promise<AceSession>;
+}
+
+interface Entry {
+  device: string;
+  session?: AceSession;
+  idleTimer?: NodeJS.Timeout;
+  idleSince?: number;
+  lock: Semaphore;
+  failures: number;
+}
+
+/** Errors that retrying cannot fix: wrong password, host key mismatch, missing secret. */
+function permanent(err: unknown): boolean {
+  if (!(err instanceof AcesyncError)) return false;
+  if (err.code === 'ACESYNC_SSH_HOSTKEY' || err.code === 'ACESYNC_CONFIG_SECRET_MISSING') return true;
+  const d = err.details as { reason?: string } | undefined;
+  return d?.reason === 'auth' || d?.reason === 'aborted';
+}
+
+export class SessionPool {
+  readonly #opts: SessionPoolOptions;
+  readonly #slots: Semaphore;
+  readonly #entries = new Map<string, Entry>();
+  #closed = false;
+  /** Sessions opened since start (the benchmark reports it). */
+  opened = 0;
+
+  constructor(opts: SessionPoolOptions) {
+    this.#opts = opts;
+    this.#slots = new Semaphore(opts.maxSessions);
+  }
+
+  #entry(device: string): Entry {
+    let e = this.#entries.get(device);
+    if (!e) {
+      e = { device, lock: new Semaphore(1), failures: 0 };
+      this.#entries.set(device, e);
+    }
+    return e;
+  }
+
+  /**
+   * Run `fn` with exclusive use of a device. `lease.session()` returns its live session,
+   * reopening it (with backoff) when a previous step broke it, so one job walks all the
+   * contexts of a device over one session and survives a dropped connection.
+   */
+  async withDevice<T>(device: string, signal: AbortSignal | undefined, fn: (lease: DeviceLease) => Promise<T>): Promise<T> {
+    if (this.#closed) throw new AcesyncError('ACESYNC_SSH', 'session pool is closed');
+    const e = this.#entry(device);
+    await e.lock.acquire(signal);
+    try {
+      return await fn({ session: () => this.#ensure(e, signal) });
+    } finally {
+      if (e.session?.closed) this.#drop(e);
+      else if (e.session) this.#idle(e);
+      e.lock.release();
+    }
+  }
+
+  /** `withDevice` for a single session use. */
+  withSession<T>(device: string, signal: AbortSignal | undefined, fn: (s: AceSession) => Promise<T>): Promise<T> {
+    return this.withDevice(device, signal, async (lease) => fn(await lease.session()));
+  }
+
+  async #ensure(e: Entry, signal: AbortSignal | undefined): Promise<AceSession> {
+    if (e.idleTimer) clearTimeout(e.idleTimer);
+    e.idleTimer = undefined;
+    e.idleSince = undefined;
+    if (e.session && !e.session.closed) return e.session;
+    if (e.session) this.#drop(e);
+    await this.#acquireSlot(signal);
+    let last: unknown;
+    try {
+      for (let attempt = 0; attempt < this.#opts.connectAttempts; attempt++) {
+        if (e.failures > 0) {
+          const base = Math.min(this.#opts.backoffMaxMs, this.#opts.backoffBaseMs * 2 ** (e.failures - 1));
+          // Full jitter in [base/2, base]: devices that failed together do not retry together.
+          await sleep(base / 2 + (this.#opts.random ?? Math.random)() * (base / 2), signal);
+        }
+        try {
+          const s = await this.#opts.open(e.device, signal);
+          this.opened++;
+          e.failures = 0;
+          e.session = s;
+          return s;
+        } catch (err) {
+          last = err;
+          e.failures++;
+          this.#opts.logger.warn({ device: e.device, attempt: attempt + 1, err: err instanceof Error ? err.message : String(err) }, 'SSH session failed');
+          if (permanent(err) || signal?.aborted) break;
+        }
+      }
+    } catch (err) {
+      last = err; // aborted during backoff
+    }
+    this.#slots.release();
+    const cause = last instanceof AcesyncError ? last : new AcesyncError('ACESYNC_SSH', last instanceof Error ? last.message : String(last));
+    throw new ConnectFailure(cause);
+  }
+
+  /** A slot for a new session; when all are taken, close the longest-idle session of another device. */
+  async #acquireSlot(signal: AbortSignal | undefined): Promise<void> {
+    if (this.#slots.tryAcquire()) return;
+    let oldest: Entry | undefined;
+    for (const x of this.#entries.values())
+      if (x.session && x.idleSince !== undefined && (!oldest || x.idleSince < oldest.idleSince!)) oldest = x;
+    if (oldest) {
+      this.#drop(oldest);
+      if (this.#slots.tryAcquire()) return;
+    }
+    await this.#slots.acquire(signal);
+  }
+
+  #idle(e: Entry): void {
+    if (this.#opts.idleCloseMs <= 0 || this.#closed) return this.#drop(e);
+    e.idleSince = Date.now();
+    // If others wait for a slot, give this one up now rather than after the idle time.
+    if (this.#slots.waiting > 0) return this.#drop(e);
+    e.idleTimer = setTimeout(() => this.#drop(e), this.#opts.idleCloseMs);
+    e.idleTimer.unref();
+  }
+
+  #drop(e: Entry): void {
+    if (e.idleTimer) clearTimeout(e.idleTimer);
+    e.idleTimer = undefined;
+    e.idleSince = undefined;
+    const s = e.session;
+    if (!s) return;
+    e.session = undefined;
+    void s.close().catch(() => undefined);
+    this.#slots.release();
+  }
+
+  /** Open sessions right now. */
+  get openSessions(): number {
+    let n = 0;
+    for (const e of this.#entries.values()) if (e.session) n++;
+    return n;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const closing: Array<Promise<void>> = [];
+    for (const e of this.#entries.values()) {
+      if (e.idleTimer) clearTimeout(e.idleTimer);
+      if (e.session) closing.push(e.session.close().catch(() => undefined));
+      e.session = undefined;
+    }
+    await Promise.all(closing);
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * The TCP syslog listener: bounded connections, an idle timeout, and one RFC 6587 framer
+ * per connection. The source is checked once, when the connection arrives; a rejected
+ * connection is closed before any of its bytes are read.
+ */
+import net from 'node:net';
+import { AcesyncError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { SyslogFramer } from './tcp-framing.js';
+
+export interface TcpReceiverOptions<T> {
+  host: string;
+  port: number;
+  maxConnections: number;
+  idleTimeoutMs: number;
+  maxMessageBytes: number;
+  logger: Logger;
+  /** Decide on a new connection from `address`: a token passed to the callbacks below, or undefined to refuse it. */
+  accept(address: string): T | undefined;
+  onMessage(data: Buffer, token: T): void;
+  onOversize(token: T, bytes: number): void;
+  /** A framing error; `fatal` ones close the connection. */
+  onFramingError(token: T, reason: string, fatal: boolean): void;
+}
+
+/** Connection-level counts (message outcomes go to IngestCounters through the callbacks). */
+export interface TcpStats {
+  accepted: number;
+  /** Refused because `max_connections` were open. */
+  refusedLimit: number;
+  /** Refused because the source is not allowed. */
+  refusedSource: number;
+  idleClosed: number;
+  framingClosed: number;
+}
+
+/** How long a closing connection may take before it is destroyed. */
+const CLOSE_GRACE_MS = 1000;
+
+export class TcpSyslogReceiver<T> {
+  readonly #o: TcpReceiverOptions<T>;
+  readonly #sockets = new Set<net.Socket>();
+  #server: net.Server | undefined;
+  #bound: { address: string; port: number } | undefined;
+  readonly stats: TcpStats = { accepted: 0, refusedLimit: 0, refusedSource: 0, idleClosed: 0, framingClosed: 0 };
+
+  constructor(opts: TcpReceiverOptions<T>) {
+    this.#o = opts;
+  }
+
+  get bound(): { address: string; port: number } | undefined {
+    return this.#bound;
+  }
+
+  /** Connections currently open. */
+  get connections(): number {
+    return this.#sockets.size;
+  }
+
+  async start(): Promise<{ address: string; port: number }> {
+    const { host, port, logger } = this.#o;
+    const server = net.createServer({ noDelay: true, pauseOnConnect: false }, (socket) => this.#onConnection(socket));
+    await new Promise<void>((resolve, reject) => {
+      const fail = (err: Error): void => {
+        reject(new AcesyncError('ACESYNC_LISTEN', `syslog TCP cannot listen on ${host}:${port}: ${err.message}`, undefined, { cause: err }));
+      };
+      server.once('error', fail);
+      server.listen({ host, port, exclusive: true }, () => {
+        server.off('error', fail);
+        resolve();
+      });
+    });
+    server.on('error', (err) => logger.error({ err }, 'syslog TCP server error'));
+    this.#server = server;
+    const a = server.address() as net.AddressInfo;
+    this.#bound = { address: a.address, port: a.port };
+    logger.info({ transport: 'tcp', address: a.address, port: a.port, maxConnections: this.#o.maxConnections }, 'syslog TCP listening');
+    return this.#bound;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    await Promise.all([...this.#sockets].map((s) => closeSocket(s)));
+    await closed;
+  }
+
+  #onConnection(socket: net.Socket): void {
+    const o = this.#o;
+    const address = socket.remoteAddress ?? '';
+    if (this.#sockets.size >= o.maxConnections) {
+      this.stats.refusedLimit++;
+      o.logger.warn({ source: address, maxConnections: o.maxConnections }, 'syslog TCP connection refused: max_connections reached');
+      socket.destroy();
+      return;
+    }
+    const token = o.accept(address);
+    if (token === undefined) {
+      this.stats.refusedSource++;
+      socket.destroy();
+      return;
+    }
+    this.stats.accepted++;
+    this.#sockets.add(socket);
+    socket.setNoDelay(true);
+    socket.setTimeout(o.idleTimeoutMs);
+    const framer = new SyslogFramer(
+      { maxMessageBytes: o.maxMessageBytes },
+      {
+        message: (data) => o.onMessage(data, token),
+        oversize: (bytes) => o.onOversize(token, bytes),
+        error: (reason, fatal) => o.onFramingError(token, reason, fatal),
+      },
+    );
+    socket.on('data', (chunk: Buffer) => {
+      framer.push(chunk);
+      if (framer.dead) {
+        this.stats.framingClosed++;
+        socket.destroy();
+      }
+    });
+    socket.on('end', () => {
+      framer.end();
+      socket.end();
+    });
+    socket.on('timeout', () => {
+      this.stats.idleClosed++;
+      o.logger.info({ source: address, idleTimeoutMs: o.idleTimeoutMs }, 'syslog TCP connection idle: closed');
+      socket.destroy();
+    });
+    // Resets and the like: the connection is gone, nothing to do but forget it.
+    socket.on('error', (err) => o.logger.debug({ err, source: address }, 'syslog TCP connection error'));
+    socket.on('close', () => this.#sockets.delete(socket));
+  }
+}
+
+function closeSocket(s: net.Socket): Promise<void> {
+  if (s.destroyed) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => s.destroy(), CLOSE_GRACE_MS);
+    s.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    s.end();
+  });
+}

@@ -1,0 +1,152 @@
+/**
+ * The job runner: claims due jobs from the persistent queue and runs them through their
+ * handler, each with a deadline and an AbortSignal. A handler's result events go back to
+ * the event queue (with `data.jobId`), so the rule engine learns every outcome; the job
+ * row is then completed, or failed with backoff.
+ *
+ * Jobs run in pools: SSH work (audit, check-crypto) shares one pool with one job per
+ * device at a time, because two sessions fighting over `changeto` on one ACE would audit
+ * the wrong context; uploads have their own pool, bounded for ANM's sake.
+ */
+import type { AceEvent, JobType } from '../events.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+import type { Job, JobQueue } from './queue.js';
+
+/** What a handler reports: events for the rule engine and a bounded result for the job row. */
+export interface JobOutcome {
+  events: AceEvent[];
+  result?: unknown;
+  /** The work did not succeed: retry with backoff (or give up when out of attempts). */
+  retry?: { error: string; retryable: boolean };
+}
+
+export type JobHandler = (job: Job, signal: AbortSignal) => Promise<JobOutcome>;
+
+export interface JobPool {
+  name: string;
+  types: JobType[];
+  /** Jobs of this pool running at once. */
+  maxRunning: number;
+  /** Jobs of this pool running at once on one device. */
+  perDevice: number;
+  /** Deadline of one job. */
+  timeoutMs: number;
+}
+
+export interface JobRunnerOptions {
+  jobs: JobQueue;
+  pools: JobPool[];
+  handlers: Partial<Record<JobType, JobHandler>>;
+  /** Where result events go (the event queue). */
+  emit(event: AceEvent): void;
+  /** Events to report when a job has failed for good (out of attempts or not retryable). */
+  onGaveUp?(job: Job, error: string): AceEvent[];
+  /** Observed after every job (metrics). */
+  onFinished?(job: Job, outcome: 'done' | 'retry' | 'failed', ms: number): void;
+  clock: Clock;
+  logger: Logger;
+  /** How often due jobs are looked for when nothing kicks the runner. */
+  pollMs?: number;
+}
+
+export class JobRunner {
+  readonly #o: JobRunnerOptions;
+  readonly #running = new Map<number, { controller: AbortController; done: Promise<void> }>();
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = true;
+  #kickPending = false;
+
+  constructor(opts: JobRunnerOptions) {
+    this.#o = opts;
+  }
+
+  get runningCount(): number {
+    return this.#running.size;
+  }
+
+  start(): void {
+    this.#stopped = false;
+    this.#timer = setInterval(() => this.#pump(), this.#o.pollMs ?? 250);
+    this.#timer.unref?.();
+    this.kick();
+  }
+
+  /** Look for due jobs soon (after an enqueue). Cheap to call often. */
+  kick(): void {
+    if (this.#stopped || this.#kickPending) return;
+    this.#kickPending = true;
+    setImmediate(() => {
+      this.#kickPending = false;
+      this.#pump();
+    });
+  }
+
+  /** Abort running jobs and wait for them; their rows go back to pending at next start (recover). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearInterval(this.#timer);
+    for (const r of this.#running.values()) r.controller.abort(new Error('acesync is stopping'));
+    await Promise.allSettled([...this.#running.values()].map((r) => r.done));
+  }
+
+  #pump(): void {
+    if (this.#stopped) return;
+    for (const pool of this.#o.pools) {
+      let claimed: Job[];
+      try {
+        claimed = this.#o.jobs.claim({ types: pool.types, limit: pool.maxRunning, maxRunning: pool.maxRunning, perDevice: pool.perDevice });
+      } catch (err) {
+        this.#o.logger.error({ err, pool: pool.name }, 'claiming jobs failed');
+        continue;
+      }
+      for (const job of claimed) this.#run(job, pool);
+    }
+  }
+
+  #run(job: Job, pool: JobPool): void {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error(`job timed out after ${pool.timeoutMs} ms`)), pool.timeoutMs);
+    const log = this.#o.logger.child({ jobId: job.id, job: job.type, device: job.device, context: job.context || undefined });
+    const t0 = this.#o.clock.now();
+    const handler = this.#o.handlers[job.type];
+    const done = (async () => {
+      let outcome: JobOutcome;
+      try {
+        if (!handler) throw new Error(`no worker runs ${job.type} jobs`);
+        outcome = await handler(job, controller.signal);
+      } catch (err) {
+        const msg = err instanceof Error ? err.message : String(err);
+        outcome = { events: [], retry: { error: msg, retryable: !controller.signal.aborted || this.#stopped } };
+      } finally {
+        clearTimeout(timer);
+      }
+      this.#finish(job, outcome, log, this.#o.clock.now() - t0);
+    })().finally(() => {
+      this.#running.delete(job.id);
+      this.kick();
+    });
+    this.#running.set(job.id, { controller, done });
+  }
+
+  #finish(job: Job, outcome: JobOutcome, log: Logger, ms: number): void {
+    // A job interrupted by shutdown stays `running`; recover() makes it due at next start.
+    if (this.#stopped && outcome.retry) return;
+    for (const e of outcome.events) this.#o.emit(e);
+    if (!outcome.retry) {
+      this.#o.jobs.complete(job.id, outcome.result);
+      log.debug({ ms }, 'job done');
+      this.#o.onFinished?.(job, 'done', ms);
+      return;
+    }
+    const f = this.#o.jobs.fail(job.id, outcome.retry.error, { retryable: outcome.retry.retryable });
+    if (f?.state === 'failed') {
+      log.warn({ error: outcome.retry.error, attempts: job.attempts }, 'job failed for good');
+      for (const e of this.#o.onGaveUp?.(job, outcome.retry.error) ?? []) this.#o.emit(e);
+      this.#o.onFinished?.(job, 'failed', ms);
+    } else {
+      log.info({ error: outcome.retry.error, retryAt: f?.state === 'pending' ? f.retryAt : undefined }, 'job will be retried');
+      this.#o.onFinished?.(job, 'retry', ms);
+    }
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * What each job type does. Handlers are thin: the poller (SSH) and the upload strategy
+ * (ANM) do the work; a handler turns their outcome into result events for the rule
+ * engine and decides whether the job succeeded.
+ *
+ * ANM's copy: acesync cannot read ANM's copy of a context (ANM's API has no such call),
+ * so it records what it saw itself: after a successful upload it reads the context's
+ * running-config once more and records that hash as ANM's copy; an audit asked for
+ * because ANM's own account deployed a change does the same.
+ */
+import type { AceEvent, AuditResultData, UploadResultData } from '../events.js';
+import type { Clock } from '../clock.js';
+import type { Inventory } from '../inventory/inventory.js';
+import type { Poller } from '../devices/poller.js';
+import type { Store } from '../store/store.js';
+import { classifyAnmFailure, failedResult, type StrategyName, type UploadStrategy } from '../anm/strategy.js';
+import type { Job } from './queue.js';
+import type { JobHandler, JobOutcome } from './runner.js';
+
+export interface WorkerDeps {
+  poller: Poller;
+  store: Store;
+  inventory: Inventory;
+  clock: Clock;
+  /** Absent when ANM uploads are not configured: upload jobs then fail with a clear error. */
+  strategy?: UploadStrategy;
+  strategyName: StrategyName;
+}
+
+function auditData(e: AceEvent): AuditResultData {
+  return e.data as unknown as AuditResultData;
+}
+
+/** Record what the device holds now as ANM's copy, and report those audits as in-sync. */
+function adoptAsAnmCopy(store: Store, events: AceEvent[]): number {
+  let n = 0;
+  for (const e of events) {
+    if (e.kind !== 'audit-result' || !e.device || !e.context) continue;
+    const d = auditData(e);
+    if (d.outcome === 'error' || !d.hash) continue;
+    store.recordAnmCopy(e.device, e.context, d.hash, d.config);
+    d.outcome = 'in-sync';
+    d.anmHash = d.hash;
+    n++;
+  }
+  return n;
+}
+
+function firstError(events: AceEvent[]): string | undefined {
+  return events.find((e) => e.kind === 'audit-result' && auditData(e).outcome === 'error')?.error;
+}
+
+export function auditHandler(deps: WorkerDeps): JobHandler {
+  return async (job, signal): Promise<JobOutcome> => {
+    const contexts = job.context ? [job.context] : undefined;
+    const events = await deps.poller.auditDevice(job.device, { contexts, signal, jobId: job.id });
+    if (job.payload.anm_deployment === true) adoptAsAnmCopy(deps.store, events);
+    const results = events.filter((e) => e.kind === 'audit-result');
+    const failed = results.filter((e) => auditData(e).outcome === 'error').length;
+    const summary = { contexts: results.length, failed };
+    // Nothing could be audited (device unreachable, login refused): retry with backoff.
+    if (results.length > 0 && failed === results.length)
+      return { events, result: summary, retry: { error: firstError(events) ?? 'audit failed', retryable: true } };
+    return { events, result: summary };
+  };
+}
+
+export function cryptoHandler(deps: WorkerDeps): JobHandler {
+  return async (job, signal): Promise<JobOutcome> => {
+    const peer = deps.inventory.peerOf(job.device);
+    if (!peer) return { events: [], result: { skipped: 'no peer configured' } };
+    const contexts = job.context ? [job.context] : undefined;
+    const events = await deps.poller.checkCrypto(job.device, peer, contexts, { signal });
+    const errors = events.filter((e) => e.error !== undefined);
+    if (events.length > 0 && errors.length === events.length)
+      return { events, retry: { error: errors[0]!.error ?? 'crypto check failed', retryable: true } };
+    return { events, result: { checked: events.length / 2, errors: errors.length } };
+  };
+}
+
+function uploadEvent(job: Job, data: UploadResultData, at: number): AceEvent {
+  return { kind: 'upload-result', transport: 'action', receivedAt: at, device: job.device, context: job.context, data: { ...data, jobId: job.id, attempts: job.attempts } };
+}
+
+export function uploadHandler(deps: WorkerDeps): JobHandler {
+  return async (job, signal): Promise<JobOutcome> => {
+    const dev = deps.inventory.devices.get(job.device);
+    if (!deps.strategy) return { events: [], retry: { error: 'ANM uploads are not configured (anm: in the configuration)', retryable: false } };
+    if (!dev || !job.context) return { events: [], retry: { error: `no such context ${job.device}/${job.context}`, retryable: false } };
+    const role = deps.store.roles().find((r) => r.device === job.device && r.group === deps.store.context(job.device, job.context)?.ftGroup)?.role;
+    let result;
+    try {
+      result = await deps.strategy.upload(
+        {
+          device: job.device,
+          context: job.context,
+          address: dev.host,
+          peer: dev.peer,
+          jobId: job.id,
+          role,
+          reason: Array.isArray(job.payload.reasons) ? String(job.payload.reasons.at(-1) ?? '') : undefined,
+        },
+        { signal },
+      );
+    } catch (err) {
+      const c = classifyAnmFailure(err);
+      return { events: [], retry: { error: c.message, retryable: c.retryable } };
+    }
+    const now = deps.clock.now();
+    if (result.outcome === 'waiting-operator') {
+      return { events: [uploadEvent(job, { outcome: 'waiting-operator', strategy: result.strategy }, now)], result: { outcome: result.outcome, steps: result.steps } };
+    }
+    // ANM fetched the context's configuration: read it ourselves and record it as ANM's
+    // copy. The rules then ask for an audit, which confirms in-sync against this copy.
+    const audit = await deps.poller.auditDevice(job.device, { contexts: [job.context], signal });
+    const adopted = adoptAsAnmCopy(deps.store, audit);
+    return {
+      events: [uploadEvent(job, { outcome: 'ok', strategy: result.strategy }, deps.clock.now())],
+      result: { outcome: 'ok', durationMs: result.durationMs, detail: result.detail, anmCopyRecorded: adopted > 0 },
+    };
+  };
+}
+
+/** Events reported when a job gave up: the rules mark the context and alert. */
+export function gaveUpEvents(deps: Pick<WorkerDeps, 'clock' | 'strategyName'>) {
+  return (job: Job, error: string): AceEvent[] => {
+    if (job.type !== 'upload') return [];
+    const data = failedResult(new Error(error), deps.strategyName, { jobId: job.id, attempts: job.attempts });
+    return [uploadEvent(job, { outcome: 'failed', strategy: data.strategy, error: data.error }, deps.clock.now())];
+  };
+}

@@ -1,0 +1,462 @@
+/**
+ * Queries over the alert tables (schema/alerts.ts): alert rows keyed by fingerprint, what
+ * each webhook was told, aggregation groups and the delivery outbox. Synchronous and
+ * atomic like the rest of the store (single process, single writer); the notifier is the
+ * only writer, the web layer reads.
+ */
+import type { Database, Statement } from 'better-sqlite3';
+
+export type AlertStatus = 'firing' | 'resolved';
+export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'superseded';
+
+/** Open alerts kept at most; beyond it new alerts are refused (counted, logged) until some resolve. */
+export const MAX_FIRING_ALERTS = 10_000;
+/** Resolved alerts and finished deliveries are kept this long, and at most this many. */
+export const ALERT_RETENTION_MS = 30 * 86_400_000;
+export const MAX_RESOLVED_ALERTS = 20_000;
+export const DELIVERY_RETENTION_MS = 7 * 86_400_000;
+export const MAX_FINISHED_DELIVERIES = 20_000;
+
+export interface AlertRecord {
+  id: number;
+  fingerprint: string;
+  alertname: string;
+  severity: string;
+  /** '' when the alert names no device. */
+  device: string;
+  context: string;
+  /** Kind of the event that raised it (decides how it resolves). */
+  eventKind?: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  status: AlertStatus;
+  startsAt: number;
+  endsAt?: number;
+  lastFiredAt: number;
+  fireCount: number;
+  eventId?: number;
+  jobId?: number;
+  resolvedReason?: string;
+  updatedAt: number;
+}
+
+export interface NewAlert {
+  fingerprint: string;
+  alertname: string;
+  severity: string;
+  device: string;
+  context: string;
+  eventKind?: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  eventId?: number;
+  jobId?: number;
+  /** How many requests this firing stands for (a merged job counts each). */
+  count?: number;
+  at: number;
+}
+
+/** One alert in one notification: which alert, in which of its lives, in which status. */
+export interface NoticeItem {
+  alertId: number;
+  startsAt: number;
+  status: AlertStatus;
+}
+
+export const itemKey = (i: NoticeItem): string => `${i.alertId}@${i.startsAt}:${i.status}`;
+
+export interface DeliveryRecord {
+  id: number;
+  webhook: string;
+  groupKey: string;
+  status: DeliveryStatus;
+  alertStatus: AlertStatus;
+  alertCount: number;
+  items: NoticeItem[];
+  body: string;
+  attempts: number;
+  maxAttempts: number;
+  nextAttemptAt: number;
+  lastError?: string;
+  lastHttpStatus?: number;
+  createdAt: number;
+  updatedAt: number;
+  sentAt?: number;
+}
+
+export interface GroupState {
+  webhook: string;
+  groupKey: string;
+  groupLabels: Record<string, string>;
+  createdAt: number;
+  nextFlushAt: number;
+  lastFlushAt?: number;
+  /** itemKey()s of the last notification created for the group. */
+  lastItems: string[];
+}
+
+/** An alert with what one webhook was last told about it. */
+export type NoticedAlert = AlertRecord & { notice?: AlertStatus; noticeStartsAt?: number };
+
+interface AlertRow {
+  id: number;
+  fingerprint: string;
+  alertname: string;
+  severity: string;
+  device: string;
+  context: string;
+  event_kind: string | null;
+  labels: string;
+  annotations: string;
+  status: string;
+  starts_at: number;
+  ends_at: number | null;
+  last_fired_at: number;
+  fire_count: number;
+  event_id: number | null;
+  job_id: number | null;
+  resolved_reason: string | null;
+  updated_at: number;
+  notice?: string | null;
+  notice_at?: number | null;
+}
+
+interface DeliveryRow {
+  id: number;
+  webhook: string;
+  group_key: string;
+  status: string;
+  alert_status: string;
+  alert_count: number;
+  items: string;
+  body: string;
+  attempts: number;
+  max_attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  last_http_status: number | null;
+  created_at: number;
+  updated_at: number;
+  sent_at: number | null;
+}
+
+function toAlert(r: AlertRow): NoticedAlert {
+  const a: NoticedAlert = {
+    id: r.id,
+    fingerprint: r.fingerprint,
+    alertname: r.alertname,
+    severity: r.severity,
+    device: r.device,
+    context: r.context,
+    eventKind: r.event_kind ?? undefined,
+    labels: JSON.parse(r.labels) as Record<string, string>,
+    annotations: JSON.parse(r.annotations) as Record<string, string>,
+    status: r.status as AlertStatus,
+    startsAt: r.starts_at,
+    endsAt: r.ends_at ?? undefined,
+    lastFiredAt: r.last_fired_at,
+    fireCount: r.fire_count,
+    eventId: r.event_id ?? undefined,
+    jobId: r.job_id ?? undefined,
+    resolvedReason: r.resolved_reason ?? undefined,
+    updatedAt: r.updated_at,
+  };
+  if (r.notice) a.notice = r.notice as AlertStatus;
+  if (r.notice_at !== undefined && r.notice_at !== null) a.noticeStartsAt = r.notice_at;
+  return a;
+}
+
+function toDelivery(r: DeliveryRow): DeliveryRecord {
+  return {
+    id: r.id,
+    webhook: r.webhook,
+    groupKey: r.group_key,
+    status: r.status as DeliveryStatus,
+    alertStatus: r.alert_status as AlertStatus,
+    alertCount: r.alert_count,
+    items: JSON.parse(r.items) as NoticeItem[],
+    body: r.body,
+    attempts: r.attempts,
+    maxAttempts: r.max_attempts,
+    nextAttemptAt: r.next_attempt_at,
+    lastError: r.last_error ?? undefined,
+    lastHttpStatus: r.last_http_status ?? undefined,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    sentAt: r.sent_at ?? undefined,
+  };
+}
+
+export interface AlertFilter {
+  status?: AlertStatus;
+  device?: string;
+  context?: string;
+  /** Only alerts with an id below this (pagination, newest first). */
+  beforeId?: number;
+  limit?: number;
+}
+
+export class AlertStore {
+  readonly #db: Database;
+  readonly #s: Record<string, Statement>;
+
+  constructor(db: Database) {
+    this.#db = db;
+    this.#s = {
+      byFp: db.prepare('SELECT * FROM alerts WHERE fingerprint = ?'),
+      get: db.prepare('SELECT * FROM alerts WHERE id = ?'),
+      insert: db.prepare(`INSERT INTO alerts (fingerprint, alertname, severity, device, context, event_kind, labels, annotations, status, starts_at, last_fired_at, fire_count, event_id, job_id, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'firing', ?, ?, ?, ?, ?, ?)`),
+      refire: db.prepare(`UPDATE alerts SET annotations = ?, severity = ?, event_kind = COALESCE(?, event_kind), last_fired_at = ?, fire_count = fire_count + ?,
+        event_id = COALESCE(?, event_id), job_id = COALESCE(?, job_id), updated_at = ? WHERE id = ?`),
+      reopen: db.prepare(`UPDATE alerts SET status = 'firing', starts_at = ?, ends_at = NULL, resolved_reason = NULL, annotations = ?, severity = ?, event_kind = COALESCE(?, event_kind),
+        last_fired_at = ?, fire_count = fire_count + ?, event_id = COALESCE(?, event_id), job_id = COALESCE(?, job_id), updated_at = ? WHERE id = ?`),
+      resolve: db.prepare("UPDATE alerts SET status = 'resolved', ends_at = ?, resolved_reason = ?, updated_at = ? WHERE id = ? AND status = 'firing'"),
+      countFiring: db.prepare("SELECT COUNT(*) AS n FROM alerts WHERE status = 'firing'"),
+      firing: db.prepare("SELECT * FROM alerts WHERE status = 'firing' ORDER BY id LIMIT ?"),
+      firingNoticed: db.prepare(`SELECT a.*, n.status AS notice, n.at AS notice_at FROM alerts a LEFT JOIN alert_notices n ON n.alert_id = a.id AND n.webhook = ?
+        WHERE a.status = 'firing' ORDER BY a.id LIMIT ?`),
+      resolvedToTell: db.prepare(`SELECT a.*, n.status AS notice, n.at AS notice_at FROM alerts a LEFT JOIN alert_notices n ON n.alert_id = a.id AND n.webhook = ?
+        WHERE a.status = 'resolved' AND a.ends_at >= ? AND (n.status IS NULL OR n.status = 'firing') ORDER BY a.id LIMIT ?`),
+      notice: db.prepare(`INSERT INTO alert_notices (webhook, alert_id, status, at) VALUES (?, ?, ?, ?)
+        ON CONFLICT(webhook, alert_id) DO UPDATE SET status = excluded.status, at = excluded.at`),
+      group: db.prepare('SELECT * FROM alert_groups WHERE webhook = ? AND group_key = ?'),
+      groups: db.prepare('SELECT * FROM alert_groups WHERE webhook = ?'),
+      putGroup: db.prepare(`INSERT INTO alert_groups (webhook, group_key, group_labels, created_at, next_flush_at, last_flush_at, last_items) VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(webhook, group_key) DO UPDATE SET next_flush_at = excluded.next_flush_at, last_flush_at = excluded.last_flush_at, last_items = excluded.last_items`),
+      deleteGroup: db.prepare('DELETE FROM alert_groups WHERE webhook = ? AND group_key = ?'),
+      insertDelivery: db.prepare(`INSERT INTO webhook_deliveries (webhook, group_key, status, alert_status, alert_count, items, body, max_attempts, next_attempt_at, created_at, updated_at)
+        VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)`),
+      supersede: db.prepare(`UPDATE webhook_deliveries SET status = 'superseded', last_error = ?, updated_at = ? WHERE webhook = ? AND group_key = ? AND status = 'pending'`),
+      head: db.prepare("SELECT * FROM webhook_deliveries WHERE webhook = ? AND status IN ('pending', 'sending') ORDER BY id LIMIT 1"),
+      delivery: db.prepare('SELECT * FROM webhook_deliveries WHERE id = ?'),
+      sending: db.prepare("UPDATE webhook_deliveries SET status = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'pending'"),
+      sent: db.prepare("UPDATE webhook_deliveries SET status = 'sent', sent_at = ?, last_http_status = ?, last_error = NULL, updated_at = ? WHERE id = ?"),
+      retry: db.prepare("UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ?, last_error = ?, last_http_status = ?, updated_at = ? WHERE id = ?"),
+      failed: db.prepare("UPDATE webhook_deliveries SET status = 'failed', last_error = ?, last_http_status = ?, updated_at = ? WHERE id = ?"),
+      recover: db.prepare("UPDATE webhook_deliveries SET status = 'pending', updated_at = ? WHERE status = 'sending'"),
+      deliveryCounts: db.prepare('SELECT webhook, status, COUNT(*) AS n FROM webhook_deliveries GROUP BY webhook, status'),
+      getState: db.prepare('SELECT value FROM notifier_state WHERE key = ?'),
+      setState: db.prepare('INSERT INTO notifier_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
+    };
+  }
+
+  get db(): Database {
+    return this.#db;
+  }
+
+  /**
+   * An alert fired: a new row, or the existing row of that fingerprint updated (re-opened
+   * with a new `startsAt` when it had resolved). Undefined when MAX_FIRING_ALERTS are open.
+   */
+  fire(a: NewAlert): { alert: AlertRecord; created: boolean; reopened: boolean } | undefined {
+    const count = Math.max(1, a.count ?? 1);
+    const ann = JSON.stringify(a.annotations);
+    const old = this.#s.byFp!.get(a.fingerprint) as AlertRow | undefined;
+    if (old && old.status === 'firing') {
+      this.#s.refire!.run(ann, a.severity, a.eventKind ?? null, a.at, count, a.eventId ?? null, a.jobId ?? null, a.at, old.id);
+      return { alert: this.get(old.id)!, created: false, reopened: false };
+    }
+    if (this.countFiring() >= MAX_FIRING_ALERTS) return undefined;
+    if (old) {
+      this.#s.reopen!.run(a.at, ann, a.severity, a.eventKind ?? null, a.at, count, a.eventId ?? null, a.jobId ?? null, a.at, old.id);
+      return { alert: this.get(old.id)!, created: false, reopened: true };
+    }
+    const r = this.#s.insert!.run(
+      a.fingerprint,
+      a.alertname,
+      a.severity,
+      a.device,
+      a.context,
+      a.eventKind ?? null,
+      JSON.stringify(a.labels),
+      ann,
+      a.at,
+      a.at,
+      count,
+      a.eventId ?? null,
+      a.jobId ?? null,
+      a.at,
+    );
+    return { alert: this.get(Number(r.lastInsertRowid))!, created: true, reopened: false };
+  }
+
+  resolve(id: number, at: number, reason: string): boolean {
+    return this.#s.resolve!.run(at, reason.slice(0, 500), at, id).changes > 0;
+  }
+
+  get(id: number): AlertRecord | undefined {
+    const r = this.#s.get!.get(id) as AlertRow | undefined;
+    return r ? toAlert(r) : undefined;
+  }
+
+  byFingerprint(fp: string): AlertRecord | undefined {
+    const r = this.#s.byFp!.get(fp) as AlertRow | undefined;
+    return r ? toAlert(r) : undefined;
+  }
+
+  countFiring(): number {
+    return (this.#s.countFiring!.get() as { n: number }).n;
+  }
+
+  firing(limit = MAX_FIRING_ALERTS): AlertRecord[] {
+    return (this.#s.firing!.all(limit) as AlertRow[]).map(toAlert);
+  }
+
+  /** Firing alerts with what `webhook` was last told about each. */
+  firingFor(webhook: string, limit = MAX_FIRING_ALERTS): NoticedAlert[] {
+    return (this.#s.firingNoticed!.all(webhook, limit) as AlertRow[]).map(toAlert);
+  }
+
+  /** Resolved alerts (ended at or after `since`) that `webhook` has not been told are resolved. */
+  resolvedFor(webhook: string, since: number, limit = MAX_FIRING_ALERTS): NoticedAlert[] {
+    return (this.#s.resolvedToTell!.all(webhook, since, limit) as AlertRow[]).map(toAlert);
+  }
+
+  /** Newest first. */
+  list(filter: AlertFilter = {}): AlertRecord[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.status) (where.push('status = ?'), args.push(filter.status));
+    if (filter.device !== undefined) (where.push('device = ?'), args.push(filter.device));
+    if (filter.context !== undefined) (where.push('context = ?'), args.push(filter.context));
+    if (filter.beforeId !== undefined) (where.push('id < ?'), args.push(filter.beforeId));
+    const sql = `SELECT * FROM alerts ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
+    return (this.#db.prepare(sql).all(...args, Math.min(Math.max(1, filter.limit ?? 100), 1000)) as AlertRow[]).map(toAlert);
+  }
+
+  recordNotice(webhook: string, item: NoticeItem, at: number): void {
+    this.#s.notice!.run(webhook, item.alertId, item.status, at);
+  }
+
+  group(webhook: string, groupKey: string): GroupState | undefined {
+    const r = this.#s.group!.get(webhook, groupKey) as GroupRow | undefined;
+    return r ? toGroup(r) : undefined;
+  }
+
+  groups(webhook: string): GroupState[] {
+    return (this.#s.groups!.all(webhook) as GroupRow[]).map(toGroup);
+  }
+
+  putGroup(g: GroupState): void {
+    this.#s.putGroup!.run(g.webhook, g.groupKey, JSON.stringify(g.groupLabels), g.createdAt, g.nextFlushAt, g.lastFlushAt ?? null, JSON.stringify(g.lastItems));
+  }
+
+  deleteGroup(webhook: string, groupKey: string): void {
+    this.#s.deleteGroup!.run(webhook, groupKey);
+  }
+
+  /** Queue a notification; older pending ones of the same group are superseded by it (it carries their news too). */
+  enqueueDelivery(d: { webhook: string; groupKey: string; alertStatus: AlertStatus; items: NoticeItem[]; body: string; maxAttempts: number; at: number }): number {
+    return this.#db.transaction(() => {
+      this.#s.supersede!.run('superseded by a newer notification of the same group', d.at, d.webhook, d.groupKey);
+      const r = this.#s.insertDelivery!.run(d.webhook, d.groupKey, d.alertStatus, d.items.length, JSON.stringify(d.items), d.body, d.maxAttempts, d.at, d.at, d.at);
+      return Number(r.lastInsertRowid);
+    })();
+  }
+
+  /** The oldest undelivered notification of a webhook (deliveries go out in order). */
+  head(webhook: string): DeliveryRecord | undefined {
+    const r = this.#s.head!.get(webhook) as DeliveryRow | undefined;
+    return r ? toDelivery(r) : undefined;
+  }
+
+  delivery(id: number): DeliveryRecord | undefined {
+    const r = this.#s.delivery!.get(id) as DeliveryRow | undefined;
+    return r ? toDelivery(r) : undefined;
+  }
+
+  markSending(id: number, at: number): boolean {
+    return this.#s.sending!.run(at, id).changes > 0;
+  }
+
+  /** Delivered: record what the webhook now knows of each alert it carried. */
+  markSent(id: number, httpStatus: number, at: number): void {
+    this.#db.transaction(() => {
+      const d = this.delivery(id);
+      if (!d) return;
+      this.#s.sent!.run(at, httpStatus, at, id);
+      for (const item of d.items) if (this.get(item.alertId)) this.recordNotice(d.webhook, item, at);
+    })();
+  }
+
+  markRetry(id: number, nextAt: number, error: string, httpStatus: number | undefined, at: number): void {
+    this.#s.retry!.run(nextAt, error.slice(0, 1000), httpStatus ?? null, at, id);
+  }
+
+  /**
+   * Given up (dead letter, kept for the operator). Resolved alerts it carried count as told,
+   * so a receiver that is gone does not make their resolved notice come back forever.
+   */
+  markFailed(id: number, error: string, httpStatus: number | undefined, at: number): void {
+    this.#db.transaction(() => {
+      const d = this.delivery(id);
+      if (!d) return;
+      this.#s.failed!.run(error.slice(0, 1000), httpStatus ?? null, at, id);
+      for (const item of d.items) if (item.status === 'resolved' && this.get(item.alertId)) this.recordNotice(d.webhook, item, at);
+    })();
+  }
+
+  /** At start: deliveries a crash left in flight are due again (receivers may see one twice). */
+  recoverSending(at: number): number {
+    return this.#s.recover!.run(at).changes;
+  }
+
+  deliveries(filter: { webhook?: string; status?: DeliveryStatus; beforeId?: number; limit?: number } = {}): DeliveryRecord[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.webhook !== undefined) (where.push('webhook = ?'), args.push(filter.webhook));
+    if (filter.status !== undefined) (where.push('status = ?'), args.push(filter.status));
+    if (filter.beforeId !== undefined) (where.push('id < ?'), args.push(filter.beforeId));
+    const sql = `SELECT * FROM webhook_deliveries ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
+    return (this.#db.prepare(sql).all(...args, Math.min(Math.max(1, filter.limit ?? 100), 1000)) as DeliveryRow[]).map(toDelivery);
+  }
+
+  deliveryCounts(): Array<{ webhook: string; status: DeliveryStatus; count: number }> {
+    return (this.#s.deliveryCounts!.all() as Array<{ webhook: string; status: DeliveryStatus; n: number }>).map((r) => ({ webhook: r.webhook, status: r.status, count: r.n }));
+  }
+
+  state(key: string): string | undefined {
+    return (this.#s.getState!.get(key) as { value: string } | undefined)?.value;
+  }
+
+  setState(key: string, value: string): void {
+    this.#s.setState!.run(key, value);
+  }
+
+  /** Retention: old resolved alerts (their notices cascade) and finished deliveries. */
+  prune(now: number): { alerts: number; deliveries: number } {
+    return this.#db.transaction(() => {
+      let alerts = this.#db.prepare("DELETE FROM alerts WHERE status = 'resolved' AND ends_at < ?").run(now - ALERT_RETENTION_MS).changes;
+      const cutA = this.#db.prepare("SELECT id FROM alerts WHERE status = 'resolved' ORDER BY id DESC LIMIT 1 OFFSET ?").get(MAX_RESOLVED_ALERTS) as { id: number } | undefined;
+      if (cutA) alerts += this.#db.prepare("DELETE FROM alerts WHERE status = 'resolved' AND id <= ?").run(cutA.id).changes;
+      const finished = "status IN ('sent', 'failed', 'superseded')";
+      let deliveries = this.#db.prepare(`DELETE FROM webhook_deliveries WHERE ${finished} AND updated_at < ?`).run(now - DELIVERY_RETENTION_MS).changes;
+      const cutD = this.#db.prepare(`SELECT id FROM webhook_deliveries WHERE ${finished} ORDER BY id DESC LIMIT 1 OFFSET ?`).get(MAX_FINISHED_DELIVERIES) as { id: number } | undefined;
+      if (cutD) deliveries += this.#db.prepare(`DELETE FROM webhook_deliveries WHERE ${finished} AND id <= ?`).run(cutD.id).changes;
+      return { alerts, deliveries };
+    })();
+  }
+}
+
+interface GroupRow {
+  webhook: string;
+  group_key: string;
+  group_labels: string;
+  created_at: number;
+  next_flush_at: number;
+  last_flush_at: number | null;
+  last_items: string;
+}
+
+function toGroup(r: GroupRow): GroupState {
+  return {
+    webhook: r.webhook,
+    groupKey: r.group_key,
+    groupLabels: JSON.parse(r.group_labels) as Record<string, string>,
+    createdAt: r.created_at,
+    nextFlushAt: r.next_flush_at,
+    lastFlushAt: r.last_flush_at ?? undefined,
+    lastItems: JSON.parse(r.last_items) as string[],
+  };
+}

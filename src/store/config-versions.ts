@@ -1,0 +1,127 @@
+/**
+ * Configuration history per (device, context): every distinct normalised running-config
+ * (by SHA-256), when it was first and last seen, and which one is ANM's copy. The poller
+ * records what it saw; the upload worker records what ANM now holds; any two versions can
+ * be diffed.
+ */
+import type { Database, Statement } from 'better-sqlite3';
+import { unifiedDiff } from '../util/diff.js';
+
+/** Largest configuration text kept (an ACE context config is far below this). */
+export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
+export interface ConfigVersion {
+  id: number;
+  device: string;
+  context: string;
+  hash: string;
+  /** Absent when only the hash is known. */
+  text?: string;
+  firstSeen: number;
+  lastSeen: number;
+  seenCount: number;
+  isAnm: boolean;
+}
+
+interface Row {
+  id: number;
+  device: string;
+  context: string;
+  hash: string;
+  text: string | null;
+  first_seen: number;
+  last_seen: number;
+  seen_count: number;
+  is_anm: number;
+}
+
+const toVersion = (r: Row): ConfigVersion => ({
+  id: r.id,
+  device: r.device,
+  context: r.context,
+  hash: r.hash,
+  text: r.text ?? undefined,
+  firstSeen: r.first_seen,
+  lastSeen: r.last_seen,
+  seenCount: r.seen_count,
+  isAnm: r.is_anm === 1,
+});
+
+function bound(text: string | undefined): string | null {
+  if (text === undefined) return null;
+  return text.length > MAX_CONFIG_BYTES ? text.slice(0, MAX_CONFIG_BYTES) : text;
+}
+
+export class ConfigVersions {
+  readonly #s: Record<string, Statement>;
+  readonly #db: Database;
+
+  constructor(db: Database) {
+    this.#db = db;
+    this.#s = {
+      upsert: db.prepare(`INSERT INTO config_versions (device, context, hash, text, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT(device, context, hash) DO UPDATE SET last_seen = excluded.last_seen, seen_count = seen_count + 1, text = COALESCE(text, excluded.text)`),
+      clearAnm: db.prepare('UPDATE config_versions SET is_anm = 0 WHERE device = ? AND context = ? AND is_anm = 1'),
+      setAnm: db.prepare('UPDATE config_versions SET is_anm = 1 WHERE device = ? AND context = ? AND hash = ?'),
+      get: db.prepare('SELECT * FROM config_versions WHERE device = ? AND context = ? AND hash = ?'),
+      anm: db.prepare('SELECT * FROM config_versions WHERE device = ? AND context = ? AND is_anm = 1'),
+      list: db.prepare('SELECT * FROM config_versions WHERE device = ? AND context = ? ORDER BY last_seen DESC, id DESC LIMIT ?'),
+      latest: db.prepare('SELECT * FROM config_versions WHERE device = ? AND context = ? ORDER BY last_seen DESC, id DESC LIMIT 1'),
+    };
+  }
+
+  /** A configuration seen on the device (audit). */
+  record(device: string, context: string, hash: string, text: string | undefined, at: number): void {
+    this.#s.upsert!.run(device, context, hash, bound(text), at, at);
+  }
+
+  /**
+   * ANM now holds this configuration (after an upload, or an ANM deployment): it becomes
+   * the baseline audits compare against. (The store also updates the context's `anmHash`.)
+   */
+  recordAnmCopy(device: string, context: string, hash: string, text: string | undefined, at: number): void {
+    this.#db.transaction(() => {
+      this.#s.upsert!.run(device, context, hash, bound(text), at, at);
+      this.#s.clearAnm!.run(device, context);
+      this.#s.setAnm!.run(device, context, hash);
+    })();
+  }
+
+  anmCopy(device: string, context: string): ConfigVersion | undefined {
+    const r = this.#s.anm!.get(device, context) as Row | undefined;
+    return r ? toVersion(r) : undefined;
+  }
+
+  get(device: string, context: string, hash: string): ConfigVersion | undefined {
+    const r = this.#s.get!.get(device, context, hash) as Row | undefined;
+    return r ? toVersion(r) : undefined;
+  }
+
+  latest(device: string, context: string): ConfigVersion | undefined {
+    const r = this.#s.latest!.get(device, context) as Row | undefined;
+    return r ? toVersion(r) : undefined;
+  }
+
+  /** Newest first. */
+  list(device: string, context: string, limit = 100): ConfigVersion[] {
+    return (this.#s.list!.all(device, context, Math.min(limit, 10_000)) as Row[]).map(toVersion);
+  }
+
+  /** Unified diff between two stored versions; undefined when either text is not stored. */
+  diff(device: string, context: string, fromHash: string, toHash: string): string | undefined {
+    const a = this.get(device, context, fromHash);
+    const b = this.get(device, context, toHash);
+    if (a?.text === undefined || b?.text === undefined) return undefined;
+    return unifiedDiff(a.text, b.text, { fromName: `${device}/${context}@${fromHash.slice(0, 12)}`, toName: `${device}/${context}@${toHash.slice(0, 12)}` });
+  }
+
+  /** Keep the newest `keep` versions per context, and ANM's copy always. */
+  prune(keep: number): number {
+    return this.#db
+      .prepare(
+        `DELETE FROM config_versions WHERE is_anm = 0 AND id IN (
+           SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY device, context ORDER BY last_seen DESC, id DESC) AS n FROM config_versions) WHERE n > ?)`,
+      )
+      .run(keep).changes;
+  }
+}

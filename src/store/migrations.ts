@@ -1,0 +1,53 @@
+/**
+ * Versioned schema migrations, run at open. Each version is a list of SQL modules (one per
+ * table group, under schema/) applied in one transaction and recorded in schema_version.
+ * A new version is appended here, never edited once released.
+ */
+import type { Database } from 'better-sqlite3';
+import { AcesyncError } from '../errors.js';
+import { INVENTORY_V1 } from './schema/inventory.js';
+import { EVENTS_V1 } from './schema/events.js';
+import { DECISIONS_V1 } from './schema/decisions.js';
+import { TIMERS_V1 } from './schema/timers.js';
+import { JOBS_V1 } from './schema/jobs.js';
+import { CONFIG_VERSIONS_V1 } from './schema/config-versions.js';
+import { ALERTS_V2 } from './schema/alerts.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string[];
+}
+
+export const MIGRATIONS: Migration[] = [
+  { version: 1, name: 'initial schema', sql: [INVENTORY_V1, EVENTS_V1, DECISIONS_V1, TIMERS_V1, JOBS_V1, CONFIG_VERSIONS_V1] },
+  { version: 2, name: 'alerts and webhook outbox', sql: [ALERTS_V2] },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/** The schema version of an open database (0: empty). */
+export function schemaVersion(db: Database): number {
+  const t = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").get();
+  if (!t) return 0;
+  const row = db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null };
+  return row.v ?? 0;
+}
+
+/** Bring the database to the latest version; returns the versions applied. */
+export function migrate(db: Database, now: number): number[] {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT');
+  const current = schemaVersion(db);
+  if (current > SCHEMA_VERSION)
+    throw new AcesyncError('ACESYNC_STORE_OPEN', `the database has schema version ${current}, newer than this acesync knows (${SCHEMA_VERSION}): use a newer acesync or another store.path`);
+  const applied: number[] = [];
+  for (const m of MIGRATIONS) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      for (const sql of m.sql) db.exec(sql);
+      db.prepare('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, now);
+    })();
+    applied.push(m.version);
+  }
+  return applied;
+}

@@ -1,0 +1,296 @@
+/**
+ * The state store: one SQLite file, one writer. Holds events, context sync states and
+ * their reasons, FT roles, timers, throttles, jobs, decisions and configuration history.
+ * The processor writes through it; the web page, the poller and the upload workers read
+ * from it and use its job queue.
+ */
+import type { Database } from 'better-sqlite3';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import type { Clock } from '../clock.js';
+import type { EngineConfig } from '../config/sections/engine.js';
+import type { AceEvent } from '../events.js';
+import type { Inventory } from '../inventory/inventory.js';
+import { JobQueue } from '../jobs/queue.js';
+import type { ContextState, StateView, TimerRow } from '../rules/types.js';
+import { Applier, type DecisionRecord } from './apply.js';
+import { ConfigVersions, type ConfigVersion } from './config-versions.js';
+import { isStorageFailure, openDatabase, storeWriteError } from './database.js';
+import { reconcileInventory, type ReconcileSummary } from './inventory-sync.js';
+import { StateMirror } from './mirror.js';
+import { emptyCounts, pruneSteps, type PruneCounts, type Retention } from './retention.js';
+
+export type { DecisionRecord, ConfigVersion, PruneCounts };
+
+/** Largest stored event body; `raw` is cut first. */
+export const MAX_EVENT_BYTES = 16 * 1024;
+
+export interface StoreOptions {
+  /** Database file, or `:memory:`. */
+  path: string;
+  inventory: Inventory;
+  clock: Clock;
+  retention: Retention;
+  engine: Pick<EngineConfig, 'reasons_kept' | 'jobs'>;
+  /** Random source of the job backoff jitter (tests, replay). */
+  random?: () => number;
+}
+
+export interface PollCadence {
+  mode: 'fast' | 'normal';
+  until?: number;
+  reason?: string;
+  rule?: string;
+}
+
+interface DecisionRow {
+  id: number;
+  at: number;
+  event_id: number | null;
+  rule: string | null;
+  kind: DecisionRecord['kind'];
+  device: string | null;
+  context: string | null;
+  from_state: string | null;
+  to_state: string | null;
+  action: string | null;
+  due: number | null;
+  reason: string | null;
+  detail: string | null;
+}
+
+export function decisionFromRow(r: DecisionRow): DecisionRecord & { id: number } {
+  return {
+    id: r.id,
+    at: r.at,
+    eventId: r.event_id ?? undefined,
+    rule: r.rule ?? undefined,
+    kind: r.kind,
+    device: r.device ?? undefined,
+    context: r.context ?? undefined,
+    from: (r.from_state as DecisionRecord['from']) ?? null,
+    to: (r.to_state as DecisionRecord['to']) ?? undefined,
+    action: r.action ?? undefined,
+    due: r.due ?? undefined,
+    reason: r.reason ?? undefined,
+    detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : undefined,
+  };
+}
+
+/** Serialise an event for storage, bounded. */
+export function eventBody(e: AceEvent): string {
+  let s = JSON.stringify(e);
+  if (s.length > MAX_EVENT_BYTES && e.raw) s = JSON.stringify({ ...e, raw: e.raw.slice(0, 1024) + '…' });
+  if (s.length > MAX_EVENT_BYTES) s = JSON.stringify({ ...e, raw: undefined, text: e.text?.slice(0, 1024), data: { truncated: true } });
+  return s;
+}
+
+export class Store {
+  readonly db: Database;
+  readonly path: string;
+  readonly jobs: JobQueue;
+  readonly versions: ConfigVersions;
+  readonly reconciled: ReconcileSummary;
+  readonly #mirror: StateMirror;
+  readonly #applier: Applier;
+  readonly #clock: Clock;
+  readonly #retention: Retention;
+  readonly #insertEvent;
+  #closed = false;
+
+  private constructor(db: Database, opts: StoreOptions) {
+    this.db = db;
+    this.path = opts.path;
+    this.#clock = opts.clock;
+    this.#retention = opts.retention;
+    const j = opts.engine.jobs;
+    this.jobs = new JobQueue(db, { clock: opts.clock, maxAttempts: j.max_attempts, backoffBaseMs: j.backoff_base_ms, backoffMaxMs: j.backoff_max_ms, jitterRatio: j.jitter_ratio, random: opts.random });
+    this.versions = new ConfigVersions(db);
+    this.#mirror = new StateMirror(opts.inventory, Applier.jobActiveFn(this.jobs));
+    this.#applier = new Applier(db, this.#mirror, this.jobs, this.versions, opts.engine.reasons_kept);
+    this.#insertEvent = db.prepare('INSERT INTO events (received_at, kind, msg_id, device, context, body) VALUES (?, ?, ?, ?, ?, ?)');
+    try {
+      this.reconciled = reconcileInventory(db, opts.inventory, opts.clock.now());
+    } catch (err) {
+      throw storeWriteError(err, opts.path);
+    }
+    this.#mirror.load(db);
+  }
+
+  /** Open the database (migrating it), reconcile the configured inventory, load the state. */
+  static open(opts: StoreOptions): Store {
+    const db = openDatabase({ path: opts.path, now: opts.clock.now() });
+    try {
+      return new Store(db, opts);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  /** The state the engine reads. */
+  get view(): StateView {
+    return this.#mirror;
+  }
+
+  /**
+   * Run `fn` in a transaction (a savepoint when nested). On failure everything it wrote
+   * is rolled back, the in-memory state is reloaded, and storage failures (disk full,
+   * read-only, I/O) are rethrown as ACESYNC_STORE_WRITE.
+   */
+  transaction<T>(fn: () => T): T {
+    try {
+      return this.db.transaction(fn)();
+    } catch (err) {
+      // Nested (a savepoint): the outer transaction sees its own writes, so reloading now is right too.
+      this.#applier.discard();
+      try {
+        this.#mirror.load(this.db);
+      } catch {
+        /* the database is unusable; the error below says why */
+      }
+      throw isStorageFailure(err) ? storeWriteError(err, this.path) : err;
+    }
+  }
+
+  /** Reload the in-memory state from the database (after a rolled-back savepoint). */
+  reloadState(): void {
+    this.#mirror.load(this.db);
+  }
+
+  insertEvent(e: AceEvent, now: number): number {
+    const r = this.#insertEvent.run(e.receivedAt ?? now, e.kind, e.id ?? null, e.device ?? null, e.context ?? null, eventBody(e));
+    return Number(r.lastInsertRowid);
+  }
+
+  get applier(): Applier {
+    return this.#applier;
+  }
+
+  /** Due timers, earliest first. */
+  dueTimers(now: number, limit: number): TimerRow[] {
+    return this.#mirror
+      .allTimers()
+      .filter((t) => t.due <= now)
+      .sort((a, b) => a.due - b.due || a.id - b.id)
+      .slice(0, limit);
+  }
+
+  /** Earliest due time of any timer (replay advances virtual time to it). */
+  nextDue(): number | undefined {
+    let min: number | undefined;
+    for (const t of this.#mirror.allTimers()) if (min === undefined || t.due < min) min = t.due;
+    return min;
+  }
+
+  timers(): TimerRow[] {
+    return this.#mirror.allTimers().sort((a, b) => a.due - b.due || a.id - b.id);
+  }
+
+  context(device: string, context: string): ContextState | undefined {
+    return this.#mirror.context(device, context);
+  }
+
+  contexts(): ContextState[] {
+    return [...this.#mirror.contexts.values()].sort((a, b) => a.device.localeCompare(b.device) || a.context.localeCompare(b.context));
+  }
+
+  roles(): Array<{ device: string; group: number; role: string; prevRole?: string; since: number }> {
+    return (this.db.prepare('SELECT device, ft_group, role, prev_role, since FROM ft_roles ORDER BY device, ft_group').all() as Array<{ device: string; ft_group: number; role: string; prev_role: string | null; since: number }>).map(
+      (r) => ({ device: r.device, group: r.ft_group, role: r.role, prevRole: r.prev_role ?? undefined, since: r.since }),
+    );
+  }
+
+  /** The poll cadence a rule set for a device (`normal` once its time is up). The poller reads this. */
+  pollCadence(device: string, now = this.#clock.now()): PollCadence {
+    const r = this.db.prepare('SELECT mode, until, reason, rule FROM poll_cadence WHERE device = ?').get(device) as { mode: string; until: number; reason: string | null; rule: string | null } | undefined;
+    if (!r || r.until <= now) return { mode: 'normal' };
+    return { mode: r.mode as PollCadence['mode'], until: r.until, reason: r.reason ?? undefined, rule: r.rule ?? undefined };
+  }
+
+  /** ANM now holds this configuration for the context (upload worker, after its re-audit). */
+  recordAnmCopy(device: string, context: string, hash: string, text?: string): void {
+    const now = this.#clock.now();
+    this.transaction(() => {
+      this.versions.recordAnmCopy(device, context, hash, text, now);
+      const c = this.#mirror.context(device, context) ?? { device, context, sync: 'unknown' as const, since: now, configured: false, reasons: [] };
+      this.#applier.writeContext({ ...c, anmHash: hash }, now);
+    });
+  }
+
+  /** ANM's copy of a context, as last recorded. */
+  anmCopy(device: string, context: string): ConfigVersion | undefined {
+    return this.versions.anmCopy(device, context);
+  }
+
+  decisions(filter: { device?: string; context?: string; eventId?: number; kinds?: DecisionRecord['kind'][]; limit?: number } = {}): Array<DecisionRecord & { id: number }> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const eq = (col: string, v: unknown): void => {
+      where.push(`${col} = ?`);
+      args.push(v);
+    };
+    if (filter.device !== undefined) eq('device', filter.device);
+    if (filter.context !== undefined) eq('context', filter.context);
+    if (filter.eventId !== undefined) eq('event_id', filter.eventId);
+    if (filter.kinds?.length) {
+      where.push(`kind IN (${filter.kinds.map(() => '?').join(', ')})`);
+      args.push(...filter.kinds);
+    }
+    const sql = `SELECT * FROM decisions ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, Math.min(filter.limit ?? 100, 100_000)) as DecisionRow[]).map(decisionFromRow).reverse();
+  }
+
+  event(id: number): (AceEvent & { eventId: number }) | undefined {
+    const r = this.db.prepare('SELECT body FROM events WHERE id = ?').get(id) as { body: string } | undefined;
+    return r ? { ...(JSON.parse(r.body) as AceEvent), eventId: id } : undefined;
+  }
+
+  /** Retention pass, synchronous (tests, shutdown). */
+  prune(now = this.#clock.now()): PruneCounts {
+    const counts = emptyCounts();
+    this.transaction(() => {
+      for (const _ of pruneSteps(this.db, this.jobs, this.versions, this.#retention, now, counts)) void _;
+    });
+    this.#mirror.pruneThrottles(now);
+    return counts;
+  }
+
+  /** Retention pass in chunks, one transaction each, yielding to the event loop between them. */
+  async pruneAsync(now = this.#clock.now()): Promise<PruneCounts> {
+    const counts = emptyCounts();
+    const steps = pruneSteps(this.db, this.jobs, this.versions, this.#retention, now, counts);
+    for (;;) {
+      if (this.#closed) break;
+      const step = this.transaction(() => steps.next());
+      if (step.done) break;
+      await yieldToLoop();
+    }
+    this.#mirror.pruneThrottles(now);
+    return counts;
+  }
+
+  /** Let SQLite refresh its statistics (cheap; run periodically and at close). */
+  optimize(): void {
+    try {
+      this.db.pragma('optimize');
+    } catch (err) {
+      if (isStorageFailure(err)) throw storeWriteError(err, this.path);
+      throw err;
+    }
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.db.pragma('optimize');
+    } catch {
+      /* best effort at shutdown */
+    }
+    this.db.close();
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * The page's one script, served as /assets/live.js (the CSP allows scripts from this
+ * origin only, never inline). It listens to /api/v1/stream (server-sent events) and
+ * updates the cells of a context in place, found by their data attributes; text is set
+ * with textContent only, so device-sourced strings stay text. It also refreshes the
+ * relative times ("3 min ago"). Without it the page still works: it is plain HTML.
+ */
+export const LIVE_JS = `(function () {
+  'use strict';
+  if (!document.body || document.body.getAttribute('data-live') !== '1') return;
+  var status = document.getElementById('live-status');
+  function setStatus(state, text) {
+    if (!status) return;
+    status.setAttribute('data-state', state);
+    status.textContent = text;
+  }
+  function rel(iso) {
+    var t = Date.parse(iso);
+    if (isNaN(t)) return '';
+    var d = Math.round((Date.now() - t) / 1000);
+    var a = Math.abs(d);
+    var v = a < 60 ? a + ' s' : a < 3600 ? Math.floor(a / 60) + ' min' : a < 172800 ? Math.floor(a / 3600) + ' h' : Math.floor(a / 86400) + ' d';
+    return d >= 0 ? v + ' ago' : 'in ' + v;
+  }
+  function refreshTimes() {
+    var els = document.querySelectorAll('[data-rel]');
+    for (var i = 0; i < els.length; i++) els[i].textContent = '(' + rel(els[i].getAttribute('data-rel')) + ')';
+  }
+  function timeNodes(iso, short) {
+    var frag = document.createDocumentFragment();
+    if (!iso) { var m = document.createElement('span'); m.className = 'muted'; m.textContent = 'never'; frag.appendChild(m); return frag; }
+    var t = document.createElement('time');
+    t.setAttribute('datetime', iso);
+    t.textContent = short;
+    var r = document.createElement('span');
+    r.className = 'rel';
+    r.setAttribute('data-rel', iso);
+    r.textContent = '(' + rel(iso) + ')';
+    frag.appendChild(t);
+    frag.appendChild(document.createTextNode(' '));
+    frag.appendChild(r);
+    return frag;
+  }
+  function rowsFor(device, context) {
+    var all = document.querySelectorAll('[data-device][data-context]');
+    var out = [];
+    for (var i = 0; i < all.length; i++) {
+      if (all[i].getAttribute('data-device') === device && all[i].getAttribute('data-context') === context) out.push(all[i]);
+    }
+    return out;
+  }
+  function fill(row, field, node) {
+    var cells = row.querySelectorAll('[data-field="' + field + '"]');
+    for (var i = 0; i < cells.length; i++) {
+      while (cells[i].firstChild) cells[i].removeChild(cells[i].firstChild);
+      cells[i].appendChild(node.cloneNode(true));
+    }
+  }
+  function badge(u) {
+    var b = document.createElement('span');
+    b.className = 'badge state-' + u.tone;
+    b.setAttribute('data-state', u.sync);
+    b.title = u.help;
+    var s = document.createElement('span');
+    s.setAttribute('aria-hidden', 'true');
+    s.textContent = u.symbol;
+    b.appendChild(s);
+    b.appendChild(document.createTextNode(' ' + u.label));
+    return b;
+  }
+  function withOutcome(iso, short, outcome) {
+    var frag = timeNodes(iso, short);
+    if (iso && outcome) {
+      var o = document.createElement('span');
+      o.className = 'outcome';
+      o.textContent = outcome;
+      frag.appendChild(document.createTextNode(' '));
+      frag.appendChild(o);
+    }
+    return frag;
+  }
+  function apply(u, announce) {
+    var rows = rowsFor(u.device, u.context);
+    for (var i = 0; i < rows.length; i++) {
+      var row = rows[i];
+      fill(row, 'sync', badge(u));
+      fill(row, 'since', timeNodes(u.since, u.sinceShort));
+      var reason = document.createElement('span');
+      reason.className = 'reason';
+      reason.textContent = u.reason;
+      fill(row, 'reason', reason);
+      fill(row, 'audit', withOutcome(u.lastAudit, u.lastAuditShort, u.lastAuditOutcome));
+      fill(row, 'upload', withOutcome(u.lastUpload, u.lastUploadShort, u.lastUploadOutcome));
+      row.setAttribute('data-sync', u.sync);
+      if (announce) {
+        row.classList.remove('changed');
+        void row.offsetWidth;
+        row.classList.add('changed');
+      }
+    }
+    if (announce && rows.length) setStatus('open', 'Live: ' + u.context + ' on ' + u.device + ' is now ' + u.label);
+  }
+  function counts(c) {
+    for (var k in c) {
+      var els = document.querySelectorAll('[data-count="' + k + '"]');
+      for (var i = 0; i < els.length; i++) els[i].textContent = String(c[k]);
+    }
+  }
+  if (!window.EventSource) { setStatus('error', 'Live updates: not supported by this browser; reload to refresh'); return; }
+  var es = new EventSource('/api/v1/stream');
+  es.onopen = function () { setStatus('open', 'Live updates: on'); };
+  es.onerror = function () { setStatus('error', 'Live updates: reconnecting…'); };
+  es.addEventListener('snapshot', function (ev) {
+    try {
+      var s = JSON.parse(ev.data);
+      for (var i = 0; i < s.contexts.length; i++) apply(s.contexts[i], false);
+      if (s.counts) counts(s.counts);
+    } catch (e) { /* a bad message is ignored */ }
+  });
+  es.addEventListener('context', function (ev) {
+    try { apply(JSON.parse(ev.data), true); } catch (e) { /* ignored */ }
+  });
+  es.addEventListener('summary', function (ev) {
+    try { var s = JSON.parse(ev.data); if (s.counts) counts(s.counts); if (typeof s.alertsFiring === 'number') counts({ 'alerts-firing': s.alertsFiring }); } catch (e) { /* ignored */ }
+  });
+  setInterval(refreshTimes, 30000);
+})();
+`;

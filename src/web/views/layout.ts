@@ -1,0 +1,80 @@
+/**
+ * The page frame and small shared pieces (state badges, times). No external assets, no
+ * inline script or style: one stylesheet and one script, both served by this process.
+ */
+import type { ContextState } from '../../rules/types.js';
+import { ASSET_VERSION } from '../assets/version.js';
+import { html, text, type Html } from './html.js';
+import { haStateLabel, isoTime, relative, roleTone, shortTime, stateWording } from './format.js';
+
+export interface PageOptions {
+  title: string;
+  /** Live updates over SSE on this page. */
+  live?: boolean;
+  /** Navigation entry to mark as current. */
+  current?: 'overview' | 'context';
+  body: Html;
+}
+
+export function page(o: PageOptions): Html {
+  const nav = (href: string, label: string, key?: PageOptions['current']) =>
+    html`<li><a href="${href}"${o.current === key && key ? html` aria-current="page"` : ''}>${label}</a></li>`;
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light">
+<title>${o.title} · acesync</title>
+<link rel="stylesheet" href="/assets/app.css?v=${ASSET_VERSION}">
+${o.live ? html`<script src="/assets/live.js?v=${ASSET_VERSION}" defer></script>` : ''}
+</head>
+<body${o.live ? html` data-live="1"` : ''}>
+<a class="skip" href="#main">Skip to content</a>
+<header class="top">
+<p class="brand"><a href="/">acesync</a></p>
+<nav aria-label="Main"><ul>${nav('/', 'Overview', 'overview')}${nav('/api/v1/openapi.json', 'API')}${nav('/metrics', 'Metrics')}</ul></nav>
+${o.live ? html`<p class="live" id="live-status" role="status" aria-live="polite" data-state="connecting">Live updates: connecting…</p>` : ''}
+</header>
+<main id="main">
+${o.body}
+</main>
+<footer><p>acesync keeps Cisco ANM's copy of ACE context configurations in sync. State words in the style of ANM: <em>HA State</em>, <em>HA Peer</em>, <em>HA Autosync</em>, <em>Out Of Sync</em>.</p></footer>
+</body>
+</html>
+`;
+}
+
+/** A sync state as symbol + text + colour, with its meaning in the title. */
+export function stateBadge(sync: string | undefined): Html {
+  if (sync === undefined) return html`<span class="badge state-muted" data-state="none">not known here</span>`;
+  const w = stateWording(sync);
+  return html`<span class="badge state-${w.tone}" data-state="${sync}" title="${w.help}"><span aria-hidden="true">${w.symbol}</span> ${w.label}</span>`;
+}
+
+/** An FT role in ANM's HA State words. */
+export function roleBadge(role: string | undefined): Html {
+  return html`<span class="badge state-${roleTone(role)}" data-role="${role ?? ''}">${haStateLabel(role)}</span>`;
+}
+
+/** A time: absolute in the text, machine-readable in `datetime`, relative refreshed by the script. */
+export function timeCell(ms: number | undefined, now: number): Html {
+  if (ms === undefined) return html`<span class="muted">never</span>`;
+  return html`<time datetime="${isoTime(ms)}" title="${shortTime(ms)}">${shortTime(ms)}</time> <span class="rel" data-rel="${isoTime(ms)}">(${relative(ms, now)})</span>`;
+}
+
+/** The fields of one context on one device that the live script updates (by data-field). */
+export function contextCells(c: ContextState | undefined, now: number, reasonMax = 160): { sync: Html; since: Html; reason: Html; audit: Html; upload: Html } {
+  const reason = c && c.reasons.length ? c.reasons[c.reasons.length - 1]!.text : '';
+  return {
+    sync: stateBadge(c?.sync),
+    since: c ? timeCell(c.since, now) : html`—`,
+    reason: c ? html`<span class="reason">${text(reason, reasonMax)}</span>` : html`—`,
+    audit: c?.lastAuditAt !== undefined ? html`${timeCell(c.lastAuditAt, now)} <span class="outcome">${c.lastAuditOutcome ?? ''}</span>` : html`<span class="muted">never</span>`,
+    upload: c?.lastUploadAt !== undefined ? html`${timeCell(c.lastUploadAt, now)} <span class="outcome">${c.lastUploadOutcome ?? ''}</span>` : html`<span class="muted">never</span>`,
+  };
+}
+
+export function contextHref(device: string, context: string): string {
+  return `/contexts/${encodeURIComponent(device)}/${encodeURIComponent(context)}`;
+}

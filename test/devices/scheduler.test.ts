@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/clock.js';
+import { AuditScheduler, type AuditReason } from '../../src/devices/scheduler.js';
+import type { AceEvent } from '../../src/events.js';
+
+function setup(devices = ['a', 'b']) {
+  const clock = new ManualClock(1_000_000);
+  const requests: Array<[string, AuditReason, number]> = [];
+  const events: AceEvent[] = [];
+  const s = new AuditScheduler({
+    devices,
+    intervalMs: 60_000,
+    jitterRatio: 0.1,
+    fastIntervalMs: 5_000,
+    overdueAfterMs: 200_000,
+    clock,
+    requestAudit: (d, r) => requests.push([d, r, clock.now()]),
+    emit: (e) => events.push(e),
+    random: () => 0.5, // no jitter: deterministic
+    startupSpreadMs: 10_000,
+  });
+  const run = (ms: number, step = 1000): void => {
+    for (let t = 0; t < ms; t += step) {
+      clock.advance(step);
+      s.tick();
+    }
+  };
+  return { clock, s, requests, events, run };
+}
+
+describe('AuditScheduler', () => {
+  it('requests a first audit soon after start, then one per interval', () => {
+    const { s, requests, run } = setup();
+    s.tick();
+    expect(requests).toEqual([]);
+    run(10_000);
+    expect(requests.map((r) => [r[0], r[1]])).toEqual([
+      ['a', 'startup'],
+      ['b', 'startup'],
+    ]);
+    run(180_000);
+    expect(requests.filter((r) => r[0] === 'a').map((r) => r[1])).toEqual(['startup', 'interval', 'interval', 'interval']);
+  });
+
+  it('polls fast until the deadline, then returns to normal', () => {
+    const { s, clock, requests, run } = setup(['a']);
+    run(10_000);
+    s.setCadence('a', 'fast', clock.now() + 30_000);
+    requests.length = 0;
+    run(29_000);
+    expect(requests.length).toBeGreaterThanOrEqual(5);
+    expect(requests.every((r) => r[1] === 'fast')).toBe(true);
+    requests.length = 0;
+    run(121_000);
+    expect(requests.map((r) => r[1])).toEqual(['interval', 'interval', 'interval']);
+    expect(s.status()[0]!.cadence).toBe('normal');
+  });
+
+  it('raises audit-overdue once, and again only after a success', () => {
+    const { s, events, run, clock } = setup(['a', 'b']);
+    run(150_000);
+    s.noteAudit('b', true);
+    run(60_000);
+    expect(events.map((e) => [e.kind, e.device, e.transport])).toEqual([['audit-overdue', 'a', 'poll']]);
+    expect(events[0]!.data).toMatchObject({ lastSuccessAt: null, overdueAfterMs: 200_000 });
+    run(100_000);
+    expect(events).toHaveLength(1);
+    s.noteAudit('a', true);
+    s.noteAudit('a', false); // a failure does not reset the clock
+    expect(s.status().find((x) => x.device === 'a')!.lastSuccessAt).toBe(clock.now());
+    run(201_000);
+    // b (last success at 150 s) goes overdue before a (reset just now).
+    expect(events.map((e) => e.device)).toEqual(['a', 'b', 'a']);
+  });
+});
