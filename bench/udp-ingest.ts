@@ -6,14 +6,14 @@
  * an `ingest-loss` window (a loss nobody is told about is the failure that matters).
  * Debian's rsyslog (imudp, 32 MiB buffer, writing to a file) runs the same steps.
  *
- * Figures: syslog_lossless_per_s (highest rate up to which every step had no relevant
- * loss and no kernel drop), syslog_sustained_per_s (datagrams/s the service took in under
+ * Figures: syslog_lossless_per_s (highest offered rate with no relevant loss and no
+ * kernel drop), syslog_sustained_per_s (datagrams/s the service took in under
  * overload), undetected_relevant_loss (must be 0), and the same for rsyslog.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import dgram from 'node:dgram';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,6 +89,7 @@ async function runSender(port: number, rate: number, seqStart: number): Promise<
 interface Receiver {
   name: string;
   port: number;
+  pid: number;
   received(): Set<number>;
   /** Loss windows it reported (acesync only). */
   losses(): Array<{ from: number; to: number; dropped: number; sources: string[] }>;
@@ -166,7 +167,7 @@ async function startAcesync(dir: string): Promise<Receiver> {
     await stopChild(child);
     throw new Error(`${err.message}; stderr: ${errTail}`);
   });
-  return { name: 'acesync', port, received: () => received, losses: () => losses, stop: () => stopChild(child) };
+  return { name: 'acesync', port, pid: child.pid!, received: () => received, losses: () => losses, stop: () => stopChild(child) };
 }
 
 async function startRsyslog(dir: string): Promise<Receiver> {
@@ -223,7 +224,30 @@ async function startRsyslog(dir: string): Promise<Receiver> {
     }
     return received;
   };
-  return { name: 'rsyslog', port, received: read, losses: () => [], stop: () => stopChild(child) };
+  return { name: 'rsyslog', port, pid: child.pid!, received: read, losses: () => [], stop: () => stopChild(child) };
+}
+
+/**
+ * CPU time of a process's threads and time they spent runnable but waiting for a CPU (ms),
+ * from /proc/PID/task/*\/schedstat. On a shared machine the wait explains most losses.
+ */
+function schedMs(pid: number): { run: number; wait: number } {
+  let run = 0;
+  let wait = 0;
+  try {
+    for (const t of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const [r, w] = readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ').map(Number);
+        run += (r ?? 0) / 1e6;
+        wait += (w ?? 0) / 1e6;
+      } catch {
+        /* thread exited */
+      }
+    }
+  } catch {
+    /* process gone */
+  }
+  return { run, wait };
 }
 
 interface StepResult {
@@ -234,6 +258,9 @@ interface StepResult {
   undetected: number;
   kernelDrops: number;
   takenPerS: number;
+  /** Receiver CPU time and run-queue wait during the send, ms. */
+  cpuMs: number;
+  cpuWaitMs: number;
 }
 
 async function measure(r: Receiver): Promise<StepResult[]> {
@@ -242,7 +269,9 @@ async function measure(r: Receiver): Promise<StepResult[]> {
     const rate = RATES[i]!;
     const before = socketState(r.port)?.drops ?? 0;
     const seqStart = (i + 1) * 10_000_000;
+    const sched0 = schedMs(r.pid);
     const s = await runSender(r.port, rate, seqStart);
+    const sched1 = schedMs(r.pid);
     // Let the receiver drain its buffer and write out what it got.
     const deadline = Date.now() + 8000;
     let last = -1;
@@ -278,29 +307,42 @@ async function measure(r: Receiver): Promise<StepResult[]> {
       undetected,
       kernelDrops: drops,
       takenPerS: Math.round((s.sent - drops) / secs),
+      cpuMs: Math.round(sched1.run - sched0.run),
+      cpuWaitMs: Math.round(sched1.wait - sched0.wait),
     });
     await sleep(300);
   }
   return results;
 }
 
-/** Highest rate up to which every step had no relevant loss and no kernel drop. */
+/** Highest offered rate (the achieved rate for the unthrottled step) with no relevant loss and no kernel drop. */
 function losslessRate(steps: StepResult[]): number {
   let best = 0;
   for (const s of steps) {
-    if (s.relevantLost > 0 || s.kernelDrops > 0) break;
-    best = s.offered === 0 ? s.sentPerS : s.offered;
+    if (s.relevantLost > 0 || s.kernelDrops > 0) continue;
+    best = Math.max(best, s.offered === 0 ? s.sentPerS : s.offered);
   }
   return best;
 }
 
+function rmemMax(): string {
+  try {
+    return readFileSync('/proc/sys/net/core/rmem_max', 'utf8').trim();
+  } catch {
+    return '?';
+  }
+}
+
 function print(name: string, steps: StepResult[]): void {
-  console.log(`   ${name}: offered/s  sent/s  taken/s  kernel-drops  relevant lost/sent  undetected`);
+  console.log(`   ${name}`);
+  console.log('   offered/s   sent/s  taken/s  kernel-drops  relevant lost/sent  undetected  cpu ms  cpu-wait ms');
   for (const s of steps) {
     console.log(
       `   ${(s.offered === 0 ? 'max' : String(s.offered)).padStart(9)} ${String(s.sentPerS).padStart(8)} ${String(s.takenPerS).padStart(8)} ${String(
         s.kernelDrops,
-      ).padStart(13)} ${`${s.relevantLost}/${s.relevantSent}`.padStart(19)} ${String(s.undetected).padStart(11)}`,
+      ).padStart(13)} ${`${s.relevantLost}/${s.relevantSent}`.padStart(19)} ${String(s.undetected).padStart(11)} ${String(s.cpuMs).padStart(7)} ${String(
+        s.cpuWaitMs,
+      ).padStart(12)}`,
     );
   }
 }
@@ -316,7 +358,7 @@ export async function run(): Promise<Record<string, number>> {
     } finally {
       await ace.stop();
     }
-    print('acesync (8 MiB SO_RCVBUF requested, capped by net.core.rmem_max)', aceSteps);
+    print(`acesync (SO_RCVBUF 8 MiB requested; net.core.rmem_max ${rmemMax()} caps it)`, aceSteps);
 
     let rsSteps: StepResult[] = [];
     try {

@@ -190,6 +190,8 @@ export interface UploadResultData {
   outcome: 'ok' | 'failed' | 'waiting-operator';
   strategy: string;
   error?: string;
+  /** For waiting-operator: the steps of the HA procedure a person must carry out. */
+  steps?: string;
   jobId?: number;
   attempts?: number;
 }

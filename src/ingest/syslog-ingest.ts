@@ -24,6 +24,8 @@ export const RAW_MAX_CHARS = 2048;
 const LOG_EVERY_MS = 60_000;
 /** How often batched per-source counts (noise, unknown sources) reach the shared counters. */
 const COUNTER_FLUSH_MS = 1000;
+/** Sources listed in one ingest-loss event (devices are always all listed). */
+const MAX_LOSS_SOURCES = 1024;
 /** On stop, how long to keep reading datagrams already queued on the UDP socket. */
 const STOP_DRAIN_MS = 1000;
 
@@ -279,11 +281,13 @@ export class SyslogIngest implements Listener {
     // A set: `::ffff:a.b.c.d` and `a.b.c.d` are two cache entries for one source.
     const sources = new Set<string>();
     const devices = new Set<string>();
+    let truncated = this.#filter.evictedActiveTick >= sinceTick;
     for (const e of this.#filter.entries()) {
       if (!e.allowed || e.seenTick < sinceTick) continue;
-      sources.add(e.address);
       if (e.device !== undefined) devices.add(e.device);
+      if (sources.size < MAX_LOSS_SOURCES) sources.add(e.address);
+      else truncated = true;
     }
-    return { sources: [...sources], devices: [...devices], truncated: this.#filter.evictedActiveTick >= sinceTick };
+    return { sources: [...sources], devices: [...devices], truncated };
   }
 }

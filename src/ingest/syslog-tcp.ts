@@ -42,6 +42,7 @@ export class TcpSyslogReceiver<T> {
   readonly #sockets = new Set<net.Socket>();
   #server: net.Server | undefined;
   #bound: { address: string; port: number } | undefined;
+  #limitLoggedAt = -Infinity;
   readonly stats: TcpStats = { accepted: 0, refusedLimit: 0, refusedSource: 0, idleClosed: 0, framingClosed: 0 };
 
   constructor(opts: TcpReceiverOptions<T>) {
@@ -90,15 +91,24 @@ export class TcpSyslogReceiver<T> {
   #onConnection(socket: net.Socket): void {
     const o = this.#o;
     const address = socket.remoteAddress ?? '';
-    if (this.#sockets.size >= o.maxConnections) {
-      this.stats.refusedLimit++;
-      o.logger.warn({ source: address, maxConnections: o.maxConnections }, 'syslog TCP connection refused: max_connections reached');
-      socket.destroy();
-      return;
-    }
+    // Source first: strangers must not use up the connection budget or its log lines.
     const token = o.accept(address);
     if (token === undefined) {
       this.stats.refusedSource++;
+      socket.destroy();
+      return;
+    }
+    if (this.#sockets.size >= o.maxConnections) {
+      this.stats.refusedLimit++;
+      // A reconnecting client retries fast: one log line a minute, with the running count.
+      const now = Date.now();
+      if (now - this.#limitLoggedAt >= 60_000) {
+        this.#limitLoggedAt = now;
+        o.logger.warn(
+          { source: address, maxConnections: o.maxConnections, refusedSoFar: this.stats.refusedLimit },
+          'syslog TCP connection refused: max_connections reached',
+        );
+      }
       socket.destroy();
       return;
     }

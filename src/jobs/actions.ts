@@ -13,6 +13,7 @@ import type { Store } from '../store/store.js';
 import { buildPolling, type AuditScheduler, type Poller } from '../devices/index.js';
 import { createAnmClient, createBreakers } from '../anm/connect.js';
 import { createUploadStrategy, type UploadStrategy } from '../anm/strategy.js';
+import { manualStrategySchema } from '../config/sections/anm.js';
 import type { AnmSoapClient } from '../anm/soap-client.js';
 import { PRIORITY, type Job, type JobQueue } from './queue.js';
 import { JobRunner } from './runner.js';
@@ -35,7 +36,7 @@ export interface Actions {
   poller: Poller;
   scheduler: AuditScheduler;
   runner: JobRunner;
-  strategy?: UploadStrategy;
+  strategy: UploadStrategy;
   anmClient?: AnmSoapClient;
   start(): void;
   stop(): Promise<void>;
@@ -70,10 +71,12 @@ export function buildActions(d: ActionsDeps): Actions {
 
   const breakers = createBreakers(config.anm, { clock: d.clock, logger: log });
   const anmDeps = { env: d.env, baseDir, logger: log, clock: d.clock, breakers };
-  const strategy = config.anm.enabled ? createUploadStrategy(config.anm, anmDeps) : undefined;
+  // Without ANM configured, uploads are the manual procedure: an alert with the steps,
+  // the context staying stale until an operator acknowledges.
+  const strategy = createUploadStrategy(config.anm.enabled ? config.anm : { ...config.anm, strategy: manualStrategySchema.parse({ type: 'manual' }) }, anmDeps);
   const anmClient = config.anm.enabled ? createAnmClient(config.anm, anmDeps) : undefined;
   const timeouts = jobTimeouts(config);
-  const workerDeps = { poller, store: d.store, inventory: d.inventory, clock: d.clock, strategy, strategyName: config.anm.strategy.type };
+  const workerDeps = { poller, store: d.store, inventory: d.inventory, clock: d.clock, strategy, strategyName: strategy.name };
 
   const runner: JobRunner = new JobRunner({
     jobs: d.jobs,
@@ -107,7 +110,8 @@ export function buildActions(d: ActionsDeps): Actions {
     strategy,
     anmClient,
     start() {
-      runner.start();
+      if (config.engine.jobs.workers) runner.start();
+      else log.warn('engine.jobs.workers is false: jobs are queued but not run (dry run)');
       if (config.poller.enabled) {
         syncCadence();
         cadenceTimer = setInterval(syncCadence, 1000);
@@ -121,7 +125,7 @@ export function buildActions(d: ActionsDeps): Actions {
       scheduler.stop();
       await runner.stop();
       await poller.close();
-      await strategy?.close();
+      await strategy.close();
       await anmClient?.close().catch(() => undefined);
     },
   };

@@ -22,8 +22,7 @@ export interface WorkerDeps {
   store: Store;
   inventory: Inventory;
   clock: Clock;
-  /** Absent when ANM uploads are not configured: upload jobs then fail with a clear error. */
-  strategy?: UploadStrategy;
+  strategy: UploadStrategy;
   strategyName: StrategyName;
 }
 
@@ -82,11 +81,32 @@ function uploadEvent(job: Job, data: UploadResultData, at: number): AceEvent {
   return { kind: 'upload-result', transport: 'action', receivedAt: at, device: job.device, context: job.context, data: { ...data, jobId: job.id, attempts: job.attempts } };
 }
 
+/**
+ * The configuration hash the audit that asked for this upload saw, when an audit asked
+ * (a merged job keeps the latest request's `eventId`, i.e. the newest audit).
+ */
+function requestedHash(store: Store, job: Job): string | undefined {
+  const id = job.payload.eventId;
+  if (typeof id !== 'number') return undefined;
+  const e = store.event(id);
+  if (e?.kind !== 'audit-result' || e.device !== job.device || e.context !== job.context) return undefined;
+  const hash = auditData(e).hash;
+  return typeof hash === 'string' ? hash : undefined;
+}
+
 export function uploadHandler(deps: WorkerDeps): JobHandler {
   return async (job, signal): Promise<JobOutcome> => {
     const dev = deps.inventory.devices.get(job.device);
-    if (!deps.strategy) return { events: [], retry: { error: 'ANM uploads are not configured (anm: in the configuration)', retryable: false } };
     if (!dev || !job.context) return { events: [], retry: { error: `no such context ${job.device}/${job.context}`, retryable: false } };
+    // An audit that ran while an earlier upload of this context was in flight saw the old
+    // ANM copy and asked again (the queue makes a new job when one is running). If ANM now
+    // holds exactly what that audit saw, uploading again would be a duplicate: confirm
+    // with an audit instead (a newer change shows up there as `differs` and is uploaded).
+    const wanted = requestedHash(deps.store, job);
+    if (wanted !== undefined && deps.store.anmCopy(job.device, job.context)?.hash === wanted) {
+      const audit = await deps.poller.auditDevice(job.device, { contexts: [job.context], signal });
+      return { events: audit, result: { outcome: 'skipped', reason: 'ANM already holds the configuration the requesting audit saw' } };
+    }
     const role = deps.store.roles().find((r) => r.device === job.device && r.group === deps.store.context(job.device, job.context)?.ftGroup)?.role;
     let result;
     try {
@@ -108,7 +128,9 @@ export function uploadHandler(deps: WorkerDeps): JobHandler {
     }
     const now = deps.clock.now();
     if (result.outcome === 'waiting-operator') {
-      return { events: [uploadEvent(job, { outcome: 'waiting-operator', strategy: result.strategy }, now)], result: { outcome: result.outcome, steps: result.steps } };
+      const data: UploadResultData = { outcome: 'waiting-operator', strategy: result.strategy };
+      if (result.steps !== undefined) data.steps = result.steps;
+      return { events: [uploadEvent(job, data, now)], result: { outcome: result.outcome, steps: result.steps } };
     }
     // ANM fetched the context's configuration: read it ourselves and record it as ANM's
     // copy. The rules then ask for an audit, which confirms in-sync against this copy.

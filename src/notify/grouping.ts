@@ -10,7 +10,8 @@
  * every alert resolved since the receiver was last told, so a newer one can supersede an
  * older one still waiting in the outbox.
  */
-import type { GroupState, NoticedAlert, NoticeItem } from '../store/alerts.js';
+import type { NoticedAlert, NoticeItem } from '../store/alerts.js';
+import type { GroupState } from './outbox.js';
 import { itemKey } from '../store/alerts.js';
 
 export interface GroupTiming {

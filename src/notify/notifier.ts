@@ -17,14 +17,16 @@
 import type { Clock } from '../clock.js';
 import type { WebhookConfig } from '../config/sections/webhooks.js';
 import type { Logger } from '../log.js';
-import { AlertStore, type AlertRecord, type DeliveryRecord, type NoticedAlert } from '../store/alerts.js';
+import { AlertStore, itemKey, type AlertRecord, type NoticedAlert } from '../store/alerts.js';
 import type { Store } from '../store/store.js';
 import { postWebhook } from './delivery.js';
+import { OutboxStore, type DeliveryRecord } from './outbox.js';
 import { decideGroup, groupAlerts, nextLook } from './grouping.js';
 import { alertFromJob, newAlert, type RaiseRequest } from './intake.js';
 import { buildPayload, groupKey } from './payload.js';
 import { buildReceivers, renderBody, requestHeaders, type Receiver } from './receivers.js';
 import { resolution, type ResolutionSignal } from './resolve.js';
+import { initSignalCursor, scanSignals } from './signals.js';
 
 export interface NotifierOptions {
   store: Store;
@@ -61,14 +63,13 @@ export interface NotifierStats {
   durations: Array<{ webhook: string; outcome: DeliveryOutcome; seconds: number }>;
 }
 
-const SIGNAL_EVENT_KINDS = ['logging-drift', 'crypto-parity'] as const;
-/** Event ids scanned per tick for resolution signals. */
-const SCAN_WINDOW = 20_000;
 const MAX_DURATIONS = 10_000;
-const CURSOR_KEY = 'events_cursor';
+/** Retention of resolved alerts and finished notifications runs this often. */
+const PRUNE_EVERY_MS = 3_600_000;
 
 export class Notifier {
   readonly alerts: AlertStore;
+  readonly outbox: OutboxStore;
   readonly receivers: readonly Receiver[];
   readonly stats: NotifierStats = { alertsRaised: 0, alertsResolved: 0, alertsDropped: 0, deliveries: new Map(), durations: [] };
   readonly #o: NotifierOptions;
@@ -86,6 +87,8 @@ export class Notifier {
   #nextPlanAt = 0;
   #lastResolveAt = -Infinity;
   #lastDecisionId = -1;
+  #lastPassError = -Infinity;
+  #lastPruneAt = -Infinity;
 
   constructor(opts: NotifierOptions) {
     this.#o = opts;
@@ -93,6 +96,8 @@ export class Notifier {
     this.#clock = opts.clock;
     this.#log = opts.logger.child({ component: 'notifier' });
     this.alerts = new AlertStore(opts.store.db);
+    this.outbox = new OutboxStore(opts.store.db, this.alerts);
+    initSignalCursor(opts.store.db, this.alerts);
     this.receivers = buildReceivers(opts.webhooks, opts.env ?? process.env, opts.baseDir ?? process.cwd());
     for (const r of this.receivers) this.stats.deliveries.set(r.config.name, { sent: 0, retry: 0, failed: 0 });
   }
@@ -104,14 +109,14 @@ export class Notifier {
     this.#abort = new AbortController();
     const now = this.#clock.now();
     this.#store.transaction(() => {
-      const n = this.alerts.recoverSending(now);
+      const n = this.outbox.recoverSending(now);
       if (n > 0) this.#log.info({ deliveries: n }, 'webhook deliveries interrupted by a restart are due again');
       this.#dropUnconfigured(now);
     });
     const loop = (): void => {
       this.#timer = setTimeout(() => {
         this.tick()
-          .catch((err) => this.#log.error({ err }, 'notifier pass failed'))
+          .catch((err) => this.#passFailed(err))
           .finally(() => {
             if (this.#started) loop();
           });
@@ -150,6 +155,10 @@ export class Notifier {
       if (taken > 0 || resolved > 0) this.#changed();
       if (this.#dirty || now >= this.#nextPlanAt) this.#plan(now);
       for (const r of this.receivers) this.#deliverNext(r, now);
+      if (now - this.#lastPruneAt >= PRUNE_EVERY_MS) {
+        this.#lastPruneAt = now;
+        this.prune(now);
+      }
     } finally {
       this.#running = false;
     }
@@ -179,6 +188,14 @@ export class Notifier {
     });
   }
 
+  /** Logged at most once a minute: a full disk must not turn into four log lines a second. */
+  #passFailed(err: unknown): void {
+    const now = Date.now();
+    if (now - this.#lastPassError < 60_000) return;
+    this.#lastPassError = now;
+    this.#log.error({ err }, 'notifier pass failed (retried every tick; this is logged once a minute)');
+  }
+
   #changed(): void {
     this.#dirty = true;
     this.#o.onChange?.();
@@ -187,7 +204,7 @@ export class Notifier {
   /** Scan new events for resolution signals, then check every firing alert. */
   #resolve(now: number, force: boolean): number {
     return this.#store.transaction(() => {
-      const signals = this.#scanSignals();
+      const signals = scanSignals(this.#store.db, this.alerts);
       // Every state change writes a decision row: a new one means contexts may have cleared.
       const decisions = (this.#store.db.prepare('SELECT MAX(id) AS m FROM decisions').get() as { m: number | null }).m ?? 0;
       const changed = decisions !== this.#lastDecisionId;
@@ -211,43 +228,6 @@ export class Notifier {
     });
   }
 
-  /** Latest signal time per (kind, device, context) among events since the cursor; advances it. */
-  #scanSignals(): Map<string, number> {
-    const out = new Map<string, number>();
-    const db = this.#store.db;
-    const maxId = (db.prepare('SELECT MAX(id) AS m FROM events').get() as { m: number | null }).m ?? 0;
-    const stored = this.alerts.state(CURSOR_KEY);
-    // First start: history before it raised no alerts in this table.
-    let cursor = stored === undefined ? maxId : Number(stored);
-    if (cursor > maxId) cursor = maxId; // the events table was emptied under us
-    if (cursor === maxId) {
-      if (stored === undefined) this.alerts.setState(CURSOR_KEY, String(cursor));
-      return out;
-    }
-    const upTo = Math.min(maxId, cursor + SCAN_WINDOW);
-    const rows = db
-      .prepare(`SELECT received_at, kind, device, context, body FROM events WHERE id > ? AND id <= ? AND kind IN (${SIGNAL_EVENT_KINDS.map(() => '?').join(', ')})`)
-      .all(cursor, upTo, ...SIGNAL_EVENT_KINDS) as Array<{ received_at: number; kind: string; device: string | null; context: string | null; body: string }>;
-    for (const r of rows) {
-      if (!r.device || !r.context) continue;
-      let data: Record<string, unknown> = {};
-      try {
-        data = ((JSON.parse(r.body) as { data?: Record<string, unknown> }).data ?? {}) as Record<string, unknown>;
-      } catch {
-        continue;
-      }
-      const clean =
-        r.kind === 'logging-drift'
-          ? Array.isArray(data.missing) && data.missing.length === 0 && (!Array.isArray(data.harmful) || data.harmful.length === 0)
-          : data.ok === true;
-      if (!clean) continue;
-      const key = `${r.kind === 'logging-drift' ? 'logging-clean' : 'crypto-ok'}|${r.device}|${r.context}`;
-      out.set(key, Math.max(out.get(key) ?? 0, r.received_at));
-    }
-    this.alerts.setState(CURSOR_KEY, String(upTo));
-    return out;
-  }
-
   /** Group alerts per webhook and queue the notifications that are due. */
   #plan(now: number): void {
     this.#dirty = false;
@@ -261,13 +241,13 @@ export class Notifier {
         const seen = new Set<string>();
         for (const g of groups) {
           seen.add(g.groupKey);
-          const state = this.alerts.group(w.name, g.groupKey);
+          const state = this.outbox.group(w.name, g.groupKey);
           const d = decideGroup(state, g.alerts, now, w);
           if (d.action === 'open') {
-            this.alerts.putGroup({ webhook: w.name, groupKey: g.groupKey, groupLabels: g.groupLabels, createdAt: now, nextFlushAt: d.nextFlushAt, lastItems: [] });
+            this.outbox.putGroup({ webhook: w.name, groupKey: g.groupKey, groupLabels: g.groupLabels, createdAt: now, nextFlushAt: d.nextFlushAt, lastItems: [] });
             next = Math.min(next, d.nextFlushAt);
           } else if (d.action === 'delete') {
-            this.alerts.deleteGroup(w.name, g.groupKey);
+            this.outbox.deleteGroup(w.name, g.groupKey);
           } else if (d.action === 'flush') {
             const payload = buildPayload({ receiver: w.name, groupLabels: g.groupLabels, alerts: d.alerts, externalURL: this.#o.externalUrl, maxAlerts: w.max_alerts });
             let body: string;
@@ -277,14 +257,14 @@ export class Notifier {
               this.#log.error({ err, webhook: w.name }, 'webhook template failed to render; notification skipped');
               continue;
             }
-            this.alerts.enqueueDelivery({ webhook: w.name, groupKey: g.groupKey, alertStatus: payload.status, items: d.items, body, maxAttempts: w.max_attempts, at: now });
-            const st = { webhook: w.name, groupKey: g.groupKey, groupLabels: g.groupLabels, createdAt: state?.createdAt ?? now, nextFlushAt: d.nextFlushAt, lastFlushAt: now, lastItems: d.items.map((i) => `${i.alertId}@${i.startsAt}:${i.status}`) };
-            this.alerts.putGroup(st);
+            this.outbox.enqueueDelivery({ webhook: w.name, groupKey: g.groupKey, alertStatus: payload.status, items: d.items, body, maxAttempts: w.max_attempts, at: now });
+            const st = { webhook: w.name, groupKey: g.groupKey, groupLabels: g.groupLabels, createdAt: state?.createdAt ?? now, nextFlushAt: d.nextFlushAt, lastFlushAt: now, lastItems: d.items.map(itemKey) };
+            this.outbox.putGroup(st);
             next = Math.min(next, nextLook(st, now, w));
           } else if (state) next = Math.min(next, nextLook(state, now, w));
         }
         // Groups whose alerts are all gone (resolved and told, or pruned).
-        for (const st of this.alerts.groups(w.name)) if (!seen.has(st.groupKey)) this.alerts.deleteGroup(w.name, st.groupKey);
+        for (const st of this.outbox.groups(w.name)) if (!seen.has(st.groupKey)) this.outbox.deleteGroup(w.name, st.groupKey);
       });
     }
     this.#nextPlanAt = next;
@@ -302,8 +282,8 @@ export class Notifier {
     const name = r.config.name;
     if (this.#inflight.has(name)) return;
     const due = (at: number): DeliveryRecord | undefined => {
-      const d = this.alerts.head(name);
-      return d && d.status === 'pending' && d.nextAttemptAt <= at && this.alerts.markSending(d.id, at) ? d : undefined;
+      const d = this.outbox.head(name);
+      return d && d.status === 'pending' && d.nextAttemptAt <= at && this.outbox.markSending(d.id, at) ? d : undefined;
     };
     const first = due(now);
     if (!first) return;
@@ -331,24 +311,24 @@ export class Notifier {
     try {
       if (out.ok) {
         outcome = 'sent';
-        this.alerts.markSent(d.id, out.status, at);
+        this.outbox.markSent(d.id, out.status, at);
         if (this.#failing.delete(w.name)) this.#log.info({ webhook: w.name, delivery: d.id }, 'webhook receiver accepts notifications again');
       } else if (this.#abort.signal.aborted) {
         // Shutting down: not the receiver's fault, do not spend an attempt on it.
-        this.alerts.markRetry(d.id, at, 'interrupted by shutdown', out.status, at);
+        this.outbox.markRetry(d.id, at, 'interrupted by shutdown', out.status, at);
         this.#store.db.prepare('UPDATE webhook_deliveries SET attempts = MAX(0, attempts - 1) WHERE id = ?').run(d.id);
         return;
       } else if (out.retryable && attempt < d.maxAttempts) {
         outcome = 'retry';
         const retryAt = at + this.#backoff(r, attempt);
-        this.alerts.markRetry(d.id, retryAt, out.error, out.status, at);
+        this.outbox.markRetry(d.id, retryAt, out.error, out.status, at);
         if (!this.#failing.has(w.name)) {
           this.#failing.add(w.name);
           this.#log.warn({ webhook: w.name, delivery: d.id, attempt, error: out.error, retryAt: new Date(retryAt).toISOString() }, 'webhook delivery failed; retrying with backoff');
         }
       } else {
         outcome = 'failed';
-        this.alerts.markFailed(d.id, out.error, out.status, at);
+        this.outbox.markFailed(d.id, out.error, out.status, at);
         this.#log.error({ webhook: w.name, delivery: d.id, attempts: attempt, error: out.error }, 'webhook delivery given up (kept as failed in the outbox)');
       }
     } catch (err) {
@@ -372,8 +352,8 @@ export class Notifier {
       if (!names.has(webhook)) db.prepare('DELETE FROM alert_groups WHERE webhook = ?').run(webhook);
   }
 
-  /** Retention of resolved alerts and finished deliveries (call it with the store's maintenance). */
+  /** Retention of resolved alerts and finished deliveries (the loop runs it hourly). */
   prune(now = this.#clock.now()): { alerts: number; deliveries: number } {
-    return this.alerts.prune(now);
+    return this.#store.transaction(() => ({ alerts: this.alerts.prune(now), deliveries: this.outbox.prune(now) }));
   }
 }

@@ -1,21 +1,18 @@
 /**
- * Queries over the alert tables (schema/alerts.ts): alert rows keyed by fingerprint, what
- * each webhook was told, aggregation groups and the delivery outbox. Synchronous and
- * atomic like the rest of the store (single process, single writer); the notifier is the
- * only writer, the web layer reads.
+ * Queries over the alert tables (schema/alerts.ts): alert rows keyed by fingerprint and
+ * what each webhook was told about each (the outbox itself is notify/outbox.ts).
+ * Synchronous and atomic like the rest of the store (single process, single writer); the
+ * notifier is the only writer, the web layer reads.
  */
 import type { Database, Statement } from 'better-sqlite3';
 
 export type AlertStatus = 'firing' | 'resolved';
-export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'superseded';
 
 /** Open alerts kept at most; beyond it new alerts are refused (counted, logged) until some resolve. */
 export const MAX_FIRING_ALERTS = 10_000;
-/** Resolved alerts and finished deliveries are kept this long, and at most this many. */
+/** Resolved alerts are kept this long, and at most this many. */
 export const ALERT_RETENTION_MS = 30 * 86_400_000;
 export const MAX_RESOLVED_ALERTS = 20_000;
-export const DELIVERY_RETENTION_MS = 7 * 86_400_000;
-export const MAX_FINISHED_DELIVERIES = 20_000;
 
 export interface AlertRecord {
   id: number;
@@ -65,36 +62,6 @@ export interface NoticeItem {
 
 export const itemKey = (i: NoticeItem): string => `${i.alertId}@${i.startsAt}:${i.status}`;
 
-export interface DeliveryRecord {
-  id: number;
-  webhook: string;
-  groupKey: string;
-  status: DeliveryStatus;
-  alertStatus: AlertStatus;
-  alertCount: number;
-  items: NoticeItem[];
-  body: string;
-  attempts: number;
-  maxAttempts: number;
-  nextAttemptAt: number;
-  lastError?: string;
-  lastHttpStatus?: number;
-  createdAt: number;
-  updatedAt: number;
-  sentAt?: number;
-}
-
-export interface GroupState {
-  webhook: string;
-  groupKey: string;
-  groupLabels: Record<string, string>;
-  createdAt: number;
-  nextFlushAt: number;
-  lastFlushAt?: number;
-  /** itemKey()s of the last notification created for the group. */
-  lastItems: string[];
-}
-
 /** An alert with what one webhook was last told about it. */
 export type NoticedAlert = AlertRecord & { notice?: AlertStatus; noticeStartsAt?: number };
 
@@ -121,25 +88,6 @@ interface AlertRow {
   notice_at?: number | null;
 }
 
-interface DeliveryRow {
-  id: number;
-  webhook: string;
-  group_key: string;
-  status: string;
-  alert_status: string;
-  alert_count: number;
-  items: string;
-  body: string;
-  attempts: number;
-  max_attempts: number;
-  next_attempt_at: number;
-  last_error: string | null;
-  last_http_status: number | null;
-  created_at: number;
-  updated_at: number;
-  sent_at: number | null;
-}
-
 function toAlert(r: AlertRow): NoticedAlert {
   const a: NoticedAlert = {
     id: r.id,
@@ -164,27 +112,6 @@ function toAlert(r: AlertRow): NoticedAlert {
   if (r.notice) a.notice = r.notice as AlertStatus;
   if (r.notice_at !== undefined && r.notice_at !== null) a.noticeStartsAt = r.notice_at;
   return a;
-}
-
-function toDelivery(r: DeliveryRow): DeliveryRecord {
-  return {
-    id: r.id,
-    webhook: r.webhook,
-    groupKey: r.group_key,
-    status: r.status as DeliveryStatus,
-    alertStatus: r.alert_status as AlertStatus,
-    alertCount: r.alert_count,
-    items: JSON.parse(r.items) as NoticeItem[],
-    body: r.body,
-    attempts: r.attempts,
-    maxAttempts: r.max_attempts,
-    nextAttemptAt: r.next_attempt_at,
-    lastError: r.last_error ?? undefined,
-    lastHttpStatus: r.last_http_status ?? undefined,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    sentAt: r.sent_at ?? undefined,
-  };
 }
 
 export interface AlertFilter {
@@ -220,22 +147,6 @@ export class AlertStore {
         WHERE a.status = 'resolved' AND a.ends_at >= ? AND (n.status IS NULL OR n.status = 'firing') ORDER BY a.id LIMIT ?`),
       notice: db.prepare(`INSERT INTO alert_notices (webhook, alert_id, status, at) VALUES (?, ?, ?, ?)
         ON CONFLICT(webhook, alert_id) DO UPDATE SET status = excluded.status, at = excluded.at`),
-      group: db.prepare('SELECT * FROM alert_groups WHERE webhook = ? AND group_key = ?'),
-      groups: db.prepare('SELECT * FROM alert_groups WHERE webhook = ?'),
-      putGroup: db.prepare(`INSERT INTO alert_groups (webhook, group_key, group_labels, created_at, next_flush_at, last_flush_at, last_items) VALUES (?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT(webhook, group_key) DO UPDATE SET next_flush_at = excluded.next_flush_at, last_flush_at = excluded.last_flush_at, last_items = excluded.last_items`),
-      deleteGroup: db.prepare('DELETE FROM alert_groups WHERE webhook = ? AND group_key = ?'),
-      insertDelivery: db.prepare(`INSERT INTO webhook_deliveries (webhook, group_key, status, alert_status, alert_count, items, body, max_attempts, next_attempt_at, created_at, updated_at)
-        VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)`),
-      supersede: db.prepare(`UPDATE webhook_deliveries SET status = 'superseded', last_error = ?, updated_at = ? WHERE webhook = ? AND group_key = ? AND status = 'pending'`),
-      head: db.prepare("SELECT * FROM webhook_deliveries WHERE webhook = ? AND status IN ('pending', 'sending') ORDER BY id LIMIT 1"),
-      delivery: db.prepare('SELECT * FROM webhook_deliveries WHERE id = ?'),
-      sending: db.prepare("UPDATE webhook_deliveries SET status = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'pending'"),
-      sent: db.prepare("UPDATE webhook_deliveries SET status = 'sent', sent_at = ?, last_http_status = ?, last_error = NULL, updated_at = ? WHERE id = ?"),
-      retry: db.prepare("UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ?, last_error = ?, last_http_status = ?, updated_at = ? WHERE id = ?"),
-      failed: db.prepare("UPDATE webhook_deliveries SET status = 'failed', last_error = ?, last_http_status = ?, updated_at = ? WHERE id = ?"),
-      recover: db.prepare("UPDATE webhook_deliveries SET status = 'pending', updated_at = ? WHERE status = 'sending'"),
-      deliveryCounts: db.prepare('SELECT webhook, status, COUNT(*) AS n FROM webhook_deliveries GROUP BY webhook, status'),
       getState: db.prepare('SELECT value FROM notifier_state WHERE key = ?'),
       setState: db.prepare('INSERT INTO notifier_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
     };
@@ -329,93 +240,6 @@ export class AlertStore {
     this.#s.notice!.run(webhook, item.alertId, item.status, at);
   }
 
-  group(webhook: string, groupKey: string): GroupState | undefined {
-    const r = this.#s.group!.get(webhook, groupKey) as GroupRow | undefined;
-    return r ? toGroup(r) : undefined;
-  }
-
-  groups(webhook: string): GroupState[] {
-    return (this.#s.groups!.all(webhook) as GroupRow[]).map(toGroup);
-  }
-
-  putGroup(g: GroupState): void {
-    this.#s.putGroup!.run(g.webhook, g.groupKey, JSON.stringify(g.groupLabels), g.createdAt, g.nextFlushAt, g.lastFlushAt ?? null, JSON.stringify(g.lastItems));
-  }
-
-  deleteGroup(webhook: string, groupKey: string): void {
-    this.#s.deleteGroup!.run(webhook, groupKey);
-  }
-
-  /** Queue a notification; older pending ones of the same group are superseded by it (it carries their news too). */
-  enqueueDelivery(d: { webhook: string; groupKey: string; alertStatus: AlertStatus; items: NoticeItem[]; body: string; maxAttempts: number; at: number }): number {
-    return this.#db.transaction(() => {
-      this.#s.supersede!.run('superseded by a newer notification of the same group', d.at, d.webhook, d.groupKey);
-      const r = this.#s.insertDelivery!.run(d.webhook, d.groupKey, d.alertStatus, d.items.length, JSON.stringify(d.items), d.body, d.maxAttempts, d.at, d.at, d.at);
-      return Number(r.lastInsertRowid);
-    })();
-  }
-
-  /** The oldest undelivered notification of a webhook (deliveries go out in order). */
-  head(webhook: string): DeliveryRecord | undefined {
-    const r = this.#s.head!.get(webhook) as DeliveryRow | undefined;
-    return r ? toDelivery(r) : undefined;
-  }
-
-  delivery(id: number): DeliveryRecord | undefined {
-    const r = this.#s.delivery!.get(id) as DeliveryRow | undefined;
-    return r ? toDelivery(r) : undefined;
-  }
-
-  markSending(id: number, at: number): boolean {
-    return this.#s.sending!.run(at, id).changes > 0;
-  }
-
-  /** Delivered: record what the webhook now knows of each alert it carried. */
-  markSent(id: number, httpStatus: number, at: number): void {
-    this.#db.transaction(() => {
-      const d = this.delivery(id);
-      if (!d) return;
-      this.#s.sent!.run(at, httpStatus, at, id);
-      for (const item of d.items) if (this.get(item.alertId)) this.recordNotice(d.webhook, item, at);
-    })();
-  }
-
-  markRetry(id: number, nextAt: number, error: string, httpStatus: number | undefined, at: number): void {
-    this.#s.retry!.run(nextAt, error.slice(0, 1000), httpStatus ?? null, at, id);
-  }
-
-  /**
-   * Given up (dead letter, kept for the operator). Resolved alerts it carried count as told,
-   * so a receiver that is gone does not make their resolved notice come back forever.
-   */
-  markFailed(id: number, error: string, httpStatus: number | undefined, at: number): void {
-    this.#db.transaction(() => {
-      const d = this.delivery(id);
-      if (!d) return;
-      this.#s.failed!.run(error.slice(0, 1000), httpStatus ?? null, at, id);
-      for (const item of d.items) if (item.status === 'resolved' && this.get(item.alertId)) this.recordNotice(d.webhook, item, at);
-    })();
-  }
-
-  /** At start: deliveries a crash left in flight are due again (receivers may see one twice). */
-  recoverSending(at: number): number {
-    return this.#s.recover!.run(at).changes;
-  }
-
-  deliveries(filter: { webhook?: string; status?: DeliveryStatus; beforeId?: number; limit?: number } = {}): DeliveryRecord[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (filter.webhook !== undefined) (where.push('webhook = ?'), args.push(filter.webhook));
-    if (filter.status !== undefined) (where.push('status = ?'), args.push(filter.status));
-    if (filter.beforeId !== undefined) (where.push('id < ?'), args.push(filter.beforeId));
-    const sql = `SELECT * FROM webhook_deliveries ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
-    return (this.#db.prepare(sql).all(...args, Math.min(Math.max(1, filter.limit ?? 100), 1000)) as DeliveryRow[]).map(toDelivery);
-  }
-
-  deliveryCounts(): Array<{ webhook: string; status: DeliveryStatus; count: number }> {
-    return (this.#s.deliveryCounts!.all() as Array<{ webhook: string; status: DeliveryStatus; n: number }>).map((r) => ({ webhook: r.webhook, status: r.status, count: r.n }));
-  }
-
   state(key: string): string | undefined {
     return (this.#s.getState!.get(key) as { value: string } | undefined)?.value;
   }
@@ -424,39 +248,13 @@ export class AlertStore {
     this.#s.setState!.run(key, value);
   }
 
-  /** Retention: old resolved alerts (their notices cascade) and finished deliveries. */
-  prune(now: number): { alerts: number; deliveries: number } {
+  /** Retention: old resolved alerts (their notices cascade). */
+  prune(now: number): number {
     return this.#db.transaction(() => {
-      let alerts = this.#db.prepare("DELETE FROM alerts WHERE status = 'resolved' AND ends_at < ?").run(now - ALERT_RETENTION_MS).changes;
-      const cutA = this.#db.prepare("SELECT id FROM alerts WHERE status = 'resolved' ORDER BY id DESC LIMIT 1 OFFSET ?").get(MAX_RESOLVED_ALERTS) as { id: number } | undefined;
-      if (cutA) alerts += this.#db.prepare("DELETE FROM alerts WHERE status = 'resolved' AND id <= ?").run(cutA.id).changes;
-      const finished = "status IN ('sent', 'failed', 'superseded')";
-      let deliveries = this.#db.prepare(`DELETE FROM webhook_deliveries WHERE ${finished} AND updated_at < ?`).run(now - DELIVERY_RETENTION_MS).changes;
-      const cutD = this.#db.prepare(`SELECT id FROM webhook_deliveries WHERE ${finished} ORDER BY id DESC LIMIT 1 OFFSET ?`).get(MAX_FINISHED_DELIVERIES) as { id: number } | undefined;
-      if (cutD) deliveries += this.#db.prepare(`DELETE FROM webhook_deliveries WHERE ${finished} AND id <= ?`).run(cutD.id).changes;
-      return { alerts, deliveries };
+      let n = this.#db.prepare("DELETE FROM alerts WHERE status = 'resolved' AND ends_at < ?").run(now - ALERT_RETENTION_MS).changes;
+      const cut = this.#db.prepare("SELECT id FROM alerts WHERE status = 'resolved' ORDER BY id DESC LIMIT 1 OFFSET ?").get(MAX_RESOLVED_ALERTS) as { id: number } | undefined;
+      if (cut) n += this.#db.prepare("DELETE FROM alerts WHERE status = 'resolved' AND id <= ?").run(cut.id).changes;
+      return n;
     })();
   }
-}
-
-interface GroupRow {
-  webhook: string;
-  group_key: string;
-  group_labels: string;
-  created_at: number;
-  next_flush_at: number;
-  last_flush_at: number | null;
-  last_items: string;
-}
-
-function toGroup(r: GroupRow): GroupState {
-  return {
-    webhook: r.webhook,
-    groupKey: r.group_key,
-    groupLabels: JSON.parse(r.group_labels) as Record<string, string>,
-    createdAt: r.created_at,
-    nextFlushAt: r.next_flush_at,
-    lastFlushAt: r.last_flush_at ?? undefined,
-    lastItems: JSON.parse(r.last_items) as string[],
-  };
 }

@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { Processor } from '../rules/processor.js';
 import type { AlertStore } from '../store/alerts.js';
+import type { OutboxStore } from '../notify/outbox.js';
 import type { Store } from '../store/store.js';
 import type { ActionDeps } from './actions.js';
 import type { TokenSource } from './auth.js';
@@ -53,6 +54,7 @@ export interface WebContext {
   store: Store;
   queue: JobQueue;
   alerts: AlertStore;
+  outbox: OutboxStore;
   hub: SseHub;
   metrics: Metrics;
   openapi: OpenApiCollector;

@@ -217,7 +217,7 @@ export class Metrics {
         const n = self.#src?.notifier;
         if (!n || self.#src!.store.closed) return;
         this.reset();
-        for (const x of n.alerts.deliveryCounts()) this.set({ webhook: x.webhook, status: x.status }, x.count);
+        for (const x of n.outbox.deliveryCounts()) this.set({ webhook: x.webhook, status: x.status }, x.count);
       },
     });
     new Gauge({

@@ -11,6 +11,7 @@
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { AcesyncError } from '../errors.js';
+import { OutboxStore } from '../notify/outbox.js';
 import { AlertStore } from '../store/alerts.js';
 import { bearerOf, isLoopbackHost, readAllowed, requireToken, type TokenSource } from './auth.js';
 import type { WebContext, WebDeps } from './context.js';
@@ -54,6 +55,7 @@ export function buildWebServer(deps: WebDeps): FastifyInstance {
 
   const store = deps.store;
   const alerts = deps.notifier?.alerts ?? new AlertStore(store.db);
+  const outbox = deps.notifier?.outbox ?? new OutboxStore(store.db, alerts);
   const hub = new SseHub({ store, alerts, logger, intervalMs: deps.liveIntervalMs, maxClients: deps.maxLiveClients });
   const metrics = deps.metrics ?? new Metrics();
   metrics.attach({ store, counters: deps.counters, clock: deps.clock, processor: deps.processor, notifier: deps.notifier, sseClients: () => hub.clients });
@@ -65,6 +67,7 @@ export function buildWebServer(deps: WebDeps): FastifyInstance {
     store,
     queue,
     alerts,
+    outbox,
     hub,
     metrics,
     openapi,

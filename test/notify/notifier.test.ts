@@ -114,7 +114,7 @@ describe('Notifier', () => {
     h.clock.advance(1000);
     await notifier.flush();
     expect(receiver.requests).toHaveLength(1);
-    const [d] = notifier.alerts.deliveries();
+    const [d] = notifier.outbox.deliveries();
     expect(d).toMatchObject({ status: 'pending', attempts: 1, lastHttpStatus: 500 });
     expect(d!.nextAttemptAt).toBe(h.clock.now() + 1000); // base 1000 ms, jitter centred by random 0.5
     await notifier.flush();
@@ -127,7 +127,7 @@ describe('Notifier', () => {
     expect(second!.headers['x-acesync-delivery']).toBe(first!.headers['x-acesync-delivery']);
     expect([first!.headers['x-acesync-attempt'], second!.headers['x-acesync-attempt']]).toEqual(['1', '2']);
     expect(verifySignature(second!.body, second!.headers['x-acesync-signature'] as string, SECRET)).toBe(true);
-    expect(notifier.alerts.deliveries()[0]).toMatchObject({ status: 'sent', attempts: 2, lastHttpStatus: 200 });
+    expect(notifier.outbox.deliveries()[0]).toMatchObject({ status: 'sent', attempts: 2, lastHttpStatus: 200 });
     expect(notifier.stats.deliveries.get('ops')).toEqual({ sent: 1, retry: 1, failed: 0 });
   });
 
@@ -140,7 +140,7 @@ describe('Notifier', () => {
     h.clock.advance(60_000);
     await notifier.flush();
     expect(receiver.requests).toHaveLength(1);
-    expect(notifier.alerts.deliveries()[0]).toMatchObject({ status: 'failed', attempts: 1, lastHttpStatus: 400 });
+    expect(notifier.outbox.deliveries()[0]).toMatchObject({ status: 'failed', attempts: 1, lastHttpStatus: 400 });
   });
 
   it('sends a resolved notice once the context is confirmed in sync again', async () => {
@@ -200,7 +200,7 @@ describe('Notifier', () => {
     first.h.clock.advance(1000);
     await first.notifier.flush();
     expect(receiver.requests).toHaveLength(1);
-    expect(first.notifier.alerts.deliveries()[0]!.status).toBe('pending');
+    expect(first.notifier.outbox.deliveries()[0]!.status).toBe('pending');
     // A crash while the retry is in flight leaves the row 'sending'.
     first.h.store.db.prepare("UPDATE webhook_deliveries SET status = 'sending'").run();
     await first.notifier.stop();
@@ -214,7 +214,7 @@ describe('Notifier', () => {
     await second.notifier.stop();
     expect(receiver.requests).toHaveLength(2);
     expect(receiver.requests[1]!.body).toBe(receiver.requests[0]!.body);
-    expect(second.notifier.alerts.deliveries()[0]).toMatchObject({ status: 'sent', lastHttpStatus: 200 });
+    expect(second.notifier.outbox.deliveries()[0]).toMatchObject({ status: 'sent', lastHttpStatus: 200 });
   });
 
   it('renders a template body instead of the Alertmanager payload, and signs that body', async () => {

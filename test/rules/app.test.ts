@@ -48,7 +48,7 @@ describe('buildApp', () => {
       syslog: { udp: { host: '127.0.0.1', port: 0 }, tcp: { enabled: false } },
       snmp: { enabled: false },
       http: { enabled: false },
-      engine: { default_settle_ms: 300, tick_interval_ms: 20, watch_rules: false },
+      engine: { default_settle_ms: 300, tick_interval_ms: 20, watch_rules: false, jobs: { workers: false } },
       devices: [
         { name: 'ace1', host: '192.0.2.1', peer: 'ace2', contexts: [{ name: 'VC_WEB', sources: ['127.0.0.1'] }] },
         { name: 'ace2', host: '192.0.2.2', peer: 'ace1', contexts: [{ name: 'VC_WEB' }] },

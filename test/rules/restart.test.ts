@@ -76,7 +76,7 @@ describe('kill -9 of acesync start in the middle of a window', () => {
         http: { enabled: false },
         poller: { enabled: false },
         log: { level: 'info' },
-        engine: { default_settle_ms: settleMs, watch_rules: false, tick_interval_ms: 50 },
+        engine: { default_settle_ms: settleMs, watch_rules: false, tick_interval_ms: 50, jobs: { workers: false } },
         devices,
       }),
     );

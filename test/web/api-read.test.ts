@@ -180,6 +180,15 @@ describe('errors and documents', () => {
     expect(page.body).toContain('ACESYNC_NOT_FOUND');
   });
 
+  it('serves no files by path: traversal attempts are plain 404s', async () => {
+    for (const u of ['/assets/../../etc/passwd', '/assets/..%2F..%2Fetc%2Fpasswd', '/assets/app.css/../../../package.json', '/contexts/..%2F..%2Fetc/passwd', '/api/v1/contexts/..%2F..%2F/etc%2Fpasswd']) {
+      const r = await f.app.inject(u);
+      expect(r.statusCode, u).toBe(404);
+      expect(r.body).not.toContain('root:');
+      expect(r.body).not.toContain('"dependencies"');
+    }
+  });
+
   it('answers only to loopback names (DNS rebinding)', async () => {
     const r = await f.app.inject({ url: '/api/v1/contexts', headers: { host: 'attacker.example:8080' } });
     expect(r.statusCode).toBe(400);

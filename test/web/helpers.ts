@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../src/config/schema.js';
 import { IngestCounters } from '../../src/ingest/types.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger, type Logger } from '../../src/log.js';
 import { Notifier } from '../../src/notify/notifier.js';
 import { buildWebServer } from '../../src/web/server.js';
 import { change, harness, runAudits, tempDir, testConfig, type Harness } from '../rules/helpers.js';
@@ -33,6 +33,9 @@ export interface WebFixtureOptions {
   ready?: boolean;
   liveIntervalMs?: number;
   dir?: string;
+  /** Extra environment (secrets the test wants to look for). */
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
 }
 
 export async function webFixture(o: WebFixtureOptions = {}): Promise<WebFixture> {
@@ -40,16 +43,17 @@ export async function webFixture(o: WebFixtureOptions = {}): Promise<WebFixture>
   const dbPath = join(dir, 'acesync.db');
   const config: Config = testConfig({ http: { token_env: TOKEN_ENV }, ...o.config });
   const h = harness({ path: dbPath, config });
-  const env: NodeJS.ProcessEnv = o.token === null ? {} : { [TOKEN_ENV]: o.token ?? TOKEN };
+  const env: NodeJS.ProcessEnv = { ...o.env, ...(o.token === null ? {} : { [TOKEN_ENV]: o.token ?? TOKEN }) };
+  const logger = o.logger ?? silentLogger;
   const counters = new IngestCounters();
-  const notifier = new Notifier({ store: h.store, webhooks: config.webhooks, clock: h.clock, logger: silentLogger, externalUrl: 'http://127.0.0.1:8080', env });
+  const notifier = new Notifier({ store: h.store, webhooks: config.webhooks, clock: h.clock, logger, externalUrl: 'http://127.0.0.1:8080', env, random: () => 0.5 });
   const app = buildWebServer({
     store: h.store,
     processor: h.processor,
     inventory: h.inventory,
     counters,
     config,
-    logger: silentLogger,
+    logger,
     clock: h.clock,
     notifier,
     env,

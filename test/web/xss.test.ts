@@ -16,7 +16,6 @@ const EVIL_CONTEXT = 'VC_<script>x</script>';
 let f: WebFixture;
 let overview: string;
 let contextHtml: string;
-let evilContextHtml: string;
 let headers: Record<string, unknown>;
 
 beforeAll(async () => {
@@ -32,9 +31,6 @@ beforeAll(async () => {
   overview = o.body;
   headers = o.headers;
   contextHtml = (await f.app.inject('/contexts/ace1/VC_WEB')).body;
-  const evil = await f.app.inject(`/contexts/ace1/${encodeURIComponent(EVIL_CONTEXT)}`);
-  expect(evil.statusCode).toBe(200);
-  evilContextHtml = evil.body;
 });
 afterAll(async () => {
   await f.shutdown();
@@ -56,24 +52,24 @@ describe('hostile device strings', () => {
     expect(overview).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(overview).toContain('&quot;&gt;&lt;img src=x onerror=alert(2)&gt;');
     assertInert(overview);
-    // The hostile context is listed, linked percent-encoded.
+    // The store refuses the hostile context name as a context, but the event naming it is listed, its link percent-encoded.
+    expect(f.store.context('ace1', EVIL_CONTEXT)).toBeUndefined();
     expect(overview).toContain(`href="/contexts/ace1/${encodeURIComponent(EVIL_CONTEXT)}"`);
     expect(overview).toContain('VC_&lt;script&gt;x&lt;/script&gt;');
   });
 
   it('are escaped and bounded on the context pages, control characters replaced', () => {
     assertInert(contextHtml);
-    assertInert(evilContextHtml);
     expect(contextHtml).toContain('bell\ufffdesc\ufffd[31mnul\ufffddel\ufffd');
     expect(contextHtml).toContain('&#39;&quot;&#96;;--');
-    expect(evilContextHtml).toContain('<h1>VC_&lt;script&gt;x&lt;/script&gt;');
   });
 
   it('the API returns them JSON-escaped and bounded', async () => {
     const r = await f.app.inject('/api/v1/events?kind=config-change&limit=1');
     expect(r.headers['content-type']).toMatch(/^application\/json/);
     const e = r.json().items[0].event;
-    expect(e.raw.length).toBeLessThanOrEqual(2048);
+    expect((e.raw ?? '').length).toBeLessThanOrEqual(2048);
+    expect(e.text.length).toBeLessThanOrEqual(2048);
     expect(e.command.length).toBeLessThanOrEqual(2048);
     expect(e.command).toContain(SCRIPT);
     expect(r.body).not.toMatch(/[\u0000-\u001f]/);
@@ -92,9 +88,10 @@ describe('hostile device strings', () => {
   });
 
   it('error pages escape what the URL carried', async () => {
-    const r = await f.app.inject(`/contexts/ace1/${encodeURIComponent(SCRIPT)}`);
+    const r = await f.app.inject(`/contexts/ace1/${encodeURIComponent(EVIL_CONTEXT)}`);
     expect(r.statusCode).toBe(404);
-    assertInert(r.body.replace(/<script src="\/assets\/live\.js\?v=[0-9a-f]+" defer>/, '<script src="/assets/live.js?v=0" defer>') + '<script src="/assets/live.js?v=0" defer>');
-    expect(r.body).toContain('&lt;script&gt;');
+    expect(r.body).toContain('VC_&lt;script&gt;x&lt;/script&gt;');
+    expect(r.body.match(/<script\b/gi)).toBeNull();
+    expect(r.headers['content-security-policy']).toContain("script-src 'self'");
   });
 });

@@ -33,6 +33,12 @@ export const engineSchema = z
     maintenance_interval_ms: z.number().int().min(1000).default(60 * 60 * 1000),
     jobs: z
       .strictObject({
+        /**
+         * Run the jobs (audits over SSH, uploads to ANM). false: decide and queue them but
+         * run none, a dry run for a first rollout (the page and `acesync explain` show what
+         * would have been done).
+         */
+        workers: z.boolean().default(true),
         /** Attempts before a job is `failed` (and the worker raises an alert). */
         max_attempts: z.number().int().min(1).max(100).default(5),
         /** First retry delay; doubles per attempt up to `backoff_max_ms`, with jitter. */

@@ -24,7 +24,7 @@ header nav a[aria-current="page"] { text-decoration-thickness: 3px; }
 .live { margin: 0 0 0 auto; font-size: .9em; }
 .live[data-state="open"]::before { content: "● "; color: #7ee08f; }
 .live[data-state="error"]::before { content: "○ "; color: #ffb3b3; }
-main { padding: 1em; max-width: 1400px; margin: 0 auto; }
+main { padding: 1em; max-width: 1400px; margin: 0 auto; overflow-wrap: break-word; }
 footer { padding: 1em; color: var(--muted); font-size: .85em; border-top: 1px solid var(--line); }
 h1 { font-size: 1.5em; margin: .2em 0 .6em; }
 h2 { font-size: 1.2em; margin: 1.4em 0 .5em; }
@@ -43,7 +43,7 @@ section { margin-bottom: 1.5em; }
 .sev-info { color: var(--busy-fg); }
 .attention { border: 2px solid var(--bad-fg); background: #fff7f7; border-radius: .4em; padding: .5em 1em; }
 .attention h2 { margin-top: .3em; }
-.attention li { margin: .25em 0; }
+.attention li { margin: .25em 0; overflow-wrap: anywhere; }
 .table-wrap { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; margin: .3em 0 1em; }
 caption { text-align: left; font-weight: 600; padding: .3em 0; }
@@ -77,6 +77,7 @@ form.action button { margin-top: .5em; padding: .5em 1em; font: inherit; font-we
   main { padding: .6em; }
   table.stack thead { position: absolute; left: -9999px; }
   table.stack, table.stack tbody, table.stack tr, table.stack td, table.stack th { display: block; width: 100%; }
+  table.stack caption { display: block; }
   table.stack tr { border-bottom: 2px solid var(--line); padding: .3em 0; }
   table.stack td, table.stack th { border: 0; padding: .15em .3em; }
   table.stack td[data-label]::before { content: attr(data-label) ": "; font-weight: 600; color: var(--muted); }

@@ -4,7 +4,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { relative as relPath, isAbsolute } from 'node:path';
-import type { AlertStatus, DeliveryStatus } from '../../store/alerts.js';
+import type { DeliveryStatus } from '../../notify/outbox.js';
+import type { AlertStatus } from '../../store/alerts.js';
 import type { WebContext } from '../context.js';
 import { eventSummary, listEvents } from '../queries/events.js';
 import { listJobs } from '../queries/jobs.js';
@@ -75,7 +76,7 @@ export function activityRoutes(app: FastifyInstance, w: WebContext): void {
     },
   }, async (req) => {
     const q = req.query;
-    const items = alerts.deliveries({ webhook: q.webhook, status: q.status, beforeId: q.cursor, limit: q.limit }).map(({ body: _body, items: _items, ...d }) => d);
+    const items = w.outbox.deliveries({ webhook: q.webhook, status: q.status, beforeId: q.cursor, limit: q.limit }).map(({ body: _body, items: _items, ...d }) => d);
     return { items, nextCursor: items.length === q.limit ? items[items.length - 1]!.id : undefined };
   });
 

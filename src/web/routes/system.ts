@@ -50,6 +50,8 @@ export function systemRoutes(app: FastifyInstance, w: WebContext): void {
       reply.type(type).header('cache-control', 'public, max-age=31536000, immutable').header('etag', `"${ASSET_VERSION}"`).send(body),
     );
   };
+  // Browsers ask for it on every page; no icon, and no 404 in their consoles.
+  app.get('/favicon.ico', { config: { hidden: true, public: true } }, async (_req, reply) => reply.code(204).header('cache-control', 'public, max-age=86400').send());
   asset('/assets/app.css', 'text/css; charset=utf-8', STYLE_CSS);
   asset('/assets/live.js', 'text/javascript; charset=utf-8', LIVE_JS);
 
