@@ -22,6 +22,10 @@ import { Processor } from './rules/processor.js';
 import { watchRules, type RulesWatcher } from './rules/watch.js';
 import type { DecisionRecord } from './store/apply.js';
 import { Store } from './store/store.js';
+import { Notifier } from './notify/notifier.js';
+import { Metrics } from './web/metrics.js';
+import { buildWebServer } from './web/server.js';
+import type { FastifyInstance } from 'fastify';
 
 /** The default rules shipped with the package (dist/../rules). */
 export const BUNDLED_RULES = fileURLToPath(new URL('../rules', import.meta.url));
@@ -50,6 +54,10 @@ export interface App {
   readonly processor: Processor;
   /** Poller, audit scheduler, upload strategy and the job runner. */
   readonly actions: Actions;
+  /** Turns alert jobs into alerts and delivers webhooks. */
+  readonly notifier: Notifier;
+  /** The status page and API (undefined when `http.enabled` is false). */
+  readonly web?: FastifyInstance;
   /** Folder (or file) the rules are loaded from. */
   readonly rulesPath: string;
   /** Load the rules again; a bad set is refused (its problems logged) and the old one keeps running. */
@@ -67,6 +75,13 @@ function logDecisions(logger: Logger, records: DecisionRecord[]): void {
       logger.info({ action: r.action, device: r.device, context: r.context, rule: r.rule, due: r.due }, 'action');
     else if (r.kind === 'expect-expired') logger.warn({ device: r.device, context: r.context, rule: r.rule, reason: r.reason }, 'expectation expired');
   }
+}
+
+/** Bound addresses of the web server, in the listener format (`transport: 'http'`). */
+function webAddresses(web: FastifyInstance | undefined): Array<{ transport: 'http'; address: string; port: number }> {
+  if (!web) return [];
+  const a = web.server.address();
+  return a && typeof a === 'object' ? [{ transport: 'http', address: a.address, port: a.port }] : [];
 }
 
 export function buildApp(opts: AppOptions): App {
@@ -118,11 +133,45 @@ export function buildApp(opts: AppOptions): App {
     }
   };
   const queue = new EventQueue({ limit: config.syslog.queue_limit, clock, drain: handle });
-  const actions = buildActions({ loaded: opts.loaded, inventory, store, jobs: store.jobs, emit: (e) => queue.push(e), clock, logger, env: opts.env });
+  const metrics = new Metrics();
+  const actions = buildActions({
+    loaded: opts.loaded,
+    inventory,
+    store,
+    jobs: store.jobs,
+    emit: (e) => queue.push(e),
+    clock,
+    logger,
+    env: opts.env,
+    onJobFinished: (job, outcome, ms) => metrics.observeJob(job.type, outcome, ms / 1000),
+  });
+  const externalUrl = config.http.external_url ?? `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${config.http.port}`;
+  const notifier = new Notifier({ store, webhooks: config.webhooks, clock, logger, externalUrl, baseDir: opts.loaded.baseDir, env: opts.env });
+  let started = false;
   const deps = { config, inventory, sink: queue, logger, clock, counters };
   const listeners: Listener[] = [];
   if (config.syslog.udp.enabled || config.syslog.tcp.enabled) listeners.push(new SyslogIngest(deps));
   if (config.snmp.enabled) listeners.push(new SnmpIngest(deps));
+
+  const web = config.http.enabled
+    ? buildWebServer({
+        store,
+        queue: store.jobs,
+        processor,
+        inventory,
+        counters,
+        config,
+        logger,
+        clock,
+        notifier,
+        metrics,
+        env: opts.env,
+        readiness: () => ({
+          ready: started && !fatal && !store.closed,
+          checks: { store: !store.closed && !fatal, rules: processor.ruleset.rules.length > 0, listeners: started },
+        }),
+      })
+    : undefined;
 
   const timers: NodeJS.Timeout[] = [];
   let watcher: RulesWatcher | undefined;
@@ -167,6 +216,8 @@ export function buildApp(opts: AppOptions): App {
     jobs: store.jobs,
     processor,
     actions,
+    notifier,
+    web,
     rulesPath,
     reloadRules,
     onFatal(listener) {
@@ -192,9 +243,12 @@ export function buildApp(opts: AppOptions): App {
       maintain();
       if (config.engine.watch_rules) watcher = watchRules(rulesPath, () => reloadRules('file change'), { logger });
       actions.start();
+      notifier.start();
+      if (web) await web.listen({ host: config.http.host, port: config.http.port });
+      started = true;
       logger.info(
         {
-          listeners: listeners.flatMap((l) => l.addresses()),
+          listeners: [...listeners.flatMap((l) => l.addresses()), ...webAddresses(web)],
           devices: inventory.devices.size,
           rules: processor.ruleset.rules.length,
           rulesPath,
@@ -208,7 +262,10 @@ export function buildApp(opts: AppOptions): App {
     async stop() {
       for (const t of timers) clearInterval(t);
       watcher?.close();
+      started = false;
       await actions.stop().catch((err) => logger.warn({ err }, 'stopping the workers failed'));
+      await notifier.stop();
+      await web?.close();
       for (const l of listeners) await l.stop().catch((err) => logger.warn({ err }, 'listener stop failed'));
       queue.flush();
       await maintenance;

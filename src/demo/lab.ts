@@ -13,7 +13,8 @@ import type { Logger } from '../log.js';
 import { AceSimulator } from '../sim/ace/index.js';
 import { simAnmConfigSchema } from '../sim/anm/config.js';
 import { startAnmSimulator, type AnmSimulator } from '../sim/anm/server.js';
-import { DEMO_ACE_PASSWORD_ENV, DEMO_ANM_PASSWORD_ENV, DEMO_ANM_USER, labConfig, type LabConfigOptions, type LabTimings } from './config.js';
+import { configSchema } from '../config/schema.js';
+import { DEMO_ACE_PASSWORD_ENV, DEMO_ANM_PASSWORD_ENV, DEMO_ANM_USER, labConfigObject, type LabConfigOptions, type LabTimings } from './config.js';
 import { DEMO_CONTEXTS, DEMO_DEVICES, DEMO_USER, demoAceSpec } from './spec.js';
 
 export interface LabOptions {
@@ -50,6 +51,8 @@ export interface Lab {
   anm: AnmSimulator;
   /** acesync's configuration for this lab (no file behind it). */
   loaded: LoadedConfig;
+  /** The same configuration as a plain object (what a YAML/JSON file would hold). */
+  configObject: Record<string, unknown>;
   /** process.env plus the lab's two password variables: pass it to buildApp as `env`. */
   env: NodeJS.ProcessEnv;
   secrets: LabSecrets;
@@ -91,7 +94,7 @@ export async function startLab(o: LabOptions): Promise<Lab> {
     await ace.stop();
     throw err;
   }
-  const config = labConfig({
+  const configObject = labConfigObject({
     endpoints: ace.endpoints(),
     contexts,
     anmUrl: anm.url,
@@ -106,11 +109,13 @@ export async function startLab(o: LabOptions): Promise<Lab> {
     ...(o.logLevel ? { logLevel: o.logLevel } : {}),
     ...(o.overrides ? { overrides: o.overrides } : {}),
   });
+  const config = configSchema.parse(configObject);
   let stopped = false;
   return {
     ace,
     anm,
     loaded: { config, baseDir: o.baseDir },
+    configObject,
     env: { ...process.env, [DEMO_ACE_PASSWORD_ENV]: secrets.acePassword, [DEMO_ANM_PASSWORD_ENV]: secrets.anmPassword },
     secrets,
     contexts,

@@ -14,6 +14,8 @@ export type Operator = (typeof OPERATORS)[number];
 /** Longest regex source accepted, and longest string a regex is run on. */
 export const MAX_REGEX_LENGTH = 512;
 export const MAX_MATCH_INPUT = 4096;
+/** Items of a list field `matches` looks at. */
+export const MAX_MATCH_ITEMS = 1000;
 
 /** Values of state fields, computed lazily per event by the engine. */
 export type StateLookup = (field: StateField) => unknown;
@@ -151,11 +153,13 @@ function compileLeaf(spec: Record<string, unknown>, path: Array<string | number>
         break;
       }
       shown = re;
-      check = (v) => {
+      const one = (v: unknown): boolean => {
         if (v === undefined || v === null || typeof v === 'object') return false;
         const s = String(v);
         return re.test(s.length > MAX_MATCH_INPUT ? s.slice(0, MAX_MATCH_INPUT) : s);
       };
+      // A list matches when one of its (first MAX_MATCH_ITEMS) items does, like `contains`.
+      check = (v) => (Array.isArray(v) ? v.slice(0, MAX_MATCH_ITEMS).some(one) : one(v));
       break;
     }
     case 'exists': {

@@ -6,9 +6,10 @@
  * - resync a context: an audit and an upload job, at rule priority (the HA procedure's
  *   steps 1-2 for that context, on demand).
  * - audit a device: one device-level audit job (every context, with discovery).
- * - acknowledge a manual upload: the operator did the upload in ANM's GUI. The waiting
- *   upload job is completed, ANM's copy is recorded as the configuration last audited on
- *   the device, and an `upload-result` event (outcome ok, strategy manual, acknowledged) goes
+ * - acknowledge a manual upload: the operator did the upload in ANM's GUI (the upload job
+ *   finished as `waiting-operator`). ANM's copy is recorded as the configuration last
+ *   audited on the device, and an `upload-result` event (outcome ok, strategy manual,
+ *   acknowledged, the waiting job's id) goes
  *   through the processor, so the default rule `upload-ok-reaudits` continues the loop
  *   exactly as after an automatic upload: the context is `syncing` and re-audited, and the
  *   audit confirms it in sync.
@@ -89,16 +90,13 @@ export function acknowledgeUpload(d: ActionDeps, device: string, context: string
   if (!d.processor) throw new AcesyncError('ACESYNC_UNAVAILABLE', 'acknowledging an upload needs the rule processor, which is not running');
   const ctx = d.store.context(device, context)!;
   const job = waitingUpload(d, device, context);
-  // The context says so (the upload-result fact), or a worker keeps the upload parked as running.
-  if (ctx.lastUploadOutcome !== 'waiting-operator' && job?.state !== 'running')
+  // The upload-result fact of the manual strategy says so; the acknowledgement's own
+  // upload-result (ok) clears it, so one wait is acknowledged once.
+  if (ctx.lastUploadOutcome !== 'waiting-operator')
     throw new AcesyncError('ACESYNC_CONFLICT', `no upload of ${context} on ${device} is waiting for an operator (last upload: ${ctx.lastUploadOutcome ?? 'none'})`);
   const now = d.clock.now();
-  d.store.transaction(() => {
-    // A worker may keep the job parked as running until someone acknowledges it.
-    if (job && job.state === 'running') d.queue.complete(job.id, { ...(job.result as object | undefined), outcome: 'ok', acknowledged: true, acknowledgedAt: now });
-    // ANM now holds what the device ran at its last audit; the re-audit checks it.
-    if (ctx.lastAuditHash) d.store.recordAnmCopy(device, context, ctx.lastAuditHash, d.store.versions.get(device, context, ctx.lastAuditHash)?.text);
-  });
+  // ANM now holds what the device ran at its last audit; the re-audit checks it.
+  if (ctx.lastAuditHash) d.store.recordAnmCopy(device, context, ctx.lastAuditHash, d.store.versions.get(device, context, ctx.lastAuditHash)?.text);
   const text = `upload acknowledged by an operator${note ? `: ${note.slice(0, MAX_NOTE)}` : ''}`;
   const records = d.processor.handle([
     { kind: 'upload-result', transport: 'action', device, context, receivedAt: now, user: 'operator', text, data: { outcome: 'ok', strategy: 'manual', acknowledged: true, jobId: job?.id } },

@@ -217,6 +217,8 @@ describe('HA procedure end to end (simulated ACE pair + simulated ANM)', () => {
       app.jobs.list({ type: 'alert', limit: 1000 }).find((j) => j.id > jobMark && j.dedupe === 'logging-silenced' && j.device === 'ace-b' && j.context === 'VC_APP'),
     );
     expect(String(alert.payload.summary)).toContain('no logging host 127.0.0.1');
+    // Heard at once through the trap channel (the removed syslog host never gets the 111008 of its removal).
+    expect(app.store.event(Number(alert.payload.eventId))).toMatchObject({ kind: 'logging-change', transport: 'snmp', command: 'no logging host 127.0.0.1' });
     expect(alert.priority).toBeGreaterThan(0);
     // Both peers are polled fast (the rule's cadence, which the scheduler follows).
     for (const d of DEVICES) expect(app.store.pollCadence(d).mode).toBe('fast');
@@ -246,11 +248,6 @@ describe('HA procedure end to end (simulated ACE pair + simulated ANM)', () => {
     expect(h.uploads('ace-b', 'VC_APP', t1)).toBe(1);
     expect(h.uploads('ace-a', 'VC_APP', t0)).toBe(0);
     // The poller also reports the standby's incomplete logging settings.
-    if (process.env.E2E_DEBUG) {
-      console.log(app.store.db.prepare("SELECT id, body FROM events WHERE kind = 'logging-drift' AND device = 'ace-b'").all());
-      console.log(JSON.stringify(app.jobs.list({ type: 'alert', limit: 1000 }).map((j) => [j.id, j.dedupe, j.device, j.context, j.state, j.requests])));
-      console.log(JSON.stringify(app.store.decisions({ device: 'ace-b', context: 'VC_APP', limit: 1000 }).filter((d) => d.rule?.includes('drift'))));
-    }
     expect(app.jobs.list({ type: 'alert', limit: 1000 }).some((j) => j.id > jobMark && j.dedupe === 'logging-drift' && j.device === 'ace-b' && j.context === 'VC_APP')).toBe(true);
   });
 
@@ -298,10 +295,6 @@ describe('HA procedure end to end (simulated ACE pair + simulated ANM)', () => {
       40_000,
     );
     const ups = jobsSince(app, 'upload', jobMark);
-    if (process.env.E2E_DEBUG) {
-      console.log(JSON.stringify(lab.anm.state.history.filter((r) => r.at >= t0).map((r) => [r.device, r.context, r.at - t0, r.sha256?.slice(0, 8)])));
-      console.log(JSON.stringify(ups.map((j) => [j.id, j.device, j.context, j.state, j.attempts, j.requests, j.createdAt - t0, j.finishedAt! - t0, j.payload, j.lastError])));
-    }
     expect(ups.every((j) => j.state === 'done' || j.state === 'failed')).toBe(true);
     expect(ups.filter((j) => j.state === 'done').length).toBeGreaterThanOrEqual(4);
     // Backed off: at least one job needed more than one attempt.

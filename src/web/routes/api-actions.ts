@@ -32,7 +32,7 @@ export function actionRoutes(app: FastifyInstance, w: WebContext): void {
     config: { mutation: true },
     schema: {
       summary: 'The operator uploaded this context in ANM (manual strategy): record it and re-audit',
-      description: 'Completes the waiting upload job, records ANM\'s copy as the configuration last audited, and sends an upload-result (ok, manual, acknowledged) event through the rules: the default rule upload-ok-reaudits marks the context syncing and queues the confirming audit. 409 when no upload is waiting.',
+      description: 'For an upload that finished as waiting-operator (manual strategy): records ANM\'s copy as the configuration last audited, and sends an upload-result (ok, manual, acknowledged) event through the rules: the default rule upload-ok-reaudits marks the context syncing and queues the confirming audit. 409 when no upload is waiting.',
       tags: ['actions'],
       params: S.contextParams,
       body: S.actionBody,
