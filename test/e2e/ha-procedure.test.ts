@@ -6,6 +6,7 @@
  * and asserts through the store, the job queue and what the ANM simulator holds.
  */
 import { createSocket } from 'node:dgram';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -71,7 +72,8 @@ async function harness(opts: Partial<LabOptions> = {}): Promise<Harness> {
     syslogPort,
     snmpPort,
     snmpEnabled: opts.snmpEnabled ?? false,
-    httpEnabled: false,
+    httpEnabled: opts.httpEnabled ?? false,
+    httpPort: 0,
     storePath: join(dir, 'acesync.db'),
     rulesPath: RULES,
     baseDir: dir,
@@ -136,7 +138,7 @@ function lastJobId(app: App): number {
 
 describe('HA procedure end to end (simulated ACE pair + simulated ANM)', () => {
   it('a change typed on the standby: 111008, suspect, audited, stale, uploaded, in-sync; ANM holds the standby\'s config', { timeout: 60_000 }, async () => {
-    const h = await seeded();
+    const h = await seeded({ httpEnabled: true });
     const { app, lab } = h;
     const mark = lastDecisionId(app);
     const t0 = Date.now();
@@ -158,6 +160,13 @@ describe('HA procedure end to end (simulated ACE pair + simulated ANM)', () => {
     expect(path(app, 'ace-a', 'VC_APP', mark)).toEqual(['suspect', 'in-sync']);
     expect(h.uploads('ace-a', 'VC_APP', t0)).toBe(0);
     expect(h.uploads('ace-b', 'VC_APP', t0)).toBe(1);
+    // What the page and the API show.
+    const addr = app.web!.server.address() as AddressInfo;
+    const res = await fetch(`http://127.0.0.1:${addr.port}/api/v1/contexts/ace-b/VC_APP`, { signal: AbortSignal.timeout(5_000) });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ device: 'ace-b', context: 'VC_APP', sync: 'in-sync' });
+    const list = (await (await fetch(`http://127.0.0.1:${addr.port}/api/v1/contexts?state=in-sync`, { signal: AbortSignal.timeout(5_000) })).json()) as { items: Array<{ device: string; context: string }> };
+    expect(list.items.map((c) => `${c.device}/${c.context}`).sort()).toEqual(h.targets.map((t) => `${t.device}/${t.context}`).sort());
   });
 
   it('a failover: the group is audited on both peers, stale copies uploaded, a certificate missing on the new standby reported', { timeout: 60_000 }, async () => {
@@ -171,6 +180,7 @@ describe('HA procedure end to end (simulated ACE pair + simulated ANM)', () => {
     lab.ace.setRunningConfig('ace-b', 'VC_WEB', drifted);
     expect(lab.ace.removeCryptoFile('ace-a', 'VC_WEB', 'web-cert.pem')).toBe(true);
 
+    const decisionMark = lastDecisionId(app);
     const out = lab.ace.type('ace-a', 'Admin', ['ft switchover 2']);
     expect(out).not.toMatch(/Error|Invalid/);
     expect(lab.ace.ftState('ace-b', 2).state).toBe('ACTIVE');
@@ -202,6 +212,10 @@ describe('HA procedure end to end (simulated ACE pair + simulated ANM)', () => {
     expect(JSON.parse(ev.body).data).toMatchObject({ ok: false, peer: 'ace-b', missingOnDevice: ['web-cert.pem'] });
     // The cold standby was called out too.
     expect(app.jobs.list({ type: 'alert', limit: 1000 }).some((j) => j.id > jobMark && j.dedupe === 'standby-cold' && j.device === 'ace-a')).toBe(true);
+    // The failover was taken from the 727012 messages once: the audits that followed did not report it again.
+    const polled = (app.store.db.prepare("SELECT body FROM events WHERE kind = 'ha-state'").all() as Array<{ body: string }>).map((r) => JSON.parse(r.body) as { reason?: string; ftGroup?: number; state?: string });
+    expect(polled.filter((e) => e.ftGroup === 2 && e.reason === 'observed by poller' && e.state !== 'STANDBY_COLD')).toEqual([]);
+    for (const d of DEVICES) expect(path(app, d, 'VC_WEB', decisionMark).filter((s) => s === 'suspect').length).toBe(1);
   });
 
   it('`no logging host` on the standby: alert at once, fast polling, and a later change nobody is told about is found and uploaded', { timeout: 60_000 }, async () => {

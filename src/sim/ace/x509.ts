@@ -1,39 +1,11 @@
 /**
  * Just enough DER to mint real self-signed certificates for simulated crypto files, so
  * `show crypto certificate` can print a subject and `crypto export` a PEM that any X.509
- * tool accepts. Node has no certificate builder; this is ~60 lines of ASN.1.
+ * tool accepts (DER helpers in ../der.ts).
  */
 import { createPrivateKey, generateKeyPairSync, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
+import { oid, positiveInteger as integer, seq, set, tlv, utcTime } from '../der.js';
 
-function len(n: number): Buffer {
-  if (n < 0x80) return Buffer.from([n]);
-  const bytes: number[] = [];
-  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-}
-function tlv(tag: number, content: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([tag]), len(content.length), content]);
-}
-const seq = (...parts: Buffer[]): Buffer => tlv(0x30, Buffer.concat(parts));
-const set = (...parts: Buffer[]): Buffer => tlv(0x31, Buffer.concat(parts));
-function oid(dotted: string): Buffer {
-  const p = dotted.split('.').map(Number);
-  const out: number[] = [40 * p[0]! + p[1]!];
-  for (const v of p.slice(2)) {
-    const b: number[] = [v & 0x7f];
-    for (let x = Math.floor(v / 128); x > 0; x = Math.floor(x / 128)) b.unshift(0x80 | (x & 0x7f));
-    out.push(...b);
-  }
-  return tlv(0x06, Buffer.from(out));
-}
-function integer(buf: Buffer): Buffer {
-  // Positive INTEGER: a leading 0 when the top bit is set.
-  return tlv(0x02, buf[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), buf]) : buf);
-}
-function utcTime(d: Date): Buffer {
-  const s = d.toISOString().replace(/[-:T]/g, '').slice(2, 14) + 'Z';
-  return tlv(0x17, Buffer.from(s, 'ascii'));
-}
 function name(cn: string): Buffer {
   return seq(set(seq(oid('2.5.4.3'), tlv(0x0c, Buffer.from(cn, 'utf8')))));
 }

@@ -1,0 +1,187 @@
+/**
+ * `acesync demo change|failover|silence-logging|status`: drive the running demo (see
+ * `acesync start` without a configuration) as an operator would, over SSH to the
+ * simulated ACEs, and say what to watch on the page. Exit 0 with a short description;
+ * exit 1 when no demo is running here. Never prints the demo's credentials.
+ */
+import { resolve } from 'node:path';
+import { AcesyncError, EXIT } from '../errors.js';
+import { DEMO_CONTEXTS } from '../demo/spec.js';
+import { demoStatePath, isAlive, readDemoState, type DemoState } from '../demo/state-file.js';
+import { ftRoles, rolesOf, typeLines } from '../demo/operator.js';
+import { parseCommandArgs } from './args.js';
+
+const USAGE = `usage: acesync demo <command> [--data DIR]
+
+commands:
+  change [--standby] [--context NAME]   a configuration change on the active (or the standby) peer
+  failover [--context NAME]             'ft switchover' of the context's FT group
+  silence-logging [--context NAME] [--undo]
+                                        'no logging host <acesync>' on the standby peer
+  status                                contexts' states, FT roles, what ANM holds
+`;
+
+const out = (s: string): void => {
+  process.stdout.write(s.endsWith('\n') ? s : s + '\n');
+};
+
+/** The running demo's state file, or an exit-1 message. */
+function runningDemo(dataDir: string): DemoState | string {
+  const file = demoStatePath(dataDir);
+  const s = readDemoState(file);
+  const how = 'Start one with `npm start` (or `acesync start`) in a folder without acesync.yaml, then run this command from the same folder.';
+  if (!s) return `acesync demo: no demo is running here (no ${file}). ${how}`;
+  if (!isAlive(s.pid)) return `acesync demo: no demo is running here (${file} was left by process ${s.pid}, which has stopped). ${how}`;
+  return s;
+}
+
+function pickContext(state: DemoState, name: string | undefined): string {
+  const ctx = name ?? state.contexts.find((c) => c !== 'Admin') ?? DEMO_CONTEXTS[0];
+  if (!state.contexts.includes(ctx)) throw new AcesyncError('ACESYNC_USAGE', `the demo has no context '${ctx}' (it has ${state.contexts.join(', ')})`);
+  return ctx;
+}
+
+function stamp(): { name: string; ip: string } {
+  const t = Date.now();
+  return { name: `DEMO-${t.toString(36).toUpperCase().slice(-6)}`, ip: `10.200.${Math.floor(t / 1000) % 250}.${(Math.floor(t / 10) % 250) + 1}` };
+}
+
+async function change(state: DemoState, o: { standby: boolean; context?: string }): Promise<void> {
+  const ctx = pickContext(state, o.context);
+  const r = await rolesOf(state, ctx);
+  const device = o.standby ? r.standby : r.active;
+  const { name, ip } = stamp();
+  await typeLines(state, device, ctx, [`rserver host ${name}`, `ip address ${ip}`, 'inservice'], { configure: true });
+  out(`Typed on ${device} (${o.standby ? 'standby' : 'active'} of FT group ${r.group}), context ${ctx}:`);
+  out(`  configure terminal / rserver host ${name} / ip address ${ip} / inservice / end`);
+  out('');
+  if (o.standby) {
+    out(`A change on the standby is not replicated back, and ANM never deploys to a standby: its copy of ${device}/${ctx} is now stale.`);
+    out(`Watch ${state.url}: ${ctx} on ${device} goes suspect -> stale -> syncing -> in-sync (settle window, audit, upload, re-audit),`);
+    out(`and a warning that ${ctx} was changed on the standby. ${r.active} is suspected too and confirmed in sync.`);
+  } else {
+    out(`ft auto-sync copied it to ${r.standby}; each peer reported the command (111008).`);
+    out(`Watch ${state.url}: ${ctx} on ${r.active} and ${r.standby} goes suspect -> stale -> syncing -> in-sync`);
+    out('(a settle window of 2 s, an SSH audit of each peer, an upload to ANM each, a confirming audit).');
+  }
+}
+
+async function failover(state: DemoState, o: { context?: string }): Promise<void> {
+  const ctx = pickContext(state, o.context);
+  const r = await rolesOf(state, ctx);
+  const printed = await typeLines(state, r.active, 'Admin', [`ft switchover ${r.group}`]);
+  if (/Error|Invalid/.test(printed)) throw new AcesyncError('ACESYNC_SSH', `${r.active} refused the switchover: ${printed.trim().slice(0, 200)}`);
+  out(`Typed on ${r.active} (Admin): ft switchover ${r.group}`);
+  out(`FT group ${r.group} (${ctx}) is now active on ${r.standby}; ${r.active} is its standby. Both sent 727012.`);
+  out('');
+  out(`Watch ${state.url}: ${ctx} on both peers turns suspect at once, is audited after a 10 s settle window, and`);
+  out('returns to in-sync (nothing changed in the configuration), or goes stale -> uploaded where ANM\'s copy is out of date.');
+  out('An info alert says the failover happened; a warning follows if a context is not confirmed in sync within 15 minutes.');
+}
+
+async function silenceLogging(state: DemoState, o: { context?: string; undo: boolean }): Promise<void> {
+  const ctx = pickContext(state, o.context);
+  const r = await rolesOf(state, ctx);
+  const line = o.undo ? `logging host ${state.syslog.host} udp/${state.syslog.port}` : `no logging host ${state.syslog.host}`;
+  await typeLines(state, r.standby, ctx, [line], { configure: true });
+  out(`Typed on ${r.standby} (standby of FT group ${r.group}), context ${ctx}: ${line}`);
+  out('');
+  if (o.undo) {
+    out(`${ctx} on ${r.standby} logs to acesync again. Watch ${state.url}: the logging alerts resolve at the next audit, and`);
+    out(`${ctx} on ${r.standby} goes stale -> uploaded -> in-sync (the restored line is a change too).`);
+    return;
+  }
+  out(`${ctx} on ${r.standby} no longer sends syslog to acesync. acesync heard the command all the same, through its`);
+  out('second channel (the context forwards syslog as SNMP traps), so:');
+  out(`  - a critical alert fires at once ("notifications ... may be silenced");`);
+  out(`  - ${r.standby} and ${r.active} are polled fast (an audit every 5 s instead of every 60 s);`);
+  out(`  - the next audit reports the logging drift (logging host ${state.syslog.host} missing) and uploads the changed ${ctx}.`);
+  out(`Undo with: acesync demo silence-logging --undo${o.context ? ` --context ${ctx}` : ''}`);
+}
+
+interface AnmStateView {
+  copies?: Array<{ device: string; context: string; sha256: string }>;
+  history?: Array<{ ok: boolean }>;
+}
+
+async function status(state: DemoState): Promise<void> {
+  out(`demo running since ${state.startedAt} (pid ${state.pid}); page: ${state.url}`);
+  let anm: AnmStateView = {};
+  try {
+    const res = await fetch(`${state.anm.controlUrl}/state`, { signal: AbortSignal.timeout(5_000) });
+    anm = (await res.json()) as AnmStateView;
+  } catch (err) {
+    out(`(the simulated ANM did not answer: ${(err as Error).message})`);
+  }
+  const roles = await ftRoles(state).catch((err: unknown) => {
+    out(`(could not read FT roles: ${(err as Error).message})`);
+    return [];
+  });
+  const { StoreReader } = await import('../store/reader.js');
+  let reader;
+  try {
+    reader = StoreReader.open(state.store);
+  } catch (err) {
+    out(`(cannot read acesync's state database ${state.store}: ${(err as Error).message})`);
+  }
+  const rows: string[][] = [['device', 'context', 'FT role', 'acesync state', 'since', 'ANM copy']];
+  try {
+    for (const d of state.devices) {
+      for (const c of state.contexts) {
+        const role = roles.find((v) => v.device === d.name && v.contexts.includes(c))?.state ?? '?';
+        const st = reader?.context(d.name, c);
+        const copy = anm.copies?.find((x) => x.device === d.name && x.context === c);
+        rows.push([d.name, c, role, st?.sync ?? '-', st ? new Date(st.since).toISOString().slice(11, 19) : '-', copy ? copy.sha256.slice(0, 12) : 'none']);
+      }
+    }
+  } finally {
+    reader?.close();
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows) out(r.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd());
+  if (anm.history) out(`ANM uploads so far: ${anm.history.filter((h) => h.ok).length} ok, ${anm.history.filter((h) => !h.ok).length} failed`);
+}
+
+export async function main(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
+    out(USAGE);
+    return sub ? EXIT.OK : EXIT.BAD_INPUT;
+  }
+  const { values } = parseCommandArgs(
+    rest,
+    {
+      data: { type: 'string' },
+      context: { type: 'string' },
+      standby: { type: 'boolean', default: false },
+      undo: { type: 'boolean', default: false },
+    },
+    false,
+  );
+  if (!['change', 'failover', 'silence-logging', 'status'].includes(sub)) throw new AcesyncError('ACESYNC_USAGE', `unknown demo command '${sub.slice(0, 40)}'\n${USAGE}`);
+  const state = runningDemo(resolve(values.data ?? 'data'));
+  if (typeof state === 'string') {
+    process.stderr.write(state + '\n');
+    return EXIT.FAILURE;
+  }
+  try {
+    switch (sub) {
+      case 'change':
+        await change(state, { standby: values.standby, ...(values.context !== undefined ? { context: values.context } : {}) });
+        break;
+      case 'failover':
+        await failover(state, values.context !== undefined ? { context: values.context } : {});
+        break;
+      case 'silence-logging':
+        await silenceLogging(state, { undo: values.undo, ...(values.context !== undefined ? { context: values.context } : {}) });
+        break;
+      default:
+        await status(state);
+    }
+  } catch (err) {
+    if (err instanceof AcesyncError && err.code === 'ACESYNC_USAGE') throw err;
+    process.stderr.write(`acesync demo ${sub}: ${(err as Error).message}\n`);
+    return EXIT.FAILURE;
+  }
+  return EXIT.OK;
+}
