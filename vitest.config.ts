@@ -9,6 +9,6 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Two cores: keep parallelism modest so timing-sensitive socket tests stay honest.
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
   },
 });

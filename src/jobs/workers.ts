@@ -57,7 +57,7 @@ export function auditHandler(deps: WorkerDeps): JobHandler {
     // a failover already reported is then not reported again by the first audit after it
     // (which re-marked the group suspect and held confirmation back one more settle
     // window), and one that happened while acesync was down is reported at the first look.
-    if (0) for (const r of deps.store.roles()) if (r.device === job.device) deps.poller.seedFtState(r.device, r.group, r.role);
+    for (const r of deps.store.roles()) if (r.device === job.device) deps.poller.seedFtState(r.device, r.group, r.role);
     const events = await deps.poller.auditDevice(job.device, { contexts, signal, jobId: job.id });
     if (job.payload.anm_deployment === true) adoptAsAnmCopy(deps.store, events);
     const results = events.filter((e) => e.kind === 'audit-result');
