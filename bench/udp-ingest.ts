@@ -8,7 +8,8 @@
  *
  * Figures: syslog_lossless_per_s (highest offered rate with no relevant loss and no
  * kernel drop), syslog_sustained_per_s (datagrams/s the service took in under
- * overload), undetected_relevant_loss (must be 0), and the same for rsyslog.
+ * overload), undetected_relevant_loss (must be 0), and the same for rsyslog; rss_peak_mb
+ * (peak VmRSS of the acesync process during the flood, from /proc/PID/status).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -315,6 +316,29 @@ async function measure(r: Receiver): Promise<StepResult[]> {
   return results;
 }
 
+/**
+ * Peak VmRSS of a process while it runs, sampled from /proc/PID/status every 100 ms
+ * (VmHWM, the kernel's own high-water mark, read at the end catches a peak between samples).
+ */
+function sampleRss(pid: number): { stop(): number } {
+  const read = (key: 'VmRSS' | 'VmHWM'): number => {
+    try {
+      const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      return m ? Number(m[1]) / 1024 : 0;
+    } catch {
+      return 0;
+    }
+  };
+  let peak = read('VmRSS');
+  const timer = setInterval(() => (peak = Math.max(peak, read('VmRSS'))), 100);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(peak, read('VmHWM'));
+    },
+  };
+}
+
 /** Highest offered rate (the achieved rate for the unthrottled step) with no relevant loss and no kernel drop. */
 function losslessRate(steps: StepResult[]): number {
   let best = 0;
@@ -352,13 +376,17 @@ export async function run(): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'acesync-bench-udp-'));
   try {
     const ace = await startAcesync(dir);
+    const rss = sampleRss(ace.pid);
     let aceSteps: StepResult[];
+    let rssPeakMb: number;
     try {
       aceSteps = await measure(ace);
     } finally {
+      rssPeakMb = rss.stop();
       await ace.stop();
     }
     print(`acesync (SO_RCVBUF 8 MiB requested; net.core.rmem_max ${rmemMax()} caps it)`, aceSteps);
+    console.log(`   acesync peak RSS during the flood: ${rssPeakMb.toFixed(1)} MB`);
 
     let rsSteps: StepResult[] = [];
     try {
@@ -379,6 +407,7 @@ export async function run(): Promise<Record<string, number>> {
       undetected_relevant_loss: aceSteps.reduce((n, s) => n + s.undetected, 0),
       syslog_relevant_lost: aceSteps.reduce((n, s) => n + s.relevantLost, 0),
       syslog_max_sent_per_s: Math.max(...aceSteps.map((s) => s.sentPerS)),
+      rss_peak_mb: Math.round(rssPeakMb * 10) / 10,
     };
     if (rsSteps.length > 0) {
       result.rsyslog_lossless_per_s = losslessRate(rsSteps);

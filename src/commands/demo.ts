@@ -6,6 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { AcesyncError, EXIT } from '../errors.js';
+import { DEMO_TIMINGS } from '../demo/config.js';
 import { DEMO_CONTEXTS } from '../demo/spec.js';
 import { demoStatePath, isAlive, readDemoState, type DemoState } from '../demo/state-file.js';
 import { ftRoles, rolesOf, typeLines } from '../demo/operator.js';
@@ -62,7 +63,7 @@ async function change(state: DemoState, o: { standby: boolean; context?: string 
   } else {
     out(`ft auto-sync copied it to ${r.standby}; each peer reported the command (111008).`);
     out(`Watch ${state.url}: ${ctx} on ${r.active} and ${r.standby} goes suspect -> stale -> syncing -> in-sync`);
-    out('(a settle window of 2 s, an SSH audit of each peer, an upload to ANM each, a confirming audit).');
+    out(`(a settle window of ${DEMO_TIMINGS.settleMs / 1000} s, an SSH audit of each peer, an upload to ANM each, a confirming audit).`);
   }
 }
 
@@ -94,7 +95,7 @@ async function silenceLogging(state: DemoState, o: { context?: string; undo: boo
   out(`${ctx} on ${r.standby} no longer sends syslog to acesync. acesync heard the command all the same, through its`);
   out('second channel (the context forwards syslog as SNMP traps), so:');
   out(`  - a critical alert fires at once ("notifications ... may be silenced");`);
-  out(`  - ${r.standby} and ${r.active} are polled fast (an audit every 5 s instead of every 60 s);`);
+  out(`  - ${r.standby} and ${r.active} are polled fast (an audit every ${DEMO_TIMINGS.fastIntervalMs / 1000} s instead of every ${DEMO_TIMINGS.auditIntervalMs / 1000} s);`);
   out(`  - the next audit reports the logging drift (logging host ${state.syslog.host} missing) and uploads the changed ${ctx}.`);
   out(`Undo with: acesync demo silence-logging --undo${o.context ? ` --context ${ctx}` : ''}`);
 }

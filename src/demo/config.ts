@@ -31,6 +31,9 @@ export interface LabTimings {
   tickMs?: number;
 }
 
+/** What the demo is tuned for: a person watching the page. */
+export const DEMO_TIMINGS = { auditIntervalMs: 60_000, fastIntervalMs: 5_000, settleMs: 2_000, jobBackoffMs: 2_000, breakerFailures: 3, breakerResetMs: 5_000 } as const satisfies LabTimings;
+
 export interface LabConfigOptions {
   endpoints: DeviceEndpoint[];
   /** User contexts (Admin is added). */

@@ -12,6 +12,7 @@ import { PRIORITY } from '../jobs/queue.js';
 import { AcesyncError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { LoadedConfig } from '../config/load.js';
+import { DEMO_TIMINGS } from './config.js';
 import { startLab, type Lab } from './lab.js';
 import { probePort, type PortProtocol } from './ports.js';
 import { DEMO_CONTEXTS, DEMO_USER } from './spec.js';
@@ -20,8 +21,6 @@ import { demoStatePath, isAlive, readDemoState, removeDemoState, writeDemoState 
 /** The demo's ports: acesync's defaults. Tests override them (ACESYNC_DEMO_*_PORT). */
 export const DEMO_PORTS = { syslog: 5514, snmp: 5162, http: 8080 } as const;
 export const DEMO_DB = 'demo.db';
-/** What the demo is tuned for: a person watching the page. */
-export const DEMO_TIMINGS = { auditIntervalMs: 60_000, fastIntervalMs: 5_000, settleMs: 2_000, jobBackoffMs: 2_000, breakerFailures: 3, breakerResetMs: 5_000 } as const;
 
 export interface DemoOptions {
   /** Working directory: the demo keeps its files in `<cwd>/data`. */
@@ -139,7 +138,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
 export function demoMessage(url: string, lab: Lab, ports: { syslog: number; snmp: number }): string {
   const [a, b] = lab.ace.endpoints();
   const ctx = lab.contexts.join(', ');
-  const contexts = lab.contexts[0] ?? DEMO_CONTEXTS[0];
+  const first = lab.contexts[0] ?? DEMO_CONTEXTS[0];
   return [
     '',
     'acesync demo: no acesync.yaml and no --config, so acesync runs against simulators on loopback.',
@@ -153,12 +152,12 @@ export function demoMessage(url: string, lab: Lab, ports: { syslog: number; snmp
     'acesync audits both peers now; every context goes no-baseline -> stale -> uploaded -> in-sync.',
     '',
     'Then try, in another terminal in this folder:',
-    `  acesync demo change            a change on the active's ${contexts}; auto-sync copies it to the standby:`,
+    `  acesync demo change            a change on the active's ${first}; auto-sync copies it to the standby:`,
     '                                 both peers go suspect -> stale -> uploaded -> in-sync',
-    `  acesync demo failover          ft switchover of ${contexts}'s group: both peers suspect, re-audited`,
+    `  acesync demo failover          ft switchover of ${first}'s group: both peers suspect, re-audited`,
     `  acesync demo silence-logging   'no logging host' on the standby: an alert at once, fast polling (every ${DEMO_TIMINGS.fastIntervalMs / 1000} s)`,
     '  acesync demo status            states, FT roles and what ANM holds',
-    '(npx acesync ... from a clone; Ctrl-C stops the demo.)',
+    '(From a git clone: npx acesync demo change, and so on. Ctrl-C stops the demo.)',
     '',
   ].join('\n');
 }

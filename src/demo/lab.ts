@@ -70,7 +70,7 @@ export async function startLab(o: LabOptions): Promise<Lab> {
   const ace = await AceSimulator.start(
     demoAceSpec({ password: secrets.acePassword, syslogPort: o.syslogPort, snmpPort: o.snmpPort, contexts, ...(o.sshPorts ? { sshPorts: o.sshPorts } : {}), ...(o.trapForwarding !== undefined ? { trapForwarding: o.trapForwarding } : {}) }),
   );
-  let anm: AnmSimulator;
+  let anm: AnmSimulator | undefined;
   try {
     anm = await startAnmSimulator({
       config: simAnmConfigSchema.parse({
@@ -78,6 +78,7 @@ export async function startLab(o: LabOptions): Promise<Lab> {
         control: { host: '127.0.0.1', port: 0 },
         users: [{ username: DEMO_ANM_USER, password: secrets.anmPassword }],
         fetch_timeout_ms: 15_000,
+        // ANM imported both devices and their contexts but holds no copy yet.
         devices: DEMO_DEVICES.map((name) => {
           const e = ace.endpoint(name);
           return {
@@ -90,40 +91,42 @@ export async function startLab(o: LabOptions): Promise<Lab> {
       }),
       ...(o.logger ? { logger: o.logger } : {}),
     });
+    const configObject = labConfigObject({
+      endpoints: ace.endpoints(),
+      contexts,
+      anmUrl: anm.url,
+      storePath: o.storePath,
+      rulesPath: o.rulesPath,
+      syslogPort: o.syslogPort,
+      snmpPort: o.snmpPort,
+      ...(o.snmpEnabled !== undefined ? { snmpEnabled: o.snmpEnabled } : {}),
+      ...(o.httpPort !== undefined ? { httpPort: o.httpPort } : {}),
+      ...(o.httpEnabled !== undefined ? { httpEnabled: o.httpEnabled } : {}),
+      ...(o.timings ? { timings: o.timings } : {}),
+      ...(o.logLevel ? { logLevel: o.logLevel } : {}),
+      ...(o.overrides ? { overrides: o.overrides } : {}),
+    });
+    const config = configSchema.parse(configObject);
+    const sim = anm;
+    let stopped = false;
+    return {
+      ace,
+      anm: sim,
+      loaded: { config, baseDir: o.baseDir },
+      configObject,
+      env: { ...process.env, [DEMO_ACE_PASSWORD_ENV]: secrets.acePassword, [DEMO_ANM_PASSWORD_ENV]: secrets.anmPassword },
+      secrets,
+      contexts,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await sim.close().catch(() => undefined);
+        await ace.stop().catch(() => undefined);
+      },
+    };
   } catch (err) {
-    await ace.stop();
+    await anm?.close().catch(() => undefined);
+    await ace.stop().catch(() => undefined);
     throw err;
   }
-  const configObject = labConfigObject({
-    endpoints: ace.endpoints(),
-    contexts,
-    anmUrl: anm.url,
-    storePath: o.storePath,
-    rulesPath: o.rulesPath,
-    syslogPort: o.syslogPort,
-    snmpPort: o.snmpPort,
-    ...(o.snmpEnabled !== undefined ? { snmpEnabled: o.snmpEnabled } : {}),
-    ...(o.httpPort !== undefined ? { httpPort: o.httpPort } : {}),
-    ...(o.httpEnabled !== undefined ? { httpEnabled: o.httpEnabled } : {}),
-    ...(o.timings ? { timings: o.timings } : {}),
-    ...(o.logLevel ? { logLevel: o.logLevel } : {}),
-    ...(o.overrides ? { overrides: o.overrides } : {}),
-  });
-  const config = configSchema.parse(configObject);
-  let stopped = false;
-  return {
-    ace,
-    anm,
-    loaded: { config, baseDir: o.baseDir },
-    configObject,
-    env: { ...process.env, [DEMO_ACE_PASSWORD_ENV]: secrets.acePassword, [DEMO_ANM_PASSWORD_ENV]: secrets.anmPassword },
-    secrets,
-    contexts,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await anm.close().catch(() => undefined);
-      await ace.stop().catch(() => undefined);
-    },
-  };
 }

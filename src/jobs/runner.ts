@@ -117,7 +117,9 @@ export class JobRunner {
         outcome = await handler(job, controller.signal);
       } catch (err) {
         const msg = err instanceof Error ? err.message : String(err);
-        outcome = { events: [], retry: { error: msg, retryable: !controller.signal.aborted || this.#stopped } };
+        // A thrown error (a timeout included: the device or ANM may answer next time) is
+        // retried with backoff until the job is out of attempts.
+        outcome = { events: [], retry: { error: msg, retryable: true } };
       } finally {
         clearTimeout(timer);
       }

@@ -140,11 +140,16 @@ export function uploadHandler(deps: WorkerDeps): JobHandler {
     }
     // ANM fetched the context's configuration: read it ourselves and record it as ANM's
     // copy. The rules then ask for an audit, which confirms in-sync against this copy.
+    // If the device no longer holds what the requesting audit saw, it changed around the
+    // upload and ANM may hold either version: record nothing, so the confirming audit
+    // finds the difference and the context is uploaded again (never a false in-sync).
     const audit = await deps.poller.auditDevice(job.device, { contexts: [job.context], signal });
-    const adopted = adoptAsAnmCopy(deps.store, audit);
+    const seen = audit.find((e) => e.kind === 'audit-result' && auditData(e).outcome !== 'error');
+    const changedMeanwhile = wanted !== undefined && seen !== undefined && auditData(seen).hash !== wanted;
+    const adopted = changedMeanwhile ? 0 : adoptAsAnmCopy(deps.store, audit);
     return {
       events: [uploadEvent(job, { outcome: 'ok', strategy: result.strategy }, deps.clock.now())],
-      result: { outcome: 'ok', durationMs: result.durationMs, detail: result.detail, anmCopyRecorded: adopted > 0 },
+      result: { outcome: 'ok', durationMs: result.durationMs, detail: result.detail, anmCopyRecorded: adopted > 0, ...(changedMeanwhile ? { deviceChangedDuringUpload: true } : {}) },
     };
   };
 }

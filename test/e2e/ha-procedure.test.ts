@@ -285,6 +285,31 @@ describe('HA procedure end to end (simulated ACE pair + simulated ANM)', () => {
     }
   });
 
+  it('a change right after ANM read the config is not mistaken for ANM\'s copy: the context is uploaded again', { timeout: 60_000 }, async () => {
+    const h = await seeded();
+    const { app, lab } = h;
+    const jobMark = lastJobId(app);
+    const t0 = Date.now();
+    // The moment ANM has stored its copy, the device changes silently (before acesync reads it back).
+    const state = lab.anm.state;
+    const record = state.record.bind(state);
+    let raced = false;
+    state.record = (r) => {
+      record(r);
+      if (!raced && r.ok && r.device === 'ace-a' && r.context === 'VC_APP' && r.at >= t0) {
+        raced = true;
+        lab.ace.setRunningConfig('ace-a', 'VC_APP', lab.ace.getRunningConfig('ace-a', 'VC_APP') + '\nrserver host RACE-2\n  inservice\n');
+      }
+    };
+    lab.ace.configure('ace-a', 'VC_APP', ['rserver host RACE-1', '  inservice']);
+    await until('ANM holds the device\'s final config and ace-a/VC_APP is in-sync', () =>
+      raced && h.syncOf('ace-a', 'VC_APP') === 'in-sync' && lab.anm.copy('ace-a', 'VC_APP')!.config.includes('rserver host RACE-2') && h.anmHoldsDevice('ace-a', 'VC_APP'),
+    );
+    expect(h.uploads('ace-a', 'VC_APP', t0)).toBe(2);
+    const first = jobsSince(app, 'upload', jobMark).filter((j) => j.device === 'ace-a' && j.context === 'VC_APP' && j.state === 'done').at(-1);
+    expect(first?.result).toMatchObject({ outcome: 'ok', anmCopyRecorded: false, deviceChangedDuringUpload: true });
+  });
+
   it('ANM down for a while: uploads back off, the breaker opens, all complete once ANM is back, none twice', { timeout: 60_000 }, async () => {
     const h = await seeded();
     const { app, lab } = h;

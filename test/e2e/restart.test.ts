@@ -65,7 +65,7 @@ describe('kill -9 and restart (the built CLI as a child process)', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('a restart on the same database completes the pending uploads and the open settle window, none twice', { timeout: 60_000 }, async () => {
+  it('a restart on the same database completes the uploads left running and the open settle window, none twice', { timeout: 60_000 }, async () => {
     const file = join(dir, 'acesync.yaml');
     // JSON is YAML: the lab's configuration as an operator's file.
     writeFileSync(file, JSON.stringify(lab.configObject, null, 2));
