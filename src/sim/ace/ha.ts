@@ -95,8 +95,10 @@ function checkStandby(standby: SimDevice, group: number, kind: 'Incremental' | '
 /**
  * After a configuration change in `context` on `dev`: if `dev` is the active of the
  * context's FT group and the context has `ft auto-sync running-config`, replicate it to
- * the standby (dynamic sync). The standby accounts the command with its own 111008, which
- * its standby gate silences unless `logging standby`.
+ * the standby (dynamic sync). Replication is not a user executing a command, so the
+ * standby sends no 111008 for it (an assumption: the reference does not say; were a real
+ * standby to log replicated commands, rules/standby-change.yaml would need to tell the two
+ * apart). A command typed on the standby itself is logged if `logging standby` is set.
  */
 export function afterConfigChange(dev: SimDevice, context: string, user: string, command: string): void {
   const group = dev.groupOf(context);
@@ -109,7 +111,6 @@ export function afterConfigChange(dev: SimDevice, context: string, user: string,
   }
   const hadContext = new Set(peer.contexts.keys());
   copyContext(dev, peer, context);
-  peer.executed(context, user, command);
   if (context === ADMIN) {
     for (const c of peer.contexts.keys())
       if (!hadContext.has(c)) peer.emit(ADMIN, 5, '504001', `Security context ${c} was added to the system`);
