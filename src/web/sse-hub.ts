@@ -88,7 +88,17 @@ export class SseHub {
   sent = 0;
 
   constructor(opts: SseHubOptions) {
-    this.#o = { intervalMs: 500, heartbeatMs: 15_000, maxClients: 50, maxBufferedBytes: 1024 * 1024, maxSnapshot: 5000, ...opts };
+    // Per field: the server passes its optional settings through, so an absent one arrives
+    // as an explicit undefined, which a spread would let override the default (no client
+    // bound, and a 1 ms poll).
+    this.#o = {
+      ...opts,
+      intervalMs: opts.intervalMs ?? 500,
+      heartbeatMs: opts.heartbeatMs ?? 15_000,
+      maxClients: opts.maxClients ?? 50,
+      maxBufferedBytes: opts.maxBufferedBytes ?? 1024 * 1024,
+      maxSnapshot: opts.maxSnapshot ?? 5000,
+    };
   }
 
   get clients(): number {

@@ -34,8 +34,11 @@ const PHASES: Array<{ mode: Exclude<SimMode, 'normal' | 'slow'>; context: string
 describe('ANM returning 500s, hanging, refusing connections', () => {
   it('uploads back off, the breaker opens, and everything completes once ANM is back, each change uploaded once', { timeout: 90_000 }, async () => {
     h = await startLabApp(dirs, {
-      // A hanging ANM must cost a short deadline here, not the default 2 minutes.
-      overrides: { anm: { timeout_ms: 1_500, strategy: { type: 'http', timeout_ms: 1_200 } } },
+      // A hanging ANM must cost a short wait here, not the defaults (30 s per request, 2 min
+      // per upload). Kept in the defaults' order, per request shorter than per upload: when
+      // the upload's deadline fires first, the request ends as an abort, which the breaker
+      // does not count (src/anm/strategies/http.ts), so a hang would never open it.
+      overrides: { anm: { timeout_ms: 700, strategy: { type: 'http', timeout_ms: 3_000 } } },
     });
     const { app, lab } = h;
     const jobsSince = (mark: number): Job[] => app.jobs.list({ type: 'upload', limit: 1000 }).filter((j) => j.id > mark);
@@ -54,7 +57,9 @@ describe('ANM returning 500s, hanging, refusing connections', () => {
           return ups.length >= 2 && [...errors].some((e) => phase.error.test(e)) && [...errors].some((e) => /circuit breaker .* is open/.test(e));
         },
         20_000,
-      );
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}; upload errors seen: ${JSON.stringify([...errors])}; jobs: ${JSON.stringify(jobsSince(mark).map((j) => [j.device, j.context, j.state, j.attempts]))}`);
+      });
       // Nothing reached ANM while it misbehaved; the contexts wait, stale or suspect.
       expect(lab.anm.state.history.filter((r) => r.ok && r.at >= t0)).toEqual([]);
       for (const d of LAB_DEVICES) expect(['stale', 'suspect']).toContain(h.syncOf(d, phase.context));

@@ -14,7 +14,9 @@
  * duplicate: two successive uploads of the same configuration (same hash) to the same
  * (device, context) are allowed only when a kill caught an upload of that context running
  * (ANM did the work, or was still doing it, but acesync never recorded the job as done,
- * so the restart had to run it again); one kill explains one repeat per context.
+ * so the restart had to run it again; one kill explains one repeat per context), or when
+ * a change typed into the context while its upload ran left acesync unable to tell which
+ * version ANM fetched (it then uploads again, by design).
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,6 +38,8 @@ interface InFlight {
   /** ANM's delay before each sync answer this round (0: normal). */
   slowMs: number;
   changed?: string;
+  /** When the change was typed (ms epoch). */
+  changedAt?: number;
   delayMs: number;
   killedAt: number;
   integrity: string;
@@ -94,6 +98,7 @@ describe('kill -9 at random points while work is in flight', () => {
       cli = r;
       const duringStart = rnd.next() < 0.2;
       let changed: string | undefined;
+      let changedAt: number | undefined;
       let delayMs: number;
       if (duringStart) {
         // Somewhere in start-up: opening the database, recovering jobs, binding sockets.
@@ -103,6 +108,7 @@ describe('kill -9 at random points while work is in flight', () => {
         await waitStarted(r);
         if (rnd.next() < 0.75) {
           changed = rnd.pick(['VC_WEB', 'VC_APP', 'VC_WEB', 'VC_APP', 'Admin']);
+          changedAt = Date.now();
           lab.ace.configure('ace-a', changed, changed === 'Admin' ? [`banner motd KILL-${round}`] : [`rserver host KILL-${round}`, `  ip address 10.97.${round}.1`, '  inservice']);
         }
         // Up to 1.5 s: inside the settle window (300 ms), while audits or uploads run, or after.
@@ -114,7 +120,7 @@ describe('kill -9 at random points while work is in flight', () => {
       expect(r.child.signalCode).toBe('SIGKILL');
       cli = undefined;
       // A kill early in the first start may come before the database file exists.
-      const seen = !existsSync(dbPath) ? { integrity: 'ok', settleTimers: 0, runningJobs: 0, pendingJobs: 0, runningUploads: [] } : withCrashCopy(dbPath, scratch, (db) => {
+      const seen = !existsSync(dbPath) ? { integrity: 'no database yet', settleTimers: 0, runningJobs: 0, pendingJobs: 0, runningUploads: [] } : withCrashCopy(dbPath, scratch, (db) => {
         const integrity = integrityCheck(db);
         const has = (db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'jobs'").get() as { n: number }).n > 0;
         const n = (sql: string): number => (has ? (db.prepare(sql).get() as { n: number }).n : 0);
@@ -126,8 +132,8 @@ describe('kill -9 at random points while work is in flight', () => {
           runningUploads: has ? (db.prepare("SELECT device, context FROM jobs WHERE type = 'upload' AND state = 'running'").all() as Array<{ device: string; context: string }>).map((j) => `${j.device}/${j.context}`) : [],
         };
       });
-      rounds.push({ round, phase: duringStart ? 'starting' : 'running', slowMs, ...(changed ? { changed } : {}), delayMs, killedAt, ...seen });
-      expect(seen.integrity, `round ${round}: integrity_check after the kill`).toBe('ok');
+      rounds.push({ round, phase: duringStart ? 'starting' : 'running', slowMs, ...(changed ? { changed, changedAt } : {}), delayMs, killedAt, ...seen });
+      expect(seen.integrity, `round ${round}: integrity_check after the kill`).toBe(round === 1 && seen.integrity === 'no database yet' ? 'no database yet' : 'ok');
     }
     console.log(`kill-restart rounds: ${JSON.stringify(rounds.map(({ round, phase, slowMs, changed, delayMs, settleTimers, runningJobs, pendingJobs }) => ({ round, phase, slowMs, changed, delayMs, settleTimers, runningJobs, pendingJobs })))}`);
     // The kills did land on work in flight.
@@ -158,30 +164,62 @@ describe('kill -9 at random points while work is in flight', () => {
       for (const d of DEVICES) expect(lab.anm.copy(d, r.changed!)!.config, `${d}/${r.changed} lacks round ${r.round}'s change`).toContain(text);
     }
 
-    // No duplicate upload that a kill does not explain: a repeat of the same configuration
-    // is explained by a kill that caught an upload of that very context running (its row
-    // said so in the crash copy), after the upload before the repeated one (so it is the
-    // repeated one it interrupted, possibly before ANM even answered it) and before the repeat.
+    // No duplicate upload without a reason. Two successive uploads of the same
+    // configuration to one context are explained either
+    // (a) by acesync itself: the job that made the first one reported that the device
+    //     changed around the upload (src/jobs/workers.ts: ANM may then hold either version,
+    //     so nothing is recorded and the confirming audit uploads again), and the test did
+    //     type a change into that context between the audit that asked for the upload and
+    //     the end of that job; or
+    // (b) by a kill that caught an upload of that very context running (its row said so in
+    //     the crash copy), before the repeat: ANM did the work, or was still doing it (a
+    //     slow ANM finishes a request whose client died, and fetches whatever the device
+    //     holds by then), but acesync never recorded it, so the restart runs it again. One
+    //     kill explains one repeat per context, within 10 s of the kill.
+    const doneUploads = (db.prepare("SELECT device, context, finished_at AS finishedAt, payload, result FROM jobs WHERE type = 'upload' AND state = 'done'").all() as Array<{ device: string; context: string; finishedAt: number; payload: string; result: string | null }>).map((j) => ({
+      ...j,
+      payload: JSON.parse(j.payload) as { eventId?: number },
+      result: JSON.parse(j.result ?? '{}') as { detail?: string; deviceChangedDuringUpload?: boolean },
+    }));
+    const eventAt = db.prepare('SELECT received_at AS at FROM events WHERE id = ?');
+    const changedAround = (d: string, c: string, prev: { at: number; sha256?: string }): boolean => {
+      // The job that made it: the first to finish after ANM recorded it, naming that configuration.
+      const job = doneUploads
+        .filter((j) => j.device === d && j.context === c && j.finishedAt >= prev.at && j.finishedAt <= prev.at + 10_000 && prev.sha256 !== undefined && (j.result.detail ?? '').includes(prev.sha256.slice(0, 12)))
+        .sort((a, b) => a.finishedAt - b.finishedAt)[0];
+      if (job?.result.deviceChangedDuringUpload !== true || job.payload.eventId === undefined) return false;
+      const askedAt = (eventAt.get(job.payload.eventId) as { at: number } | undefined)?.at ?? Infinity;
+      return rounds.some((r) => r.changed === c && r.changedAt !== undefined && r.changedAt > askedAt && r.changedAt < job.finishedAt);
+    };
     const unexplained: string[] = [];
     const used = new Set<string>();
-    let repeats = 0;
+    const repeats = { kill: 0, changed: 0 };
     const ok = lab.anm.state.history.filter((h) => h.ok);
-    for (const { d, c } of all) {
+    const pairs = all.flatMap(({ d, c }) => {
       const ups = ok.filter((h) => h.device === d && h.context === c);
-      for (let i = 1; i < ups.length; i++) {
-        const prev = ups[i - 1]!;
-        const cur = ups[i]!;
-        if (prev.sha256 !== cur.sha256) continue;
-        const after = i >= 2 ? ups[i - 2]!.at : 0;
-        const k = rounds.find((r) => r.killedAt > after && r.killedAt < cur.at && r.runningUploads.includes(`${d}/${c}`) && !used.has(`${r.round}:${d}/${c}`));
-        if (!k) unexplained.push(`${d}/${c} uploaded twice with hash ${cur.sha256?.slice(0, 12)} (at ${prev.at} and ${cur.at}) and no kill interrupted an upload of it in between`);
-        else {
-          used.add(`${k.round}:${d}/${c}`);
-          repeats++;
-        }
-      }
+      return ups.slice(1).flatMap((cur, i) => (ups[i]!.sha256 === cur.sha256 ? [{ d, c, prev: ups[i]!, cur }] : []));
+    });
+    for (const { d, c, prev, cur } of pairs.sort((a, b) => a.cur.at - b.cur.at)) {
+      // The most recent kill that can still explain one.
+      const k = rounds
+        .filter((r) => r.killedAt < cur.at && cur.at - r.killedAt <= 10_000 && r.runningUploads.includes(`${d}/${c}`) && !used.has(`${r.round}:${d}/${c}`))
+        .at(-1);
+      if (changedAround(d, c, prev)) repeats.changed++;
+      else if (k) {
+        used.add(`${k.round}:${d}/${c}`);
+        repeats.kill++;
+      } else unexplained.push(`${d}/${c} uploaded twice with hash ${cur.sha256?.slice(0, 12)} (at ${prev.at} and ${cur.at}): no kill interrupted an upload of it, and no change came during the first`);
     }
-    console.log(`kill-restart: ${ok.length} uploads, ${repeats} repeated because a kill interrupted them`);
+    console.log(`kill-restart: ${ok.length} uploads; repeated: ${repeats.kill} after a kill interrupted them, ${repeats.changed} after a change during the upload`);
+    if (unexplained.length > 0) {
+      // What a failure needs to be understood: the rounds, ANM's history and the jobs around it.
+      console.log(`kill-restart diagnostics: ${JSON.stringify({
+        rounds,
+        anm: lab.anm.state.history.map((x) => [x.device, x.context, x.at, x.ok, x.sha256?.slice(0, 12)]),
+        uploads: db.prepare("SELECT id, device, context, state, attempts, created_at, started_at, finished_at, last_error, payload, result FROM jobs WHERE type = 'upload' ORDER BY id").all(),
+        results: db.prepare("SELECT id, received_at, kind, device, context, json_extract(body, '$.data.outcome') AS outcome, json_extract(body, '$.data.hash') AS hash, json_extract(body, '$.data.anmHash') AS anm, json_extract(body, '$.data.jobId') AS job FROM events WHERE kind IN ('audit-result', 'upload-result') ORDER BY id").all(),
+      })}`);
+    }
     expect(unexplained).toEqual([]);
 
     expect(await last.stop('SIGTERM')).toBe(0);
