@@ -131,6 +131,19 @@ describe('http upload strategy against the ANM simulator', () => {
     }
   });
 
+  it('a hang cut by the upload deadline counts against the breaker (a timeout), unlike a cancellation', async () => {
+    const breakers = createBreakers(anmConfig(sim.url, { breaker: { failure_threshold: 2, reset_ms: 60_000 } }), { clock: new ManualClock() });
+    const s = httpStrategy(sim.url, {}, { timeout_ms: 10_000 }, ENV, breakers);
+    await s.upload(JOB, { signal: signal() });
+    await sim.setBehaviour({ mode: 'hang', scope: 'web' });
+    try {
+      for (let i = 0; i < 2; i++) await expect(s.upload(JOB, { signal: signal(), timeoutMs: 200 })).rejects.toMatchObject({ details: { kind: 'timeout' } });
+      await expect(s.upload(JOB, { signal: signal(), timeoutMs: 200 })).rejects.toMatchObject({ details: { kind: 'breaker-open', retryable: true } });
+    } finally {
+      await sim.setBehaviour({ mode: 'normal' });
+    }
+  });
+
   it('a slow ANM is waited for within the deadline', async () => {
     const s = httpStrategy(sim.url);
     await sim.setBehaviour({ mode: 'slow', delayMs: 200, scope: 'web', count: 2 });

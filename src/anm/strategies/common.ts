@@ -13,6 +13,14 @@ export function failedResult(err: unknown, strategy: StrategyName, extra: { jobI
  * Run `fn` with a signal that fires on the caller's abort or at the deadline. An abort
  * caused by the deadline is reported as a (retryable) timeout, not as an abort.
  */
+/** The abort reason of an upload's own deadline: to ANM's breaker a timeout, not a cancellation. */
+export class DeadlineExceeded extends Error {
+  constructor(ms: number) {
+    super(`deadline of ${ms} ms exceeded`);
+    this.name = 'DeadlineExceeded';
+  }
+}
+
 export async function withDeadline<T>(opts: UploadOptions, defaultMs: number, what: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const ms = opts.timeoutMs ?? defaultMs;
   const ctl = new AbortController();
@@ -22,7 +30,7 @@ export async function withDeadline<T>(opts: UploadOptions, defaultMs: number, wh
   opts.signal.addEventListener('abort', onAbort, { once: true });
   const timer = setTimeout(() => {
     timedOut = true;
-    ctl.abort(new Error('deadline'));
+    ctl.abort(new DeadlineExceeded(ms));
   }, ms);
   try {
     return await fn(ctl.signal);

@@ -16,7 +16,7 @@ import { CookieJar } from '../cookie-jar.js';
 import { setCookies, type HttpResponse, type HttpTransport } from '../http-transport.js';
 import { formEncode, renderRecord, renderTemplate, type TemplateVars } from '../template.js';
 import type { UploadJob, UploadOptions, UploadResult, UploadStrategy } from '../strategy.js';
-import { snippet, withDeadline } from './common.js';
+import { DeadlineExceeded, snippet, withDeadline } from './common.js';
 
 export interface HttpStrategyOptions {
   config: HttpStrategyConfig;
@@ -157,19 +157,28 @@ export class HttpUploadStrategy implements UploadStrategy {
   async #send(method: string, path: string, headers: Record<string, string>, body: string | undefined, signal: AbortSignal): Promise<HttpResponse> {
     const run = async (): Promise<HttpResponse> => {
       const cookie = this.#jar.header();
-      const res = await this.#t.request({
-        method,
-        url: path,
-        headers: { accept: '*/*', ...headers, ...(cookie !== undefined ? { cookie } : {}) },
-        ...(body !== undefined ? { body } : {}),
-        timeoutMs: this.#reqTimeout,
-        signal,
-      });
+      const res = await this.#t
+        .request({
+          method,
+          url: path,
+          headers: { accept: '*/*', ...headers, ...(cookie !== undefined ? { cookie } : {}) },
+          ...(body !== undefined ? { body } : {}),
+          timeoutMs: this.#reqTimeout,
+          signal,
+        })
+        .catch((e: unknown) => {
+          // Our own upload deadline cut a request ANM did not answer: that is a timeout
+          // (it counts against the breaker), not a cancellation.
+          if (e instanceof AnmError && e.kind === 'aborted' && signal.reason instanceof DeadlineExceeded)
+            throw anmError('ACESYNC_UPLOAD', 'timeout', `ANM ${method} ${path.split('?')[0]}: no answer before the upload deadline`, { target: this.#t.origin, cause: e });
+          throw e;
+        });
       this.#jar.store(setCookies(res));
       // 5xx is a server-health failure for the breaker; throw it inside the breaker's run.
       if (res.status >= 500) throw anmError('ACESYNC_UPLOAD', 'http-5xx', `ANM ${method} ${path.split('?')[0]}: HTTP ${res.status}: ${snippet(res.body, 120)}`, { target: this.#t.origin, status: res.status });
       return res;
     };
+    // A cancellation (shutdown) says nothing about ANM's health.
     return this.#breaker ? this.#breaker.run(run, (e) => e instanceof AnmError && e.kind === 'aborted') : run();
   }
 
