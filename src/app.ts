@@ -24,7 +24,7 @@ import type { DecisionRecord } from './store/apply.js';
 import { Store } from './store/store.js';
 import { Notifier } from './notify/notifier.js';
 import { Metrics } from './web/metrics.js';
-import { buildWebServer } from './web/server.js';
+import { buildWebServer, webExtras } from './web/server.js';
 import type { FastifyInstance } from 'fastify';
 
 /** The default rules shipped with the package (dist/../rules). */
@@ -102,9 +102,14 @@ export function buildApp(opts: AppOptions): App {
     clock,
     logger: logger.child({ stage: 'engine' }),
     storeNoise: config.syslog.store_noise,
-    onRecords: (r) => logDecisions(logger, r),
+    onRecords: (r) => {
+      logDecisions(logger, r);
+      // Every state change reaches open pages at once, intermediate states included.
+      if (r.some((x) => x.kind === 'state')) pokeLivePages();
+    },
   });
 
+  let pokeLivePages = (): void => undefined;
   let fatal: AcesyncError | undefined;
   const fatalListeners: Array<(err: AcesyncError) => void> = [];
   const fail = (err: unknown): void => {
@@ -172,6 +177,10 @@ export function buildApp(opts: AppOptions): App {
         }),
       })
     : undefined;
+  if (web) {
+    const { hub } = webExtras(web);
+    pokeLivePages = () => hub.poke();
+  }
 
   const timers: NodeJS.Timeout[] = [];
   let watcher: RulesWatcher | undefined;
