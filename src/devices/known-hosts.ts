@@ -1,7 +1,7 @@
 /**
- * Where first-use SSH host keys are remembered when a device's config pins none. The lead
- * can back it with the state store; the default keeps them in memory (lost on restart,
- * which means trust-on-first-use again, reported in the log each time).
+ * Where first-use SSH host keys are remembered when a device's config pins none. The
+ * service backs it with the database (src/store/known-hosts.ts); the in-memory default
+ * serves tests and one-shot tools.
  */
 
 export interface KnownHosts {

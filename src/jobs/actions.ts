@@ -15,6 +15,7 @@ import { createAnmClient, createBreakers } from '../anm/connect.js';
 import { createUploadStrategy, type UploadStrategy } from '../anm/strategy.js';
 import { manualStrategySchema } from '../config/sections/anm.js';
 import type { AnmSoapClient } from '../anm/soap-client.js';
+import { StoreKnownHosts } from '../store/known-hosts.js';
 import { PRIORITY, type Job, type JobQueue } from './queue.js';
 import { JobRunner } from './runner.js';
 import { auditHandler, cryptoHandler, gaveUpEvents, uploadHandler } from './workers.js';
@@ -65,6 +66,7 @@ export function buildActions(d: ActionsDeps): Actions {
       runner.kick();
     },
     emit: d.emit,
+    knownHosts: new StoreKnownHosts(d.store.db, d.clock),
     baseline: (dev, ctx) => d.store.anmCopy(dev, ctx),
     previous: (dev, ctx) => d.store.versions.latest(dev, ctx),
   });

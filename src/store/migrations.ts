@@ -11,6 +11,7 @@ import { DECISIONS_V1 } from './schema/decisions.js';
 import { TIMERS_V1 } from './schema/timers.js';
 import { JOBS_V1 } from './schema/jobs.js';
 import { CONFIG_VERSIONS_V1 } from './schema/config-versions.js';
+import { KNOWN_HOSTS_V3 } from './schema/known-hosts.js';
 import { ALERTS_V2 } from './schema/alerts.js';
 
 export interface Migration {
@@ -22,6 +23,7 @@ export interface Migration {
 export const MIGRATIONS: Migration[] = [
   { version: 1, name: 'initial schema', sql: [INVENTORY_V1, EVENTS_V1, DECISIONS_V1, TIMERS_V1, JOBS_V1, CONFIG_VERSIONS_V1] },
   { version: 2, name: 'alerts and webhook outbox', sql: [ALERTS_V2] },
+  { version: 3, name: 'ssh host keys trusted on first use', sql: [KNOWN_HOSTS_V3] },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

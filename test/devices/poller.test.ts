@@ -8,6 +8,11 @@ import { MemoryKnownHosts } from '../../src/devices/known-hosts.js';
 import { hashRunningConfig } from '../../src/parse/cli/running-config.js';
 import { buildPolling } from '../../src/devices/index.js';
 import { ManualClock } from '../../src/clock.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Store } from '../../src/store/store.js';
+import { StoreKnownHosts } from '../../src/store/known-hosts.js';
 import type { AceEvent, AuditResultData, CryptoParityData, FtStatusData, LoggingDriftData } from '../../src/events.js';
 import { acesyncConfig, ENV, inventoryOf, pairSpec, udpReceiver } from './fixture.js';
 
@@ -246,6 +251,39 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
       expect(of<AuditResultData>(again, 'audit-result', 'ace-a', 'C1')[0]!.error).toMatch(/does not match/);
     } finally {
       await p.close();
+    }
+  });
+
+  it('keeps first-use host keys in the database: after a restart a changed key is refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'acesync-knownhosts-'));
+    const path = join(dir, 'state.db');
+    const cfg = acesyncConfig(sim, { pin: false });
+    const open = (): Store => Store.open({ path, inventory: inventoryOf(cfg), clock: new ManualClock(), retention: cfg.store.retention, engine: cfg.engine });
+    let store = open();
+    let p = poller({ knownHosts: new StoreKnownHosts(store.db, new ManualClock()) }, { pin: false });
+    try {
+      const events = await p.auditDevice('ace-a', { contexts: ['C1'] });
+      expect(of<AuditResultData>(events, 'audit-result', 'ace-a', 'C1')[0]!.data.outcome).not.toBe('error');
+    } finally {
+      await p.close();
+      store.close();
+    }
+    // "Restart": a new store on the same file; the device now presents another key.
+    store = open();
+    const known = new StoreKnownHosts(store.db, new ManualClock());
+    expect(known.get('ace-a')).toBe(sim.endpoint('ace-a').hostKeySha256);
+    store.db.prepare('UPDATE known_hosts SET fingerprint = ? WHERE device = ?').run(sim.endpoint('ace-b').hostKeySha256, 'ace-a');
+    p = poller({ knownHosts: known }, { pin: false });
+    try {
+      const again = await p.auditDevice('ace-a', { contexts: ['C1'] });
+      expect(of<AuditResultData>(again, 'audit-result', 'ace-a', 'C1')[0]!.error).toMatch(/does not match/);
+      // First use is recorded once: a later set() never replaces the recorded key.
+      known.set('ace-a', 'SHA256:other');
+      expect(known.get('ace-a')).toBe(sim.endpoint('ace-b').hostKeySha256);
+    } finally {
+      await p.close();
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
