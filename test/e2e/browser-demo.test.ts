@@ -8,34 +8,18 @@
  * test-artifacts/ (gitignored).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createSocket } from 'node:dgram';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli, startCli, waitStarted, type Running } from '../helpers/cli.js';
+import { freeTcpPort, freeUdpPort } from '../helpers/wait.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 
 // Page-side globals for the functions playwright runs in the browser (no DOM lib here).
 declare const document: any;
-
-async function freePort(protocol: 'udp' | 'tcp'): Promise<number> {
-  if (protocol === 'udp') {
-    const s = createSocket('udp4');
-    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-    const port = s.address().port;
-    await new Promise<void>((r) => s.close(() => r()));
-    return port;
-  }
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 /** The state badges of a context's cells, in the order they appear (one per peer). */
 async function badges(page: Page, context: string): Promise<string[]> {
@@ -56,10 +40,10 @@ describe('the demo in a real browser', () => {
     if (!(await import('node:fs')).existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (CI installs it)`);
     mkdirSync(ARTIFACTS, { recursive: true });
     cwd = mkdtempSync(join(tmpdir(), 'acesync-browser-demo-'));
-    const httpPort = await freePort('tcp');
+    const httpPort = await freeTcpPort();
     env = {
-      ACESYNC_DEMO_SYSLOG_PORT: String(await freePort('udp')),
-      ACESYNC_DEMO_SNMP_PORT: String(await freePort('udp')),
+      ACESYNC_DEMO_SYSLOG_PORT: String(await freeUdpPort()),
+      ACESYNC_DEMO_SNMP_PORT: String(await freeUdpPort()),
       ACESYNC_DEMO_HTTP_PORT: String(httpPort),
     };
     base = `http://127.0.0.1:${httpPort}`;

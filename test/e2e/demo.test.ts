@@ -8,40 +8,15 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreReader } from '../../src/store/reader.js';
 import { runCli, startCli, waitStarted, type Running } from '../helpers/cli.js';
+import { freeTcpPort, freeUdpPort, until } from '../helpers/wait.js';
 
 const DEVICES = ['ace-a', 'ace-b'] as const;
 const CONTEXTS = ['Admin', 'VC_WEB', 'VC_APP'] as const;
-
-async function freePort(protocol: 'udp' | 'tcp'): Promise<number> {
-  if (protocol === 'udp') {
-    const s = createSocket('udp4');
-    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-    const port = s.address().port;
-    await new Promise<void>((r) => s.close(() => r()));
-    return port;
-  }
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
-async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 interface DemoFile {
   pid: number;
@@ -71,9 +46,9 @@ describe('the built-in demo (acesync start without a configuration file)', () =>
   beforeAll(async () => {
     cwd = mkdtempSync(join(tmpdir(), 'acesync-demo-'));
     env = {
-      ACESYNC_DEMO_SYSLOG_PORT: String(await freePort('udp')),
-      ACESYNC_DEMO_SNMP_PORT: String(await freePort('udp')),
-      ACESYNC_DEMO_HTTP_PORT: String(await freePort('tcp')),
+      ACESYNC_DEMO_SYSLOG_PORT: String(await freeUdpPort()),
+      ACESYNC_DEMO_SNMP_PORT: String(await freeUdpPort()),
+      ACESYNC_DEMO_HTTP_PORT: String(await freeTcpPort()),
     };
     demo = startCli(['start'], { cwd, env });
     await waitStarted(demo, 20_000);
@@ -206,7 +181,7 @@ describe('the demo and busy ports', () => {
     held = sock;
     await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
     const port = sock.address().port;
-    const r = await runCli(['start'], { cwd, env: { ACESYNC_DEMO_SYSLOG_PORT: String(port), ACESYNC_DEMO_SNMP_PORT: String(await freePort('udp')), ACESYNC_DEMO_HTTP_PORT: String(await freePort('tcp')) }, timeoutMs: 15_000 });
+    const r = await runCli(['start'], { cwd, env: { ACESYNC_DEMO_SYSLOG_PORT: String(port), ACESYNC_DEMO_SNMP_PORT: String(await freeUdpPort()), ACESYNC_DEMO_HTTP_PORT: String(await freeTcpPort()) }, timeoutMs: 15_000 });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`127.0.0.1:${port}/udp`);
     expect(r.stderr).toMatch(/already in use/);

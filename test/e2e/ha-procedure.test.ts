@@ -5,7 +5,6 @@
  * Every scenario starts from the seed procedure (no baseline in ANM -> uploads -> in-sync)
  * and asserts through the store, the job queue and what the ANM simulator holds.
  */
-import { createSocket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,29 +16,11 @@ import { startLab, type Lab, type LabOptions } from '../../src/demo/lab.js';
 import { silentLogger } from '../../src/log.js';
 import { normaliseRunningConfig } from '../../src/parse/cli/running-config.js';
 import type { Job } from '../../src/jobs/queue.js';
+import { freeUdpPort, until } from '../helpers/wait.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const RULES = join(ROOT, 'rules');
 const DEVICES = ['ace-a', 'ace-b'] as const;
-
-/** A UDP port that was free a moment ago (the simulated ACE must know acesync's ports before it starts). */
-async function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 interface Harness {
   lab: Lab;

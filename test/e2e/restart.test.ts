@@ -6,7 +6,6 @@
  * context ends in-sync, ANM holds the device's configuration, and nothing is uploaded
  * twice. (`npm test` builds dist/ first.)
  */
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,26 +15,9 @@ import { DEMO_ACE_PASSWORD_ENV, DEMO_ANM_PASSWORD_ENV } from '../../src/demo/con
 import { normaliseRunningConfig } from '../../src/parse/cli/running-config.js';
 import { StoreReader } from '../../src/store/reader.js';
 import { ROOT, startCli, waitStarted, type Running } from '../helpers/cli.js';
+import { freeUdpPort, until } from '../helpers/wait.js';
 
 const DEVICES = ['ace-a', 'ace-b'] as const;
-
-async function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-async function until<T>(what: string, fn: () => T | undefined | false, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('kill -9 and restart (the built CLI as a child process)', () => {
   let dir: string;
