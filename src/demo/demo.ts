@@ -158,6 +158,9 @@ export function demoMessage(url: string, lab: Lab, ports: { syslog: number; snmp
     `  acesync demo silence-logging   'no logging host' on the standby: an alert at once, fast polling (every ${DEMO_TIMINGS.fastIntervalMs / 1000} s)`,
     '  acesync demo status            states, FT roles and what ANM holds',
     '(From a git clone: npx acesync demo change, and so on. Ctrl-C stops the demo.)',
+    ...(process.env.ACESYNC_TOKEN
+      ? []
+      : ["The page's buttons (resync now, acknowledge) need a token: start with ACESYNC_TOKEN=<a secret of yours> npm start."]),
     '',
   ].join('\n');
 }
