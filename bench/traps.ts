@@ -21,12 +21,12 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once, EventEmitter } from 'node:events';
-import dgram from 'node:dgram';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import snmp from 'net-snmp';
+import { freeUdpPort } from '../test/helpers/wait.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const RATES = [5_000, 10_000, 20_000, 30_000, 40_000, 50_000, 60_000, 80_000, 100_000];
@@ -121,14 +121,6 @@ async function encodeTrap(): Promise<Buffer> {
   return captured;
 }
 
-async function freePort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 /** Occurrences of `needle` in a growing file, reading only what was appended since the last call. */
 class FileCounter {
   #offset = 0;
@@ -207,7 +199,7 @@ process.on('SIGTERM', () => ingest.stop().then(() => process.exit(0)));
 `;
 
 async function startIngest(dir: string): Promise<Receiver> {
-  const port = await freePort();
+  const port = await freeUdpPort();
   const eventsFile = join(dir, 'events.jsonl');
   const child = spawn(process.execPath, ['--openssl-legacy-provider', '--input-type=module', '-e', INGEST_HARNESS, ROOT, String(port), eventsFile], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -224,7 +216,7 @@ async function startIngest(dir: string): Promise<Receiver> {
 }
 
 async function startAcesync(dir: string): Promise<Receiver> {
-  const port = await freePort();
+  const port = await freeUdpPort();
   const cfg = join(dir, 'acesync.yaml');
   writeFileSync(
     cfg,
@@ -256,7 +248,7 @@ async function startAcesync(dir: string): Promise<Receiver> {
 }
 
 async function startSnmptrapd(dir: string): Promise<Receiver> {
-  const port = await freePort();
+  const port = await freeUdpPort();
   const conf = join(dir, 'snmptrapd.conf');
   writeFileSync(conf, [`authCommunity log ${COMMUNITY}`, 'doNotRetainNotificationLogs yes', 'disableAuthorization no', ''].join('\n'));
   const log = join(dir, 'snmptrapd.log');

@@ -13,12 +13,12 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import dgram from 'node:dgram';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseProcNetUdp } from '../src/ingest/udp-drops.js';
+import { freeUdpPort } from '../test/helpers/wait.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const SENDER_SRC = join(ROOT, 'bench/sender/syslog-flood.c');
@@ -44,14 +44,6 @@ function socketState(port: number): { drops: number; rxQueue: number } | undefin
   const rows = parseProcNetUdp(readFileSync('/proc/net/udp', 'utf8'), port);
   if (rows.length === 0) return undefined;
   return { drops: rows.reduce((n, r) => n + r.drops, 0), rxQueue: rows.reduce((n, r) => n + r.rxQueue, 0) };
-}
-
-async function freePort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 interface SenderRun {
@@ -172,7 +164,7 @@ async function startAcesync(dir: string): Promise<Receiver> {
 }
 
 async function startRsyslog(dir: string): Promise<Receiver> {
-  const port = await freePort();
+  const port = await freeUdpPort();
   const out = join(dir, 'rsyslog-out.log');
   const conf = join(dir, 'rsyslog.conf');
   writeFileSync(

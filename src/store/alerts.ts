@@ -37,17 +37,9 @@ export interface AlertRecord {
   updatedAt: number;
 }
 
-export interface NewAlert {
-  fingerprint: string;
-  alertname: string;
-  severity: string;
-  device: string;
-  context: string;
-  eventKind?: string;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  eventId?: number;
-  jobId?: number;
+/** An alert firing: the identifying fields of an AlertRecord, plus when and how often. */
+export interface NewAlert
+  extends Pick<AlertRecord, 'fingerprint' | 'alertname' | 'severity' | 'device' | 'context' | 'eventKind' | 'labels' | 'annotations' | 'eventId' | 'jobId'> {
   /** How many requests this firing stands for (a merged job counts each). */
   count?: number;
   at: number;

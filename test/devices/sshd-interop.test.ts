@@ -21,6 +21,7 @@ import { loadSimSpecFile } from '../../src/sim/ace/spec.js';
 import { hashRunningConfig } from '../../src/parse/cli/running-config.js';
 import type { AuditResultData, FtStatusData } from '../../src/events.js';
 import { ROOT } from '../helpers/cli.js';
+import { freeTcpPort } from '../helpers/wait.js';
 
 const SSHD = '/usr/sbin/sshd';
 const CLI_STDIO = resolve(ROOT, 'dist/sim/ace/cli-stdio.js');
@@ -46,14 +47,6 @@ const STATE = `devices:
           logging trap 6
           logging host 127.0.0.1 udp/9
 `;
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 async function waitForPort(port: number, ms: number): Promise<void> {
   const end = Date.now() + ms;
@@ -86,7 +79,7 @@ describe.skipIf(!haveSshd)('poller through OpenSSH sshd', () => {
     writeFileSync(join(dir, 'client_key'), client.private, { mode: 0o600 });
     writeFileSync(join(dir, 'authorized_keys'), client.public + '\n');
     writeFileSync(join(dir, 'state.yaml'), STATE);
-    port = await freePort();
+    port = await freeTcpPort();
     const user = os.userInfo().username;
     writeFileSync(
       join(dir, 'sshd_config'),

@@ -5,6 +5,8 @@
 import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { change, DEFAULT_RULES, harness, runAudits, targets, type Harness } from './helpers.js';
+import { parseSyslog } from '../../src/parse/syslog.js';
+import type { AceEvent } from '../../src/events.js';
 
 let h: Harness;
 afterEach(() => h?.close());
@@ -33,7 +35,9 @@ describe(covers('config-change.yaml'), () => {
 
   it('ignores exec commands that do not change the running-config, and keeps a confirmed stale context stale', () => {
     h = harness();
-    h.feed(change('ace1', 'VC_WEB', 'write memory'), change('ace1', 'VC_WEB', 'copy running-config startup-config'));
+    // As they arrive: the 111008 lines go through the real parser, which classifies them.
+    const line = (cmd: string): AceEvent => ({ ...parseSyslog(`<165>%ACE-5-111008: User 'admin' executed the '${cmd}' command.`), device: 'ace1', context: 'VC_WEB' });
+    h.feed(line('write memory'), line('copy running-config startup-config'), line('show running-config'), line('changeto VC_WEB'));
     expect(h.states()).toHaveLength(0);
     h.feed({ kind: 'audit-result', device: 'ace1', context: 'VC_APP', data: { outcome: 'differs', hash: 'x' } });
     expect(h.sync('ace1', 'VC_APP')).toBe('stale');
