@@ -17,10 +17,10 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { configSchema } from '../src/config/schema.js';
 import { Inventory } from '../src/inventory/inventory.js';
-import { silentLogger } from '../src/log.js';
+import { silentLogger } from '../src/core/log.js';
 import { Poller } from '../src/devices/poller.js';
 import { openAceSession } from '../src/devices/ace-session.js';
-import type { AceEvent } from '../src/events.js';
+import type { AceEvent } from '../src/core/events.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const PASSWORD = 'bench-secret';

@@ -175,12 +175,12 @@ import { openSync, writeSync } from 'node:fs';
 const [root, port, out] = process.argv.slice(1);
 const imp = (p) => import(new URL(p, 'file://' + root + '/dist/').href);
 const { configSchema } = await imp('config/schema.js');
-const { systemClock } = await imp('clock.js');
+const { systemClock } = await imp('core/clock.js');
 const { Inventory } = await imp('inventory/inventory.js');
 const { IngestCounters } = await imp('ingest/types.js');
 const { EventQueue } = await imp('ingest/event-queue.js');
 const { SnmpIngest } = await imp('ingest/snmp-receiver.js');
-const { createLogger } = await imp('log.js');
+const { createLogger } = await imp('core/log.js');
 const config = configSchema.parse({
   syslog: { udp: { enabled: false }, queue_limit: 1000000 },
   snmp: { host: '127.0.0.1', port: Number(port), communities: ['${COMMUNITY}'] },

@@ -5,7 +5,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { AcesyncError, FileProblemsError, EXIT } from './errors.js';
+import { AcesyncError, FileProblemsError, EXIT } from './core/errors.js';
 
 type Command = (args: string[]) => Promise<number>;
 

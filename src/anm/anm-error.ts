@@ -4,7 +4,7 @@
  * ANM's copy), so ambiguous failures lean towards retryable; the attempt limit of the
  * queue bounds them.
  */
-import { AcesyncError, type ErrorCode } from '../errors.js';
+import { AcesyncError, type ErrorCode } from '../core/errors.js';
 
 export type AnmFailureKind =
   /** The request or the whole upload ran out of time. */

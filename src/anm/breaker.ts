@@ -11,8 +11,8 @@
  * 5xx); a 4xx or a fault is ANM answering, so it resets the count like a success.
  * Time comes from an injected clock so transitions are testable without waiting.
  */
-import type { Clock } from '../clock.js';
-import { systemClock } from '../clock.js';
+import type { Clock } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
 import { anmError, isServerHealthFailure } from './anm-error.js';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';

@@ -5,10 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/clock.js';
 import type { AnmConfig } from '../config/sections/anm.js';
-import { AcesyncError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { AcesyncError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
 import { BreakerRegistry } from './breaker.js';
 import { HttpTransport } from './http-transport.js';
 import { AnmSoapClient } from './soap-client.js';

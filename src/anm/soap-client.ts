@@ -8,8 +8,8 @@
  * not documented, so any `WSException` on a call that carries a token triggers exactly
  * one re-login and retry; a second fault is the answer.
  */
-import type { Logger } from '../log.js';
-import { silentLogger } from '../log.js';
+import type { Logger } from '../core/log.js';
+import { silentLogger } from '../core/log.js';
 import { anmError, AnmError } from './anm-error.js';
 import type { CircuitBreaker } from './breaker.js';
 import type { HttpTransport } from './http-transport.js';

@@ -11,7 +11,7 @@
  * promptly when `opts.signal` aborts.
  */
 import type { AnmConfig } from '../config/sections/anm.js';
-import type { UploadResultData } from '../events.js';
+import type { UploadResultData } from '../core/events.js';
 import { anmTransport, resolveAnmPassword, type AnmDeps } from './connect.js';
 import { CommandUploadStrategy } from './strategies/command.js';
 import { HttpUploadStrategy } from './strategies/http.js';

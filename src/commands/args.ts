@@ -1,6 +1,6 @@
 /** Small wrapper over node:util parseArgs that turns mistakes into usage errors (exit 2). */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { AcesyncError } from '../errors.js';
+import { AcesyncError } from '../core/errors.js';
 
 export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
   args: string[],

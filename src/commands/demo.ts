@@ -5,7 +5,7 @@
  * exit 1 when no demo is running here. Never prints the demo's credentials.
  */
 import { resolve } from 'node:path';
-import { AcesyncError, EXIT } from '../errors.js';
+import { AcesyncError, EXIT } from '../core/errors.js';
 import { DEMO_TIMINGS } from '../demo/config.js';
 import { DEMO_CONTEXTS } from '../demo/spec.js';
 import { demoStatePath, isAlive, readDemoState, type DemoState } from '../demo/state-file.js';

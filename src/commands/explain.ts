@@ -4,8 +4,8 @@
  * run while the service runs).
  */
 import { existsSync } from 'node:fs';
-import { AcesyncError, EXIT } from '../errors.js';
-import { explainContext, formatExplanation } from '../rules/explain.js';
+import { AcesyncError, EXIT } from '../core/errors.js';
+import { explainContext, formatExplanation } from '../engine/explain.js';
 import { StoreReader } from '../store/reader.js';
 import { parseCommandArgs } from './args.js';
 import { resolveConfig } from './config-arg.js';

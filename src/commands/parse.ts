@@ -5,8 +5,8 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { once } from 'node:events';
-import { WIRE_KINDS, type AceEvent } from '../events.js';
-import { EXIT } from '../errors.js';
+import { WIRE_KINDS, type AceEvent } from '../core/events.js';
+import { EXIT } from '../core/errors.js';
 import { parseCommandArgs } from './args.js';
 import { parseSyslog } from '../parse/syslog.js';
 import { readLines, MAX_LINE_BYTES } from '../parse/line-reader.js';

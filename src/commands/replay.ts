@@ -5,14 +5,14 @@
  */
 import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { ManualClock } from '../clock.js';
-import { AcesyncError, EXIT } from '../errors.js';
+import { ManualClock } from '../core/clock.js';
+import { AcesyncError, EXIT } from '../core/errors.js';
 import { Inventory } from '../inventory/inventory.js';
-import { silentLogger } from '../log.js';
+import { silentLogger } from '../core/log.js';
 import { parseSyslog } from '../parse/syslog.js';
-import { loadRules } from '../rules/loader.js';
-import { Processor } from '../rules/processor.js';
-import { Replayer, replayOutput, REPLAY_EPOCH } from '../rules/replay.js';
+import { loadRules } from '../engine/loader.js';
+import { Processor } from '../engine/processor.js';
+import { Replayer, replayOutput, REPLAY_EPOCH } from '../engine/replay.js';
 import { Store } from '../store/store.js';
 import { parseCommandArgs } from './args.js';
 import { resolveConfig } from './config-arg.js';

@@ -4,9 +4,9 @@
  * when there is any, else a summary and exit 0.
  */
 import { relative, isAbsolute } from 'node:path';
-import { AcesyncError, EXIT, formatProblem } from '../errors.js';
-import { checkRules } from '../rules/loader.js';
-import { formatDuration } from '../rules/duration.js';
+import { AcesyncError, EXIT, formatProblem } from '../core/errors.js';
+import { checkRules } from '../engine/loader.js';
+import { formatDuration } from '../engine/duration.js';
 import { parseCommandArgs } from './args.js';
 import { resolveConfig } from './config-arg.js';
 

@@ -4,8 +4,8 @@
  * person and a test harness can read where it listens.
  */
 import { resolve } from 'node:path';
-import { AcesyncError } from '../errors.js';
-import { createLogger } from '../log.js';
+import { AcesyncError } from '../core/errors.js';
+import { createLogger } from '../core/log.js';
 import { loadSimAnmConfig, parseSimAnmConfig } from '../sim/anm/config.js';
 import { startAnmSimulator } from '../sim/anm/server.js';
 import { parseCommandArgs } from './args.js';

@@ -4,7 +4,7 @@
  * simulator (src/commands/sim-anm.ts, loaded only when asked for).
  */
 import { resolve } from 'node:path';
-import { AcesyncError, EXIT } from '../errors.js';
+import { AcesyncError, EXIT } from '../core/errors.js';
 import { parseCommandArgs } from './args.js';
 
 const USAGE = 'usage: acesync sim ace --config FILE [--json] [--print-messages]\n       acesync sim anm ...\n';

@@ -7,9 +7,9 @@
  * ACE and ANM in this process on loopback, the demo's embedded configuration, and a
  * message saying where to look and what to try.
  */
-import { buildApp, type App } from '../app.js';
-import { AcesyncError, FileProblemsError, EXIT } from '../errors.js';
-import { createLogger } from '../log.js';
+import { buildApp, type App } from '../app/app.js';
+import { AcesyncError, FileProblemsError, EXIT } from '../core/errors.js';
+import { createLogger } from '../core/log.js';
 import type { RunningDemo } from '../demo/demo.js';
 import { parseCommandArgs } from './args.js';
 import { resolveConfig } from './config-arg.js';

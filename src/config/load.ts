@@ -5,7 +5,7 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, resolve, isAbsolute } from 'node:path';
-import { FileProblemsError, type FileProblem } from '../errors.js';
+import { FileProblemsError, type FileProblem } from '../core/errors.js';
 import { configSchema, type Config } from './schema.js';
 import { parseYaml, zodProblems, formatPath, type YamlSource } from './yaml-source.js';
 

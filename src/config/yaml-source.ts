@@ -4,7 +4,7 @@
  */
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import type { z } from 'zod';
-import { FileProblemsError, type FileProblem } from '../errors.js';
+import { FileProblemsError, type FileProblem } from '../core/errors.js';
 
 export type KeyPath = ReadonlyArray<string | number>;
 

@@ -7,10 +7,10 @@
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BUNDLED_RULES, type App } from '../app.js';
+import { BUNDLED_RULES, type App } from '../app/app.js';
 import { PRIORITY } from '../jobs/queue.js';
-import { AcesyncError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { AcesyncError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
 import type { LoadedConfig } from '../config/load.js';
 import { DEMO_TIMINGS } from './config.js';
 import { startLab, type Lab } from './lab.js';

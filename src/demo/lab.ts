@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { LoadedConfig } from '../config/load.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 import { AceSimulator } from '../sim/ace/index.js';
 import { simAnmConfigSchema } from '../sim/anm/config.js';
 import { startAnmSimulator, type AnmSimulator } from '../sim/anm/server.js';

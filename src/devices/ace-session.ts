@@ -10,7 +10,7 @@ import ssh2 from 'ssh2';
 import type { ClientChannel, ConnectConfig } from 'ssh2';
 import { createHash } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
-import { AcesyncError } from '../errors.js';
+import { AcesyncError } from '../core/errors.js';
 import { cleanTerminalText, commandError, extractOutput, pagerAtEnd, promptAtEnd } from '../parse/cli/prompt.js';
 import { stripRunningConfigHeader } from '../parse/cli/running-config.js';
 

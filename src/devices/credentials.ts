@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { SshConfig } from '../config/schema.js';
-import { AcesyncError } from '../errors.js';
+import { AcesyncError } from '../core/errors.js';
 
 export interface SshCredentials {
   password?: string;

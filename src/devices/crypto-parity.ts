@@ -5,7 +5,7 @@
  * included, is hashed and dropped at once: never stored, never logged); non-exportable
  * ones by name and size, all the device will tell.
  */
-import type { CryptoParityData } from '../events.js';
+import type { CryptoParityData } from '../core/events.js';
 import { AceCommandError, type AceSession } from './ace-session.js';
 import { parseCryptoFiles, pemDerSha256 } from '../parse/cli/crypto.js';
 import { formatFtConfigError, parseFtConfigErrors } from '../parse/cli/ft-config-error.js';

@@ -3,7 +3,7 @@
  * `ha-state` events (the same kind syslog 727012 produces) when a device's role in a group
  * changed since the last look. The memory of last roles is bounded.
  */
-import type { AceEvent, FtStatusData } from '../events.js';
+import type { AceEvent, FtStatusData } from '../core/events.js';
 import type { FtGroupStatus } from '../parse/cli/ft-group.js';
 
 export class FtObserver {

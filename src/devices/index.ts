@@ -20,10 +20,10 @@
  * Hashes given as `baseline`/`previous` must come from `hashRunningConfig` (same normalisation).
  */
 import type { Config } from '../config/schema.js';
-import type { AceEvent } from '../events.js';
+import type { AceEvent } from '../core/events.js';
 import type { Inventory } from '../inventory/inventory.js';
-import type { Clock } from '../clock.js';
-import type { Logger } from '../log.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/log.js';
 import type { KnownHosts } from './known-hosts.js';
 import { Poller, type PollerDeps } from './poller.js';
 import { AuditScheduler, type AuditReason } from './scheduler.js';

@@ -2,7 +2,7 @@
  * Counting semaphore with FIFO waiters and abortable waits. Bounds SSH sessions globally
  * (`max_sessions`) and serialises work per device (a semaphore of 1).
  */
-import { AcesyncError } from '../errors.js';
+import { AcesyncError } from '../core/errors.js';
 
 interface Waiter {
   resolve(): void;

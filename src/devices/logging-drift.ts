@@ -3,7 +3,7 @@
  * from it. Pure. A gap is named as the line that would fix it (`missing`), or the line
  * that silences us (`harmful`), so an operator can paste the fix.
  */
-import type { LoggingDriftData } from '../events.js';
+import type { LoggingDriftData } from '../core/events.js';
 import type { LoggingSettings } from '../parse/cli/logging.js';
 
 export interface ExpectedLogging {

@@ -9,12 +9,12 @@
  * - `discover`: `context-lifecycle` `discovered`.
  */
 import type { Config } from '../config/schema.js';
-import type { AceEvent, AuditResultData } from '../events.js';
+import type { AceEvent, AuditResultData } from '../core/events.js';
 import type { Inventory } from '../inventory/inventory.js';
 import { ADMIN_CONTEXT } from '../inventory/inventory.js';
-import { systemClock, type Clock } from '../clock.js';
-import type { Logger } from '../log.js';
-import { AcesyncError } from '../errors.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import type { Logger } from '../core/log.js';
+import { AcesyncError } from '../core/errors.js';
 import { parseLoggingConfig } from '../parse/cli/logging.js';
 import { parseFtGroups, type FtGroupStatus } from '../parse/cli/ft-group.js';
 import { parseShowContext } from '../parse/cli/show-context.js';
@@ -22,7 +22,7 @@ import { compileVolatilePatterns, hashRunningConfig } from '../parse/cli/running
 import { AceCommandError, openAceSession, type AceSession, type AceSessionOptions } from './ace-session.js';
 import { resolveCredentials } from './credentials.js';
 import { compareCrypto, readCryptoInventory, type CryptoInventory } from './crypto-parity.js';
-import { unifiedDiff } from '../util/diff.js';
+import { unifiedDiff } from '../core/diff.js';
 import { FtObserver } from './ft-observer.js';
 import { MemoryKnownHosts, type KnownHosts } from './known-hosts.js';
 import { loggingDrift, noDrift } from './logging-drift.js';

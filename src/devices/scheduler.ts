@@ -7,8 +7,8 @@
  * Time comes from the injected clock; `tick()` does the work and `start()` only calls it
  * on a timer, so tests drive it with a ManualClock.
  */
-import type { AceEvent } from '../events.js';
-import type { Clock } from '../clock.js';
+import type { AceEvent } from '../core/events.js';
+import type { Clock } from '../core/clock.js';
 
 export type AuditReason = 'startup' | 'interval' | 'fast';
 export type Cadence = 'normal' | 'fast';

@@ -4,8 +4,8 @@
  * across contexts and back-to-back jobs (closed after `idleCloseMs`), reopened with
  * exponential backoff when a device drops or does not answer.
  */
-import type { Logger } from '../log.js';
-import { AcesyncError } from '../errors.js';
+import type { Logger } from '../core/log.js';
+import { AcesyncError } from '../core/errors.js';
 import type { AceSession } from './ace-session.js';
 import { Semaphore, sleep } from './limits.js';
 

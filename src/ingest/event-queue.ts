@@ -5,8 +5,8 @@
  * are counted and reported as one `ingest-loss` event naming the window and sources,
  * so the rule engine can audit what may have been missed.
  */
-import type { AceEvent } from '../events.js';
-import type { Clock } from '../clock.js';
+import type { AceEvent } from '../core/events.js';
+import type { Clock } from '../core/clock.js';
 import type { EventSink } from './types.js';
 
 export interface QueueLoss {

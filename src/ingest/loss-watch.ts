@@ -10,9 +10,9 @@
  * drained, or the next check), so their sources are in the list: after a stalled event
  * loop the timer fires before the backlog is read.
  */
-import type { AceEvent } from '../events.js';
-import type { Clock } from '../clock.js';
-import type { Logger } from '../log.js';
+import type { AceEvent } from '../core/events.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/log.js';
 import type { DropReading } from './udp-drops.js';
 
 /** Sources (and their devices) seen since a given tick. */

@@ -13,8 +13,8 @@
  */
 import type { RemoteInfo } from 'node:dgram';
 import snmp from 'net-snmp';
-import { AcesyncError } from '../errors.js';
-import type { AceEvent } from '../events.js';
+import { AcesyncError } from '../core/errors.js';
+import type { AceEvent } from '../core/events.js';
 import { decodeTrap, PDU_TYPE } from '../parse/trap-decode.js';
 import { normaliseAddress } from '../inventory/inventory.js';
 import type { IngestDeps, Listener } from './types.js';

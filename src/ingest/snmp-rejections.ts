@@ -5,8 +5,8 @@
  * carry the offending community and digests, and its auth errors carry the user's keys,
  * so only our reason name (and a bounded user name) is ever logged.
  */
-import type { Clock } from '../clock.js';
-import type { Logger } from '../log.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/log.js';
 import type { IngestOutcome } from './types.js';
 
 export type RejectReason =

@@ -5,7 +5,7 @@
  */
 import { createCipheriv, createHash } from 'node:crypto';
 import { hostname } from 'node:os';
-import { FileProblemsError } from '../errors.js';
+import { FileProblemsError } from '../core/errors.js';
 import type { Config } from '../config/schema.js';
 
 type SnmpConfig = Config['snmp'];

@@ -8,7 +8,7 @@
  * queue that never blocks). Nothing on it waits for disk, SSH or HTTP, and nothing a
  * device sends can throw out of it.
  */
-import type { AceEvent } from '../events.js';
+import type { AceEvent } from '../core/events.js';
 import { parseSyslog } from '../parse/syslog.js';
 import { isCertainNoise } from '../parse/fast-path.js';
 import type { IngestDeps, IngestOutcome, Listener } from './types.js';

@@ -4,8 +4,8 @@
  * connection is closed before any of its bytes are read.
  */
 import net from 'node:net';
-import { AcesyncError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { AcesyncError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
 import { SyslogFramer } from './tcp-framing.js';
 
 export interface TcpReceiverOptions<T> {

@@ -9,8 +9,8 @@
  */
 import dgram from 'node:dgram';
 import { readFile } from 'node:fs/promises';
-import { AcesyncError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { AcesyncError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
 
 export interface UdpReceiverOptions {
   host: string;

@@ -4,10 +4,10 @@
  * events to a sink. They never wait for disk, SSH or HTTP.
  */
 import type { Config } from '../config/schema.js';
-import type { AceEvent } from '../events.js';
+import type { AceEvent } from '../core/events.js';
 import type { Inventory } from '../inventory/inventory.js';
-import type { Clock } from '../clock.js';
-import type { Logger } from '../log.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/log.js';
 
 /** Where accepted events go. Must not block: implementations queue and return. */
 export interface EventSink {

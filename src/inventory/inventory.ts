@@ -3,7 +3,7 @@
  * (and `logging device-id` token) maps to a (device, context).
  */
 import type { Config, DeviceConfig } from '../config/schema.js';
-import type { AceEvent } from '../events.js';
+import type { AceEvent } from '../core/events.js';
 
 export const ADMIN_CONTEXT = 'Admin';
 

@@ -5,9 +5,9 @@
  */
 import type { Config } from '../config/schema.js';
 import type { LoadedConfig } from '../config/load.js';
-import type { AceEvent } from '../events.js';
-import type { Clock } from '../clock.js';
-import type { Logger } from '../log.js';
+import type { AceEvent } from '../core/events.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/log.js';
 import type { Inventory } from '../inventory/inventory.js';
 import type { Store } from '../store/store.js';
 import { buildPolling, type AuditScheduler, type Poller } from '../devices/index.js';

@@ -17,8 +17,8 @@
  * Single process, single writer: every call is synchronous and atomic.
  */
 import type { Database, Statement } from 'better-sqlite3';
-import type { Clock } from '../clock.js';
-import type { JobType } from '../events.js';
+import type { Clock } from '../core/clock.js';
+import type { JobType } from '../core/events.js';
 
 export const JOB_STATES = ['pending', 'running', 'done', 'failed', 'cancelled'] as const;
 export type JobState = (typeof JOB_STATES)[number];

@@ -8,9 +8,9 @@
  * device at a time, because two sessions fighting over `changeto` on one ACE would audit
  * the wrong context; uploads have their own pool, bounded for ANM's sake.
  */
-import type { AceEvent, JobType } from '../events.js';
-import type { Clock } from '../clock.js';
-import type { Logger } from '../log.js';
+import type { AceEvent, JobType } from '../core/events.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/log.js';
 import type { Job, JobQueue } from './queue.js';
 
 /** What a handler reports: events for the rule engine and a bounded result for the job row. */

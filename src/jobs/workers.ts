@@ -8,8 +8,8 @@
  * running-config once more and records that hash as ANM's copy; an audit asked for
  * because ANM's own account deployed a change does the same.
  */
-import type { AceEvent, AuditResultData, UploadResultData } from '../events.js';
-import type { Clock } from '../clock.js';
+import type { AceEvent, AuditResultData, UploadResultData } from '../core/events.js';
+import type { Clock } from '../core/clock.js';
 import type { Inventory } from '../inventory/inventory.js';
 import type { Poller } from '../devices/poller.js';
 import type { Store } from '../store/store.js';

@@ -14,9 +14,9 @@
  * waiting (it carries the whole group). Delivery is at least once: a crash during a POST
  * sends it again at start; receivers can dedupe on `X-Acesync-Delivery`.
  */
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/clock.js';
 import type { WebhookConfig } from '../config/sections/webhooks.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 import { AlertStore, itemKey, type AlertRecord, type NoticedAlert } from '../store/alerts.js';
 import type { Store } from '../store/store.js';
 import { postWebhook } from './delivery.js';

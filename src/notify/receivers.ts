@@ -7,7 +7,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { WebhookConfig } from '../config/sections/webhooks.js';
-import { AcesyncError } from '../errors.js';
+import { AcesyncError } from '../core/errors.js';
 import type { AlertRecord } from '../store/alerts.js';
 import { buildPayload, type AmPayload } from './payload.js';
 import { sign, SIGNATURE_HEADER } from './signing.js';

@@ -17,7 +17,7 @@
  *
  * Pure: the notifier passes the state view and the signals scanned from new events.
  */
-import type { ContextState } from '../rules/types.js';
+import type { ContextState } from '../engine/types.js';
 import type { AlertRecord } from '../store/alerts.js';
 
 export interface ResolutionSignal {

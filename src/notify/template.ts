@@ -12,7 +12,7 @@
  * `{{path}}` is JSON-escaped, device-sourced text (command lines, syslog text) cannot
  * break out of the string it is placed in.
  */
-import { AcesyncError } from '../errors.js';
+import { AcesyncError } from '../core/errors.js';
 
 export const MAX_TEMPLATE_CHARS = 64 * 1024;
 export const MAX_OUTPUT_CHARS = 1024 * 1024;

@@ -6,7 +6,7 @@
  * Ids outside relevant-ids.ts are noise without reading their text; the fast path relies on
  * exactly the same list.
  */
-import type { AceEvent, EventKind } from '../events.js';
+import type { AceEvent, EventKind } from '../core/events.js';
 import { classifyCommand } from './command-classifier.js';
 import { shapeEvent } from './event-shape.js';
 import { haFields } from './ha-messages.js';

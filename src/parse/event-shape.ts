@@ -5,7 +5,7 @@
  * Written out field by field on purpose: every event then gets the same hidden-class chain,
  * which is several times faster on the receive path than a loop over key names.
  */
-import type { AceEvent } from '../events.js';
+import type { AceEvent } from '../core/events.js';
 
 /** The order of the parser's output fields (issue "Foundation"). */
 export const FIELD_ORDER = [

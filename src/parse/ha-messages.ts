@@ -5,7 +5,7 @@
  * trailing periods, `Error:`/`Error :`/`Error code`. A text that does not fit still yields an
  * `ha-state` event (the id alone is enough for the rules); only the fields are then missing.
  */
-import { normaliseFtState } from '../events.js';
+import { normaliseFtState } from '../core/events.js';
 import { clip, LIMITS } from './limits.js';
 
 /** Fields an HA message can carry, in the event's field names. */

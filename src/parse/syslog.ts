@@ -7,7 +7,7 @@
  * numbers, the ACE stamp), find the first well-formed `%ACE-<sev>-<id>` after it, take the
  * device-id from the word just before that header, then hand id and text to the catalogue.
  */
-import type { AceEvent } from '../events.js';
+import type { AceEvent } from '../core/events.js';
 import { findAceHeader } from './ace-header.js';
 import { classifyBody } from './ace-catalogue.js';
 import { readDeviceId, readEnvelopeHead } from './envelope.js';

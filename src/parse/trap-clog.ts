@@ -3,7 +3,7 @@
  * goes through the syslog body parser so a 727012 or a 111008 inside a trap becomes
  * exactly the event the syslog line would; the trap decoder then adds the trap fields.
  */
-import type { AceEvent } from '../events.js';
+import type { AceEvent } from '../core/events.js';
 import { parseAceBody } from './syslog.js';
 import { CLOG } from './trap-oids.js';
 import { field, type TrapView } from './trap-view.js';

@@ -3,7 +3,7 @@
  * one AceEvent. Pure and total: hostile input yields a `malformed` or `unknown` event,
  * never an exception, so it can be fuzzed and called from a receive callback.
  */
-import type { AceEvent, Varbind } from '../events.js';
+import type { AceEvent, Varbind } from '../core/events.js';
 import { shapeEvent } from './event-shape.js';
 import { CLOG, ORIGIN_ID_TYPE, SNMP, v1FallbackOid, v1NotificationOid } from './trap-oids.js';
 import { TRAP_TABLE, type TrapEntry } from './trap-table.js';

@@ -20,7 +20,7 @@
  * noise unless the description names a person/command (rule 3), which is what
  * `[no] loadbalance vip inservice` would produce.
  */
-import type { AceEvent } from '../events.js';
+import type { AceEvent } from '../core/events.js';
 import { CES, SLB } from './trap-oids.js';
 import { field, indexString, inetAddress, type TrapView } from './trap-view.js';
 

@@ -7,7 +7,7 @@
  * parser would have produced for the same fact (same names: context, change, ftGroup,
  * state, peerId, user, command, interface, ...). Details without a syslog field go in `data`.
  */
-import { normaliseFtState, type AceEvent } from '../events.js';
+import { normaliseFtState, type AceEvent } from '../core/events.js';
 import { CCM, CES, CLM, CLOG, CLR, CMV, SLB, STD } from './trap-oids.js';
 import { decodeClog } from './trap-clog.js';
 import { decodeRserver, decodeVserver, stripUndefined } from './trap-slb.js';

@@ -4,7 +4,7 @@
  * output the event model's `Varbind`. Every value is device-sourced and untrusted, so
  * sizes are bounded and nothing here throws.
  */
-import type { Varbind } from '../events.js';
+import type { Varbind } from '../core/events.js';
 
 /** A varbind as an SNMP decoder hands it over. Nothing about it is trusted. */
 export interface RawVarbind {

@@ -2,7 +2,7 @@
  * Read access to a notification's varbinds by MIB column, the way the table's decoders
  * need it: "the value of clrRedState, whatever its instance" and "the instance suffix".
  */
-import type { Varbind } from '../events.js';
+import type { Varbind } from '../core/events.js';
 
 /** Longest string a decoder copies into an event field (names, users, states). */
 export const MAX_FIELD_CHARS = 128;

@@ -4,10 +4,10 @@
  * store's transaction; writes through the in-memory mirror.
  */
 import type { Database, Statement } from 'better-sqlite3';
-import type { JobType, SyncState } from '../events.js';
+import type { JobType, SyncState } from '../core/events.js';
 import type { JobQueue } from '../jobs/queue.js';
-import { mergeSettlePayload, settleDue, settleKey } from '../rules/throttles.js';
-import type { ContextState, Effect, Evaluation, Fact, Reason, RuleOutcome, SettlePayload, TimerRow } from '../rules/types.js';
+import { mergeSettlePayload, settleDue, settleKey } from '../engine/throttles.js';
+import type { ContextState, Effect, Evaluation, Fact, Reason, RuleOutcome, SettlePayload, TimerRow } from '../engine/types.js';
 import type { StateMirror } from './mirror.js';
 import type { ConfigVersions } from './config-versions.js';
 

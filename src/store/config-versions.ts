@@ -5,7 +5,7 @@
  * be diffed.
  */
 import type { Database, Statement } from 'better-sqlite3';
-import { unifiedDiff } from '../util/diff.js';
+import { unifiedDiff } from '../core/diff.js';
 
 /** Largest configuration text kept (an ACE context config is far below this). */
 export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;

@@ -10,7 +10,7 @@ import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
-import { AcesyncError } from '../errors.js';
+import { AcesyncError } from '../core/errors.js';
 import { migrate, schemaVersion, SCHEMA_VERSION } from './migrations.js';
 
 export type { Database };

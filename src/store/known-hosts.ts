@@ -4,7 +4,7 @@
  * be a new first use, which an attacker in the path could exploit).
  */
 import type { Database, Statement } from 'better-sqlite3';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/clock.js';
 import type { KnownHosts } from '../devices/known-hosts.js';
 
 export class StoreKnownHosts implements KnownHosts {

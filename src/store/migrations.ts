@@ -4,7 +4,7 @@
  * A new version is appended here, never edited once released.
  */
 import type { Database } from 'better-sqlite3';
-import { AcesyncError } from '../errors.js';
+import { AcesyncError } from '../core/errors.js';
 import { INVENTORY_V1 } from './schema/inventory.js';
 import { EVENTS_V1 } from './schema/events.js';
 import { DECISIONS_V1 } from './schema/decisions.js';

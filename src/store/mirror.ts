@@ -5,9 +5,9 @@
  * after a rollback, so it never disagrees with what is committed.
  */
 import type { Database } from 'better-sqlite3';
-import type { JobType, SyncState } from '../events.js';
+import type { JobType, SyncState } from '../core/events.js';
 import type { Inventory } from '../inventory/inventory.js';
-import type { ContextState, Reason, StateView, TimerRow } from '../rules/types.js';
+import type { ContextState, Reason, StateView, TimerRow } from '../engine/types.js';
 
 const k2 = (a: string, b: string | number): string => `${a}\u0000${b}`;
 

@@ -3,9 +3,9 @@
  * service (`acesync explain`): WAL lets them read while the service writes.
  */
 import type { Database } from 'better-sqlite3';
-import type { AceEvent } from '../events.js';
+import type { AceEvent } from '../core/events.js';
 import type { Job } from '../jobs/queue.js';
-import type { ContextState, TimerRow } from '../rules/types.js';
+import type { ContextState, TimerRow } from '../engine/types.js';
 import type { DecisionRecord } from './apply.js';
 import { openDatabase } from './database.js';
 import { contextFromRow, timerFromRow, type TimerDbRow } from './mirror.js';

@@ -6,12 +6,12 @@
  */
 import type { Database } from 'better-sqlite3';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/clock.js';
 import type { EngineConfig } from '../config/sections/engine.js';
-import type { AceEvent } from '../events.js';
+import type { AceEvent } from '../core/events.js';
 import type { Inventory } from '../inventory/inventory.js';
 import { JobQueue } from '../jobs/queue.js';
-import type { ContextState, StateView, TimerRow } from '../rules/types.js';
+import type { ContextState, StateView, TimerRow } from '../engine/types.js';
 import { Applier, type DecisionRecord } from './apply.js';
 import { ConfigVersions, type ConfigVersion } from './config-versions.js';
 import { isStorageFailure, openDatabase, storeWriteError } from './database.js';

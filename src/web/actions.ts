@@ -14,11 +14,11 @@
  *   exactly as after an automatic upload: the context is `syncing` and re-audited, and the
  *   audit confirms it in sync.
  */
-import type { Clock } from '../clock.js';
-import { AcesyncError } from '../errors.js';
-import type { AceEvent, JobType } from '../events.js';
+import type { Clock } from '../core/clock.js';
+import { AcesyncError } from '../core/errors.js';
+import type { AceEvent, JobType } from '../core/events.js';
 import { PRIORITY, type Job, type JobQueue } from '../jobs/queue.js';
-import type { Processor } from '../rules/processor.js';
+import type { Processor } from '../engine/processor.js';
 import type { Store } from '../store/store.js';
 
 export interface ActionDeps {

@@ -13,7 +13,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { AcesyncError } from '../errors.js';
+import { AcesyncError } from '../core/errors.js';
 
 export const SESSION_COOKIE = 'acesync_session';
 

@@ -2,14 +2,14 @@
  * What the route modules share: the service's parts (WebDeps, given by the caller) and
  * what the server builds once (alert queries, SSE hub, metrics, OpenAPI collector).
  */
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/clock.js';
 import type { Config } from '../config/schema.js';
 import type { IngestCounters } from '../ingest/types.js';
 import type { Inventory } from '../inventory/inventory.js';
 import type { JobQueue } from '../jobs/queue.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 import type { Notifier } from '../notify/notifier.js';
-import type { Processor } from '../rules/processor.js';
+import type { Processor } from '../engine/processor.js';
 import type { AlertStore } from '../store/alerts.js';
 import type { OutboxStore } from '../notify/outbox.js';
 import type { Store } from '../store/store.js';

@@ -5,8 +5,8 @@
  * SQL, secrets) reaches a response.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AcesyncError, ERROR_CODES, type ErrorCode } from '../errors.js';
-import type { Logger } from '../log.js';
+import { AcesyncError, ERROR_CODES, type ErrorCode } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
 import { bound } from './views/html.js';
 import { errorPage } from './views/error-page.js';
 

@@ -9,10 +9,10 @@
  * a counter go down.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/clock.js';
 import type { IngestCounters } from '../ingest/types.js';
 import type { Notifier } from '../notify/notifier.js';
-import type { Processor } from '../rules/processor.js';
+import type { Processor } from '../engine/processor.js';
 import type { Store } from '../store/store.js';
 import { jobDepth } from './queries/jobs.js';
 

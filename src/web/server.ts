@@ -10,7 +10,7 @@
  * only on loopback, `{code, message}` errors that never carry internals or secrets.
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { AcesyncError } from '../errors.js';
+import { AcesyncError } from '../core/errors.js';
 import { OutboxStore } from '../notify/outbox.js';
 import { AlertStore } from '../store/alerts.js';
 import { bearerOf, isLoopbackHost, readAllowed, requireToken, type TokenSource } from './auth.js';

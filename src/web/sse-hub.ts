@@ -10,9 +10,9 @@
  * `heartbeatMs` keeps proxies from timing the stream out.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SYNC_STATES, type SyncState } from '../events.js';
-import type { Logger } from '../log.js';
-import type { ContextState } from '../rules/types.js';
+import { SYNC_STATES, type SyncState } from '../core/events.js';
+import type { Logger } from '../core/log.js';
+import type { ContextState } from '../engine/types.js';
 import type { AlertStore } from '../store/alerts.js';
 import type { Store } from '../store/store.js';
 import { isoTime, lastReason, shortTime, stateWording } from './views/format.js';

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { CircuitBreaker, BreakerRegistry, type BreakerState } from '../../src/anm/breaker.js';
 import { anmError, AnmError } from '../../src/anm/anm-error.js';
 

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { loadConfigText } from '../../src/config/load.js';
-import { FileProblemsError } from '../../src/errors.js';
+import { FileProblemsError } from '../../src/core/errors.js';
 
 function problems(text: string, env: NodeJS.ProcessEnv = {}): FileProblemsError {
   try {

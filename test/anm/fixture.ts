@@ -3,7 +3,7 @@
  * config fetcher is injected where SSH is not what a test is about, and `anm:` config
  * built through the real schema.
  */
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { anmSchema, type AnmConfig } from '../../src/config/sections/anm.js';
 import { simAnmConfigSchema } from '../../src/sim/anm/config.js';
 import { startAnmSimulator, type AnmSimulator } from '../../src/sim/anm/server.js';

@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { AnmError, classifyAnmFailure } from '../../src/anm/anm-error.js';
 import { createBreakers } from '../../src/anm/connect.js';
 import { createUploadStrategy, failedResult, type UploadJob, type UploadStrategy } from '../../src/anm/strategy.js';

@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { AnmError } from '../../src/anm/anm-error.js';
 import { BreakerRegistry } from '../../src/anm/breaker.js';
 import { createAnmClient, createBreakers } from '../../src/anm/connect.js';

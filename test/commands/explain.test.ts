@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { change, harness, runAudits, tempDir, DEFAULT_RULES } from '../rules/helpers.js';
+import { change, harness, runAudits, tempDir, DEFAULT_RULES } from '../engine/helpers.js';
 
 function scenario(): string {
   const db = join(tempDir(), 'state.db');

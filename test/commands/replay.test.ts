@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSyslog } from '../../src/parse/syslog.js';
 import { ROOT, runCli } from '../helpers/cli.js';
-import { tempDir } from '../rules/helpers.js';
+import { tempDir } from '../engine/helpers.js';
 
 const SAMPLES = join(ROOT, 'samples/replay');
 const CONFIG = join(SAMPLES, 'acesync.yaml');

@@ -1,7 +1,7 @@
 /** `acesync rules check` through the built CLI: every kind of mistake, file:line, exit 2. */
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { DEFAULT_RULES, writeRulesDir } from '../rules/helpers.js';
+import { DEFAULT_RULES, writeRulesDir } from '../engine/helpers.js';
 
 const MISTAKES: Record<string, string> = {
   'a-syntax.yaml': 'rules:\n  - name: x\n    actions: [ { mark: suspect }\n',

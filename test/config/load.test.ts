@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfigText, loadConfigFile, defaultConfig } from '../../src/config/load.js';
-import { FileProblemsError } from '../../src/errors.js';
+import { FileProblemsError } from '../../src/core/errors.js';
 
 function problems(fn: () => unknown): FileProblemsError {
   try {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ssh2 from 'ssh2';
 import { AceSimulator } from '../../src/sim/ace/simulator.js';
 import { openAceSession, AceCommandError } from '../../src/devices/ace-session.js';
-import { AcesyncError } from '../../src/errors.js';
+import { AcesyncError } from '../../src/core/errors.js';
 import { PASSWORD } from './fixture.js';
 import { generateKeyPair } from '../../src/sim/ace/ssh-server.js';
 

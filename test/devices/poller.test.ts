@@ -1,19 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { once } from 'node:events';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/core/log.js';
 import { AceSimulator } from '../../src/sim/ace/simulator.js';
 import { Poller, type ConfigRef } from '../../src/devices/poller.js';
 import { MemoryKnownHosts } from '../../src/devices/known-hosts.js';
 import { hashRunningConfig } from '../../src/parse/cli/running-config.js';
 import { buildPolling } from '../../src/devices/index.js';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store } from '../../src/store/store.js';
 import { StoreKnownHosts } from '../../src/store/known-hosts.js';
-import type { AceEvent, AuditResultData, CryptoParityData, FtStatusData, LoggingDriftData } from '../../src/events.js';
+import type { AceEvent, AuditResultData, CryptoParityData, FtStatusData, LoggingDriftData } from '../../src/core/events.js';
 import { acesyncConfig, ENV, inventoryOf, pairSpec, udpReceiver } from './fixture.js';
 
 let sim: AceSimulator;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { AuditScheduler, type AuditReason } from '../../src/devices/scheduler.js';
-import type { AceEvent } from '../../src/events.js';
+import type { AceEvent } from '../../src/core/events.js';
 
 function setup(devices = ['a', 'b']) {
   const clock = new ManualClock(1_000_000);

@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/core/log.js';
 import { AceSimulator } from '../../src/sim/ace/simulator.js';
 import { Poller } from '../../src/devices/poller.js';
 import { resolveCredentials } from '../../src/devices/credentials.js';
-import type { AuditResultData } from '../../src/events.js';
+import type { AuditResultData } from '../../src/core/events.js';
 import { acesyncConfig, ENV, inventoryOf, PASSWORD, pairSpec } from './fixture.js';
 
 let sim: AceSimulator;

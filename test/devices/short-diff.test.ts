@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { shortDiff } from '../../src/devices/poller.js';
-import { unifiedDiff } from '../../src/util/diff.js';
+import { unifiedDiff } from '../../src/core/diff.js';
 
 describe('shortDiff (the diff an audit-result carries)', () => {
   it('keeps a small diff whole', () => {

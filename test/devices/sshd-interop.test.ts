@@ -14,12 +14,12 @@ import { join, resolve } from 'node:path';
 import { generateKeyPair } from '../../src/sim/ace/ssh-server.js';
 import { configSchema } from '../../src/config/schema.js';
 import { Inventory } from '../../src/inventory/inventory.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/core/log.js';
 import { Poller } from '../../src/devices/poller.js';
 import { AceSimulator } from '../../src/sim/ace/simulator.js';
 import { loadSimSpecFile } from '../../src/sim/ace/spec.js';
 import { hashRunningConfig } from '../../src/parse/cli/running-config.js';
-import type { AuditResultData, FtStatusData } from '../../src/events.js';
+import type { AuditResultData, FtStatusData } from '../../src/core/events.js';
 import { ROOT } from '../helpers/cli.js';
 import { freeTcpPort } from '../helpers/wait.js';
 

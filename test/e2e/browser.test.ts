@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { change, ROOT } from '../rules/helpers.js';
+import { change, ROOT } from '../engine/helpers.js';
 import { webFixture, type WebFixture } from '../web/helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import snmp from 'net-snmp';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { classifyReceiverError, outcomeOf, reasonOfReport, rejectedUser, RejectionLog } from '../../src/ingest/snmp-rejections.js';
 
 function capture() {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
-import { FileProblemsError } from '../../src/errors.js';
+import { FileProblemsError } from '../../src/core/errors.js';
 import { desUsers, engineId, resolveUsers } from '../../src/ingest/snmp-security.js';
 import { CLI, ROOT } from '../helpers/cli.js';
 

@@ -9,8 +9,8 @@ import { configSchema, type Config } from '../../src/config/schema.js';
 import { Inventory } from '../../src/inventory/inventory.js';
 import { IngestCounters, type EventSink, type IngestOutcome } from '../../src/ingest/types.js';
 import { SyslogIngest } from '../../src/ingest/syslog-ingest.js';
-import { ManualClock } from '../../src/clock.js';
-import type { AceEvent } from '../../src/events.js';
+import { ManualClock } from '../../src/core/clock.js';
+import type { AceEvent } from '../../src/core/events.js';
 
 export const RELEVANT = "<165>Nov 25 2026 10:00:00 ctx1: %ACE-5-111008: User 'admin' executed the 'rserver host r1' command.";
 export const NOISE =

@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { pino } from 'pino';
 import { LossWatch, type ActiveSources } from '../../src/ingest/loss-watch.js';
 import type { DropReading } from '../../src/ingest/udp-drops.js';
-import type { AceEvent } from '../../src/events.js';
-import { ManualClock } from '../../src/clock.js';
+import type { AceEvent } from '../../src/core/events.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { NOISE, relevant, startIngest, type Harness } from './syslog-helpers.js';
 
 const silent = pino({ level: 'silent' });

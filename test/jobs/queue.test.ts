@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { JobQueue, mergePayload } from '../../src/jobs/queue.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
-import { tempDir } from '../rules/helpers.js';
+import { tempDir } from '../engine/helpers.js';
 
 let db: Database;
 afterEach(() => db?.close());

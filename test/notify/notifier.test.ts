@@ -6,11 +6,11 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WebhookConfig } from '../../src/config/sections/webhooks.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/core/log.js';
 import { Notifier } from '../../src/notify/notifier.js';
 import { ZERO_TIME, type AmPayload } from '../../src/notify/payload.js';
 import { verifySignature } from '../../src/notify/signing.js';
-import { change, harness, runAudits, tempDir, testConfig, PAIR_DEVICES, type Harness } from '../rules/helpers.js';
+import { change, harness, runAudits, tempDir, testConfig, PAIR_DEVICES, type Harness } from '../engine/helpers.js';
 import { startReceiver, type Receiver } from './receiver.js';
 
 const SECRET = 'hmac-key-5c1d0e8f';

@@ -1,10 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AcesyncError } from '../../src/errors.js';
+import { AcesyncError } from '../../src/core/errors.js';
 import { loadTemplate, samplePayload } from '../../src/notify/receivers.js';
 import { compileTemplate, jsonEscape } from '../../src/notify/template.js';
-import { tempDir } from '../rules/helpers.js';
+import { tempDir } from '../engine/helpers.js';
 
 describe('webhook templates', () => {
   it('substitutes paths, escaping every value as the inside of a JSON string', () => {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseSyslog } from '../../src/parse/syslog.js';
 import { isCertainNoise } from '../../src/parse/fast-path.js';
-import type { AceEvent } from '../../src/events.js';
+import type { AceEvent } from '../../src/core/events.js';
 
 interface Golden {
   name: string;

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseSyslog, parseAceBody } from '../../src/parse/syslog.js';
 import { isCertainNoise } from '../../src/parse/fast-path.js';
-import { WIRE_KINDS, type AceEvent } from '../../src/events.js';
+import { WIRE_KINDS, type AceEvent } from '../../src/core/events.js';
 import { LIMITS } from '../../src/parse/limits.js';
 
 const KINDS = new Set<string>(WIRE_KINDS);

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseSyslog } from '../../src/parse/syslog.js';
 import { isCertainNoise } from '../../src/parse/fast-path.js';
-import { WIRE_KINDS } from '../../src/events.js';
+import { WIRE_KINDS } from '../../src/core/events.js';
 import { prng } from './prng.js';
 
 const KINDS = new Set<string>(WIRE_KINDS);

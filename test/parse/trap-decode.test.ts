@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeTrap } from '../../src/parse/trap-decode.js';
 import { CLOG, CLR, CMV, SNMP, STD, v1NotificationOid } from '../../src/parse/trap-oids.js';
 import { VARBIND_LIMITS } from '../../src/parse/trap-varbind.js';
-import { WIRE_KINDS } from '../../src/events.js';
+import { WIRE_KINDS } from '../../src/core/events.js';
 import { s, T, v1, v2 } from './trap-helpers.js';
 
 const SRC = '192.0.2.10';

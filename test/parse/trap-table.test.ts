@@ -4,7 +4,7 @@ import { CCM, CES, CLM, CLOG, CLR, CMV, SLB, STD } from '../../src/parse/trap-oi
 import { RED_STATE, TRAP_TABLE } from '../../src/parse/trap-table.js';
 import { classifyRserverChange } from '../../src/parse/trap-slb.js';
 import { parseAceBody } from '../../src/parse/syslog.js';
-import { FT_STATES } from '../../src/events.js';
+import { FT_STATES } from '../../src/core/events.js';
 import { s, T, v1, v2, type Vb } from './trap-helpers.js';
 
 const SRC = '192.0.2.10';

@@ -22,9 +22,9 @@ import { get, type ClientRequest, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, type App } from '../../src/app.js';
+import { buildApp, type App } from '../../src/app/app.js';
 import { configSchema } from '../../src/config/schema.js';
-import type { AceEvent } from '../../src/events.js';
+import type { AceEvent } from '../../src/core/events.js';
 import { parseSyslog } from '../../src/parse/syslog.js';
 import { RULES, sleep, TempDirs, until } from './helpers.js';
 

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { buildApp, type App } from '../../src/app.js';
+import { buildApp, type App } from '../../src/app/app.js';
 import { configSchema } from '../../src/config/schema.js';
 import { startLab, type Lab, type LabOptions } from '../../src/demo/lab.js';
 import { normaliseRunningConfig } from '../../src/parse/cli/running-config.js';

@@ -8,9 +8,9 @@ import { createSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildApp, type App } from '../../src/app.js';
+import { buildApp, type App } from '../../src/app/app.js';
 import { configSchema } from '../../src/config/schema.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/core/log.js';
 import { freeTcpPort, RULES, TempDirs, until } from './helpers.js';
 
 const dirs = new TempDirs();

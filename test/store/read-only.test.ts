@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, NODE_FLAGS } from '../helpers/cli.js';
-import { harness, tempDir, change, DEFAULT_RULES } from '../rules/helpers.js';
+import { harness, tempDir, change, DEFAULT_RULES } from '../engine/helpers.js';
 
 const NOBODY = 65534;
 const isRoot = process.getuid?.() === 0;

@@ -3,7 +3,7 @@
  * that guards them (missing, wrong, right, unset), through the API and the page forms.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runAudits } from '../rules/helpers.js';
+import { runAudits } from '../engine/helpers.js';
 import { makeSuspect, TOKEN, webFixture, type WebFixture } from './helpers.js';
 
 let f: WebFixture;

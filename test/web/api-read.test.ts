@@ -3,7 +3,7 @@
  * shapes, filters, pagination, errors as {code, message}, and the OpenAPI document.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { change, runAudits } from '../rules/helpers.js';
+import { change, runAudits } from '../engine/helpers.js';
 import { makeSuspect, webFixture, type WebFixture } from './helpers.js';
 
 let f: WebFixture;

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../src/config/schema.js';
 import { IngestCounters } from '../../src/ingest/types.js';
-import { silentLogger, type Logger } from '../../src/log.js';
+import { silentLogger, type Logger } from '../../src/core/log.js';
 import { Notifier } from '../../src/notify/notifier.js';
 import { buildWebServer } from '../../src/web/server.js';
-import { change, harness, runAudits, tempDir, testConfig, type Harness } from '../rules/helpers.js';
+import { change, harness, runAudits, tempDir, testConfig, type Harness } from '../engine/helpers.js';
 
 export const TOKEN = 'tok-3f9a1c77e2b04d5e-secret';
 export const TOKEN_ENV = 'ACESYNC_TEST_TOKEN';

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { webExtras } from '../../src/web/server.js';
-import { change, runAudits } from '../rules/helpers.js';
+import { change, runAudits } from '../engine/helpers.js';
 import { TOKEN, webFixture, type WebFixture } from './helpers.js';
 
 let f: WebFixture | undefined;

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ASSET_VERSION } from '../../src/web/assets/version.js';
-import { runAudits } from '../rules/helpers.js';
+import { runAudits } from '../engine/helpers.js';
 import { driveToInSync, makeSuspect, webFixture, type WebFixture } from './helpers.js';
 
 let f: WebFixture;

@@ -8,8 +8,8 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REDACT_PATHS } from '../../src/log.js';
-import { change, PAIR_DEVICES } from '../rules/helpers.js';
+import { REDACT_PATHS } from '../../src/core/log.js';
+import { change, PAIR_DEVICES } from '../engine/helpers.js';
 import { startReceiver, type Receiver } from '../notify/receiver.js';
 import { TOKEN, webFixture, type WebFixture } from './helpers.js';
 

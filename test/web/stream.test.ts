@@ -5,9 +5,9 @@
 import { get, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/core/log.js';
 import { buildWebServer } from '../../src/web/server.js';
-import { change } from '../rules/helpers.js';
+import { change } from '../engine/helpers.js';
 import { webFixture, type WebFixture } from './helpers.js';
 
 interface Sse {

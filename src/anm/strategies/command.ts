@@ -11,8 +11,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { isAbsolute, resolve } from 'node:path';
 import type { CommandStrategyConfig } from '../../config/sections/anm.js';
-import type { Logger } from '../../log.js';
-import { silentLogger } from '../../log.js';
+import type { Logger } from '../../core/log.js';
+import { silentLogger } from '../../core/log.js';
 import { anmError } from '../anm-error.js';
 import { renderTemplate } from '../template.js';
 import type { UploadJob, UploadOptions, UploadResult, UploadStrategy } from '../strategy.js';

@@ -1,6 +1,6 @@
 /** Helpers shared by the upload strategies. */
 import { anmError, AnmError, classifyAnmFailure, type AnmFailureKind } from '../anm-error.js';
-import type { UploadResultData } from '../../events.js';
+import type { UploadResultData } from '../../core/events.js';
 import type { StrategyName, UploadOptions } from '../strategy.js';
 
 /** A thrown upload error as the `upload-result` event payload, with the retry decision. */

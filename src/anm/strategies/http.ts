@@ -8,8 +8,8 @@
  * once more and repeats the request once.
  */
 import type { HttpStrategyConfig } from '../../config/sections/anm.js';
-import type { Logger } from '../../log.js';
-import { silentLogger } from '../../log.js';
+import type { Logger } from '../../core/log.js';
+import { silentLogger } from '../../core/log.js';
 import { anmError, AnmError } from '../anm-error.js';
 import type { CircuitBreaker } from '../breaker.js';
 import { CookieJar } from '../cookie-jar.js';

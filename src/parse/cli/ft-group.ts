@@ -3,7 +3,7 @@
  * 4.5): `Key : value` pairs, a new record at each `FT Group` line. Unknown keys are kept in
  * `fields` so nothing the device prints is lost; values are bounded.
  */
-import { normaliseFtState } from '../../events.js';
+import { normaliseFtState } from '../../core/events.js';
 
 export interface FtGroupStatus {
   group: number;

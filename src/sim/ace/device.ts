@@ -3,7 +3,7 @@
  * emit syslog and traps. HA behaviour between two devices lives in `ha.ts`; the CLI in
  * `cli.ts`; the SSH front end in `ssh-server.ts`.
  */
-import type { Clock } from '../../clock.js';
+import type { Clock } from '../../core/clock.js';
 import { DEFAULT_FACILITY, messageReachesHosts } from '../../parse/cli/logging.js';
 import { SimContext } from './context.js';
 import { formatAceSyslog, type SyslogSender, type TrapSender } from './emitters.js';

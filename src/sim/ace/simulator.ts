@@ -5,7 +5,7 @@
  * switch over, fail and recover devices, and see every syslog/trap they sent.
  */
 import { readFileSync } from 'node:fs';
-import { systemClock, type Clock } from '../../clock.js';
+import { systemClock, type Clock } from '../../core/clock.js';
 import { addLine, findBlock, parseConfigTree, type ConfigNode } from './config-tree.js';
 import { CliSession } from './cli.js';
 import { ADMIN, SimDevice, type EmittedMessage, type SimNetwork, type SimUser } from './device.js';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { FileProblemsError } from '../../errors.js';
+import { FileProblemsError } from '../../core/errors.js';
 import { parseYaml, zodProblems } from '../../config/yaml-source.js';
 import { envName, ip, port } from '../../config/sections/common.js';
 

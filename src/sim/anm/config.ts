@@ -7,7 +7,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { z } from 'zod';
 import { envName, host, ms, port } from '../../config/sections/common.js';
 import { parseYaml, zodProblems } from '../../config/yaml-source.js';
-import { FileProblemsError } from '../../errors.js';
+import { FileProblemsError } from '../../core/errors.js';
 
 export const simUserSchema = z
   .strictObject({ username: z.string().min(1).max(128), password: z.string().min(1).optional(), password_env: envName.optional() })

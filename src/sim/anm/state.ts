@@ -4,8 +4,8 @@
  * (directly or through the control API) to check what acesync made ANM do.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Clock } from '../../clock.js';
-import { systemClock } from '../../clock.js';
+import type { Clock } from '../../core/clock.js';
+import { systemClock } from '../../core/clock.js';
 
 export interface SimDevice {
   name: string;

@@ -5,7 +5,7 @@
  * filter that matches nothing in a million events costs a bounded amount per page.
  */
 import type { Database } from 'better-sqlite3';
-import type { AceEvent } from '../../events.js';
+import type { AceEvent } from '../../core/events.js';
 
 /** Ids examined per call at most. */
 export const SCAN_WINDOW = 50_000;

@@ -4,10 +4,10 @@
  * for). Built from the store's in-memory state plus a few bounded queries; never writes.
  */
 import type { Config } from '../../config/schema.js';
-import type { SyncState } from '../../events.js';
-import { SYNC_STATES } from '../../events.js';
+import type { SyncState } from '../../core/events.js';
+import { SYNC_STATES } from '../../core/events.js';
 import { ADMIN_CONTEXT, type Inventory } from '../../inventory/inventory.js';
-import type { ContextState } from '../../rules/types.js';
+import type { ContextState } from '../../engine/types.js';
 import type { AlertRecord, AlertStore } from '../../store/alerts.js';
 import type { Store } from '../../store/store.js';
 import { latestOfKind, listEvents, type StoredEvent } from './events.js';

@@ -3,8 +3,8 @@
  * (with reasons, history, jobs, explanation) and its /diff.
  */
 import type { FastifyInstance } from 'fastify';
-import { AcesyncError } from '../../errors.js';
-import type { ContextState } from '../../rules/types.js';
+import { AcesyncError } from '../../core/errors.js';
+import type { ContextState } from '../../engine/types.js';
 import type { WebContext } from '../context.js';
 import { contextDetail as detailOf } from '../queries/context-detail.js';
 import { deviceViews } from '../queries/overview.js';

@@ -4,7 +4,7 @@
  * and the login form used when the server is bound off loopback.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { AcesyncError } from '../../errors.js';
+import { AcesyncError } from '../../core/errors.js';
 import { acknowledgeUpload, resyncContext, type ActionResult } from '../actions.js';
 import { currentToken, requireToken, SESSION_COOKIE, sessionValue, tokenMatches } from '../auth.js';
 import type { WebContext } from '../context.js';

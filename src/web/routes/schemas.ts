@@ -2,7 +2,7 @@
  * JSON schemas of the API: fastify validates requests and serialises responses with them,
  * and the OpenAPI document is generated from them. Times are milliseconds since the epoch.
  */
-import { INTERNAL_KINDS, SYNC_STATES, WIRE_KINDS } from '../../events.js';
+import { INTERNAL_KINDS, SYNC_STATES, WIRE_KINDS } from '../../core/events.js';
 import { JOB_STATES } from '../../jobs/queue.js';
 import { errorSchema } from '../http-errors.js';
 

@@ -3,7 +3,7 @@
  * /api/v1/openapi.json, the two static assets and the live-update stream.
  */
 import type { FastifyInstance } from 'fastify';
-import { AcesyncError } from '../../errors.js';
+import { AcesyncError } from '../../core/errors.js';
 import { LIVE_JS } from '../assets/live-client.js';
 import { STYLE_CSS } from '../assets/style.js';
 import { ASSET_VERSION } from '../assets/version.js';

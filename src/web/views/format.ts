@@ -4,7 +4,7 @@
  * state (anm.md section 5: "HA State", "HA Peer", "HA Autosync", "Out Of Sync") the page
  * uses it, marked as ANM's term.
  */
-import type { SyncState } from '../../events.js';
+import type { SyncState } from '../../core/events.js';
 
 export interface StateWording {
   /** Short text in the badge. */

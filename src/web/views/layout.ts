@@ -2,7 +2,7 @@
  * The page frame and small shared pieces (state badges, times). No external assets, no
  * inline script or style: one stylesheet and one script, both served by this process.
  */
-import type { ContextState } from '../../rules/types.js';
+import type { ContextState } from '../../engine/types.js';
 import { ASSET_VERSION } from '../assets/version.js';
 import { html, text, type Html } from './html.js';
 import { haStateLabel, isoTime, relative, roleTone, shortTime, stateWording } from './format.js';

@@ -2,7 +2,7 @@
  * The overview: what needs attention first, then each HA pair (devices, FT groups with
  * each peer's HA State, every context on each peer), open alerts and recent events.
  */
-import { SYNC_STATES } from '../../events.js';
+import { SYNC_STATES } from '../../core/events.js';
 import type { AlertRecord } from '../../store/alerts.js';
 import type { StoredEvent } from '../queries/events.js';
 import { eventSummary } from '../queries/events.js';

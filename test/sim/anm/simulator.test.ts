@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseSimAnmConfig } from '../../../src/sim/anm/config.js';
 import { contextsInAdminConfig } from '../../../src/sim/anm/web-ui.js';
 import { buildSoapRequest, parseSoapResponse } from '../../../src/anm/soap-envelope.js';
-import { FileProblemsError } from '../../../src/errors.js';
+import { FileProblemsError } from '../../../src/core/errors.js';
 import type { AnmSimulator } from '../../../src/sim/anm/server.js';
 import { ANM_PASSWORD, ANM_USER, fakeFetcher, startSim } from '../../anm/fixture.js';
 import { runCli, startCli } from '../../helpers/cli.js';

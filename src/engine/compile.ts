@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { EventKind, SyncState } from '../events.js';
+import type { EventKind, SyncState } from '../core/events.js';
 import { compileCondition, resolveVariables, type ConditionProblem } from './conditions.js';
 import { compileTemplate, literal, type Template } from './template.js';
 import { parseFieldRef } from './fields.js';

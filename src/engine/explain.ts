@@ -3,7 +3,7 @@
  * matches (with the conditions that passed) behind each step, what is still pending, and
  * the recent decisions. Built from the store, formatted for people (or JSON).
  */
-import type { AceEvent } from '../events.js';
+import type { AceEvent } from '../core/events.js';
 import type { StoreReader } from '../store/reader.js';
 import type { DecisionRecord } from '../store/apply.js';
 import type { ConditionTrace, ContextState, TimerRow } from './types.js';

@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { FileProblemsError, type FileProblem } from '../errors.js';
+import { FileProblemsError, type FileProblem } from '../core/errors.js';
 import { formatPath, parseYaml, zodProblems, type YamlSource } from '../config/yaml-source.js';
 import type { EngineConfig } from '../config/sections/engine.js';
 import { compileRule, type CompileOptions, type CompileProblems } from './compile.js';

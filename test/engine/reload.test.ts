@@ -6,7 +6,7 @@ import { copyFileSync, writeFileSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadRules } from '../../src/rules/loader.js';
+import { loadRules } from '../../src/engine/loader.js';
 import { startCli, waitStarted, type Running } from '../helpers/cli.js';
 import { DEFAULT_RULES, harness, rulesFromText, tempDir, testConfig, writeRulesDir } from './helpers.js';
 

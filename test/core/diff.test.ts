@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { unifiedDiff } from '../../src/util/diff.js';
-import { tempDir } from '../rules/helpers.js';
+import { unifiedDiff } from '../../src/core/diff.js';
+import { tempDir } from '../engine/helpers.js';
 
 /** GNU diff -u, headers replaced, as the reference. */
 function gnu(a: string, b: string): string {

@@ -5,10 +5,10 @@
  * same output.
  */
 import { isIP } from 'node:net';
-import { INTERNAL_KINDS, WIRE_KINDS, type AceEvent, type JobType } from '../events.js';
+import { INTERNAL_KINDS, WIRE_KINDS, type AceEvent, type JobType } from '../core/events.js';
 import type { Inventory } from '../inventory/inventory.js';
 import type { DecisionRecord } from '../store/apply.js';
-import type { ManualClock } from '../clock.js';
+import type { ManualClock } from '../core/clock.js';
 import type { Processor } from './processor.js';
 import type { Store } from '../store/store.js';
 

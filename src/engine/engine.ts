@@ -6,7 +6,7 @@
  * it. Rules see the state as it was when the event arrived, with the event's own facts
  * (a new FT role, say) laid over it.
  */
-import type { AceEvent } from '../events.js';
+import type { AceEvent } from '../core/events.js';
 import { ADMIN_CONTEXT } from '../inventory/inventory.js';
 import type { StateLookup } from './conditions.js';
 import { deriveFacts, withFacts } from './facts.js';

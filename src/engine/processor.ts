@@ -4,10 +4,10 @@
  * with it). Timers are rows; `tick()` fires the due ones. Used by the service (fed by the
  * EventQueue drain), by `acesync replay` (virtual clock) and by tests.
  */
-import type { Clock } from '../clock.js';
-import { AcesyncError } from '../errors.js';
-import type { AceEvent } from '../events.js';
-import type { Logger } from '../log.js';
+import type { Clock } from '../core/clock.js';
+import { AcesyncError } from '../core/errors.js';
+import type { AceEvent } from '../core/events.js';
+import type { Logger } from '../core/log.js';
 import type { DecisionRecord } from '../store/apply.js';
 import type { Store } from '../store/store.js';
 import { evaluate } from './engine.js';

@@ -6,7 +6,7 @@
  */
 import type { ConditionTrace } from './types.js';
 import { parseFieldRef, readEventField, type FieldRef, type StateField } from './fields.js';
-import type { AceEvent } from '../events.js';
+import type { AceEvent } from '../core/events.js';
 
 export const OPERATORS = ['equals', 'not_equals', 'in', 'matches', 'exists', 'lt', 'lte', 'gt', 'gte', 'contains', 'startswith'] as const;
 export type Operator = (typeof OPERATORS)[number];

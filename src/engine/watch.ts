@@ -4,7 +4,7 @@
  * filesystems) or stop; that is logged, and SIGHUP still reloads.
  */
 import { watch, type FSWatcher } from 'node:fs';
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 
 export interface RulesWatcher {
   close(): void;

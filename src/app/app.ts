@@ -5,30 +5,30 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
-import type { LoadedConfig } from './config/load.js';
-import type { AceEvent } from './events.js';
-import { AcesyncError, FileProblemsError, formatProblem } from './errors.js';
-import { systemClock, type Clock } from './clock.js';
-import { createLogger, type Logger } from './log.js';
-import { Inventory } from './inventory/inventory.js';
-import { EventQueue } from './ingest/event-queue.js';
-import { IngestCounters, type Listener } from './ingest/types.js';
-import { SyslogIngest } from './ingest/syslog-ingest.js';
-import { SnmpIngest } from './ingest/snmp-receiver.js';
-import type { JobQueue } from './jobs/queue.js';
-import { buildActions, type Actions } from './jobs/actions.js';
-import { loadRules } from './rules/loader.js';
-import { Processor } from './rules/processor.js';
-import { watchRules, type RulesWatcher } from './rules/watch.js';
-import type { DecisionRecord } from './store/apply.js';
-import { Store } from './store/store.js';
-import { Notifier } from './notify/notifier.js';
-import { Metrics } from './web/metrics.js';
-import { buildWebServer, webExtras } from './web/server.js';
+import type { LoadedConfig } from '../config/load.js';
+import type { AceEvent } from '../core/events.js';
+import { AcesyncError, FileProblemsError, formatProblem } from '../core/errors.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { createLogger, type Logger } from '../core/log.js';
+import { Inventory } from '../inventory/inventory.js';
+import { EventQueue } from '../ingest/event-queue.js';
+import { IngestCounters, type Listener } from '../ingest/types.js';
+import { SyslogIngest } from '../ingest/syslog-ingest.js';
+import { SnmpIngest } from '../ingest/snmp-receiver.js';
+import type { JobQueue } from '../jobs/queue.js';
+import { buildActions, type Actions } from '../jobs/actions.js';
+import { loadRules } from '../engine/loader.js';
+import { Processor } from '../engine/processor.js';
+import { watchRules, type RulesWatcher } from '../engine/watch.js';
+import type { DecisionRecord } from '../store/apply.js';
+import { Store } from '../store/store.js';
+import { Notifier } from '../notify/notifier.js';
+import { Metrics } from '../web/metrics.js';
+import { buildWebServer, webExtras } from '../web/server.js';
 import type { FastifyInstance } from 'fastify';
 
-/** The default rules shipped with the package (dist/../rules). */
-export const BUNDLED_RULES = fileURLToPath(new URL('../rules', import.meta.url));
+/** The default rules shipped with the package (dist/app/../../rules). */
+export const BUNDLED_RULES = fileURLToPath(new URL('../../rules', import.meta.url));
 
 export interface AppOptions {
   loaded: LoadedConfig;

@@ -3,7 +3,7 @@
  * for the kind-specific payload, and `state.<name>` for facts about the current state.
  * Unknown names are load errors, not silently-false conditions.
  */
-import type { AceEvent } from '../events.js';
+import type { AceEvent } from '../core/events.js';
 
 /** Every top-level field of AceEvent a rule may name. */
 export const EVENT_FIELDS = [

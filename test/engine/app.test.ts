@@ -6,10 +6,10 @@
 import { createSocket } from 'node:dgram';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp, type App } from '../../src/app.js';
+import { buildApp, type App } from '../../src/app/app.js';
 import { configSchema } from '../../src/config/schema.js';
-import type { AcesyncError } from '../../src/errors.js';
-import { silentLogger } from '../../src/log.js';
+import type { AcesyncError } from '../../src/core/errors.js';
+import { silentLogger } from '../../src/core/log.js';
 import { DEFAULT_RULES, tempDir } from './helpers.js';
 
 let app: App | undefined;

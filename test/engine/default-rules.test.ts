@@ -6,7 +6,7 @@ import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { change, DEFAULT_RULES, harness, runAudits, targets, type Harness } from './helpers.js';
 import { parseSyslog } from '../../src/parse/syslog.js';
-import type { AceEvent } from '../../src/events.js';
+import type { AceEvent } from '../../src/core/events.js';
 
 let h: Harness;
 afterEach(() => h?.close());

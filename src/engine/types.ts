@@ -1,7 +1,7 @@
 /**
  * Types shared by the rule loader, the pure engine and the store that applies its output.
  */
-import type { EventKind, JobType, SyncState } from '../events.js';
+import type { EventKind, JobType, SyncState } from '../core/events.js';
 import type { CompiledCondition } from './conditions.js';
 import type { Template } from './template.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { compileCondition, type ConditionProblem } from '../../src/rules/conditions.js';
-import { compileTemplate } from '../../src/rules/template.js';
-import { parseDuration } from '../../src/rules/duration.js';
-import type { AceEvent } from '../../src/events.js';
+import { compileCondition, type ConditionProblem } from '../../src/engine/conditions.js';
+import { compileTemplate } from '../../src/engine/template.js';
+import { parseDuration } from '../../src/engine/duration.js';
+import type { AceEvent } from '../../src/core/events.js';
 
 const E: AceEvent = { kind: 'config-change', id: '111008', severity: 5, user: 'Admin', command: 'no logging host 10.1.1.1', device: 'ace1', context: 'VC', data: { outcome: 'differs', n: 7, list: ['a', 'b'] } };
 const state = (f: string): unknown => ({ role: 'STANDBY_HOT', anm_user: false })[f];

@@ -18,7 +18,7 @@
  */
 import { z } from 'zod';
 import { EVENT_KINDS_ALL } from './kinds.js';
-import { SYNC_STATES } from '../events.js';
+import { SYNC_STATES } from '../core/events.js';
 import { SCOPES } from './types.js';
 import { MAX_DURATION_MS, parseDuration } from './duration.js';
 

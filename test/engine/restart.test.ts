@@ -5,11 +5,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock, systemClock } from '../../src/clock.js';
+import { ManualClock, systemClock } from '../../src/core/clock.js';
 import { Inventory } from '../../src/inventory/inventory.js';
-import { silentLogger } from '../../src/log.js';
-import { loadRules } from '../../src/rules/loader.js';
-import { Processor } from '../../src/rules/processor.js';
+import { silentLogger } from '../../src/core/log.js';
+import { loadRules } from '../../src/engine/loader.js';
+import { Processor } from '../../src/engine/processor.js';
 import { StoreReader } from '../../src/store/reader.js';
 import { Store } from '../../src/store/store.js';
 import { startCli, waitStarted, type Running } from '../helpers/cli.js';

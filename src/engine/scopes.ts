@@ -4,7 +4,7 @@
  * contexts are not known yet), it errs on the side of more targets, never fewer: a
  * missed context is a stale copy in ANM nobody hears about.
  */
-import type { AceEvent } from '../events.js';
+import type { AceEvent } from '../core/events.js';
 import { ADMIN_CONTEXT } from '../inventory/inventory.js';
 import type { Scope, StateView, Target } from './types.js';
 

@@ -3,7 +3,7 @@
  * 728029 / traps / `show ft group`), which contexts belong to an FT group, and what an
  * audit or upload found. Pure: derived from the event and the state view.
  */
-import { normaliseFtState, type AceEvent } from '../events.js';
+import { normaliseFtState, type AceEvent } from '../core/events.js';
 import type { Fact, StateView } from './types.js';
 
 const MAX_CONTEXTS = 512;

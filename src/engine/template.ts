@@ -4,7 +4,7 @@
  * `{state.<name>}`; `{{` and `}}` are literal braces. Values come from devices and are
  * untrusted: control characters are dropped, each value and the whole text are bounded.
  */
-import type { AceEvent } from '../events.js';
+import type { AceEvent } from '../core/events.js';
 import { parseFieldRef, readEventField, type StateField } from './fields.js';
 
 export const MAX_VALUE_CHARS = 160;

@@ -9,7 +9,7 @@
  * - expect: a deadline (SEC's PairWithWindow): met by a matching event for the same
  *   target, else its `onExpiry` actions run when the deadline passes.
  */
-import type { AceEvent } from '../events.js';
+import type { AceEvent } from '../core/events.js';
 import { readEventField, parseFieldRef } from './fields.js';
 import { compileCondition, type CompiledCondition, type StateLookup } from './conditions.js';
 import type { Effect, ExpectPayload, SettlePayload, TimerRow } from './types.js';
