@@ -15,7 +15,7 @@ import { EventQueue } from '../ingest/event-queue.js';
 import { IngestCounters, type Listener } from '../ingest/types.js';
 import { SyslogIngest } from '../ingest/syslog-ingest.js';
 import { SnmpIngest } from '../ingest/snmp-receiver.js';
-import type { JobQueue } from '../jobs/queue.js';
+import type { JobQueue } from '../store/job-queue.js';
 import { buildActions, type Actions } from '../jobs/actions.js';
 import { loadRules } from '../engine/loader.js';
 import { Processor } from '../engine/processor.js';

@@ -16,7 +16,7 @@ import { createUploadStrategy, type UploadStrategy } from '../anm/strategy.js';
 import { manualStrategySchema } from '../config/sections/anm.js';
 import type { AnmSoapClient } from '../anm/soap-client.js';
 import { StoreKnownHosts } from '../store/known-hosts.js';
-import { PRIORITY, type Job, type JobQueue } from './queue.js';
+import { PRIORITY, type Job, type JobQueue } from '../store/job-queue.js';
 import { JobRunner } from './runner.js';
 import { auditHandler, cryptoHandler, gaveUpEvents, uploadHandler } from './workers.js';
 

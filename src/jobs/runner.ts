@@ -11,7 +11,7 @@
 import type { AceEvent, JobType } from '../core/events.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
-import type { Job, JobQueue } from './queue.js';
+import type { Job, JobQueue } from '../store/job-queue.js';
 
 /** What a handler reports: events for the rule engine and a bounded result for the job row. */
 export interface JobOutcome {

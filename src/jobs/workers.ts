@@ -14,7 +14,7 @@ import type { Inventory } from '../inventory/inventory.js';
 import type { Poller } from '../devices/poller.js';
 import type { Store } from '../store/store.js';
 import { classifyAnmFailure, failedResult, type StrategyName, type UploadStrategy } from '../anm/strategy.js';
-import type { Job } from './queue.js';
+import type { Job } from '../store/job-queue.js';
 import type { JobHandler, JobOutcome } from './runner.js';
 
 export interface WorkerDeps {

@@ -11,7 +11,7 @@
  * older one still waiting in the outbox.
  */
 import type { NoticedAlert, NoticeItem } from '../store/alerts.js';
-import type { GroupState } from './outbox.js';
+import type { GroupState } from '../store/outbox.js';
 import { itemKey } from '../store/alerts.js';
 
 export interface GroupTiming {

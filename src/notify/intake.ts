@@ -4,7 +4,7 @@
  * (rule, device, context): a storm merges into one job with a request count. The notifier
  * claims those jobs and turns each into an alert row here. Pure.
  */
-import type { Job } from '../jobs/queue.js';
+import type { Job } from '../store/job-queue.js';
 import type { NewAlert } from '../store/alerts.js';
 import { cleanAnnotations, cleanLabels, cleanText, fingerprint, MAX_LABEL_VALUE } from './labels.js';
 

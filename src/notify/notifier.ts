@@ -20,7 +20,7 @@ import type { Logger } from '../core/log.js';
 import { AlertStore, itemKey, type AlertRecord, type NoticedAlert } from '../store/alerts.js';
 import type { Store } from '../store/store.js';
 import { postWebhook } from './delivery.js';
-import { OutboxStore, type DeliveryRecord } from './outbox.js';
+import { OutboxStore, type DeliveryRecord } from '../store/outbox.js';
 import { decideGroup, groupAlerts, nextLook } from './grouping.js';
 import { alertFromJob, newAlert, type RaiseRequest } from './intake.js';
 import { buildPayload, groupKey } from './payload.js';

@@ -5,7 +5,7 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { JobType, SyncState } from '../core/events.js';
-import type { JobQueue } from '../jobs/queue.js';
+import type { JobQueue } from './job-queue.js';
 import { mergeSettlePayload, settleDue, settleKey } from '../engine/throttles.js';
 import type { ContextState, Effect, Evaluation, Fact, Reason, RuleOutcome, SettlePayload, TimerRow } from '../engine/types.js';
 import type { StateMirror } from './mirror.js';

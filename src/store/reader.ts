@@ -4,7 +4,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import type { AceEvent } from '../core/events.js';
-import type { Job } from '../jobs/queue.js';
+import type { Job } from './job-queue.js';
 import type { ContextState, TimerRow } from '../engine/types.js';
 import type { DecisionRecord } from './apply.js';
 import { openDatabase } from './database.js';

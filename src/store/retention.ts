@@ -5,7 +5,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import type { Config } from '../config/schema.js';
-import type { JobQueue } from '../jobs/queue.js';
+import type { JobQueue } from './job-queue.js';
 import type { ConfigVersions } from './config-versions.js';
 
 export type Retention = Config['store']['retention'];

@@ -10,7 +10,7 @@ import type { Clock } from '../core/clock.js';
 import type { EngineConfig } from '../config/sections/engine.js';
 import type { AceEvent } from '../core/events.js';
 import type { Inventory } from '../inventory/inventory.js';
-import { JobQueue } from '../jobs/queue.js';
+import { JobQueue } from './job-queue.js';
 import type { ContextState, StateView, TimerRow } from '../engine/types.js';
 import { Applier, type DecisionRecord } from './apply.js';
 import { ConfigVersions, type ConfigVersion } from './config-versions.js';

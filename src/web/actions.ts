@@ -17,7 +17,7 @@
 import type { Clock } from '../core/clock.js';
 import { AcesyncError } from '../core/errors.js';
 import type { AceEvent, JobType } from '../core/events.js';
-import { PRIORITY, type Job, type JobQueue } from '../jobs/queue.js';
+import { PRIORITY, type Job, type JobQueue } from '../store/job-queue.js';
 import type { Processor } from '../engine/processor.js';
 import type { Store } from '../store/store.js';
 

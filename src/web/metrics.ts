@@ -14,7 +14,7 @@ import type { IngestCounters } from '../ingest/types.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { Processor } from '../engine/processor.js';
 import type { Store } from '../store/store.js';
-import { jobDepth } from './queries/jobs.js';
+import { jobDepth } from '../store/queries/jobs.js';
 
 export interface MetricSources {
   store: Store;

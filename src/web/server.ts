@@ -11,7 +11,7 @@
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { AcesyncError } from '../core/errors.js';
-import { OutboxStore } from '../notify/outbox.js';
+import { OutboxStore } from '../store/outbox.js';
 import { AlertStore } from '../store/alerts.js';
 import { bearerOf, isLoopbackHost, readAllowed, requireToken, type TokenSource } from './auth.js';
 import type { WebContext, WebDeps } from './context.js';

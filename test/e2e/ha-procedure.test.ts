@@ -15,7 +15,7 @@ import { buildApp, type App } from '../../src/app/app.js';
 import { startLab, type Lab, type LabOptions } from '../../src/demo/lab.js';
 import { silentLogger } from '../../src/core/log.js';
 import { normaliseRunningConfig } from '../../src/parse/cli/running-config.js';
-import type { Job } from '../../src/jobs/queue.js';
+import type { Job } from '../../src/store/job-queue.js';
 import { freeUdpPort, until } from '../helpers/wait.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));

@@ -6,9 +6,9 @@ import { alertFromJob } from '../../src/notify/intake.js';
 import { cleanLabels, fingerprint } from '../../src/notify/labels.js';
 import { buildPayload, groupKey, ZERO_TIME } from '../../src/notify/payload.js';
 import { resolution, type ResolveView } from '../../src/notify/resolve.js';
-import type { Job } from '../../src/jobs/queue.js';
+import type { Job } from '../../src/store/job-queue.js';
 import type { ContextState } from '../../src/engine/types.js';
-import type { GroupState } from '../../src/notify/outbox.js';
+import type { GroupState } from '../../src/store/outbox.js';
 import type { NoticedAlert } from '../../src/store/alerts.js';
 
 const T = Date.UTC(2026, 2, 1);

@@ -14,7 +14,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SimMode } from '../../src/sim/anm/server.js';
-import type { Job } from '../../src/jobs/queue.js';
+import type { Job } from '../../src/store/job-queue.js';
 import { TempDirs, until } from './helpers.js';
 import { LAB_DEVICES, startLabApp, type LabApp } from './lab-app.js';
 

@@ -4,11 +4,11 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { relative as relPath, isAbsolute } from 'node:path';
-import type { DeliveryStatus } from '../../notify/outbox.js';
+import type { DeliveryStatus } from '../../store/outbox.js';
 import type { AlertStatus } from '../../store/alerts.js';
 import type { WebContext } from '../context.js';
-import { eventSummary, listEvents } from '../queries/events.js';
-import { listJobs } from '../queries/jobs.js';
+import { eventSummary, listEvents } from '../../store/queries/events.js';
+import { listJobs } from '../../store/queries/jobs.js';
 import { bound } from '../views/html.js';
 import * as S from './schemas.js';
 

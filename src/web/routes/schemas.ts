@@ -3,7 +3,7 @@
  * and the OpenAPI document is generated from them. Times are milliseconds since the epoch.
  */
 import { INTERNAL_KINDS, SYNC_STATES, WIRE_KINDS } from '../../core/events.js';
-import { JOB_STATES } from '../../jobs/queue.js';
+import { JOB_STATES } from '../../store/job-queue.js';
 import { errorSchema } from '../http-errors.js';
 
 const str = { type: 'string' } as const;

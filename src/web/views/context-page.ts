@@ -2,10 +2,10 @@
  * One context on one device: its state and why (the explanation chain), its configuration
  * history with a diff, its jobs, and the operator's buttons (token-protected forms).
  */
-import type { Job } from '../../jobs/queue.js';
+import type { Job } from '../../store/job-queue.js';
 import type { ConfigVersion } from '../../store/config-versions.js';
 import type { AlertRecord } from '../../store/alerts.js';
-import type { Chain, ContextDetail } from '../queries/context-detail.js';
+import type { Chain, ContextDetail } from '../../store/queries/context-detail.js';
 import { html, join, text, type Html } from './html.js';
 import { contextCells, contextHref, page, roleBadge, stateBadge, timeCell } from './layout.js';
 import { alertsTable, eventsTable } from './overview-page.js';

@@ -4,9 +4,9 @@
  */
 import { SYNC_STATES } from '../../core/events.js';
 import type { AlertRecord } from '../../store/alerts.js';
-import type { StoredEvent } from '../queries/events.js';
-import { eventSummary } from '../queries/events.js';
-import type { Overview, PairView } from '../queries/overview.js';
+import type { StoredEvent } from '../../store/queries/events.js';
+import { eventSummary } from '../../store/queries/events.js';
+import type { Overview, PairView } from '../../store/queries/overview.js';
 import { html, join, text, type Html } from './html.js';
 import { contextCells, contextHref, page, roleBadge, stateBadge, timeCell } from './layout.js';
 

@@ -3,9 +3,9 @@
  * result) from the decisions table, its configuration history and a diff between two
  * versions (the store's diff, util/diff.ts), its jobs and recent events.
  */
-import type { Job, JobQueue } from '../../jobs/queue.js';
+import type { Job, JobQueue } from '../job-queue.js';
 import type { ContextState } from '../../engine/types.js';
-import type { ConfigVersion, DecisionRecord, Store } from '../../store/store.js';
+import type { ConfigVersion, DecisionRecord, Store } from '../store.js';
 import { eventSummary, listEvents, type StoredEvent } from './events.js';
 
 export interface ChainAction {

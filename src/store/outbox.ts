@@ -6,7 +6,7 @@
  * knows of each alert.
  */
 import type { Database, Statement } from 'better-sqlite3';
-import type { AlertStatus, AlertStore, NoticeItem } from '../store/alerts.js';
+import type { AlertStatus, AlertStore, NoticeItem } from './alerts.js';
 
 export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'superseded';
 

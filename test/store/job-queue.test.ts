@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
-import { JobQueue, mergePayload } from '../../src/jobs/queue.js';
+import { JobQueue, mergePayload } from '../../src/store/job-queue.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
 import { tempDir } from '../engine/helpers.js';
 

@@ -3,7 +3,7 @@
  * read-only twin for paging).
  */
 import type { Database } from 'better-sqlite3';
-import type { Job, JobQueue } from '../../jobs/queue.js';
+import type { Job, JobQueue } from '../job-queue.js';
 
 export interface JobFilter {
   state?: string;

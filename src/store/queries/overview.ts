@@ -8,8 +8,8 @@ import type { SyncState } from '../../core/events.js';
 import { SYNC_STATES } from '../../core/events.js';
 import { ADMIN_CONTEXT, type Inventory } from '../../inventory/inventory.js';
 import type { ContextState } from '../../engine/types.js';
-import type { AlertRecord, AlertStore } from '../../store/alerts.js';
-import type { Store } from '../../store/store.js';
+import type { AlertRecord, AlertStore } from '../alerts.js';
+import type { Store } from '../store.js';
 import { latestOfKind, listEvents, type StoredEvent } from './events.js';
 
 export interface RoleView {
