@@ -35,10 +35,19 @@ interface Endpoint {
 /** A context's configuration of ~45 lines, different per context. */
 function contextConfig(i: number): string {
   const lines = [`access-list ALL line 8 extended permit ip any any`, ''];
-  for (let r = 1; r <= 6; r++) lines.push(`rserver host R${i}-${r}`, `  ip address 10.${i % 250}.${r}.11`, '  inservice');
+  for (let r = 1; r <= 6; r++)
+    lines.push(`rserver host R${i}-${r}`, `  ip address 10.${i % 250}.${r}.11`, '  inservice');
   lines.push('', `serverfarm host SF${i}`, '  probe HTTP');
   for (let r = 1; r <= 6; r++) lines.push(`  rserver R${i}-${r}`, '    inservice');
-  lines.push('', 'probe http HTTP', '  interval 5', '  expect status 200 200', '', `class-map match-all VIP${i}`, `  2 match virtual-address 10.200.${i % 250}.10 tcp eq www`);
+  lines.push(
+    '',
+    'probe http HTTP',
+    '  interval 5',
+    '  expect status 200 200',
+    '',
+    `class-map match-all VIP${i}`,
+    `  2 match virtual-address 10.200.${i % 250}.10 tcp eq www`,
+  );
   return lines.join('\n');
 }
 
@@ -46,12 +55,16 @@ function logging(): Record<string, unknown> {
   return { hosts: [{ ip: '127.0.0.1', port: 9 }], trap: 6, device_id: 'context-name' };
 }
 
-async function startSim(spec: unknown): Promise<{ child: ChildProcess; endpoints: Endpoint[]; stop(): Promise<void>; dir: string }> {
+async function startSim(
+  spec: unknown,
+): Promise<{ child: ChildProcess; endpoints: Endpoint[]; stop(): Promise<void>; dir: string }> {
   const dir = mkdtempSync(join(os.tmpdir(), 'acesync-bench-'));
   const file = join(dir, 'sim.yaml');
   writeFileSync(file, stringify(spec));
   const count = (spec as { devices: unknown[] }).devices.length;
-  const child = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), 'sim', 'ace', '--config', file, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), 'sim', 'ace', '--config', file, '--json'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const endpoints: Endpoint[] = [];
@@ -80,18 +93,35 @@ async function startSim(spec: unknown): Promise<{ child: ChildProcess; endpoints
   return { child, endpoints, stop, dir };
 }
 
-function pollerFor(endpoints: Endpoint[], contexts: string[], peers: Record<string, string>, maxSessions: number): Poller {
+function pollerFor(
+  endpoints: Endpoint[],
+  contexts: string[],
+  peers: Record<string, string>,
+  maxSessions: number,
+): Poller {
   const cfg = configSchema.parse({
     devices: endpoints.map((e) => ({
       name: e.device,
       host: e.host,
       peer: peers[e.device],
       contexts: contexts.map((name) => ({ name })),
-      ssh: { port: e.port, username: 'admin', password_env: 'BENCH_PW', host_key_sha256: e.hostKeySha256, connect_timeout_ms: 20_000, command_timeout_ms: 20_000 },
+      ssh: {
+        port: e.port,
+        username: 'admin',
+        password_env: 'BENCH_PW',
+        host_key_sha256: e.hostKeySha256,
+        connect_timeout_ms: 20_000,
+        command_timeout_ms: 20_000,
+      },
     })),
     poller: { max_sessions: maxSessions, connect_attempts: 2, idle_close_ms: 60_000 },
   });
-  return new Poller({ poller: cfg.poller, inventory: new Inventory(cfg.devices), logger: silentLogger, env: { BENCH_PW: PASSWORD } });
+  return new Poller({
+    poller: cfg.poller,
+    inventory: new Inventory(cfg.devices),
+    logger: silentLogger,
+    env: { BENCH_PW: PASSWORD },
+  });
 }
 
 function countOk(events: AceEvent[]): number {
@@ -104,7 +134,10 @@ async function audit50x20(): Promise<{ seconds: number; peakRssMb: number; sessi
     devices: Array.from({ length: 50 }, (_, d) => ({
       name: `ace${String(d + 1).padStart(2, '0')}`,
       users: [{ username: 'admin', password: PASSWORD }],
-      contexts: [{ name: 'Admin', logging: logging() }, ...contexts.map((name, i) => ({ name, logging: logging(), config: contextConfig(d * 20 + i) }))],
+      contexts: [
+        { name: 'Admin', logging: logging() },
+        ...contexts.map((name, i) => ({ name, logging: logging(), config: contextConfig(d * 20 + i) })),
+      ],
     })),
   };
   const sim = await startSim(spec);
@@ -135,7 +168,12 @@ async function failover250(): Promise<number> {
     users: [{ username: 'admin', password: PASSWORD }],
     contexts: [
       { name: 'Admin', logging: logging(), source: `127.0.${base}.1` },
-      ...names.map((c, i) => ({ name: c, ft_group: i + 1, logging: logging(), ...(role === 'active' ? { config: contextConfig(i) } : {}) })),
+      ...names.map((c, i) => ({
+        name: c,
+        ft_group: i + 1,
+        logging: logging(),
+        ...(role === 'active' ? { config: contextConfig(i) } : {}),
+      })),
     ],
   });
   const sim = await startSim({ devices: [dev('ace-a', 'ace-b', 'active', 1), dev('ace-b', 'ace-a', 'standby', 2)] });
@@ -144,7 +182,13 @@ async function failover250(): Promise<number> {
     // Know the roles before the failover, as a running acesync would.
     await Promise.all(['ace-a', 'ace-b'].map((d) => poller.auditDevice(d, { contexts: [] })));
     const a = sim.endpoints.find((e) => e.device === 'ace-a')!;
-    const s = await openAceSession({ host: a.host, port: a.port, username: 'admin', password: PASSWORD, hostKeySha256: a.hostKeySha256 });
+    const s = await openAceSession({
+      host: a.host,
+      port: a.port,
+      username: 'admin',
+      password: PASSWORD,
+      hostKeySha256: a.hostKeySha256,
+    });
     const t0 = performance.now();
     for (let g = 1; g <= n; g++) await s.run(`ft switchover ${g}`);
     await s.close();
@@ -152,7 +196,8 @@ async function failover250(): Promise<number> {
     const seconds = (performance.now() - t0) / 1000;
     const ha = [...ea!, ...eb!].filter((e) => e.kind === 'ha-state').length;
     const ok = countOk(ea!) + countOk(eb!);
-    if (ha !== 2 * n || ok !== 2 * n) throw new Error(`failover: ${ha} ha-state events and ${ok} audits, expected ${2 * n} each`);
+    if (ha !== 2 * n || ok !== 2 * n)
+      throw new Error(`failover: ${ha} ha-state events and ${ok} audits, expected ${2 * n} each`);
     return seconds;
   } finally {
     await poller.close();
@@ -162,7 +207,9 @@ async function failover250(): Promise<number> {
 
 export async function run(): Promise<Record<string, number>> {
   const a = await audit50x20();
-  console.log(`audit 50 devices x 20 contexts: ${a.seconds.toFixed(2)} s, peak RSS ${a.peakRssMb.toFixed(0)} MB, ${a.sessions} SSH sessions`);
+  console.log(
+    `audit 50 devices x 20 contexts: ${a.seconds.toFixed(2)} s, peak RSS ${a.peakRssMb.toFixed(0)} MB, ${a.sessions} SSH sessions`,
+  );
   const f = await failover250();
   console.log(`failover of a pair with 250 contexts, both peers audited: ${f.toFixed(2)} s`);
   return {
@@ -174,8 +221,11 @@ export async function run(): Promise<Record<string, number>> {
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  run().then((r) => console.log(JSON.stringify(r)), (err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
+  run().then(
+    (r) => console.log(JSON.stringify(r)),
+    (err: unknown) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -50,26 +50,79 @@ function* events(): Generator<AceEvent> {
     const device = `ace${pair}${i % 3 === 0 ? 'b' : 'a'}`;
     const context = `VC_${(i * 7) % CONTEXTS}`;
     const r = i % 100;
-    if (r < 80) yield { kind: 'config-change', id: '111008', severity: 5, user: i % 10 === 0 ? 'anm_svc' : 'admin', command: `rserver host r${i % 50}`, device, context, transport: 'udp' };
-    else if (r < 85) yield { kind: 'logging-change', id: '111008', severity: 5, user: 'admin', command: i % 2 ? 'logging buffered 5' : 'no logging host 10.9.9.9 udp/514', device, context, transport: 'udp' };
-    else if (r < 87) yield { kind: 'ha-state', id: '727012', severity: 5, ftGroup: 2 + (i % 4), state: i % 2 ? 'ACTIVE' : 'STANDBY_HOT', reason: 'bench', device, transport: 'udp' };
-    else if (r < 97) yield { kind: 'audit-result', device, context, transport: 'action', data: { outcome: i % 3 ? 'in-sync' : 'differs', hash: `h${i % 13}` } };
-    else yield { kind: 'upload-result', device, context, transport: 'action', data: { outcome: 'ok', strategy: 'http' } };
+    if (r < 80)
+      yield {
+        kind: 'config-change',
+        id: '111008',
+        severity: 5,
+        user: i % 10 === 0 ? 'anm_svc' : 'admin',
+        command: `rserver host r${i % 50}`,
+        device,
+        context,
+        transport: 'udp',
+      };
+    else if (r < 85)
+      yield {
+        kind: 'logging-change',
+        id: '111008',
+        severity: 5,
+        user: 'admin',
+        command: i % 2 ? 'logging buffered 5' : 'no logging host 10.9.9.9 udp/514',
+        device,
+        context,
+        transport: 'udp',
+      };
+    else if (r < 87)
+      yield {
+        kind: 'ha-state',
+        id: '727012',
+        severity: 5,
+        ftGroup: 2 + (i % 4),
+        state: i % 2 ? 'ACTIVE' : 'STANDBY_HOT',
+        reason: 'bench',
+        device,
+        transport: 'udp',
+      };
+    else if (r < 97)
+      yield {
+        kind: 'audit-result',
+        device,
+        context,
+        transport: 'action',
+        data: { outcome: i % 3 ? 'in-sync' : 'differs', hash: `h${i % 13}` },
+      };
+    else
+      yield { kind: 'upload-result', device, context, transport: 'action', data: { outcome: 'ok', strategy: 'http' } };
   }
 }
 
 function open(dir: string, clock: Clock) {
   const cfg = config();
-  const store = Store.open({ path: join(dir, 'engine.db'), inventory: Inventory.fromConfig(cfg), clock, retention: cfg.store.retention, engine: cfg.engine });
-  const processor = new Processor({ store, ruleset: loadRules(new URL('../rules', import.meta.url).pathname, { engine: cfg.engine }), clock, logger: silentLogger });
+  const store = Store.open({
+    path: join(dir, 'engine.db'),
+    inventory: Inventory.fromConfig(cfg),
+    clock,
+    retention: cfg.store.retention,
+    engine: cfg.engine,
+  });
+  const processor = new Processor({
+    store,
+    ruleset: loadRules(new URL('../rules', import.meta.url).pathname, { engine: cfg.engine }),
+    clock,
+    logger: silentLogger,
+  });
   return { store, processor };
 }
 
-async function throughput(dir: string, seconds: number): Promise<{ perSec: number; events: number; decisions: number }> {
+async function throughput(
+  dir: string,
+  seconds: number,
+): Promise<{ perSec: number; events: number; decisions: number }> {
   const clock = new ManualClock(Date.UTC(2026, 2, 1));
   const { store, processor } = open(dir, clock);
   const gen = events();
-  const batch = (): AceEvent[] => Array.from({ length: BATCH }, () => ({ ...gen.next().value!, receivedAt: clock.now() }));
+  const batch = (): AceEvent[] =>
+    Array.from({ length: BATCH }, () => ({ ...gen.next().value!, receivedAt: clock.now() }));
   for (let w = 0; w < 10; w++) processor.handle(batch()); // warm-up
   const start = performance.now();
   let n = 0;
@@ -86,7 +139,11 @@ async function throughput(dir: string, seconds: number): Promise<{ perSec: numbe
   return { perSec: n / elapsed, events: n, decisions };
 }
 
-async function latency(dir: string, rate: number, seconds: number): Promise<{ p50: number; p99: number; max: number; n: number }> {
+async function latency(
+  dir: string,
+  rate: number,
+  seconds: number,
+): Promise<{ p50: number; p99: number; max: number; n: number }> {
   const { store, processor } = open(dir, systemClock);
   const pushedAt = new WeakMap<AceEvent, number>();
   const lat: number[] = [];
@@ -135,9 +192,17 @@ export async function run(): Promise<Record<string, number>> {
   try {
     const t = await throughput(dir, 5);
     const l = await latency(mkdtempSync(join(dir, 'lat-')), 2000, 5);
-    console.log(`   engine + SQLite (WAL, synchronous=NORMAL), batches of ${BATCH}: ${Math.round(t.perSec).toLocaleString()} events/s (${t.events} events, ${t.decisions} decision records)`);
-    console.log(`   arrival -> committed decision at 2,000 events/s: p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, max ${l.max.toFixed(2)} ms (${l.n} events)`);
-    return { engine_events_per_s: Math.round(t.perSec), event_to_decision_p50_ms: l.p50, event_to_decision_p99_ms: l.p99 };
+    console.log(
+      `   engine + SQLite (WAL, synchronous=NORMAL), batches of ${BATCH}: ${Math.round(t.perSec).toLocaleString()} events/s (${t.events} events, ${t.decisions} decision records)`,
+    );
+    console.log(
+      `   arrival -> committed decision at 2,000 events/s: p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, max ${l.max.toFixed(2)} ms (${l.n} events)`,
+    );
+    return {
+      engine_events_per_s: Math.round(t.perSec),
+      event_to_decision_p50_ms: l.p50,
+      event_to_decision_p99_ms: l.p99,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

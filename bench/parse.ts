@@ -63,7 +63,8 @@ export async function run(): Promise<Record<string, number>> {
   if (!noiseBuffers.every(isCertainNoise) || relevant.some((l) => isCertainNoise(Buffer.from(l)))) {
     throw new Error('bench corpus misclassified by the fast path');
   }
-  if (relevant.some((l) => parseSyslog(l).kind === 'noise')) throw new Error('bench corpus: relevant line parsed as noise');
+  if (relevant.some((l) => parseSyslog(l).kind === 'noise'))
+    throw new Error('bench corpus: relevant line parsed as noise');
 
   const result = {
     parse_noise_lines_per_s: rate(noise, (l) => parseSyslog(l).kind === 'noise'),

@@ -23,7 +23,9 @@ async function main(): Promise<void> {
   const results: Record<string, number> = {};
   const failures: string[] = [];
   for (const name of names) {
-    const mod = (await import(pathToFileURL(join(here, `${name}.ts`)).href)) as { run?: () => Promise<Record<string, number>> };
+    const mod = (await import(pathToFileURL(join(here, `${name}.ts`)).href)) as {
+      run?: () => Promise<Record<string, number>>;
+    };
     if (typeof mod.run !== 'function') continue;
     console.log(`\n== ${name}`);
     const t0 = Date.now();

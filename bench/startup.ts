@@ -35,7 +35,11 @@ export async function run(): Promise<Record<string, number>> {
   let idle = NaN;
   for (let i = 0; i < 5; i++) {
     const t0 = performance.now();
-    const child = spawn(process.execPath, ['--openssl-legacy-provider', join(ROOT, 'dist/cli.js'), 'start', '--config', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--openssl-legacy-provider', join(ROOT, 'dist/cli.js'), 'start', '--config', cfg],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     await new Promise<void>((res, rej) => {
       let buf = '';
       const timer = setTimeout(() => rej(new Error('service did not start within 20 s')), 20_000);

@@ -103,7 +103,11 @@ async function encodeTrap(): Promise<Buffer> {
       return s;
     },
   };
-  const session = snmp.createSession('127.0.0.1', COMMUNITY, { version: snmp.Version2c, dgramModule: fake, trapPort: 162 } as never);
+  const session = snmp.createSession('127.0.0.1', COMMUNITY, {
+    version: snmp.Version2c,
+    dgramModule: fake,
+    trapPort: 162,
+  } as never);
   const clog = '1.3.6.1.4.1.9.9.41';
   const OS = snmp.ObjectType.OctetString;
   const varbinds = [
@@ -115,7 +119,9 @@ async function encodeTrap(): Promise<Buffer> {
     { oid: `${clog}.1.1.6.0`, type: snmp.ObjectType.Integer, value: 5 },
     { oid: `${clog}.1.1.7.0`, type: OS, value: 'VC_WEB' },
   ];
-  await new Promise<void>((res, rej) => session.trap(`${clog}.2.0.1`, varbinds as never, (err: Error | null) => (err ? rej(err) : res())));
+  await new Promise<void>((res, rej) =>
+    session.trap(`${clog}.2.0.1`, varbinds as never, (err: Error | null) => (err ? rej(err) : res())),
+  );
   session.close();
   if (!captured) throw new Error('net-snmp did not encode the trap');
   return captured;
@@ -142,7 +148,8 @@ class FileCounter {
         this.#offset += n;
         // Keep the tail so a needle split across two reads is still found once.
         const data = Buffer.concat([this.#carry, this.#chunk.subarray(0, n)]);
-        for (let i = data.indexOf(this.needle); i !== -1; i = data.indexOf(this.needle, i + this.needle.length)) this.#count++;
+        for (let i = data.indexOf(this.needle); i !== -1; i = data.indexOf(this.needle, i + this.needle.length))
+          this.#count++;
         const keep = Math.min(this.needle.length - 1, data.length);
         this.#carry = Buffer.from(data.subarray(data.length - keep));
       }
@@ -201,15 +208,23 @@ process.on('SIGTERM', () => ingest.stop().then(() => process.exit(0)));
 async function startIngest(dir: string): Promise<Receiver> {
   const port = await freeUdpPort();
   const eventsFile = join(dir, 'events.jsonl');
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', '--input-type=module', '-e', INGEST_HARNESS, ROOT, String(port), eventsFile], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--openssl-legacy-provider', '--input-type=module', '-e', INGEST_HARNESS, ROOT, String(port), eventsFile],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  await waitFor(() => {
-    if (child.exitCode !== null) throw new Error(`receive-path harness exited ${child.exitCode}`);
-    return out.includes('ready');
-  }, 20_000, 'the receive-path harness');
+  await waitFor(
+    () => {
+      if (child.exitCode !== null) throw new Error(`receive-path harness exited ${child.exitCode}`);
+      return out.includes('ready');
+    },
+    20_000,
+    'the receive-path harness',
+  );
   await sleep(300);
   const counter = new FileCounter(eventsFile, Buffer.from('"notification":"clogMessageGenerated"'));
   return { name: 'ingest', port, child, count: () => counter.count() };
@@ -234,14 +249,25 @@ async function startAcesync(dir: string): Promise<Receiver> {
   const eventsFile = join(dir, 'events.jsonl');
   const out = openSync(eventsFile, 'w');
   const err = openSync(join(dir, 'acesync.log'), 'w');
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', join(ROOT, 'dist/cli.js'), 'start', '--config', cfg, '--print-events'], { stdio: ['ignore', out, err] });
+  const child = spawn(
+    process.execPath,
+    ['--openssl-legacy-provider', join(ROOT, 'dist/cli.js'), 'start', '--config', cfg, '--print-events'],
+    { stdio: ['ignore', out, err] },
+  );
   closeSync(out);
   closeSync(err);
   // log level warn: the start is visible as the socket's bind (or the recv-buffer warning).
-  await waitFor(() => {
-    if (child.exitCode !== null) throw new Error(`acesync exited ${child.exitCode}: ${readFileSync(join(dir, 'acesync.log'), 'utf8').slice(-500)}`);
-    return readFileSync('/proc/net/udp', 'utf8').includes(`:${port.toString(16).toUpperCase().padStart(4, '0')} `);
-  }, 20_000, 'acesync to bind');
+  await waitFor(
+    () => {
+      if (child.exitCode !== null)
+        throw new Error(
+          `acesync exited ${child.exitCode}: ${readFileSync(join(dir, 'acesync.log'), 'utf8').slice(-500)}`,
+        );
+      return readFileSync('/proc/net/udp', 'utf8').includes(`:${port.toString(16).toUpperCase().padStart(4, '0')} `);
+    },
+    20_000,
+    'acesync to bind',
+  );
   await sleep(300);
   const counter = new FileCounter(eventsFile, Buffer.from('"notification":"clogMessageGenerated"'));
   return { name: 'service', port, child, count: () => counter.count() };
@@ -250,16 +276,26 @@ async function startAcesync(dir: string): Promise<Receiver> {
 async function startSnmptrapd(dir: string): Promise<Receiver> {
   const port = await freeUdpPort();
   const conf = join(dir, 'snmptrapd.conf');
-  writeFileSync(conf, [`authCommunity log ${COMMUNITY}`, 'doNotRetainNotificationLogs yes', 'disableAuthorization no', ''].join('\n'));
+  writeFileSync(
+    conf,
+    [`authCommunity log ${COMMUNITY}`, 'doNotRetainNotificationLogs yes', 'disableAuthorization no', ''].join('\n'),
+  );
   const log = join(dir, 'snmptrapd.log');
   const env = { ...process.env, SNMP_PERSISTENT_DIR: dir, SNMPCONFPATH: dir, MIBS: '' };
   // As an operator would run it, in the foreground; MIBS='' only skips loading MIB files.
-  const child = spawn('/usr/sbin/snmptrapd', ['-f', '-Lf', log, '-C', '-c', conf, `udp:127.0.0.1:${port}`], { stdio: 'ignore', env });
+  const child = spawn('/usr/sbin/snmptrapd', ['-f', '-Lf', log, '-C', '-c', conf, `udp:127.0.0.1:${port}`], {
+    stdio: 'ignore',
+    env,
+  });
   const started = new FileCounter(log, Buffer.from('NET-SNMP version'));
-  await waitFor(() => {
-    if (child.exitCode !== null) throw new Error(`snmptrapd exited ${child.exitCode}`);
-    return started.count() > 0;
-  }, 20_000, 'snmptrapd to start');
+  await waitFor(
+    () => {
+      if (child.exitCode !== null) throw new Error(`snmptrapd exited ${child.exitCode}`);
+      return started.count() > 0;
+    },
+    20_000,
+    'snmptrapd to start',
+  );
   await sleep(300);
   // Its default format logs one "<date> <host> [UDP: [127.0.0.1]:p->[127.0.0.1]:q]:" header per trap.
   const counter = new FileCounter(log, Buffer.from('[UDP: ['));
@@ -274,8 +310,16 @@ async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-async function send(sender: string, port: number, hex: string, count: number, rate: number): Promise<{ sent: number; seconds: number }> {
-  const child = spawn(sender, [String(port), hex, String(count), String(rate)], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function send(
+  sender: string,
+  port: number,
+  hex: string,
+  count: number,
+  rate: number,
+): Promise<{ sent: number; seconds: number }> {
+  const child = spawn(sender, [String(port), hex, String(count), String(rate)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   const timer = setTimeout(() => child.kill('SIGKILL'), (count / rate + 15) * 1000);
@@ -287,7 +331,12 @@ async function send(sender: string, port: number, hex: string, count: number, ra
 }
 
 /** Offer `rate` for a step; how many came out, and the rate the sender achieved. */
-async function step(r: Receiver, sender: string, hex: string, rate: number): Promise<{ ok: boolean; achieved: number; got: number; sent: number }> {
+async function step(
+  r: Receiver,
+  sender: string,
+  hex: string,
+  rate: number,
+): Promise<{ ok: boolean; achieved: number; got: number; sent: number }> {
   const before = r.count();
   const n = Math.round(rate * STEP_SECONDS);
   const { sent, seconds } = await send(sender, r.port, hex, n, rate);
@@ -307,8 +356,15 @@ async function step(r: Receiver, sender: string, hex: string, rate: number): Pro
   return { ok: got === sent, achieved: sent / seconds, got, sent };
 }
 
-function show(r: Receiver, rate: number, s: { ok: boolean; achieved: number; got: number; sent: number }, note = ''): void {
-  console.log(`   ${r.name.padEnd(9)} offered ${String(rate).padStart(6)}/s achieved ${Math.round(s.achieved).toString().padStart(6)}/s: ${s.got}/${s.sent}${s.ok ? '' : '  LOSS'}${note}`);
+function show(
+  r: Receiver,
+  rate: number,
+  s: { ok: boolean; achieved: number; got: number; sent: number },
+  note = '',
+): void {
+  console.log(
+    `   ${r.name.padEnd(9)} offered ${String(rate).padStart(6)}/s achieved ${Math.round(s.achieved).toString().padStart(6)}/s: ${s.got}/${s.sent}${s.ok ? '' : '  LOSS'}${note}`,
+  );
 }
 
 /**
@@ -316,7 +372,12 @@ function show(r: Receiver, rate: number, s: { ok: boolean; achieved: number; got
  * burst of someone else's work can cost a few hundred traps at any rate. A rate above
  * capacity loses both times.
  */
-async function tryRate(r: Receiver, sender: string, hex: string, rate: number): Promise<{ ok: boolean; achieved: number }> {
+async function tryRate(
+  r: Receiver,
+  sender: string,
+  hex: string,
+  rate: number,
+): Promise<{ ok: boolean; achieved: number }> {
   const first = await step(r, sender, hex, rate);
   show(r, rate, first);
   if (first.ok) return first;
@@ -371,7 +432,9 @@ export async function run(): Promise<Record<string, number>> {
     const whole = await ladder(service, sender, hex);
     await stop(service.child);
 
-    console.log(`   lossless: acesync receive path ${traps} traps/s, snmptrapd (logging to a file) ${trapd} traps/s; whole acesync service (rules + store) ${whole} traps/s`);
+    console.log(
+      `   lossless: acesync receive path ${traps} traps/s, snmptrapd (logging to a file) ${trapd} traps/s; whole acesync service (rules + store) ${whole} traps/s`,
+    );
     return { traps_per_s: traps, snmptrapd_traps_per_s: trapd, service_traps_per_s: whole };
   } finally {
     for (const c of started) await stop(c).catch(() => undefined);

@@ -13,7 +13,19 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,9 +66,13 @@ interface SenderRun {
 }
 
 async function runSender(port: number, rate: number, seqStart: number): Promise<SenderRun> {
-  const child = spawn(SENDER, ['127.0.0.1', String(port), String(rate), String(STEP_SECONDS), String(seqStart), String(EVERY)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    SENDER,
+    ['127.0.0.1', String(port), String(rate), String(STEP_SECONDS), String(seqStart), String(EVERY)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let out = '';
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (c: string) => (out += c));
@@ -117,7 +133,9 @@ async function startAcesync(dir: string): Promise<Receiver> {
   );
   const cli = join(ROOT, 'dist/cli.js');
   if (!existsSync(cli)) throw new Error('dist/cli.js missing: run `npm run build` first');
-  const child = spawn(process.execPath, [cli, 'start', '--config', cfg, '--print-events'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cli, 'start', '--config', cfg, '--print-events'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const received = new Set<number>();
   const losses: Array<{ from: number; to: number; dropped: number; sources: string[] }> = [];
   let rest = '';
@@ -160,7 +178,14 @@ async function startAcesync(dir: string): Promise<Receiver> {
     await stopChild(child);
     throw new Error(`${err.message}; stderr: ${errTail}`);
   });
-  return { name: 'acesync', port, pid: child.pid!, received: () => received, losses: () => losses, stop: () => stopChild(child) };
+  return {
+    name: 'acesync',
+    port,
+    pid: child.pid!,
+    received: () => received,
+    losses: () => losses,
+    stop: () => stopChild(child),
+  };
 }
 
 async function startRsyslog(dir: string): Promise<Receiver> {
@@ -181,7 +206,9 @@ async function startRsyslog(dir: string): Promise<Receiver> {
       '}',
     ].join('\n'),
   );
-  const child = spawn('rsyslogd', ['-n', '-f', conf, '-i', join(dir, 'rsyslog.pid')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('rsyslogd', ['-n', '-f', conf, '-i', join(dir, 'rsyslog.pid')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let errTail = '';
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (c: string) => (errTail = (errTail + c).slice(-4000)));
@@ -356,7 +383,9 @@ function print(name: string, steps: StepResult[]): void {
     console.log(
       `   ${(s.offered === 0 ? 'max' : String(s.offered)).padStart(9)} ${String(s.sentPerS).padStart(8)} ${String(s.takenPerS).padStart(8)} ${String(
         s.kernelDrops,
-      ).padStart(13)} ${`${s.relevantLost}/${s.relevantSent}`.padStart(19)} ${String(s.undetected).padStart(11)} ${String(s.cpuMs).padStart(7)} ${String(
+      ).padStart(
+        13,
+      )} ${`${s.relevantLost}/${s.relevantSent}`.padStart(19)} ${String(s.undetected).padStart(11)} ${String(s.cpuMs).padStart(7)} ${String(
         s.cpuWaitMs,
       ).padStart(12)}`,
     );
@@ -413,8 +442,11 @@ export async function run(): Promise<Record<string, number>> {
 
 // `tsx bench/udp-ingest.ts` runs it alone.
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  run().then((r) => console.log(r), (err) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
+  run().then(
+    (r) => console.log(r),
+    (err) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -55,11 +55,25 @@ function percentile(xs: number[], p: number): number {
 function post(port: number, path: string, token: string): Promise<{ status: number; body: string }> {
   return new Promise((resolveP, reject) => {
     const body = '{}';
-    const req = request({ host: '127.0.0.1', port, path, method: 'POST', timeout: 10_000, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString('utf8')));
-      res.on('end', () => resolveP({ status: res.statusCode ?? 0, body: text }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        timeout: 10_000,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString('utf8')));
+        res.on('end', () => resolveP({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`POST ${path} timed out`)));
     req.on('error', reject);
     req.end(body);
@@ -74,7 +88,11 @@ interface Service {
 
 async function startService(file: string, env: NodeJS.ProcessEnv, cwd: string): Promise<Service> {
   if (!existsSync(CLI)) throw new Error('dist/cli.js missing: run `npm run build` first');
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', CLI, 'start', '--config', file], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', CLI, 'start', '--config', file], {
+    cwd,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let tail = '';
   let rest = '';
   const stop = async (): Promise<void> => {
@@ -93,7 +111,9 @@ async function startService(file: string, env: NodeJS.ProcessEnv, cwd: string): 
       rest = lines.pop() ?? '';
       for (const l of lines) {
         if (!l.includes('"acesync started"')) continue;
-        const http = (JSON.parse(l) as { listeners: Array<{ transport: string; port: number }> }).listeners.find((x) => x.transport === 'http');
+        const http = (JSON.parse(l) as { listeners: Array<{ transport: string; port: number }> }).listeners.find(
+          (x) => x.transport === 'http',
+        );
         clearTimeout(timer);
         if (http) resolveP(http.port);
         else reject(new Error('acesync started without its web server'));
@@ -141,7 +161,12 @@ export async function run(): Promise<Record<string, number>> {
     const db = reader.db;
     const all = DEVICES.flatMap((d) => ['Admin', ...contexts].map((c) => ({ d, c })));
     const inSync = (): boolean => all.every(({ d, c }) => reader!.context(d, c)?.sync === 'in-sync');
-    const idle = (): boolean => (db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE state IN ('pending', 'running') AND type != 'alert'").get() as { n: number }).n === 0;
+    const idle = (): boolean =>
+      (
+        db
+          .prepare("SELECT COUNT(*) AS n FROM jobs WHERE state IN ('pending', 'running') AND type != 'alert'")
+          .get() as { n: number }
+      ).n === 0;
 
     // The seed procedure: audit both devices; every context is uploaded once and confirmed.
     for (const d of DEVICES) {
@@ -165,7 +190,14 @@ export async function run(): Promise<Record<string, number>> {
       single.push(performance.now() - t0 - SETTLE_MS);
       await until(`ANM holding change ${i} on ace-b`, () => held('ace-b'), 30_000, 2);
       both.push(performance.now() - t0 - SETTLE_MS);
-      await until(`quiet after change ${i}`, () => reader!.context('ace-a', ctx)?.sync === 'in-sync' && reader!.context('ace-b', ctx)?.sync === 'in-sync' && idle(), 30_000);
+      await until(
+        `quiet after change ${i}`,
+        () =>
+          reader!.context('ace-a', ctx)?.sync === 'in-sync' &&
+          reader!.context('ace-b', ctx)?.sync === 'in-sync' &&
+          idle(),
+        30_000,
+      );
     }
 
     // Throughput: one upload per context, queued at once through the API.
@@ -175,13 +207,25 @@ export async function run(): Promise<Record<string, number>> {
     for (const { d, c } of all) {
       const r = await post(port, `/api/v1/contexts/${d}/${c}/resync`, token);
       if (r.status !== 200 && r.status !== 202) throw new Error(`resync answered ${r.status}: ${r.body}`);
-      const job = (JSON.parse(r.body) as { jobs: Array<{ id: number; type: string }> }).jobs.find((j) => j.type === 'upload');
+      const job = (JSON.parse(r.body) as { jobs: Array<{ id: number; type: string }> }).jobs.find(
+        (j) => j.type === 'upload',
+      );
       if (job) jobIds.push(job.id);
     }
     const states = db.prepare(`SELECT state, COUNT(*) AS n FROM jobs WHERE id IN (${jobIds.join(',')}) GROUP BY state`);
-    await until('every queued upload done', () => (states.all() as Array<{ state: string; n: number }>).every((r) => r.state === 'done' || r.state === 'failed' || r.state === 'cancelled'), 120_000, 10);
+    await until(
+      'every queued upload done',
+      () =>
+        (states.all() as Array<{ state: string; n: number }>).every(
+          (r) => r.state === 'done' || r.state === 'failed' || r.state === 'cancelled',
+        ),
+      120_000,
+      10,
+    );
     const upS = (performance.now() - up0) / 1000;
-    const failed = (states.all() as Array<{ state: string; n: number }>).filter((r) => r.state !== 'done').reduce((n, r) => n + r.n, 0);
+    const failed = (states.all() as Array<{ state: string; n: number }>)
+      .filter((r) => r.state !== 'done')
+      .reduce((n, r) => n + r.n, 0);
     if (failed > 0) throw new Error(`${failed} of ${jobIds.length} uploads did not complete`);
     // Each job made ANM sync (none was skipped as already done).
     const syncs = l.anm.state.history.filter((h) => h.ok).length - syncsBefore;

@@ -10,13 +10,34 @@ import { AcesyncError, FileProblemsError, EXIT } from './core/errors.js';
 type Command = (args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  start: { summary: 'run the service (--config FILE, --print-events)', load: async () => (await import('./commands/start.js')).main },
-  parse: { summary: 'parse raw syslog lines (FILE... or stdin) into JSON events (--stats)', load: async () => (await import('./commands/parse.js')).main },
-  replay: { summary: 'feed recorded lines or JSON events through the rules offline (--config, --rules)', load: async () => (await import('./commands/replay.js')).main },
-  rules: { summary: "'rules check [DIR]': validate rule files (exit 2 on errors)", load: async () => (await import('./commands/rules.js')).main },
-  explain: { summary: 'explain DEVICE CONTEXT: the chain that led to its current state', load: async () => (await import('./commands/explain.js')).main },
-  sim: { summary: "'sim ace|anm --config FILE': run the ACE or ANM simulator", load: async () => (await import('./commands/sim.js')).main },
-  demo: { summary: "'demo change|failover|silence-logging|status': drive the running demo", load: async () => (await import('./commands/demo.js')).main },
+  start: {
+    summary: 'run the service (--config FILE, --print-events)',
+    load: async () => (await import('./commands/start.js')).main,
+  },
+  parse: {
+    summary: 'parse raw syslog lines (FILE... or stdin) into JSON events (--stats)',
+    load: async () => (await import('./commands/parse.js')).main,
+  },
+  replay: {
+    summary: 'feed recorded lines or JSON events through the rules offline (--config, --rules)',
+    load: async () => (await import('./commands/replay.js')).main,
+  },
+  rules: {
+    summary: "'rules check [DIR]': validate rule files (exit 2 on errors)",
+    load: async () => (await import('./commands/rules.js')).main,
+  },
+  explain: {
+    summary: 'explain DEVICE CONTEXT: the chain that led to its current state',
+    load: async () => (await import('./commands/explain.js')).main,
+  },
+  sim: {
+    summary: "'sim ace|anm --config FILE': run the ACE or ANM simulator",
+    load: async () => (await import('./commands/sim.js')).main,
+  },
+  demo: {
+    summary: "'demo change|failover|silence-logging|status': drive the running demo",
+    load: async () => (await import('./commands/demo.js')).main,
+  },
 };
 
 function usage(): string {
@@ -41,7 +62,9 @@ export async function run(argv: string[]): Promise<number> {
     return EXIT.BAD_INPUT;
   }
   try {
-    return await (await cmd.load())(rest);
+    return await (
+      await cmd.load()
+    )(rest);
   } catch (err) {
     if (err instanceof FileProblemsError) {
       process.stderr.write(`acesync ${name}: ${err.message}\n`);

@@ -73,11 +73,25 @@ export const RETRYABLE_KINDS: ReadonlySet<AnmFailureKind> = new Set<AnmFailureKi
 ]);
 
 /** Kinds that say the ANM server is unhealthy (they count against its circuit breaker). */
-export const SERVER_HEALTH_KINDS: ReadonlySet<AnmFailureKind> = new Set<AnmFailureKind>(['timeout', 'connection', 'http-5xx']);
+export const SERVER_HEALTH_KINDS: ReadonlySet<AnmFailureKind> = new Set<AnmFailureKind>([
+  'timeout',
+  'connection',
+  'http-5xx',
+]);
 
-export function anmError(code: ErrorCode, kind: AnmFailureKind, message: string, extra: Omit<AnmErrorDetails, 'kind' | 'retryable'> & { retryable?: boolean; cause?: unknown } = {}): AnmError {
+export function anmError(
+  code: ErrorCode,
+  kind: AnmFailureKind,
+  message: string,
+  extra: Omit<AnmErrorDetails, 'kind' | 'retryable'> & { retryable?: boolean; cause?: unknown } = {},
+): AnmError {
   const { retryable, cause, ...rest } = extra;
-  return new AnmError(code, message, { kind, retryable: retryable ?? RETRYABLE_KINDS.has(kind), ...rest }, cause !== undefined ? { cause } : undefined);
+  return new AnmError(
+    code,
+    message,
+    { kind, retryable: retryable ?? RETRYABLE_KINDS.has(kind), ...rest },
+    cause !== undefined ? { cause } : undefined,
+  );
 }
 
 export interface FailureClass {
@@ -93,7 +107,8 @@ export interface FailureClass {
  * them with an alert rather than silently dropping the upload.
  */
 export function classifyAnmFailure(err: unknown): FailureClass {
-  if (err instanceof AnmError) return { retryable: err.retryable, kind: err.kind, code: err.code, message: err.message };
+  if (err instanceof AnmError)
+    return { retryable: err.retryable, kind: err.kind, code: err.code, message: err.message };
   if (err instanceof AcesyncError) return { retryable: false, kind: 'config', code: err.code, message: err.message };
   const message = err instanceof Error ? err.message : String(err);
   return { retryable: true, kind: 'unknown', code: 'ACESYNC_UPLOAD', message };

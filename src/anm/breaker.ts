@@ -29,7 +29,10 @@ export interface BreakerOptions {
   onStateChange?: (from: BreakerState, to: BreakerState) => void;
 }
 
-export const DEFAULT_BREAKER: Pick<BreakerOptions, 'failureThreshold' | 'resetMs'> = { failureThreshold: 5, resetMs: 30_000 };
+export const DEFAULT_BREAKER: Pick<BreakerOptions, 'failureThreshold' | 'resetMs'> = {
+  failureThreshold: 5,
+  resetMs: 30_000,
+};
 
 export class CircuitBreaker {
   readonly name: string;
@@ -48,7 +51,8 @@ export class CircuitBreaker {
 
   /** Current state; an open breaker whose timer ran out reads as half-open. */
   get state(): BreakerState {
-    if (this.#state === 'open' && this.#opts.clock.now() - this.#openedAt >= this.#opts.resetMs) this.#transition('half-open');
+    if (this.#state === 'open' && this.#opts.clock.now() - this.#openedAt >= this.#opts.resetMs)
+      this.#transition('half-open');
     return this.#state;
   }
 
@@ -95,7 +99,8 @@ export class CircuitBreaker {
     }
     this.#probeInFlight = false;
     this.#failures++;
-    if (this.#state === 'half-open' || (this.#state === 'closed' && this.#failures >= this.#opts.failureThreshold)) this.#open();
+    if (this.#state === 'half-open' || (this.#state === 'closed' && this.#failures >= this.#opts.failureThreshold))
+      this.#open();
   }
 
   /** Release a probe slot without an outcome (the caller aborted before an answer). */
@@ -106,7 +111,12 @@ export class CircuitBreaker {
   /** Run `fn` under the breaker; rejects with a retryable `breaker-open` error when open. */
   async run<T>(fn: () => Promise<T>, isAbort?: (err: unknown) => boolean): Promise<T> {
     if (!this.tryAcquire()) {
-      throw anmError('ACESYNC_ANM_HTTP', 'breaker-open', `circuit breaker for ${this.name} is open (ANM failed ${this.#opts.failureThreshold} times in a row); next probe after ${new Date(this.#openedAt + this.#opts.resetMs).toISOString()}`, { target: this.name });
+      throw anmError(
+        'ACESYNC_ANM_HTTP',
+        'breaker-open',
+        `circuit breaker for ${this.name} is open (ANM failed ${this.#opts.failureThreshold} times in a row); next probe after ${new Date(this.#openedAt + this.#opts.resetMs).toISOString()}`,
+        { target: this.name },
+      );
     }
     try {
       const v = await fn();

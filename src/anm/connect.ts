@@ -28,7 +28,11 @@ export interface AnmDeps {
 export function resolveAnmPassword(anm: AnmConfig, env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (anm.password_env === undefined) return undefined;
   const v = env[anm.password_env];
-  if (v === undefined || v === '') throw new AcesyncError('ACESYNC_CONFIG_SECRET_MISSING', `environment variable ${anm.password_env} (anm.password_env) is not set`);
+  if (v === undefined || v === '')
+    throw new AcesyncError(
+      'ACESYNC_CONFIG_SECRET_MISSING',
+      `environment variable ${anm.password_env} (anm.password_env) is not set`,
+    );
   return v;
 }
 
@@ -41,7 +45,10 @@ export function anmTransport(anm: AnmConfig, deps: AnmDeps = {}): HttpTransport 
     try {
       ca = readFileSync(file);
     } catch (e) {
-      throw new AcesyncError('ACESYNC_CONFIG_INVALID', `anm.ca_file ${file} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new AcesyncError(
+        'ACESYNC_CONFIG_INVALID',
+        `anm.ca_file ${file} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
     }
   }
   return new HttpTransport({ baseUrl: anm.url, tls: { ...(ca ? { ca } : {}), insecure: anm.insecure } });
@@ -53,7 +60,8 @@ export function createBreakers(anm: AnmConfig, deps: Pick<AnmDeps, 'clock' | 'lo
     failureThreshold: anm.breaker.failure_threshold,
     resetMs: anm.breaker.reset_ms,
     ...(deps.clock ? { clock: deps.clock } : {}),
-    onStateChange: (from, to) => deps.logger?.warn({ component: 'anm-breaker', from, to }, `ANM circuit breaker ${from} -> ${to}`),
+    onStateChange: (from, to) =>
+      deps.logger?.warn({ component: 'anm-breaker', from, to }, `ANM circuit breaker ${from} -> ${to}`),
   });
   return registry;
 }

@@ -43,11 +43,26 @@ export interface HttpTransportOptions {
   maxSockets?: number;
 }
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+]);
 
 /** True for Node's TLS/certificate error codes. */
 function isTlsCode(code: string | undefined): boolean {
-  return code !== undefined && (/^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|HOSTNAME_MISMATCH)/.test(code) || code.includes('CERT'));
+  return (
+    code !== undefined &&
+    (/^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|HOSTNAME_MISMATCH)/.test(code) ||
+      code.includes('CERT'))
+  );
 }
 
 export class HttpTransport {
@@ -58,20 +73,31 @@ export class HttpTransport {
 
   constructor(opts: HttpTransportOptions) {
     this.base = new URL(opts.baseUrl);
-    if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:') throw new Error(`ANM URL must be http(s): ${opts.baseUrl}`);
+    if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:')
+      throw new Error(`ANM URL must be http(s): ${opts.baseUrl}`);
     this.origin = this.base.origin;
     this.#maxBytes = opts.maxResponseBytes ?? 2 * 1024 * 1024;
     const common = { keepAlive: true, maxSockets: opts.maxSockets ?? 4, maxFreeSockets: 2 };
     this.#agent =
       this.base.protocol === 'https:'
-        ? new https.Agent({ ...common, ...(opts.tls?.ca !== undefined ? { ca: opts.tls.ca } : {}), rejectUnauthorized: opts.tls?.insecure !== true })
+        ? new https.Agent({
+            ...common,
+            ...(opts.tls?.ca !== undefined ? { ca: opts.tls.ca } : {}),
+            rejectUnauthorized: opts.tls?.insecure !== true,
+          })
         : new http.Agent(common);
   }
 
   /** Resolve a path (or absolute URL on the same origin) against the base URL. */
   resolve(pathOrUrl: string): URL {
     const u = new URL(pathOrUrl, this.base);
-    if (u.origin !== this.origin) throw anmError('ACESYNC_ANM_HTTP', 'config', `refusing to send ANM credentials/cookies to another origin: ${u.origin}`, { target: this.origin });
+    if (u.origin !== this.origin)
+      throw anmError(
+        'ACESYNC_ANM_HTTP',
+        'config',
+        `refusing to send ANM credentials/cookies to another origin: ${u.origin}`,
+        { target: this.origin },
+      );
     return u;
   }
 
@@ -97,7 +123,11 @@ export class HttpTransport {
       if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
       const cr = lib.request(url, { method: req.method, headers, agent: this.#agent });
       const timer = setTimeout(() => {
-        finish(anmError('ACESYNC_ANM_HTTP', 'timeout', `${what} to ${this.origin} timed out after ${req.timeoutMs} ms`, { target: this.origin }));
+        finish(
+          anmError('ACESYNC_ANM_HTTP', 'timeout', `${what} to ${this.origin} timed out after ${req.timeoutMs} ms`, {
+            target: this.origin,
+          }),
+        );
         cr.destroy();
       }, req.timeoutMs);
       const onAbort = (): void => {
@@ -123,10 +153,20 @@ export class HttpTransport {
         res.on('error', (e: NodeJS.ErrnoException) => finish(this.#classify(e, what)));
         // 'close' without a complete body: the server or the network cut the response.
         res.on('close', () => {
-          if (!res.complete) finish(anmError('ACESYNC_ANM_HTTP', 'connection', `${what}: connection closed mid-response`, { target: this.origin }));
+          if (!res.complete)
+            finish(
+              anmError('ACESYNC_ANM_HTTP', 'connection', `${what}: connection closed mid-response`, {
+                target: this.origin,
+              }),
+            );
         });
         res.on('end', () =>
-          finish(undefined, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), truncated }),
+          finish(undefined, {
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+            truncated,
+          }),
         );
       });
       cr.end(req.body);
@@ -136,10 +176,21 @@ export class HttpTransport {
   #classify(e: NodeJS.ErrnoException, what: string): AnmError {
     const code = e.code;
     if (isTlsCode(code))
-      return anmError('ACESYNC_ANM_HTTP', 'tls', `${what} to ${this.origin}: TLS failed (${code}: ${e.message}); check anm.ca_file`, { target: this.origin, cause: e });
+      return anmError(
+        'ACESYNC_ANM_HTTP',
+        'tls',
+        `${what} to ${this.origin}: TLS failed (${code}: ${e.message}); check anm.ca_file`,
+        { target: this.origin, cause: e },
+      );
     if (code !== undefined && CONNECTION_CODES.has(code))
-      return anmError('ACESYNC_ANM_HTTP', 'connection', `${what} to ${this.origin}: ${code}`, { target: this.origin, cause: e });
-    return anmError('ACESYNC_ANM_HTTP', 'connection', `${what} to ${this.origin}: ${e.message}`, { target: this.origin, cause: e });
+      return anmError('ACESYNC_ANM_HTTP', 'connection', `${what} to ${this.origin}: ${code}`, {
+        target: this.origin,
+        cause: e,
+      });
+    return anmError('ACESYNC_ANM_HTTP', 'connection', `${what} to ${this.origin}: ${e.message}`, {
+      target: this.origin,
+      cause: e,
+    });
   }
 
   close(): void {

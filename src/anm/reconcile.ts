@@ -36,7 +36,10 @@ function addr(a: string | undefined): string | undefined {
 
 const key = (address: string, context: string): string => `${address}\u0000${context}`;
 
-export function reconcile(anmContexts: readonly DeviceId[], inventoryContexts: readonly InventoryContextRef[]): ReconcileResult {
+export function reconcile(
+  anmContexts: readonly DeviceId[],
+  inventoryContexts: readonly InventoryContextRef[],
+): ReconcileResult {
   const byKey = new Map<string, InventoryContextRef>();
   for (const c of inventoryContexts) byKey.set(key(addr(c.host)!, c.context), c);
 
@@ -76,7 +79,9 @@ export function reconcile(anmContexts: readonly DeviceId[], inventoryContexts: r
 }
 
 /** acesync's contexts as reconcile input, from the inventory's devices. */
-export function inventoryContextRefs(devices: Iterable<{ name: string; host: string; contexts: readonly string[] }>): InventoryContextRef[] {
+export function inventoryContextRefs(
+  devices: Iterable<{ name: string; host: string; contexts: readonly string[] }>,
+): InventoryContextRef[] {
   const out: InventoryContextRef[] = [];
   for (const d of devices) for (const c of d.contexts) out.push({ device: d.name, context: c, host: d.host });
   return out;

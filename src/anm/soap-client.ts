@@ -102,7 +102,14 @@ export class AnmSoapClient {
 
   /** `listDeviceIds(sessionToken, deviceType)`. */
   async listDeviceIds(deviceType: DeviceType, opts: CallOptions = {}): Promise<DeviceId[]> {
-    const body = await this.#authed('listDeviceIds', (sid) => [['sessionToken', { sid }], ['deviceType', deviceType]], opts);
+    const body = await this.#authed(
+      'listDeviceIds',
+      (sid) => [
+        ['sessionToken', { sid }],
+        ['deviceType', deviceType],
+      ],
+      opts,
+    );
     return readDeviceIds(body);
   }
 
@@ -115,7 +122,14 @@ export class AnmSoapClient {
       slot: device.slot,
       chassisIPAddr: device.chassisIPAddr,
     };
-    const body = await this.#authed('listVirtualContexts', (sid) => [['sessionToken', { sid }], ['deviceIDs', id]], opts);
+    const body = await this.#authed(
+      'listVirtualContexts',
+      (sid) => [
+        ['sessionToken', { sid }],
+        ['deviceIDs', id],
+      ],
+      opts,
+    );
     return readDeviceIds(body);
   }
 
@@ -125,7 +139,11 @@ export class AnmSoapClient {
     this.#t.close();
   }
 
-  async #authed(operation: string, parts: (sid: string) => Array<[string, SoapValue]>, opts: CallOptions): Promise<XmlElement> {
+  async #authed(
+    operation: string,
+    parts: (sid: string) => Array<[string, SoapValue]>,
+    opts: CallOptions,
+  ): Promise<XmlElement> {
     const reused = this.#sid !== undefined;
     const sid = await this.#session(opts);
     try {
@@ -133,10 +151,14 @@ export class AnmSoapClient {
     } catch (err) {
       // A fault right after a fresh login is not an expired session: it is the answer.
       if (!reused || !(err instanceof AnmError) || err.kind !== 'fault') throw err;
-      // Most likely an expired session: drop it (unless another call already replaced it), log in once more, retry once.
+      // Most likely an expired session: drop it (unless another call already replaced it), log in once more, retry
+      // once.
       if (this.#sid === sid) this.#sid = undefined;
       this.#stats.relogins++;
-      this.#log.info({ operation, fault: err.message }, 'ANM fault on a session call: logging in again and retrying once');
+      this.#log.info(
+        { operation, fault: err.message },
+        'ANM fault on a session call: logging in again and retrying once',
+      );
       const fresh = await this.#session(opts);
       return this.#call(operation, parts(fresh), opts);
     }
@@ -157,16 +179,29 @@ export class AnmSoapClient {
   async #doLogin(opts: CallOptions): Promise<string> {
     let body: XmlElement;
     try {
-      body = await this.#call('login', [['user', this.#user], ['password', this.#password]], opts);
+      body = await this.#call(
+        'login',
+        [
+          ['user', this.#user],
+          ['password', this.#password],
+        ],
+        opts,
+      );
     } catch (err) {
       if (err instanceof AnmError && err.kind === 'fault') {
         // Credentials refused. Not retryable: repeating a bad password can lock the account.
-        throw anmError('ACESYNC_ANM_FAULT', 'auth', `ANM refused the login of '${this.#user}': ${err.message}`, { target: this.#t.origin, retryable: false });
+        throw anmError('ACESYNC_ANM_FAULT', 'auth', `ANM refused the login of '${this.#user}': ${err.message}`, {
+          target: this.#t.origin,
+          retryable: false,
+        });
       }
       throw err;
     }
     const sid = descendant(body, 'sid')?.text.trim();
-    if (!sid || sid.length > 1024) throw anmError('ACESYNC_ANM_HTTP', 'protocol', 'ANM login response carries no SessionToken sid', { target: this.#t.origin });
+    if (!sid || sid.length > 1024)
+      throw anmError('ACESYNC_ANM_HTTP', 'protocol', 'ANM login response carries no SessionToken sid', {
+        target: this.#t.origin,
+      });
     this.#stats.logins++;
     this.#sid = sid;
     this.#log.debug('logged in to ANM');
@@ -191,18 +226,50 @@ export class AnmSoapClient {
         try {
           parsed = parseSoapResponse(res.body);
         } catch (e) {
-          if (res.status === 200) throw anmError('ACESYNC_ANM_HTTP', 'protocol', `ANM ${operation}: unreadable SOAP response (${(e as Error).message})`, { target, status: res.status });
+          if (res.status === 200)
+            throw anmError(
+              'ACESYNC_ANM_HTTP',
+              'protocol',
+              `ANM ${operation}: unreadable SOAP response (${(e as Error).message})`,
+              { target, status: res.status },
+            );
         }
       }
       if (parsed?.kind === 'fault') {
         this.#stats.faults++;
-        const msg = parsed.fault.wsExceptionMessage || parsed.fault.faultstring || parsed.fault.faultcode || 'fault without a message';
-        throw anmError('ACESYNC_ANM_FAULT', 'fault', `ANM ${operation}: ${msg}`, { target, status: res.status, retryable: false });
+        const msg =
+          parsed.fault.wsExceptionMessage ||
+          parsed.fault.faultstring ||
+          parsed.fault.faultcode ||
+          'fault without a message';
+        throw anmError('ACESYNC_ANM_FAULT', 'fault', `ANM ${operation}: ${msg}`, {
+          target,
+          status: res.status,
+          retryable: false,
+        });
       }
-      if (res.status === 401 || res.status === 403) throw anmError('ACESYNC_ANM_HTTP', 'auth', `ANM ${operation}: HTTP ${res.status}`, { target, status: res.status, retryable: false });
-      if (res.status >= 500) throw anmError('ACESYNC_ANM_HTTP', 'http-5xx', `ANM ${operation}: HTTP ${res.status}`, { target, status: res.status });
-      if (res.status !== 200) throw anmError('ACESYNC_ANM_HTTP', 'http-4xx', `ANM ${operation}: HTTP ${res.status}`, { target, status: res.status, retryable: false });
-      if (!parsed) throw anmError('ACESYNC_ANM_HTTP', 'protocol', `ANM ${operation}: response is not a SOAP envelope`, { target, status: res.status });
+      if (res.status === 401 || res.status === 403)
+        throw anmError('ACESYNC_ANM_HTTP', 'auth', `ANM ${operation}: HTTP ${res.status}`, {
+          target,
+          status: res.status,
+          retryable: false,
+        });
+      if (res.status >= 500)
+        throw anmError('ACESYNC_ANM_HTTP', 'http-5xx', `ANM ${operation}: HTTP ${res.status}`, {
+          target,
+          status: res.status,
+        });
+      if (res.status !== 200)
+        throw anmError('ACESYNC_ANM_HTTP', 'http-4xx', `ANM ${operation}: HTTP ${res.status}`, {
+          target,
+          status: res.status,
+          retryable: false,
+        });
+      if (!parsed)
+        throw anmError('ACESYNC_ANM_HTTP', 'protocol', `ANM ${operation}: response is not a SOAP envelope`, {
+          target,
+          status: res.status,
+        });
       return parsed.body;
     };
     return this.#breaker ? this.#breaker.run(run, (e) => e instanceof AnmError && e.kind === 'aborted') : run();

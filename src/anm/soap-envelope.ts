@@ -3,7 +3,16 @@
  * `http://anm.cisco.com`, `soapAction=""`), as the JAX-WS RI 2.1.6 WSDL describes them:
  * the body holds `<anm:operation>` whose children are the unqualified parts in order.
  */
-import { child, descendant, childText, escapeXml, parseXml, type XmlElement, type XmlLimits, DEFAULT_XML_LIMITS } from './xml.js';
+import {
+  child,
+  descendant,
+  childText,
+  escapeXml,
+  parseXml,
+  type XmlElement,
+  type XmlLimits,
+  DEFAULT_XML_LIMITS,
+} from './xml.js';
 
 export const SOAP_ENV_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
 export const ANM_NS = 'http://anm.cisco.com';
@@ -62,7 +71,8 @@ export interface SoapFault {
   wsExceptionMessage?: string;
 }
 
-export type SoapResponse = { kind: 'result'; operation: string; body: XmlElement } | { kind: 'fault'; fault: SoapFault };
+export type SoapResponse =
+  { kind: 'result'; operation: string; body: XmlElement } | { kind: 'fault'; fault: SoapFault };
 
 /** Bound on fault text kept: it ends up in errors and logs. */
 const MAX_FAULT_TEXT = 500;
@@ -94,7 +104,10 @@ export function parseSoapResponse(xml: string, limits: XmlLimits = DEFAULT_XML_L
 }
 
 /** The operation element of a request envelope and its parts (the simulator's side). */
-export function parseSoapRequest(xml: string, limits: XmlLimits = DEFAULT_XML_LIMITS): { operation: string; call: XmlElement } {
+export function parseSoapRequest(
+  xml: string,
+  limits: XmlLimits = DEFAULT_XML_LIMITS,
+): { operation: string; call: XmlElement } {
   const env = parseXml(xml, limits);
   if (env.local !== 'Envelope') throw new Error(`not a SOAP envelope (root <${env.qname}>)`);
   const call = child(env, 'Body')?.children[0];

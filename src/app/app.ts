@@ -70,10 +70,23 @@ export interface App {
 
 function logDecisions(logger: Logger, records: DecisionRecord[]): void {
   for (const r of records) {
-    if (r.kind === 'state') logger.info({ device: r.device, context: r.context, from: r.from, to: r.to, rule: r.rule, eventId: r.eventId, reason: r.reason }, 'state changed');
+    if (r.kind === 'state')
+      logger.info(
+        {
+          device: r.device,
+          context: r.context,
+          from: r.from,
+          to: r.to,
+          rule: r.rule,
+          eventId: r.eventId,
+          reason: r.reason,
+        },
+        'state changed',
+      );
     else if (r.kind === 'action' && !r.action?.startsWith('settle:') && r.detail?.merged !== true)
       logger.info({ action: r.action, device: r.device, context: r.context, rule: r.rule, due: r.due }, 'action');
-    else if (r.kind === 'expect-expired') logger.warn({ device: r.device, context: r.context, rule: r.rule, reason: r.reason }, 'expectation expired');
+    else if (r.kind === 'expect-expired')
+      logger.warn({ device: r.device, context: r.context, rule: r.rule, reason: r.reason }, 'expectation expired');
   }
 }
 
@@ -93,9 +106,18 @@ export function buildApp(opts: AppOptions): App {
   const counters = new IngestCounters();
 
   // Without a configuration file the rules folder may not exist where the defaults point.
-  const rulesPath = !existsSync(config.rules) && opts.loaded.file === undefined && existsSync(BUNDLED_RULES) ? BUNDLED_RULES : config.rules;
+  const rulesPath =
+    !existsSync(config.rules) && opts.loaded.file === undefined && existsSync(BUNDLED_RULES)
+      ? BUNDLED_RULES
+      : config.rules;
   const ruleset = loadRules(rulesPath, { engine: config.engine, now: clock.now() });
-  const store = Store.open({ path: config.store.path, inventory, clock, retention: config.store.retention, engine: config.engine });
+  const store = Store.open({
+    path: config.store.path,
+    inventory,
+    clock,
+    retention: config.store.retention,
+    engine: config.engine,
+  });
   const processor = new Processor({
     store,
     ruleset,
@@ -117,7 +139,12 @@ export function buildApp(opts: AppOptions): App {
     fatal =
       err instanceof AcesyncError
         ? err
-        : new AcesyncError('ACESYNC_STORE_WRITE', `the event pipeline failed: ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err });
+        : new AcesyncError(
+            'ACESYNC_STORE_WRITE',
+            `the event pipeline failed: ${err instanceof Error ? err.message : String(err)}`,
+            undefined,
+            { cause: err },
+          );
     logger.fatal({ err: fatal, code: fatal.code }, fatal.message);
     for (const l of fatalListeners) l(fatal);
   };
@@ -150,8 +177,18 @@ export function buildApp(opts: AppOptions): App {
     env: opts.env,
     onJobFinished: (job, outcome, ms) => metrics.observeJob(job.type, outcome, ms / 1000),
   });
-  const externalUrl = config.http.external_url ?? `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${config.http.port}`;
-  const notifier = new Notifier({ store, webhooks: config.webhooks, clock, logger, externalUrl, baseDir: opts.loaded.baseDir, env: opts.env });
+  const externalUrl =
+    config.http.external_url ??
+    `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${config.http.port}`;
+  const notifier = new Notifier({
+    store,
+    webhooks: config.webhooks,
+    clock,
+    logger,
+    externalUrl,
+    baseDir: opts.loaded.baseDir,
+    env: opts.env,
+  });
   let started = false;
   const deps = { config, inventory, sink: queue, logger, clock, counters };
   const listeners: Listener[] = [];
@@ -190,11 +227,17 @@ export function buildApp(opts: AppOptions): App {
     try {
       const next = loadRules(rulesPath, { engine: config.engine, now: clock.now() });
       const r = processor.reload(next);
-      logger.info({ trigger, rules: r.rules, droppedExpectations: r.droppedExpectations, path: rulesPath }, 'rules reloaded');
+      logger.info(
+        { trigger, rules: r.rules, droppedExpectations: r.droppedExpectations, path: rulesPath },
+        'rules reloaded',
+      );
       return true;
     } catch (err) {
       if (err instanceof FileProblemsError) {
-        logger.error({ trigger, path: rulesPath, problems: err.problems.map(formatProblem) }, 'rules refused; the previous rules keep running');
+        logger.error(
+          { trigger, path: rulesPath, problems: err.problems.map(formatProblem) },
+          'rules refused; the previous rules keep running',
+        );
         return false;
       }
       if (err instanceof AcesyncError && err.code === 'ACESYNC_STORE_WRITE') fail(err);

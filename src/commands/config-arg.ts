@@ -8,7 +8,10 @@ import { defaultConfig, loadConfigFile, type LoadedConfig } from '../config/load
 
 export const DEFAULT_CONFIG_FILE = 'acesync.yaml';
 
-export function resolveConfig(configArg: string | undefined, cwd = process.cwd()): LoadedConfig & { embedded: boolean } {
+export function resolveConfig(
+  configArg: string | undefined,
+  cwd = process.cwd(),
+): LoadedConfig & { embedded: boolean } {
   if (configArg !== undefined) return { ...loadConfigFile(resolve(cwd, configArg)), embedded: false };
   const local = resolve(cwd, DEFAULT_CONFIG_FILE);
   if (existsSync(local)) return { ...loadConfigFile(local), embedded: false };

@@ -30,21 +30,27 @@ const out = (s: string): void => {
 function runningDemo(dataDir: string): DemoState | string {
   const file = demoStatePath(dataDir);
   const s = readDemoState(file);
-  const how = 'Start one with `npm start` (or `acesync start`) in a folder without acesync.yaml, then run this command from the same folder.';
+  const how =
+    'Start one with `npm start` (or `acesync start`) in a folder without acesync.yaml, then run this command from the same folder.';
   if (!s) return `acesync demo: no demo is running here (no ${file}). ${how}`;
-  if (!isAlive(s.pid)) return `acesync demo: no demo is running here (${file} was left by process ${s.pid}, which has stopped). ${how}`;
+  if (!isAlive(s.pid))
+    return `acesync demo: no demo is running here (${file} was left by process ${s.pid}, which has stopped). ${how}`;
   return s;
 }
 
 function pickContext(state: DemoState, name: string | undefined): string {
   const ctx = name ?? state.contexts.find((c) => c !== 'Admin') ?? DEMO_CONTEXTS[0];
-  if (!state.contexts.includes(ctx)) throw new AcesyncError('ACESYNC_USAGE', `the demo has no context '${ctx}' (it has ${state.contexts.join(', ')})`);
+  if (!state.contexts.includes(ctx))
+    throw new AcesyncError('ACESYNC_USAGE', `the demo has no context '${ctx}' (it has ${state.contexts.join(', ')})`);
   return ctx;
 }
 
 function stamp(): { name: string; ip: string } {
   const t = Date.now();
-  return { name: `DEMO-${t.toString(36).toUpperCase().slice(-6)}`, ip: `10.200.${Math.floor(t / 1000) % 250}.${(Math.floor(t / 10) % 250) + 1}` };
+  return {
+    name: `DEMO-${t.toString(36).toUpperCase().slice(-6)}`,
+    ip: `10.200.${Math.floor(t / 1000) % 250}.${(Math.floor(t / 10) % 250) + 1}`,
+  };
 }
 
 async function change(state: DemoState, o: { standby: boolean; context?: string }): Promise<void> {
@@ -57,13 +63,19 @@ async function change(state: DemoState, o: { standby: boolean; context?: string 
   out(`  configure terminal / rserver host ${name} / ip address ${ip} / inservice / end`);
   out('');
   if (o.standby) {
-    out(`A change on the standby is not replicated back, and ANM never deploys to a standby: its copy of ${device}/${ctx} is now stale.`);
-    out(`Watch ${state.url}: ${ctx} on ${device} goes suspect -> stale -> syncing -> in-sync (settle window, audit, upload, re-audit),`);
+    out(
+      `A change on the standby is not replicated back, and ANM never deploys to a standby: its copy of ${device}/${ctx} is now stale.`,
+    );
+    out(
+      `Watch ${state.url}: ${ctx} on ${device} goes suspect -> stale -> syncing -> in-sync (settle window, audit, upload, re-audit),`,
+    );
     out(`and a warning that ${ctx} was changed on the standby. ${r.active} is suspected too and confirmed in sync.`);
   } else {
     out(`ft auto-sync copied it to ${r.standby}; each peer reported the command (111008).`);
     out(`Watch ${state.url}: ${ctx} on ${r.active} and ${r.standby} goes suspect -> stale -> syncing -> in-sync`);
-    out(`(a settle window of ${DEMO_TIMINGS.settleMs / 1000} s, an SSH audit of each peer, an upload to ANM each, a confirming audit).`);
+    out(
+      `(a settle window of ${DEMO_TIMINGS.settleMs / 1000} s, an SSH audit of each peer, an upload to ANM each, a confirming audit).`,
+    );
   }
 }
 
@@ -71,32 +83,45 @@ async function failover(state: DemoState, o: { context?: string }): Promise<void
   const ctx = pickContext(state, o.context);
   const r = await rolesOf(state, ctx);
   const printed = await typeLines(state, r.active, 'Admin', [`ft switchover ${r.group}`]);
-  if (/Error|Invalid/.test(printed)) throw new AcesyncError('ACESYNC_SSH', `${r.active} refused the switchover: ${printed.trim().slice(0, 200)}`);
+  if (/Error|Invalid/.test(printed))
+    throw new AcesyncError('ACESYNC_SSH', `${r.active} refused the switchover: ${printed.trim().slice(0, 200)}`);
   out(`Typed on ${r.active} (Admin): ft switchover ${r.group}`);
   out(`FT group ${r.group} (${ctx}) is now active on ${r.standby}; ${r.active} is its standby. Both sent 727012.`);
   out('');
   out(`Watch ${state.url}: ${ctx} on both peers turns suspect at once, is audited after a 10 s settle window, and`);
-  out('returns to in-sync (nothing changed in the configuration), or goes stale -> uploaded where ANM\'s copy is out of date.');
-  out('An info alert says the failover happened; a warning follows if a context is not confirmed in sync within 15 minutes.');
+  out(
+    "returns to in-sync (nothing changed in the configuration), or goes stale -> uploaded where ANM's copy is out of date.",
+  );
+  out(
+    'An info alert says the failover happened; a warning follows if a context is not confirmed in sync within 15 minutes.',
+  );
 }
 
 async function silenceLogging(state: DemoState, o: { context?: string; undo: boolean }): Promise<void> {
   const ctx = pickContext(state, o.context);
   const r = await rolesOf(state, ctx);
-  const line = o.undo ? `logging host ${state.syslog.host} udp/${state.syslog.port}` : `no logging host ${state.syslog.host}`;
+  const line = o.undo
+    ? `logging host ${state.syslog.host} udp/${state.syslog.port}`
+    : `no logging host ${state.syslog.host}`;
   await typeLines(state, r.standby, ctx, [line], { configure: true });
   out(`Typed on ${r.standby} (standby of FT group ${r.group}), context ${ctx}: ${line}`);
   out('');
   if (o.undo) {
-    out(`${ctx} on ${r.standby} logs to acesync again. Watch ${state.url}: the logging alerts resolve at the next audit, and`);
+    out(
+      `${ctx} on ${r.standby} logs to acesync again. Watch ${state.url}: the logging alerts resolve at the next audit, and`,
+    );
     out(`${ctx} on ${r.standby} goes stale -> uploaded -> in-sync (the restored line is a change too).`);
     return;
   }
   out(`${ctx} on ${r.standby} no longer sends syslog to acesync. acesync heard the command all the same, through its`);
   out('second channel (the context forwards syslog as SNMP traps), so:');
   out(`  - a critical alert fires at once ("notifications ... may be silenced");`);
-  out(`  - ${r.standby} and ${r.active} are polled fast (an audit every ${DEMO_TIMINGS.fastIntervalMs / 1000} s instead of every ${DEMO_TIMINGS.auditIntervalMs / 1000} s);`);
-  out(`  - the next audit reports the logging drift (logging host ${state.syslog.host} missing) and uploads the changed ${ctx}.`);
+  out(
+    `  - ${r.standby} and ${r.active} are polled fast (an audit every ${DEMO_TIMINGS.fastIntervalMs / 1000} s instead of every ${DEMO_TIMINGS.auditIntervalMs / 1000} s);`,
+  );
+  out(
+    `  - the next audit reports the logging drift (logging host ${state.syslog.host} missing) and uploads the changed ${ctx}.`,
+  );
   out(`Undo with: acesync demo silence-logging --undo${o.context ? ` --context ${ctx}` : ''}`);
 }
 
@@ -132,15 +157,31 @@ async function status(state: DemoState): Promise<void> {
         const role = roles.find((v) => v.device === d.name && v.contexts.includes(c))?.state ?? '?';
         const st = reader?.context(d.name, c);
         const copy = anm.copies?.find((x) => x.device === d.name && x.context === c);
-        rows.push([d.name, c, role, st?.sync ?? '-', st ? new Date(st.since).toISOString().slice(11, 19) : '-', copy ? copy.sha256.slice(0, 12) : 'none']);
+        rows.push([
+          d.name,
+          c,
+          role,
+          st?.sync ?? '-',
+          st ? new Date(st.since).toISOString().slice(11, 19) : '-',
+          copy ? copy.sha256.slice(0, 12) : 'none',
+        ]);
       }
     }
   } finally {
     reader?.close();
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const r of rows) out(r.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd());
-  if (anm.history) out(`ANM uploads so far: ${anm.history.filter((h) => h.ok).length} ok, ${anm.history.filter((h) => !h.ok).length} failed`);
+  for (const r of rows)
+    out(
+      r
+        .map((v, i) => v.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
+  if (anm.history)
+    out(
+      `ANM uploads so far: ${anm.history.filter((h) => h.ok).length} ok, ${anm.history.filter((h) => !h.ok).length} failed`,
+    );
 }
 
 export async function main(args: string[]): Promise<number> {
@@ -159,7 +200,8 @@ export async function main(args: string[]): Promise<number> {
     },
     false,
   );
-  if (!['change', 'failover', 'silence-logging', 'status'].includes(sub)) throw new AcesyncError('ACESYNC_USAGE', `unknown demo command '${sub.slice(0, 40)}'\n${USAGE}`);
+  if (!['change', 'failover', 'silence-logging', 'status'].includes(sub))
+    throw new AcesyncError('ACESYNC_USAGE', `unknown demo command '${sub.slice(0, 40)}'\n${USAGE}`);
   const state = runningDemo(resolve(values.data ?? 'data'));
   if (typeof state === 'string') {
     process.stderr.write(state + '\n');
@@ -168,13 +210,19 @@ export async function main(args: string[]): Promise<number> {
   try {
     switch (sub) {
       case 'change':
-        await change(state, { standby: values.standby, ...(values.context !== undefined ? { context: values.context } : {}) });
+        await change(state, {
+          standby: values.standby,
+          ...(values.context !== undefined ? { context: values.context } : {}),
+        });
         break;
       case 'failover':
         await failover(state, values.context !== undefined ? { context: values.context } : {});
         break;
       case 'silence-logging':
-        await silenceLogging(state, { undo: values.undo, ...(values.context !== undefined ? { context: values.context } : {}) });
+        await silenceLogging(state, {
+          undo: values.undo,
+          ...(values.context !== undefined ? { context: values.context } : {}),
+        });
         break;
       default:
         await status(state);

@@ -22,10 +22,13 @@ export async function main(args: string[]): Promise<number> {
   if (positionals.length !== 2) throw new AcesyncError('ACESYNC_USAGE', USAGE);
   const [device, context] = positionals as [string, string];
   const recent = values.recent === undefined ? 20 : Number(values.recent);
-  if (!Number.isInteger(recent) || recent < 0 || recent > 10_000) throw new AcesyncError('ACESYNC_USAGE', '--recent takes a number from 0 to 10000');
+  if (!Number.isInteger(recent) || recent < 0 || recent > 10_000)
+    throw new AcesyncError('ACESYNC_USAGE', '--recent takes a number from 0 to 10000');
   const path = values.db ?? resolveConfig(values.config).config.store.path;
   if (!existsSync(path)) {
-    process.stderr.write(`acesync explain: no state database at ${path} (start the service first, or pass --config / --db)\n`);
+    process.stderr.write(
+      `acesync explain: no state database at ${path} (start the service first, or pass --config / --db)\n`,
+    );
     return EXIT.FAILURE;
   }
   let reader: StoreReader;
@@ -38,7 +41,9 @@ export async function main(args: string[]): Promise<number> {
   try {
     const x = explainContext(reader, device, context, recent);
     if (!x) {
-      const known = reader.devices().includes(device) ? `contexts of ${device}: ${reader.contextsOf(device).join(', ') || 'none'}` : `devices: ${reader.devices().join(', ') || 'none'}`;
+      const known = reader.devices().includes(device)
+        ? `contexts of ${device}: ${reader.contextsOf(device).join(', ') || 'none'}`
+        : `devices: ${reader.devices().join(', ') || 'none'}`;
       process.stderr.write(`acesync explain: ${device}/${context} is not known (${known})\n`);
       return EXIT.FAILURE;
     }

@@ -75,7 +75,8 @@ async function checkFiles(files: string[]): Promise<string | undefined> {
 }
 
 function eventFor(text: string, truncated: boolean): AceEvent {
-  if (truncated) return { kind: 'malformed', error: `line longer than ${MAX_LINE_BYTES} bytes`, raw: clip(text, 65536) };
+  if (truncated)
+    return { kind: 'malformed', error: `line longer than ${MAX_LINE_BYTES} bytes`, raw: clip(text, 65536) };
   return parseSyslog(text);
 }
 

@@ -17,7 +17,8 @@ import { Store } from '../store/store.js';
 import { parseCommandArgs } from './args.js';
 import { resolveConfig } from './config-arg.js';
 
-const USAGE = 'usage: acesync replay [--config FILE] [--rules DIR] [--db FILE] [--step MS] [--all] FILE... (- for stdin)';
+const USAGE =
+  'usage: acesync replay [--config FILE] [--rules DIR] [--db FILE] [--step MS] [--all] FILE... (- for stdin)';
 
 export async function main(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
@@ -28,16 +29,25 @@ export async function main(args: string[]): Promise<number> {
     all: { type: 'boolean', default: false },
   });
   if (positionals.length === 0) throw new AcesyncError('ACESYNC_USAGE', USAGE);
-  for (const f of positionals) if (f !== '-' && !existsSync(f)) throw new AcesyncError('ACESYNC_USAGE', `no such file: ${f}`);
+  for (const f of positionals)
+    if (f !== '-' && !existsSync(f)) throw new AcesyncError('ACESYNC_USAGE', `no such file: ${f}`);
   const step = values.step === undefined ? 100 : Number(values.step);
-  if (!Number.isInteger(step) || step < 0) throw new AcesyncError('ACESYNC_USAGE', '--step takes a number of milliseconds');
+  if (!Number.isInteger(step) || step < 0)
+    throw new AcesyncError('ACESYNC_USAGE', '--step takes a number of milliseconds');
 
   const { config } = resolveConfig(values.config);
   const ruleset = loadRules(values.rules ?? config.rules, { engine: config.engine, now: 0 });
   const inventory = Inventory.fromConfig(config);
   const clock = new ManualClock(REPLAY_EPOCH);
   // A fixed random source: backoff jitter must not make two replays differ.
-  const store = Store.open({ path: values.db ?? ':memory:', inventory, clock, retention: config.store.retention, engine: config.engine, random: () => 0.5 });
+  const store = Store.open({
+    path: values.db ?? ':memory:',
+    inventory,
+    clock,
+    retention: config.store.retention,
+    engine: config.engine,
+    random: () => 0.5,
+  });
   const out: string[] = [];
   const flush = (): void => {
     if (out.length > 0) process.stdout.write(out.join(''));
@@ -71,7 +81,8 @@ export async function main(args: string[]): Promise<number> {
     store.close();
   }
   const s = replayer.stats;
-  for (const e of s.errors.slice(0, 20)) process.stderr.write(`acesync replay: ${e.file}:${e.line}: skipped: ${e.error}\n`);
+  for (const e of s.errors.slice(0, 20))
+    process.stderr.write(`acesync replay: ${e.file}:${e.line}: skipped: ${e.error}\n`);
   process.stderr.write(
     `replayed ${s.lines} lines: ${s.events} events (${s.malformed} malformed), ${s.skipped} skipped; ${processor.stats.decisions} records, ${processor.stats.errors} evaluation errors\n`,
   );

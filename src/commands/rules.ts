@@ -30,17 +30,31 @@ export async function main(args: string[]): Promise<number> {
   if (!result.ruleset) {
     for (const p of result.problems) process.stderr.write(formatProblem({ ...p, file: shown(p.file) }) + '\n');
     const files = new Set(result.problems.map((p) => p.file)).size;
-    process.stderr.write(`${result.problems.length} problem${result.problems.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}; the rule set would be refused\n`);
+    process.stderr.write(
+      `${result.problems.length} problem${result.problems.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}; the rule set would be refused\n`,
+    );
     return EXIT.BAD_INPUT;
   }
   const rules = result.ruleset.rules;
-  const lines = [`rules OK: ${rules.length} rule${rules.length === 1 ? '' : 's'} in ${result.files.length} file${result.files.length === 1 ? '' : 's'} (${shown(result.ruleset.source)})`];
+  const lines = [
+    `rules OK: ${rules.length} rule${rules.length === 1 ? '' : 's'} in ${result.files.length} file${result.files.length === 1 ? '' : 's'} (${shown(result.ruleset.source)})`,
+  ];
   if (values.verbose || rules.length <= 60) {
     for (const r of rules) {
       const on = r.kinds ? [...r.kinds].join(',') : 'any';
-      const actions = r.actions.map((a) => (a.type === 'job' ? a.job + (a.settleMs ? `(settle ${formatDuration(a.settleMs)})` : '') : a.type === 'mark' ? `mark ${a.state}` : a.type)).join(', ');
+      const actions = r.actions
+        .map((a) =>
+          a.type === 'job'
+            ? a.job + (a.settleMs ? `(settle ${formatDuration(a.settleMs)})` : '')
+            : a.type === 'mark'
+              ? `mark ${a.state}`
+              : a.type,
+        )
+        .join(', ');
       const throttle = r.throttle ? ` once_within ${formatDuration(r.throttle.onceWithinMs)}` : '';
-      lines.push(`  ${String(r.priority).padStart(4)} ${r.name.padEnd(32)} on ${on.padEnd(28)} -> ${actions}${throttle}  [${shown(r.file)}:${r.line ?? '?'}]`);
+      lines.push(
+        `  ${String(r.priority).padStart(4)} ${r.name.padEnd(32)} on ${on.padEnd(28)} -> ${actions}${throttle}  [${shown(r.file)}:${r.line ?? '?'}]`,
+      );
     }
   }
   if (rules.length === 0) lines.push('  (no rules: the service would record events but decide nothing)');

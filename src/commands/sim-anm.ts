@@ -33,11 +33,18 @@ export async function main(args: string[]): Promise<number> {
     ...(config.tls.ca_out_file ? { ca_out_file: resolve(base, config.tls.ca_out_file) } : {}),
   };
   const level = values['log-level'];
-  if (!LEVELS.includes(level as (typeof LEVELS)[number])) throw new AcesyncError('ACESYNC_USAGE', `--log-level must be one of ${LEVELS.join(', ')}`);
+  if (!LEVELS.includes(level as (typeof LEVELS)[number]))
+    throw new AcesyncError('ACESYNC_USAGE', `--log-level must be one of ${LEVELS.join(', ')}`);
   const logger = createLogger(level as (typeof LEVELS)[number]);
   const sim = await startAnmSimulator({ config: { ...config, tls }, logger });
   process.stdout.write(
-    JSON.stringify({ sim: 'anm', url: sim.url, control_url: sim.controlUrl, soap_url: `${sim.url}/anm/OperationManager`, ...(tls.ca_out_file ? { ca_file: tls.ca_out_file } : {}) }) + '\n',
+    JSON.stringify({
+      sim: 'anm',
+      url: sim.url,
+      control_url: sim.controlUrl,
+      soap_url: `${sim.url}/anm/OperationManager`,
+      ...(tls.ca_out_file ? { ca_file: tls.ca_out_file } : {}),
+    }) + '\n',
   );
   await new Promise<void>((resolveStop) => {
     process.once('SIGINT', () => resolveStop());

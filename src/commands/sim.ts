@@ -22,10 +22,19 @@ async function simAce(args: string[]): Promise<number> {
   const sim = await AceSimulator.start(resolveSimFiles(spec, baseDir));
   for (const e of sim.endpoints()) {
     if (values.json) process.stdout.write(JSON.stringify({ event: 'listening', ...e }) + '\n');
-    else process.stdout.write(`${e.device.padEnd(16)} ssh ${e.host}:${e.port}  host key ${e.hostKeySha256}${e.legacyOnly ? '  (legacy algorithms only)' : ''}\n`);
+    else
+      process.stdout.write(
+        `${e.device.padEnd(16)} ssh ${e.host}:${e.port}  host key ${e.hostKeySha256}${e.legacyOnly ? '  (legacy algorithms only)' : ''}\n`,
+      );
   }
   if (values['print-messages'])
-    sim.onMessage((m) => process.stdout.write(values.json ? JSON.stringify({ event: 'sent', ...m }) + '\n' : `${m.device}/${m.context} ${m.kind} -> ${m.target}: ${m.text}\n`));
+    sim.onMessage((m) =>
+      process.stdout.write(
+        values.json
+          ? JSON.stringify({ event: 'sent', ...m }) + '\n'
+          : `${m.device}/${m.context} ${m.kind} -> ${m.target}: ${m.text}\n`,
+      ),
+    );
   await new Promise<void>((done) => {
     const stop = (): void => done();
     process.once('SIGINT', stop);

@@ -15,10 +15,14 @@ import { parseCommandArgs } from './args.js';
 import { resolveConfig } from './config-arg.js';
 
 export async function main(args: string[]): Promise<number> {
-  const { values } = parseCommandArgs(args, {
-    config: { type: 'string', short: 'c' },
-    'print-events': { type: 'boolean', default: false },
-  }, false);
+  const { values } = parseCommandArgs(
+    args,
+    {
+      config: { type: 'string', short: 'c' },
+      'print-events': { type: 'boolean', default: false },
+    },
+    false,
+  );
   const resolved = resolveConfig(values.config);
   const logger = createLogger(resolved.config.log.level);
   let demo: RunningDemo | undefined;

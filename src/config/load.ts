@@ -25,11 +25,21 @@ export function validateConfig(src: YamlSource): Config {
 }
 
 /** Secrets are referenced by environment variable; a missing one fails start-up, naming the key. */
-export function checkSecrets(cfg: Config, src: YamlSource | undefined, env: NodeJS.ProcessEnv, file = '(config)'): void {
+export function checkSecrets(
+  cfg: Config,
+  src: YamlSource | undefined,
+  env: NodeJS.ProcessEnv,
+  file = '(config)',
+): void {
   const problems: FileProblem[] = [];
   const need = (name: string | undefined, path: Array<string | number>): void => {
     if (name !== undefined && (env[name] === undefined || env[name] === '')) {
-      problems.push({ file, ...(src?.locate(path) ?? {}), path: formatPath(path), message: `environment variable ${name} is not set` });
+      problems.push({
+        file,
+        ...(src?.locate(path) ?? {}),
+        path: formatPath(path),
+        message: `environment variable ${name} is not set`,
+      });
     }
   };
   cfg.devices.forEach((d, i) => {

@@ -33,24 +33,44 @@ export const configSchema = z
   .superRefine((cfg, ctx) => {
     const names = new Map<string, number>();
     cfg.devices.forEach((d, i) => {
-      if (names.has(d.name)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'name'], message: `device name '${d.name}' is used twice` });
+      if (names.has(d.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['devices', i, 'name'],
+          message: `device name '${d.name}' is used twice`,
+        });
       names.set(d.name, i);
     });
     const sourceOwner = new Map<string, string>();
     cfg.devices.forEach((d, i) => {
       if (d.peer !== undefined) {
         const j = names.get(d.peer);
-        if (j === undefined) ctx.addIssue({ code: 'custom', path: ['devices', i, 'peer'], message: `peer '${d.peer}' is not a device in this file` });
-        else if (j === i) ctx.addIssue({ code: 'custom', path: ['devices', i, 'peer'], message: 'a device cannot be its own peer' });
+        if (j === undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['devices', i, 'peer'],
+            message: `peer '${d.peer}' is not a device in this file`,
+          });
+        else if (j === i)
+          ctx.addIssue({ code: 'custom', path: ['devices', i, 'peer'], message: 'a device cannot be its own peer' });
         else {
           const back = cfg.devices[j]!.peer;
           if (back !== undefined && back !== d.name)
-            ctx.addIssue({ code: 'custom', path: ['devices', i, 'peer'], message: `'${d.peer}' names '${back}' as its peer, not '${d.name}'` });
+            ctx.addIssue({
+              code: 'custom',
+              path: ['devices', i, 'peer'],
+              message: `'${d.peer}' names '${back}' as its peer, not '${d.name}'`,
+            });
         }
       }
       const ctxNames = new Set<string>();
       d.contexts.forEach((c, k) => {
-        if (ctxNames.has(c.name)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'contexts', k, 'name'], message: `context '${c.name}' is listed twice` });
+        if (ctxNames.has(c.name))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['devices', i, 'contexts', k, 'name'],
+            message: `context '${c.name}' is listed twice`,
+          });
         ctxNames.add(c.name);
       });
       const claim = (addr: string, owner: string, path: Array<string | number>): void => {
@@ -60,7 +80,9 @@ export const configSchema = z
         sourceOwner.set(addr, owner);
       };
       d.sources.forEach((s, k) => claim(s, d.name, ['devices', i, 'sources', k]));
-      d.contexts.forEach((c, k) => c.sources.forEach((s, m) => claim(s, `${d.name}/${c.name}`, ['devices', i, 'contexts', k, 'sources', m])));
+      d.contexts.forEach((c, k) =>
+        c.sources.forEach((s, m) => claim(s, `${d.name}/${c.name}`, ['devices', i, 'contexts', k, 'sources', m])),
+      );
     });
   });
 

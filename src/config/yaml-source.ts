@@ -22,7 +22,11 @@ export function formatPath(path: KeyPath): string {
 }
 
 /** Parse YAML text; syntax errors become file/line problems (all of them, not just the first). */
-export function parseYaml(file: string, text: string, code: 'ACESYNC_CONFIG_INVALID' | 'ACESYNC_RULES_INVALID'): YamlSource {
+export function parseYaml(
+  file: string,
+  text: string,
+  code: 'ACESYNC_CONFIG_INVALID' | 'ACESYNC_RULES_INVALID',
+): YamlSource {
   const lineCounter = new LineCounter();
   const doc: Document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {

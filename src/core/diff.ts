@@ -40,7 +40,8 @@ function editScript(a: string[], b: string[], maxEdits: number): Op[] | undefine
   for (let d = 0; d <= max && found < 0; d++) {
     trace.push(v.slice());
     for (let k = -d; k <= d; k += 2) {
-      let x = k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!) ? v[offset + k + 1]! : v[offset + k - 1]! + 1;
+      let x =
+        k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!) ? v[offset + k + 1]! : v[offset + k - 1]! + 1;
       let y = x - k;
       while (x < n && y < m && a[x] === b[y]) {
         x++;
@@ -102,7 +103,8 @@ export function unifiedDiff(from: string, to: string, opts: DiffOptions = {}): s
   const b = splitLines(to);
   const header = `--- ${opts.fromName ?? 'a'}\n+++ ${opts.toName ?? 'b'}\n`;
   const maxLines = opts.maxLines ?? 20_000;
-  if (a.length > maxLines || b.length > maxLines) return `${header}(texts too long to diff: ${a.length} and ${b.length} lines)\n`;
+  if (a.length > maxLines || b.length > maxLines)
+    return `${header}(texts too long to diff: ${a.length} and ${b.length} lines)\n`;
   const ops = editScript(a, b, opts.maxEdits ?? 4_000);
   if (!ops) return `${header}(too many differences to show)\n`;
   if (!ops.some((o) => o.kind !== ' ')) return '';

@@ -59,7 +59,11 @@ export function formatProblem(p: FileProblem): string {
 /** A configuration or rule file that cannot be used; carries every problem found, not just the first. */
 export class FileProblemsError extends AcesyncError {
   readonly problems: FileProblem[];
-  constructor(code: 'ACESYNC_CONFIG_INVALID' | 'ACESYNC_RULES_INVALID' | 'ACESYNC_CONFIG_NOT_FOUND' | 'ACESYNC_CONFIG_SECRET_MISSING', problems: FileProblem[]) {
+  constructor(
+    code:
+      'ACESYNC_CONFIG_INVALID' | 'ACESYNC_RULES_INVALID' | 'ACESYNC_CONFIG_NOT_FOUND' | 'ACESYNC_CONFIG_SECRET_MISSING',
+    problems: FileProblem[],
+  ) {
     super(code, `${ERROR_CODES[code]}:\n${problems.map((p) => '  ' + formatProblem(p)).join('\n')}`, problems);
     this.problems = problems;
   }

@@ -145,7 +145,9 @@ export interface IngestLossData {
 
 /** `audit-result`: one context's running-config compared with ANM's copy. */
 export interface AuditResultData {
-  /** in-sync: equals ANM's copy; differs: it does not; no-baseline: ANM's copy is not known yet; error: audit failed. */
+  /**
+   * in-sync: equals ANM's copy; differs: it does not; no-baseline: ANM's copy is not known yet; error: audit failed.
+   */
   outcome: 'in-sync' | 'differs' | 'no-baseline' | 'error';
   /** SHA-256 (hex) of the normalised running-config seen on the device. */
   hash?: string;

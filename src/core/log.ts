@@ -30,7 +30,10 @@ export const REDACT_PATHS = [
   '*.cookie',
 ];
 
-export function createLogger(level: LevelWithSilent = 'info', destination: NodeJS.WritableStream = process.stderr): Logger {
+export function createLogger(
+  level: LevelWithSilent = 'info',
+  destination: NodeJS.WritableStream = process.stderr,
+): Logger {
   return pino(
     {
       level,

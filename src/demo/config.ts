@@ -32,7 +32,14 @@ export interface LabTimings {
 }
 
 /** What the demo is tuned for: a person watching the page. */
-export const DEMO_TIMINGS = { auditIntervalMs: 60_000, fastIntervalMs: 5_000, settleMs: 2_000, jobBackoffMs: 2_000, breakerFailures: 3, breakerResetMs: 5_000 } as const satisfies LabTimings;
+export const DEMO_TIMINGS = {
+  auditIntervalMs: 60_000,
+  fastIntervalMs: 5_000,
+  settleMs: 2_000,
+  jobBackoffMs: 2_000,
+  breakerFailures: 3,
+  breakerResetMs: 5_000,
+} as const satisfies LabTimings;
 
 export interface LabConfigOptions {
   endpoints: DeviceEndpoint[];
@@ -106,12 +113,20 @@ export function labConfigObject(o: LabConfigOptions): Record<string, unknown> {
       default_settle_ms: t.settleMs ?? 2_000,
       tick_interval_ms: t.tickMs ?? 250,
       watch_rules: false,
-      jobs: { max_attempts: 10, backoff_base_ms: t.jobBackoffMs ?? 2_000, backoff_max_ms: Math.max(t.jobBackoffMs ?? 2_000, 10_000), jitter_ratio: 0.2 },
+      jobs: {
+        max_attempts: 10,
+        backoff_base_ms: t.jobBackoffMs ?? 2_000,
+        backoff_max_ms: Math.max(t.jobBackoffMs ?? 2_000, 10_000),
+        jitter_ratio: 0.2,
+      },
     },
   };
   for (const [k, v] of Object.entries(o.overrides ?? {})) {
     const cur = obj[k];
-    obj[k] = cur && typeof cur === 'object' && !Array.isArray(cur) && v && typeof v === 'object' && !Array.isArray(v) ? { ...cur, ...v } : v;
+    obj[k] =
+      cur && typeof cur === 'object' && !Array.isArray(cur) && v && typeof v === 'object' && !Array.isArray(v)
+        ? { ...cur, ...v }
+        : v;
   }
   return obj;
 }

@@ -47,7 +47,8 @@ function portFromEnv(env: NodeJS.ProcessEnv, name: string, dflt: number): number
   const v = env[name];
   if (v === undefined || v === '') return dflt;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new AcesyncError('ACESYNC_USAGE', `${name} must be a port number (1-65535), got '${v.slice(0, 20)}'`);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new AcesyncError('ACESYNC_USAGE', `${name} must be a port number (1-65535), got '${v.slice(0, 20)}'`);
   return n;
 }
 
@@ -69,7 +70,10 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   const stateFile = demoStatePath(dataDir);
   const other = readDemoState(stateFile);
   if (other && other.pid !== process.pid && isAlive(other.pid))
-    throw new AcesyncError('ACESYNC_LISTEN', `a demo is already running in this folder (pid ${other.pid}, since ${other.startedAt}); open ${other.url} or stop it first`);
+    throw new AcesyncError(
+      'ACESYNC_LISTEN',
+      `a demo is already running in this folder (pid ${other.pid}, since ${other.startedAt}); open ${other.url} or stop it first`,
+    );
   const ports = {
     syslog: portFromEnv(env, 'ACESYNC_DEMO_SYSLOG_PORT', DEMO_PORTS.syslog),
     snmp: portFromEnv(env, 'ACESYNC_DEMO_SNMP_PORT', DEMO_PORTS.snmp),
@@ -83,7 +87,8 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
 
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const storePath = join(dataDir, DEMO_DB);
-  for (const suffix of ['', '-wal', '-shm', '-journal']) if (existsSync(storePath + suffix)) rmSync(storePath + suffix, { force: true });
+  for (const suffix of ['', '-wal', '-shm', '-journal'])
+    if (existsSync(storePath + suffix)) rmSync(storePath + suffix, { force: true });
 
   const lab = await startLab({
     syslogPort: ports.syslog,
@@ -105,7 +110,9 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
       url,
       username: DEMO_USER,
       password: lab.secrets.acePassword,
-      devices: lab.ace.endpoints().map((e) => ({ name: e.device, host: e.host, port: e.port, hostKeySha256: e.hostKeySha256 })),
+      devices: lab.ace
+        .endpoints()
+        .map((e) => ({ name: e.device, host: e.host, port: e.port, hostKeySha256: e.hostKeySha256 })),
       contexts: ['Admin', ...lab.contexts],
       syslog: { host: '127.0.0.1', port: ports.syslog },
       snmp: { host: '127.0.0.1', port: ports.snmp },
@@ -114,7 +121,10 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     });
   } catch (err) {
     await lab.stop();
-    throw new AcesyncError('ACESYNC_STORE_OPEN', `cannot write the demo state file ${stateFile}: ${(err as Error).message}`);
+    throw new AcesyncError(
+      'ACESYNC_STORE_OPEN',
+      `cannot write the demo state file ${stateFile}: ${(err as Error).message}`,
+    );
   }
 
   let stopped = false;
@@ -160,7 +170,9 @@ export function demoMessage(url: string, lab: Lab, ports: { syslog: number; snmp
     '(From a git clone: npx acesync demo change, and so on. Ctrl-C stops the demo.)',
     ...(process.env.ACESYNC_TOKEN
       ? []
-      : ["The page's buttons (resync now, acknowledge) need a token: start with ACESYNC_TOKEN=<a secret of yours> npm start."]),
+      : [
+          "The page's buttons (resync now, acknowledge) need a token: start with ACESYNC_TOKEN=<a secret of yours> npm start.",
+        ]),
     '',
   ].join('\n');
 }
@@ -171,6 +183,11 @@ export function demoMessage(url: string, lab: Lab, ports: { syslog: number; snmp
  */
 export function auditEverythingNow(app: Pick<App, 'inventory' | 'jobs' | 'actions'>): void {
   for (const device of app.inventory.devices.keys())
-    app.jobs.enqueue({ type: 'audit', device, priority: PRIORITY.rule, payload: { reasons: ['demo start: audit every context (seed procedure)'] } });
+    app.jobs.enqueue({
+      type: 'audit',
+      device,
+      priority: PRIORITY.rule,
+      payload: { reasons: ['demo start: audit every context (seed procedure)'] },
+    });
   app.actions.runner.kick();
 }

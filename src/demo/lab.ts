@@ -14,7 +14,14 @@ import { AceSimulator } from '../sim/ace/index.js';
 import { simAnmConfigSchema } from '../sim/anm/config.js';
 import { startAnmSimulator, type AnmSimulator } from '../sim/anm/server.js';
 import { configSchema } from '../config/schema.js';
-import { DEMO_ACE_PASSWORD_ENV, DEMO_ANM_PASSWORD_ENV, DEMO_ANM_USER, labConfigObject, type LabConfigOptions, type LabTimings } from './config.js';
+import {
+  DEMO_ACE_PASSWORD_ENV,
+  DEMO_ANM_PASSWORD_ENV,
+  DEMO_ANM_USER,
+  labConfigObject,
+  type LabConfigOptions,
+  type LabTimings,
+} from './config.js';
 import { DEMO_CONTEXTS, DEMO_DEVICES, DEMO_USER, demoAceSpec } from './spec.js';
 
 export interface LabOptions {
@@ -68,7 +75,14 @@ export async function startLab(o: LabOptions): Promise<Lab> {
   const secrets: LabSecrets = { acePassword: secret(), anmPassword: secret() };
   const contexts = o.contexts ?? [...DEMO_CONTEXTS];
   const ace = await AceSimulator.start(
-    demoAceSpec({ password: secrets.acePassword, syslogPort: o.syslogPort, snmpPort: o.snmpPort, contexts, ...(o.sshPorts ? { sshPorts: o.sshPorts } : {}), ...(o.trapForwarding !== undefined ? { trapForwarding: o.trapForwarding } : {}) }),
+    demoAceSpec({
+      password: secrets.acePassword,
+      syslogPort: o.syslogPort,
+      snmpPort: o.snmpPort,
+      contexts,
+      ...(o.sshPorts ? { sshPorts: o.sshPorts } : {}),
+      ...(o.trapForwarding !== undefined ? { trapForwarding: o.trapForwarding } : {}),
+    }),
   );
   let anm: AnmSimulator | undefined;
   try {
@@ -85,7 +99,13 @@ export async function startLab(o: LabOptions): Promise<Lab> {
             name,
             address: e.host,
             contexts: ['Admin', ...contexts],
-            ssh: { host: e.host, port: e.port, username: DEMO_USER, password: secrets.acePassword, host_key_sha256: e.hostKeySha256 },
+            ssh: {
+              host: e.host,
+              port: e.port,
+              username: DEMO_USER,
+              password: secrets.acePassword,
+              host_key_sha256: e.hostKeySha256,
+            },
           };
         }),
       }),
@@ -114,7 +134,11 @@ export async function startLab(o: LabOptions): Promise<Lab> {
       anm: sim,
       loaded: { config, baseDir: o.baseDir },
       configObject,
-      env: { ...process.env, [DEMO_ACE_PASSWORD_ENV]: secrets.acePassword, [DEMO_ANM_PASSWORD_ENV]: secrets.anmPassword },
+      env: {
+        ...process.env,
+        [DEMO_ACE_PASSWORD_ENV]: secrets.acePassword,
+        [DEMO_ANM_PASSWORD_ENV]: secrets.anmPassword,
+      },
       secrets,
       contexts,
       async stop() {

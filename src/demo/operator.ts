@@ -31,7 +31,13 @@ export async function withDevice<T>(state: DemoState, device: string, fn: (s: Ac
 }
 
 /** Type lines in `context` (configuration mode when `configure` is set). Returns what the device printed. */
-export async function typeLines(state: DemoState, device: string, context: string, lines: string[], opts: { configure?: boolean } = {}): Promise<string> {
+export async function typeLines(
+  state: DemoState,
+  device: string,
+  context: string,
+  lines: string[],
+  opts: { configure?: boolean } = {},
+): Promise<string> {
   return withDevice(state, device, async (s) => {
     await s.changeto(context);
     const out: string[] = [];
@@ -61,16 +67,29 @@ export async function ftRoles(state: DemoState): Promise<FtView[]> {
       await s.changeto('Admin');
       return parseFtGroups(await s.run('show ft group detail'));
     });
-    for (const g of groups) out.push({ device: d.name, group: g.group, state: g.myState, ...(g.peerState !== undefined ? { peerState: g.peerState } : {}), contexts: g.contexts });
+    for (const g of groups)
+      out.push({
+        device: d.name,
+        group: g.group,
+        state: g.myState,
+        ...(g.peerState !== undefined ? { peerState: g.peerState } : {}),
+        contexts: g.contexts,
+      });
   }
   return out;
 }
 
 /** The active and standby device of the FT group a context belongs to. */
-export async function rolesOf(state: DemoState, context: string): Promise<{ group: number; active: string; standby: string; standbyState: string }> {
+export async function rolesOf(
+  state: DemoState,
+  context: string,
+): Promise<{ group: number; active: string; standby: string; standbyState: string }> {
   const views = (await ftRoles(state)).filter((v) => v.contexts.includes(context));
   const active = views.find((v) => v.state === 'ACTIVE');
   const standby = views.find((v) => v !== active);
-  if (!active || !standby) throw new Error(`no active/standby pair found for ${context} (FT states: ${views.map((v) => `${v.device}=${v.state}`).join(', ') || 'none'})`);
+  if (!active || !standby)
+    throw new Error(
+      `no active/standby pair found for ${context} (FT states: ${views.map((v) => `${v.device}=${v.state}`).join(', ') || 'none'})`,
+    );
   return { group: active.group, active: active.device, standby: standby.device, standbyState: standby.state };
 }

@@ -9,7 +9,12 @@ import { createServer } from 'node:net';
 export type PortProtocol = 'udp' | 'tcp';
 
 /** Resolves with undefined when `host:port/protocol` can be bound, else the error code (EADDRINUSE, EACCES, ...). */
-export function probePort(host: string, port: number, protocol: PortProtocol, timeoutMs = 2_000): Promise<string | undefined> {
+export function probePort(
+  host: string,
+  port: number,
+  protocol: PortProtocol,
+  timeoutMs = 2_000,
+): Promise<string | undefined> {
   return new Promise((resolveP) => {
     let settled = false;
     const done = (v: string | undefined, close: () => void): void => {

@@ -11,7 +11,12 @@ import { z } from 'zod';
 export const DEMO_STATE_FILE = 'demo.json';
 const MAX_STATE_BYTES = 64 * 1024;
 
-const endpoint = z.strictObject({ name: z.string(), host: z.string(), port: z.number().int(), hostKeySha256: z.string() });
+const endpoint = z.strictObject({
+  name: z.string(),
+  host: z.string(),
+  port: z.number().int(),
+  hostKeySha256: z.string(),
+});
 
 export const demoStateSchema = z.strictObject({
   version: z.literal(1),

@@ -97,7 +97,8 @@ const CONTEXT_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 function sshError(err: Error & { level?: string }, hostKeyRejected: string | undefined, host: string): AcesyncError {
   if (hostKeyRejected !== undefined) return new AcesyncError('ACESYNC_SSH_HOSTKEY', `${host}: ${hostKeyRejected}`);
-  if (err.level === 'client-timeout') return new AcesyncError('ACESYNC_SSH_TIMEOUT', `${host}: SSH handshake timed out`, undefined, { cause: err });
+  if (err.level === 'client-timeout')
+    return new AcesyncError('ACESYNC_SSH_TIMEOUT', `${host}: SSH handshake timed out`, undefined, { cause: err });
   if (err.level === 'client-authentication')
     return new AcesyncError('ACESYNC_SSH', `${host}: authentication failed`, { reason: 'auth' }, { cause: err });
   return new AcesyncError('ACESYNC_SSH', `${host}: ${err.message}`, { reason: 'connect' }, { cause: err });
@@ -123,7 +124,8 @@ class ShellSession implements AceSession {
   #waiter: Waiter | undefined;
   #chain: Promise<unknown> = Promise.resolve();
   #closeReason: Error | undefined;
-  readonly #onAbort = (): void => this.#break(new AcesyncError('ACESYNC_SSH', `${this.#opts.host}: session aborted`, { reason: 'aborted' }));
+  readonly #onAbort = (): void =>
+    this.#break(new AcesyncError('ACESYNC_SSH', `${this.#opts.host}: session aborted`, { reason: 'aborted' }));
 
   constructor(conn: InstanceType<typeof Client>, channel: ClientChannel, opts: AceSessionOptions, fingerprint: string) {
     this.#conn = conn;
@@ -132,9 +134,15 @@ class ShellSession implements AceSession {
     this.hostKeySha256 = fingerprint;
     channel.on('data', (chunk: Buffer) => this.#onData(chunk));
     channel.stderr.on('data', (chunk: Buffer) => this.#onData(chunk));
-    channel.on('close', () => this.#break(new AcesyncError('ACESYNC_SSH', `${opts.host}: session closed by the device`, { reason: 'closed' })));
-    conn.on('error', (err: Error) => this.#break(new AcesyncError('ACESYNC_SSH', `${opts.host}: ${err.message}`, { reason: 'connection' })));
-    conn.on('close', () => this.#break(new AcesyncError('ACESYNC_SSH', `${opts.host}: connection closed`, { reason: 'closed' })));
+    channel.on('close', () =>
+      this.#break(new AcesyncError('ACESYNC_SSH', `${opts.host}: session closed by the device`, { reason: 'closed' })),
+    );
+    conn.on('error', (err: Error) =>
+      this.#break(new AcesyncError('ACESYNC_SSH', `${opts.host}: ${err.message}`, { reason: 'connection' })),
+    );
+    conn.on('close', () =>
+      this.#break(new AcesyncError('ACESYNC_SSH', `${opts.host}: connection closed`, { reason: 'closed' })),
+    );
     opts.signal?.addEventListener('abort', this.#onAbort, { once: true });
   }
 
@@ -147,7 +155,11 @@ class ShellSession implements AceSession {
     this.#buffer += cleanTerminalText(text);
     const max = this.#opts.maxOutputChars ?? 16 * 1024 * 1024;
     if (this.#buffer.length > max) {
-      this.#break(new AcesyncError('ACESYNC_SSH', `${this.#opts.host}: output larger than ${max} characters`, { reason: 'oversize' }));
+      this.#break(
+        new AcesyncError('ACESYNC_SSH', `${this.#opts.host}: output larger than ${max} characters`, {
+          reason: 'oversize',
+        }),
+      );
       return;
     }
     this.#check();
@@ -191,6 +203,8 @@ class ShellSession implements AceSession {
   #exchange(command: string, timeoutMs: number, signal?: AbortSignal): Promise<string> {
     if (this.closed) return Promise.reject(this.#closeReason ?? new AcesyncError('ACESYNC_SSH', 'session closed'));
     return new Promise<string>((resolve, reject) => {
+      // Declared before `done` closes over it; assigned once the waiter is installed.
+      // eslint-disable-next-line prefer-const
       let timer: NodeJS.Timeout | undefined;
       const onAbort = (): void =>
         this.#break(new AcesyncError('ACESYNC_SSH', `${this.#opts.host}: '${command}' aborted`, { reason: 'aborted' }));
@@ -211,7 +225,13 @@ class ShellSession implements AceSession {
       };
       // A command that never returns its prompt leaves the session out of step: break it.
       timer = setTimeout(
-        () => this.#break(new AcesyncError('ACESYNC_SSH_TIMEOUT', `${this.#opts.host}: no prompt ${timeoutMs} ms after '${command.slice(0, 80)}'`)),
+        () =>
+          this.#break(
+            new AcesyncError(
+              'ACESYNC_SSH_TIMEOUT',
+              `${this.#opts.host}: no prompt ${timeoutMs} ms after '${command.slice(0, 80)}'`,
+            ),
+          ),
         timeoutMs,
       );
       if (signal?.aborted) return onAbort();
@@ -242,12 +262,17 @@ class ShellSession implements AceSession {
   }
 
   async changeto(context: string): Promise<void> {
-    if (!CONTEXT_NAME.test(context)) throw new AcesyncError('ACESYNC_SSH', `invalid context name '${context.slice(0, 80)}'`);
+    if (!CONTEXT_NAME.test(context))
+      throw new AcesyncError('ACESYNC_SSH', `invalid context name '${context.slice(0, 80)}'`);
     await this.#chain;
     if (this.context === context) return;
     await this.run(`changeto ${context}`);
     if (this.context !== context)
-      throw new AcesyncError('ACESYNC_SSH', `${this.#opts.host}: changeto ${context} left the prompt in ${this.context}`, { reason: 'changeto' });
+      throw new AcesyncError(
+        'ACESYNC_SSH',
+        `${this.#opts.host}: changeto ${context} left the prompt in ${this.context}`,
+        { reason: 'changeto' },
+      );
   }
 
   async runningConfig(context: string): Promise<string> {
@@ -269,7 +294,8 @@ class ShellSession implements AceSession {
 /** Log in to an ACE over SSH and return a session at its first prompt. */
 export async function openAceSession(opts: AceSessionOptions): Promise<AceSession> {
   const connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
-  if (opts.signal?.aborted) throw new AcesyncError('ACESYNC_SSH', `${opts.host}: aborted before connecting`, { reason: 'aborted' });
+  if (opts.signal?.aborted)
+    throw new AcesyncError('ACESYNC_SSH', `${opts.host}: aborted before connecting`, { reason: 'aborted' });
   const conn = new Client();
   let fingerprint = '';
   let hostKeyRejected: string | undefined;
@@ -323,10 +349,17 @@ export async function openAceSession(opts: AceSessionOptions): Promise<AceSessio
       } else resolve();
     };
     const onReady = (): void => finish();
-    const onAbort = (): void => finish(new AcesyncError('ACESYNC_SSH', `${opts.host}: aborted while connecting`, { reason: 'aborted' }));
+    const onAbort = (): void =>
+      finish(new AcesyncError('ACESYNC_SSH', `${opts.host}: aborted while connecting`, { reason: 'aborted' }));
     // readyTimeout only starts once TCP is up; this one also bounds the TCP connect.
     const timer = setTimeout(
-      () => finish(new AcesyncError('ACESYNC_SSH_TIMEOUT', `${opts.host}:${opts.port}: no SSH session within ${connectTimeoutMs} ms`)),
+      () =>
+        finish(
+          new AcesyncError(
+            'ACESYNC_SSH_TIMEOUT',
+            `${opts.host}:${opts.port}: no SSH session within ${connectTimeoutMs} ms`,
+          ),
+        ),
       connectTimeoutMs,
     );
     opts.signal?.addEventListener('abort', onAbort, { once: true });

@@ -17,7 +17,8 @@ export function resolveCredentials(ssh: SshConfig, env: NodeJS.ProcessEnv = proc
   const out: SshCredentials = {};
   if (ssh.password_env !== undefined) {
     const v = env[ssh.password_env];
-    if (v === undefined || v === '') throw new AcesyncError('ACESYNC_CONFIG_SECRET_MISSING', `environment variable ${ssh.password_env} is not set`);
+    if (v === undefined || v === '')
+      throw new AcesyncError('ACESYNC_CONFIG_SECRET_MISSING', `environment variable ${ssh.password_env} is not set`);
     out.password = v;
   } else if (ssh.password_file !== undefined) {
     try {
@@ -36,10 +37,14 @@ export function resolveCredentials(ssh: SshConfig, env: NodeJS.ProcessEnv = proc
   }
   if (ssh.passphrase_env !== undefined) {
     const v = env[ssh.passphrase_env];
-    if (v === undefined) throw new AcesyncError('ACESYNC_CONFIG_SECRET_MISSING', `environment variable ${ssh.passphrase_env} is not set`);
+    if (v === undefined)
+      throw new AcesyncError('ACESYNC_CONFIG_SECRET_MISSING', `environment variable ${ssh.passphrase_env} is not set`);
     out.passphrase = v;
   }
   if (out.password === undefined && out.privateKey === undefined)
-    throw new AcesyncError('ACESYNC_CONFIG_SECRET_MISSING', 'the device has no password_env, password_file or private_key_file');
+    throw new AcesyncError(
+      'ACESYNC_CONFIG_SECRET_MISSING',
+      'the device has no password_env, password_file or private_key_file',
+    );
   return out;
 }

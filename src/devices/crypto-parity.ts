@@ -18,9 +18,16 @@ export interface CryptoInventory {
 }
 
 /** Read one context's crypto files and config-sync errors over an open session. */
-export async function readCryptoInventory(s: AceSession, context: string, opts: { signal?: AbortSignal; maxFiles?: number } = {}): Promise<CryptoInventory> {
+export async function readCryptoInventory(
+  s: AceSession,
+  context: string,
+  opts: { signal?: AbortSignal; maxFiles?: number } = {},
+): Promise<CryptoInventory> {
   await s.changeto(context);
-  const listed = parseCryptoFiles(await s.run('show crypto files', { signal: opts.signal })).slice(0, opts.maxFiles ?? 512);
+  const listed = parseCryptoFiles(await s.run('show crypto files', { signal: opts.signal })).slice(
+    0,
+    opts.maxFiles ?? 512,
+  );
   const files = new Map<string, string>();
   for (const f of listed) {
     let fp = `${f.kind}:size:${f.size}`;
@@ -37,7 +44,9 @@ export async function readCryptoInventory(s: AceSession, context: string, opts: 
   }
   let configErrors: string[] = [];
   try {
-    configErrors = parseFtConfigErrors(await s.run('show ft config-error', { signal: opts.signal })).map(formatFtConfigError);
+    configErrors = parseFtConfigErrors(await s.run('show ft config-error', { signal: opts.signal })).map(
+      formatFtConfigError,
+    );
   } catch (err) {
     // Older software has no `show ft config-error` (A4(x)+ only).
     if (!(err instanceof AceCommandError)) throw err;
@@ -66,7 +75,11 @@ export function compareCrypto(peer: string, mine: CryptoInventory, theirs: Crypt
   for (const name of theirs.files.keys()) if (!mine.files.has(name)) missingOnDevice.push(name);
   const data: CryptoParityData = {
     peer,
-    ok: missingOnPeer.length === 0 && missingOnDevice.length === 0 && different.length === 0 && mine.configErrors.length === 0,
+    ok:
+      missingOnPeer.length === 0 &&
+      missingOnDevice.length === 0 &&
+      different.length === 0 &&
+      mine.configErrors.length === 0,
     missingOnDevice: missingOnDevice.sort(),
     missingOnPeer: missingOnPeer.sort(),
     different: different.sort(),

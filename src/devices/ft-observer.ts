@@ -45,7 +45,16 @@ export class FtObserver {
       const key = `${device}|${g.group}`;
       const prev = this.#last.get(key);
       if (prev !== undefined && prev !== g.myState)
-        out.push({ kind: 'ha-state', device, context, ftGroup: g.group, state: g.myState, prevState: prev, reason: 'observed by poller', ...base });
+        out.push({
+          kind: 'ha-state',
+          device,
+          context,
+          ftGroup: g.group,
+          state: g.myState,
+          prevState: prev,
+          reason: 'observed by poller',
+          ...base,
+        });
       this.#remember(key, g.myState);
     }
     return out;

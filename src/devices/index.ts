@@ -14,7 +14,8 @@
  * });
  * if (config.poller.enabled) scheduler.start();
  * // audit job:   events = await poller.auditDevice(job.device, { contexts: job.contexts, signal, jobId: job.id })
- * // crypto job:  events = await poller.checkCrypto(job.device, inventory.peerOf(job.device)!, job.contexts, { signal })
+ * // crypto job: events = await poller.checkCrypto(job.device, inventory.peerOf(job.device)!, job.contexts, { signal
+ * })
  * // rule action: scheduler.setCadence(device, 'fast', clock.now() + ms)
  * ```
  * Hashes given as `baseline`/`previous` must come from `hashRunningConfig` (same normalisation).

@@ -35,7 +35,10 @@ export class Semaphore {
   }
 
   acquire(signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return Promise.reject(new AcesyncError('ACESYNC_SSH', 'aborted while waiting for a session slot', { reason: 'aborted' }));
+    if (signal?.aborted)
+      return Promise.reject(
+        new AcesyncError('ACESYNC_SSH', 'aborted while waiting for a session slot', { reason: 'aborted' }),
+      );
     if (this.tryAcquire()) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {

@@ -71,7 +71,10 @@ const DIFF_MAX_LINE_CHARS = 500;
 
 /** An event carries a short diff: at most `maxLines` lines, each cut at 500 characters (device text is untrusted). */
 export function shortDiff(diff: string, maxLines: number): string {
-  const lines = diff.replace(/\n$/, '').split('\n').map((l) => (l.length > DIFF_MAX_LINE_CHARS ? l.slice(0, DIFF_MAX_LINE_CHARS) + '...' : l));
+  const lines = diff
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((l) => (l.length > DIFF_MAX_LINE_CHARS ? l.slice(0, DIFF_MAX_LINE_CHARS) + '...' : l));
   if (lines.length <= maxLines) return lines.join('\n');
   return [...lines.slice(0, maxLines), `... (${lines.length - maxLines} more lines)`].join('\n');
 }
@@ -147,7 +150,9 @@ export class Poller {
           ? undefined
           : (fingerprint) => {
               log.warn({ device, fingerprint }, 'SSH host key trusted on first use; pin it with ssh.host_key_sha256');
-              void Promise.resolve(this.#knownHosts.set(device, fingerprint)).catch((err: unknown) => log.error({ device, err: message(err) }, 'could not record host key'));
+              void Promise.resolve(this.#knownHosts.set(device, fingerprint)).catch((err: unknown) =>
+                log.error({ device, err: message(err) }, 'could not record host key'),
+              );
               return true;
             },
     });
@@ -158,7 +163,10 @@ export class Poller {
   }
 
   #signal(opts: { signal?: AbortSignal; deadlineMs?: number }): AbortSignal | undefined {
-    const parts = [opts.signal, opts.deadlineMs !== undefined ? AbortSignal.timeout(opts.deadlineMs) : undefined].filter((s): s is AbortSignal => s !== undefined);
+    const parts = [
+      opts.signal,
+      opts.deadlineMs !== undefined ? AbortSignal.timeout(opts.deadlineMs) : undefined,
+    ].filter((s): s is AbortSignal => s !== undefined);
     return parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : AbortSignal.any(parts);
   }
 
@@ -179,7 +187,14 @@ export class Poller {
       const key = `${device}|${name}`;
       if (this.#known(device, name) || this.#reported.has(key)) continue;
       if (this.#reported.size < MAX_REPORTED) this.#reported.add(key);
-      out.push(this.#event(device, { kind: 'context-lifecycle', change: 'discovered', context: name, originContext: ADMIN_CONTEXT }));
+      out.push(
+        this.#event(device, {
+          kind: 'context-lifecycle',
+          change: 'discovered',
+          context: name,
+          originContext: ADMIN_CONTEXT,
+        }),
+      );
     }
     return out;
   }
@@ -196,13 +211,28 @@ export class Poller {
   /** Audit-result and logging-drift events for one context's raw `show running-config`. */
   async #auditContext(device: string, context: string, raw: string, jobId?: number): Promise<AceEvent[]> {
     const p = this.#deps.poller;
-    if (raw.length > p.max_config_chars) return [this.#auditError(device, context, `running-config larger than ${p.max_config_chars} characters`, jobId)];
+    if (raw.length > p.max_config_chars)
+      return [this.#auditError(device, context, `running-config larger than ${p.max_config_chars} characters`, jobId)];
     const { text, hash } = hashRunningConfig(raw, { volatile: this.#volatile });
-    const [base, prev] = await Promise.all([this.#deps.baseline?.(device, context), this.#deps.previous?.(device, context)]);
-    const data: AuditResultData = { outcome: base === undefined ? 'no-baseline' : base.hash === hash ? 'in-sync' : 'differs', hash, config: text };
+    const [base, prev] = await Promise.all([
+      this.#deps.baseline?.(device, context),
+      this.#deps.previous?.(device, context),
+    ]);
+    const data: AuditResultData = {
+      outcome: base === undefined ? 'no-baseline' : base.hash === hash ? 'in-sync' : 'differs',
+      hash,
+      config: text,
+    };
     if (base !== undefined) data.anmHash = base.hash;
     if (prev?.text !== undefined && prev.hash !== hash && p.diff_max_lines > 0)
-      data.diff = shortDiff(unifiedDiff(prev.text, text, { fromName: `${device}/${context} (stored)`, toName: `${device}/${context} (device)`, maxEdits: DIFF_MAX_EDITS }), p.diff_max_lines);
+      data.diff = shortDiff(
+        unifiedDiff(prev.text, text, {
+          fromName: `${device}/${context} (stored)`,
+          toName: `${device}/${context} (device)`,
+          maxEdits: DIFF_MAX_EDITS,
+        }),
+        p.diff_max_lines,
+      );
     if (jobId !== undefined) data.jobId = jobId;
     const out: AceEvent[] = [this.#event(device, { kind: 'audit-result', context, data: { ...data } })];
 
@@ -245,7 +275,12 @@ export class Poller {
               targets = [...new Set([...targets, ...names])];
             }
           }
-          events.push(...this.#ft.observe(device, await this.#readFt(s, signal), { transport: 'poll', receivedAt: this.#clock.now() }));
+          events.push(
+            ...this.#ft.observe(device, await this.#readFt(s, signal), {
+              transport: 'poll',
+              receivedAt: this.#clock.now(),
+            }),
+          );
         } catch (err) {
           if (err instanceof ConnectFailure || signal?.aborted) throw err;
           this.#deps.logger.warn({ device, err: message(err) }, 'Admin-context checks failed');
@@ -291,7 +326,11 @@ export class Poller {
     });
   }
 
-  async #cryptoInventories(device: string, contexts: string[], signal?: AbortSignal): Promise<Map<string, CryptoInventory | Error>> {
+  async #cryptoInventories(
+    device: string,
+    contexts: string[],
+    signal?: AbortSignal,
+  ): Promise<Map<string, CryptoInventory | Error>> {
     const out = new Map<string, CryptoInventory | Error>();
     try {
       await this.#pool.withDevice(device, signal, async (lease) => {
@@ -315,14 +354,22 @@ export class Poller {
    * know), plus `show ft config-error`. One `crypto-parity` event per context and device
    * (each names the other as `peer`); on a read failure the event carries `error`.
    */
-  async checkCrypto(device: string, peer: string, contexts?: string[], opts: { signal?: AbortSignal; deadlineMs?: number } = {}): Promise<AceEvent[]> {
+  async checkCrypto(
+    device: string,
+    peer: string,
+    contexts?: string[],
+    opts: { signal?: AbortSignal; deadlineMs?: number } = {},
+  ): Promise<AceEvent[]> {
     const inv = this.#deps.inventory;
     const a = inv.devices.get(device);
     const b = inv.devices.get(peer);
     if (!a || !b) throw new AcesyncError('ACESYNC_NOT_FOUND', `device '${!a ? device : peer}' is not in the inventory`);
     const list = contexts ?? a.contexts.filter((c) => b.contexts.includes(c));
     const signal = this.#signal(opts);
-    const [mine, theirs] = await Promise.all([this.#cryptoInventories(device, list, signal), this.#cryptoInventories(peer, list, signal)]);
+    const [mine, theirs] = await Promise.all([
+      this.#cryptoInventories(device, list, signal),
+      this.#cryptoInventories(peer, list, signal),
+    ]);
     const events: AceEvent[] = [];
     for (const ctx of list) {
       const x = mine.get(ctx)!;
@@ -330,8 +377,22 @@ export class Poller {
       if (x instanceof Error || y instanceof Error) {
         const err = x instanceof Error ? `${device}: ${x.message}` : `${peer}: ${(y as Error).message}`;
         const empty = { ok: false, missingOnDevice: [], missingOnPeer: [], different: [] };
-        events.push(this.#event(device, { kind: 'crypto-parity', context: ctx, error: err.slice(0, 500), data: { peer, ...empty } }));
-        events.push(this.#event(peer, { kind: 'crypto-parity', context: ctx, error: err.slice(0, 500), data: { peer: device, ...empty } }));
+        events.push(
+          this.#event(device, {
+            kind: 'crypto-parity',
+            context: ctx,
+            error: err.slice(0, 500),
+            data: { peer, ...empty },
+          }),
+        );
+        events.push(
+          this.#event(peer, {
+            kind: 'crypto-parity',
+            context: ctx,
+            error: err.slice(0, 500),
+            data: { peer: device, ...empty },
+          }),
+        );
         continue;
       }
       events.push(this.#event(device, { kind: 'crypto-parity', context: ctx, data: { ...compareCrypto(peer, x, y) } }));

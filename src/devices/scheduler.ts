@@ -59,7 +59,13 @@ export class AuditScheduler {
     this.#o = opts;
     const now = opts.clock.now();
     const spread = opts.startupSpreadMs ?? Math.min(opts.intervalMs, 30_000);
-    for (const d of opts.devices) this.#s.set(d, { nextDueAt: now + this.#rand() * spread, cadence: 'normal', watchFrom: now, overdueReported: false });
+    for (const d of opts.devices)
+      this.#s.set(d, {
+        nextDueAt: now + this.#rand() * spread,
+        cadence: 'normal',
+        watchFrom: now,
+        overdueReported: false,
+      });
   }
 
   #rand(): number {
@@ -104,7 +110,11 @@ export class AuditScheduler {
           transport: 'poll',
           receivedAt: now,
           reason: s.lastSuccessAt === undefined ? 'never audited successfully' : 'no successful audit recently',
-          data: { lastSuccessAt: s.lastSuccessAt ?? null, overdueForMs: now - since, overdueAfterMs: this.#o.overdueAfterMs },
+          data: {
+            lastSuccessAt: s.lastSuccessAt ?? null,
+            overdueForMs: now - since,
+            overdueAfterMs: this.#o.overdueAfterMs,
+          },
         });
       }
     }

@@ -78,7 +78,11 @@ export class SessionPool {
    * reopening it (with backoff) when a previous step broke it, so one job walks all the
    * contexts of a device over one session and survives a dropped connection.
    */
-  async withDevice<T>(device: string, signal: AbortSignal | undefined, fn: (lease: DeviceLease) => Promise<T>): Promise<T> {
+  async withDevice<T>(
+    device: string,
+    signal: AbortSignal | undefined,
+    fn: (lease: DeviceLease) => Promise<T>,
+  ): Promise<T> {
     if (this.#closed) throw new AcesyncError('ACESYNC_SSH', 'session pool is closed');
     const e = this.#entry(device);
     await e.lock.acquire(signal);
@@ -120,7 +124,10 @@ export class SessionPool {
         } catch (err) {
           last = err;
           e.failures++;
-          this.#opts.logger.warn({ device: e.device, attempt: attempt + 1, err: err instanceof Error ? err.message : String(err) }, 'SSH session failed');
+          this.#opts.logger.warn(
+            { device: e.device, attempt: attempt + 1, err: err instanceof Error ? err.message : String(err) },
+            'SSH session failed',
+          );
           if (permanent(err) || signal?.aborted) break;
         }
       }
@@ -128,7 +135,10 @@ export class SessionPool {
       last = err; // aborted during backoff
     }
     this.#slots.release();
-    const cause = last instanceof AcesyncError ? last : new AcesyncError('ACESYNC_SSH', last instanceof Error ? last.message : String(last));
+    const cause =
+      last instanceof AcesyncError
+        ? last
+        : new AcesyncError('ACESYNC_SSH', last instanceof Error ? last.message : String(last));
     throw new ConnectFailure(cause);
   }
 

@@ -39,7 +39,12 @@ export interface CompileProblems {
 /** Priority of jobs asked for by rules: ahead of scheduled audits (0). */
 export const RULE_JOB_PRIORITY = 10;
 
-function template(src: string | undefined, fallback: string, path: Array<string | number>, problems: CompileProblems): Template {
+function template(
+  src: string | undefined,
+  fallback: string,
+  path: Array<string | number>,
+  problems: CompileProblems,
+): Template {
   if (src === undefined) return literal(fallback);
   const t = compileTemplate(src);
   if (typeof t === 'string') {
@@ -49,7 +54,11 @@ function template(src: string | undefined, fallback: string, path: Array<string 
   return t;
 }
 
-function compileAlert(a: z.output<typeof alertSchema>, path: Array<string | number>, problems: CompileProblems): AlertSpec {
+function compileAlert(
+  a: z.output<typeof alertSchema>,
+  path: Array<string | number>,
+  problems: CompileProblems,
+): AlertSpec {
   const labels: Record<string, Template> = {};
   for (const [k, v] of Object.entries(a.labels)) labels[k] = template(v, '', [...path, 'labels', k], problems);
   return { severity: a.severity, summary: template(a.summary, '', [...path, 'summary'], problems), labels };
@@ -95,7 +104,12 @@ function compileAction(
         type: 'mark',
         state: m.state as SyncState,
         scope: m.scope ?? rule.scope,
-        reason: template(m.reason ?? rule.reason, defaultReason, m.reason !== undefined ? [...at, 'reason'] : ['reason'], problems),
+        reason: template(
+          m.reason ?? rule.reason,
+          defaultReason,
+          m.reason !== undefined ? [...at, 'reason'] : ['reason'],
+          problems,
+        ),
         only_from: m.only_from,
       };
     }
@@ -106,7 +120,8 @@ function compileAction(
       if (j === undefined) return undefined;
       const o = j;
       const payload: Record<string, Template | number | boolean> = {};
-      for (const [k, v] of Object.entries(o.payload ?? {})) payload[k] = typeof v === 'string' ? template(v, '', [...at, 'payload', k], problems) : v;
+      for (const [k, v] of Object.entries(o.payload ?? {}))
+        payload[k] = typeof v === 'string' ? template(v, '', [...at, 'payload', k], problems) : v;
       return {
         type: 'job',
         job: verb,
@@ -125,19 +140,29 @@ function compileAction(
     case 'poll': {
       const p = parse(pollSchema);
       if (p === undefined) return undefined;
-      return { type: 'poll', mode: p.cadence, forMs: p.for, scope: p.scope ?? rule.scope, reason: template(p.reason ?? rule.reason, defaultReason, [...at, 'reason'], problems) };
+      return {
+        type: 'poll',
+        mode: p.cadence,
+        forMs: p.for,
+        scope: p.scope ?? rule.scope,
+        reason: template(p.reason ?? rule.reason, defaultReason, [...at, 'reason'], problems),
+      };
     }
     case 'expect': {
       const e = parse(expectSchema);
       if (e === undefined) return undefined;
       if (e.when !== undefined) compileCondition(e.when, [...at, 'when'], opts.variables, problems.plain);
-      if (!e.alert && !e.mark) problems.plain.push({ path: at, message: "an expectation needs 'alert' and/or 'mark' for when it is not met" });
+      if (!e.alert && !e.mark)
+        problems.plain.push({ path: at, message: "an expectation needs 'alert' and/or 'mark' for when it is not met" });
       return {
         type: 'expect',
         scope: e.scope ?? rule.scope,
         withinMs: e.within,
         // Stored with the timer: variables are resolved now, the spec must stand alone later.
-        match: { kinds: (Array.isArray(e.event) ? e.event : [e.event]) as EventKind[], when: e.when === undefined ? undefined : resolveVariables(e.when, opts.variables) },
+        match: {
+          kinds: (Array.isArray(e.event) ? e.event : [e.event]) as EventKind[],
+          when: e.when === undefined ? undefined : resolveVariables(e.when, opts.variables),
+        },
         reason: template(e.reason ?? rule.reason, defaultReason, [...at, 'reason'], problems),
         onExpiry: { alert: e.alert ? compileAlert(e.alert, [...at, 'alert'], problems) : undefined, mark: e.mark },
       };
@@ -159,9 +184,16 @@ export function ruleHash(raw: unknown): string {
     Array.isArray(v)
       ? v.map(canon)
       : v !== null && typeof v === 'object'
-        ? Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])]))
+        ? Object.fromEntries(
+            Object.keys(v as object)
+              .sort()
+              .map((k) => [k, canon((v as Record<string, unknown>)[k])]),
+          )
         : v;
-  return createHash('sha256').update(JSON.stringify(canon(raw))).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify(canon(raw)))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 export function compileRule(
@@ -173,12 +205,17 @@ export function compileRule(
 ): CompiledRule | undefined {
   const before = problems.plain.length + problems.zod.length;
   const reason = rule.reason !== undefined ? template(rule.reason, '', ['reason'], problems) : undefined;
-  const when = rule.when === undefined ? undefined : compileCondition(rule.when, ['when'], opts.variables, problems.plain);
+  const when =
+    rule.when === undefined ? undefined : compileCondition(rule.when, ['when'], opts.variables, problems.plain);
   if (rule.throttle)
     rule.throttle.group_by.forEach((g, i) => {
       const ref = parseFieldRef(g);
       if (typeof ref === 'string') problems.plain.push({ path: ['throttle', 'group_by', i], message: ref });
-      else if (ref.source === 'state') problems.plain.push({ path: ['throttle', 'group_by', i], message: 'group_by takes event fields (device, context, data.<name>, ...), not state fields' });
+      else if (ref.source === 'state')
+        problems.plain.push({
+          path: ['throttle', 'group_by', i],
+          message: 'group_by takes event fields (device, context, data.<name>, ...), not state fields',
+        });
     });
   const actions = rule.actions.map((a, i) => compileAction(a, ['actions', i], rule, opts, problems));
   if (problems.plain.length + problems.zod.length > before) return undefined;
@@ -198,4 +235,3 @@ export function compileRule(
     actions: actions as CompiledAction[],
   };
 }
-

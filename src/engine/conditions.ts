@@ -8,7 +8,19 @@ import type { ConditionTrace } from './types.js';
 import { parseFieldRef, readEventField, type FieldRef, type StateField } from './fields.js';
 import type { AceEvent } from '../core/events.js';
 
-export const OPERATORS = ['equals', 'not_equals', 'in', 'matches', 'exists', 'lt', 'lte', 'gt', 'gte', 'contains', 'startswith'] as const;
+export const OPERATORS = [
+  'equals',
+  'not_equals',
+  'in',
+  'matches',
+  'exists',
+  'lt',
+  'lte',
+  'gt',
+  'gte',
+  'contains',
+  'startswith',
+] as const;
 export type Operator = (typeof OPERATORS)[number];
 
 /** Longest regex source accepted, and longest string a regex is run on. */
@@ -64,7 +76,12 @@ function toNumber(v: unknown): number | undefined {
   return undefined;
 }
 
-function substitute(v: unknown, vars: Record<string, unknown>, path: Array<string | number>, problems: ConditionProblem[]): unknown {
+function substitute(
+  v: unknown,
+  vars: Record<string, unknown>,
+  path: Array<string | number>,
+  problems: ConditionProblem[],
+): unknown {
   if (typeof v === 'string' && /^\$[a-z_][a-z0-9_]*$/.test(v)) {
     const name = v.slice(1);
     if (!(name in vars)) {
@@ -73,10 +90,11 @@ function substitute(v: unknown, vars: Record<string, unknown>, path: Array<strin
     }
     return vars[name];
   }
-  if (Array.isArray(v)) return v.flatMap((x, i) => {
-    const s = substitute(x, vars, [...path, i], problems);
-    return Array.isArray(s) ? s : [s];
-  });
+  if (Array.isArray(v))
+    return v.flatMap((x, i) => {
+      const s = substitute(x, vars, [...path, i], problems);
+      return Array.isArray(s) ? s : [s];
+    });
   return v;
 }
 
@@ -85,32 +103,55 @@ function substitute(v: unknown, vars: Record<string, unknown>, path: Array<strin
  * stored (expectations) and compiled later without the configuration.
  */
 export function resolveVariables(spec: unknown, vars: Record<string, unknown>): unknown {
-  if (typeof spec === 'string' && /^\$[a-z_][a-z0-9_]*$/.test(spec) && spec.slice(1) in vars) return vars[spec.slice(1)];
-  if (Array.isArray(spec)) return spec.flatMap((x) => {
-    const r = resolveVariables(x, vars);
-    return Array.isArray(r) && typeof x === 'string' ? r : [r];
-  });
-  if (spec !== null && typeof spec === 'object') return Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, resolveVariables(v, vars)]));
+  if (typeof spec === 'string' && /^\$[a-z_][a-z0-9_]*$/.test(spec) && spec.slice(1) in vars)
+    return vars[spec.slice(1)];
+  if (Array.isArray(spec))
+    return spec.flatMap((x) => {
+      const r = resolveVariables(x, vars);
+      return Array.isArray(r) && typeof x === 'string' ? r : [r];
+    });
+  if (spec !== null && typeof spec === 'object')
+    return Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, resolveVariables(v, vars)]));
   return spec;
 }
 
-function compileLeaf(spec: Record<string, unknown>, path: Array<string | number>, vars: Record<string, unknown>, problems: ConditionProblem[]): CompiledCondition | undefined {
+function compileLeaf(
+  spec: Record<string, unknown>,
+  path: Array<string | number>,
+  vars: Record<string, unknown>,
+  problems: ConditionProblem[],
+): CompiledCondition | undefined {
   const before = problems.length;
-  for (const k of Object.keys(spec)) if (!LEAF_KEYS.has(k)) problems.push({ path: [...path, k], message: `unknown key '${k}' in a condition (operators: ${OPERATORS.join(', ')}; or all/any/not)` });
+  for (const k of Object.keys(spec))
+    if (!LEAF_KEYS.has(k))
+      problems.push({
+        path: [...path, k],
+        message: `unknown key '${k}' in a condition (operators: ${OPERATORS.join(', ')}; or all/any/not)`,
+      });
   if (typeof spec.field !== 'string') {
-    problems.push({ path: [...path, 'field'], message: "a condition needs 'field' (an event field, data.<name> or state.<name>)" });
+    problems.push({
+      path: [...path, 'field'],
+      message: "a condition needs 'field' (an event field, data.<name> or state.<name>)",
+    });
     return undefined;
   }
   const ref = parseFieldRef(spec.field);
   if (typeof ref === 'string') problems.push({ path: [...path, 'field'], message: ref });
   const ops = OPERATORS.filter((o) => o in spec);
   if (ops.length !== 1) {
-    problems.push({ path, message: ops.length === 0 ? `a condition needs one operator (${OPERATORS.join(', ')})` : `a condition takes one operator, found ${ops.join(', ')}` });
+    problems.push({
+      path,
+      message:
+        ops.length === 0
+          ? `a condition needs one operator (${OPERATORS.join(', ')})`
+          : `a condition takes one operator, found ${ops.join(', ')}`,
+    });
     return undefined;
   }
   const op = ops[0]!;
   const ignoreCase = spec.ignore_case === true;
-  if (spec.ignore_case !== undefined && typeof spec.ignore_case !== 'boolean') problems.push({ path: [...path, 'ignore_case'], message: 'expected true or false' });
+  if (spec.ignore_case !== undefined && typeof spec.ignore_case !== 'boolean')
+    problems.push({ path: [...path, 'ignore_case'], message: 'expected true or false' });
   const beforeValue = problems.length;
   const value = substitute(spec[op], vars, [...path, op], problems);
   if (problems.length > beforeValue) return undefined;
@@ -119,7 +160,8 @@ function compileLeaf(spec: Record<string, unknown>, path: Array<string | number>
   switch (op) {
     case 'equals':
     case 'not_equals': {
-      if (value !== null && typeof value === 'object') problems.push({ path: [...path, op], message: `'${op}' takes a single value (use 'in' for a list)` });
+      if (value !== null && typeof value === 'object')
+        problems.push({ path: [...path, op], message: `'${op}' takes a single value (use 'in' for a list)` });
       const neg = op === 'not_equals';
       check = (v) => scalarEquals(v, value, ignoreCase) !== neg;
       break;
@@ -138,11 +180,17 @@ function compileLeaf(spec: Record<string, unknown>, path: Array<string | number>
         break;
       }
       if (value.length > MAX_REGEX_LENGTH) {
-        problems.push({ path: [...path, op], message: `regular expression longer than ${MAX_REGEX_LENGTH} characters` });
+        problems.push({
+          path: [...path, op],
+          message: `regular expression longer than ${MAX_REGEX_LENGTH} characters`,
+        });
         break;
       }
       if (NESTED_QUANTIFIER.test(value)) {
-        problems.push({ path: [...path, op], message: 'nested quantifier (like (a+)+) can backtrack for a very long time: rewrite the expression' });
+        problems.push({
+          path: [...path, op],
+          message: 'nested quantifier (like (a+)+) can backtrack for a very long time: rewrite the expression',
+        });
         break;
       }
       let re: RegExp;
@@ -179,7 +227,12 @@ function compileLeaf(spec: Record<string, unknown>, path: Array<string | number>
         problems.push({ path: [...path, op], message: `'${op}' takes a number` });
         break;
       }
-      const cmp = { lt: (a: number) => a < bound, lte: (a: number) => a <= bound, gt: (a: number) => a > bound, gte: (a: number) => a >= bound }[op];
+      const cmp = {
+        lt: (a: number) => a < bound,
+        lte: (a: number) => a <= bound,
+        gt: (a: number) => a > bound,
+        gte: (a: number) => a >= bound,
+      }[op];
       check = (v) => {
         const n = toNumber(v);
         return n !== undefined && cmp(n);
@@ -253,7 +306,11 @@ export function compileCondition(
   const groupKey = (['all', 'any', 'not'] as const).find((k) => k in obj);
   if (!groupKey) return compileLeaf(obj, path, vars, problems);
   const extra = Object.keys(obj).filter((k) => k !== groupKey);
-  if (extra.length > 0) problems.push({ path: [...path, extra[0]!], message: `'${groupKey}' cannot be combined with '${extra.join("', '")}' in one condition` });
+  if (extra.length > 0)
+    problems.push({
+      path: [...path, extra[0]!],
+      message: `'${groupKey}' cannot be combined with '${extra.join("', '")}' in one condition`,
+    });
   if (groupKey === 'not') {
     const inner = compileCondition(obj.not, [...path, 'not'], vars, problems, depth + 1);
     if (!inner) return undefined;

@@ -13,7 +13,17 @@ import { deriveFacts, withFacts } from './facts.js';
 import type { StateField } from './fields.js';
 import { eventGroup, resolveScope } from './scopes.js';
 import { expectKey, meetsExpectation, settleKey, throttleKey } from './throttles.js';
-import type { CompiledAction, CompiledRule, Effect, Evaluation, Fact, RuleOutcome, Ruleset, StateView, Target } from './types.js';
+import type {
+  CompiledAction,
+  CompiledRule,
+  Effect,
+  Evaluation,
+  Fact,
+  RuleOutcome,
+  Ruleset,
+  StateView,
+  Target,
+} from './types.js';
 import type { Template } from './template.js';
 import { formatDuration } from './duration.js';
 
@@ -59,7 +69,10 @@ export function stateLookup(event: AceEvent, view: StateView, ruleset: Pick<Rule
       case 'audit_pending': {
         if (!device || context === undefined) return false;
         const jobId = typeof event.data?.jobId === 'number' ? event.data.jobId : undefined;
-        return view.timer(settleKey('audit', device, context)) !== undefined || view.jobActive('audit', device, context, jobId);
+        return (
+          view.timer(settleKey('audit', device, context)) !== undefined ||
+          view.jobActive('audit', device, context, jobId)
+        );
       }
     }
   };
@@ -73,7 +86,11 @@ function render(t: Template, event: AceEvent, state: StateLookup): string {
   return t.render(event, state);
 }
 
-function renderPayload(p: Record<string, Template | number | boolean>, event: AceEvent, state: StateLookup): Record<string, unknown> {
+function renderPayload(
+  p: Record<string, Template | number | boolean>,
+  event: AceEvent,
+  state: StateLookup,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(p)) out[k] = typeof v === 'object' ? render(v, event, state) : v;
   return out;
@@ -105,13 +122,23 @@ function actionEffects(
           notes.push(`mark ${action.state}: no context to mark on ${t.device}`);
           continue;
         }
-        out.push({ kind: 'mark', rule: rule.name, device: t.device, context: t.context, to: action.state, reason, onlyFrom: action.only_from });
+        out.push({
+          kind: 'mark',
+          rule: rule.name,
+          device: t.device,
+          context: t.context,
+          to: action.state,
+          reason,
+          onlyFrom: action.only_from,
+        });
       }
       return out;
     }
     case 'job': {
       const payload = renderPayload(action.payload, event, state);
-      const reason = rule.reason ? render(rule.reason, event, state) : `${event.kind}${event.id ? ` ${event.id}` : ''}${event.device ? ` from ${event.device}` : ''}`;
+      const reason = rule.reason
+        ? render(rule.reason, event, state)
+        : `${event.kind}${event.id ? ` ${event.id}` : ''}${event.device ? ` from ${event.device}` : ''}`;
       return scoped(action.scope).map((t): Effect =>
         action.settleMs > 0
           ? {
@@ -127,7 +154,17 @@ function actionEffects(
               payload,
               reason,
             }
-          : { kind: 'job', rule: rule.name, job: action.job, device: t.device, context: t.context, payload: { ...payload, reasons: [reason] }, priority: action.priority, dedupe: '', reason },
+          : {
+              kind: 'job',
+              rule: rule.name,
+              job: action.job,
+              device: t.device,
+              context: t.context,
+              payload: { ...payload, reasons: [reason] },
+              priority: action.priority,
+              dedupe: '',
+              reason,
+            },
       );
     }
     case 'alert': {
@@ -149,14 +186,29 @@ function actionEffects(
           dedupe: rule.name,
           priority: action.priority,
           reason: summary,
-          payload: { severity: action.severity, summary, labels, rule: rule.name, eventId: opts.eventId, eventKind: event.kind, at: now },
+          payload: {
+            severity: action.severity,
+            summary,
+            labels,
+            rule: rule.name,
+            eventId: opts.eventId,
+            eventKind: event.kind,
+            at: now,
+          },
         },
       ];
     }
     case 'poll': {
       const reason = render(action.reason, event, state);
       const devices = [...new Set(scoped(action.scope).map((t) => t.device))];
-      return devices.map((device): Effect => ({ kind: 'cadence', rule: rule.name, device, mode: action.mode, until: now + action.forMs, reason }));
+      return devices.map((device): Effect => ({
+        kind: 'cadence',
+        rule: rule.name,
+        device,
+        mode: action.mode,
+        until: now + action.forMs,
+        reason,
+      }));
     }
     case 'expect': {
       const reason = render(action.reason, event, state);
@@ -205,7 +257,13 @@ function matches(rule: CompiledRule, event: AceEvent, state: StateLookup): boole
 }
 
 /** Evaluate one event against the rule set. Pure. */
-export function evaluate(event: AceEvent, baseView: StateView, ruleset: Ruleset, now: number, opts: EvaluateOptions = {}): Evaluation {
+export function evaluate(
+  event: AceEvent,
+  baseView: StateView,
+  ruleset: Ruleset,
+  now: number,
+  opts: EvaluateOptions = {},
+): Evaluation {
   const facts: Fact[] = deriveFacts(event, baseView);
   const view = withFacts(baseView, facts);
   const state = stateLookup(event, view, ruleset);
@@ -216,14 +274,27 @@ export function evaluate(event: AceEvent, baseView: StateView, ruleset: Ruleset,
   if (event.device) {
     for (const timer of view.expectations(event.device, event.context ?? '')) {
       if (timer.due >= now && meetsExpectation(timer, event, state))
-        effects.push({ kind: 'expect-met', rule: timer.rule, key: timer.key, device: timer.device, context: timer.context, reason: `${event.kind} arrived within the window` });
+        effects.push({
+          kind: 'expect-met',
+          rule: timer.rule,
+          key: timer.key,
+          device: timer.device,
+          context: timer.context,
+          reason: `${event.kind} arrived within the window`,
+        });
     }
   }
 
   for (const rule of ruleset.rules) {
     if (!matches(rule, event, state)) continue;
     const notes: string[] = [];
-    const outcome: RuleOutcome = { rule: rule.name, status: 'fired', conditions: rule.when?.trace(event, state), notes, suppressedRest: false };
+    const outcome: RuleOutcome = {
+      rule: rule.name,
+      status: 'fired',
+      conditions: rule.when?.trace(event, state),
+      notes,
+      suppressedRest: false,
+    };
     outcomes.push(outcome);
     const suppress = rule.actions.some((a) => a.type === 'suppress');
     if (rule.throttle) {
@@ -233,10 +304,13 @@ export function evaluate(event: AceEvent, baseView: StateView, ruleset: Ruleset,
       if (until !== undefined && until > now) {
         outcome.status = 'throttled';
         outcome.throttledUntil = until;
-        notes.push(`once_within ${formatDuration(rule.throttle.onceWithinMs)}: fired already, quiet until ${new Date(until).toISOString()}`);
+        notes.push(
+          `once_within ${formatDuration(rule.throttle.onceWithinMs)}: fired already, quiet until ${new Date(until).toISOString()}`,
+        );
       } else effects.push({ kind: 'throttle', rule: rule.name, key, until: now + rule.throttle.onceWithinMs });
     }
-    if (outcome.status === 'fired') for (const a of rule.actions) effects.push(...actionEffects(a, rule, event, view, state, now, opts, notes));
+    if (outcome.status === 'fired')
+      for (const a of rule.actions) effects.push(...actionEffects(a, rule, event, view, state, now, opts, notes));
     if (suppress) {
       outcome.suppressedRest = true;
       break;

@@ -34,12 +34,29 @@ export interface Explanation {
 }
 
 function slimEvent(e: AceEvent): ExplainStep['event'] {
-  const data = e.data ? Object.fromEntries(Object.entries(e.data).filter(([k]) => !['config', 'diff'].includes(k))) : undefined;
-  return { kind: e.kind, id: e.id, user: e.user, command: e.command, state: e.state, ftGroup: e.ftGroup, source: e.source, transport: e.transport, data };
+  const data = e.data
+    ? Object.fromEntries(Object.entries(e.data).filter(([k]) => !['config', 'diff'].includes(k)))
+    : undefined;
+  return {
+    kind: e.kind,
+    id: e.id,
+    user: e.user,
+    command: e.command,
+    state: e.state,
+    ftGroup: e.ftGroup,
+    source: e.source,
+    transport: e.transport,
+    data,
+  };
 }
 
 /** Gather what explains the context's state; undefined when the store does not know it. */
-export function explainContext(reader: StoreReader, device: string, context: string, recentLimit = 20): Explanation | undefined {
+export function explainContext(
+  reader: StoreReader,
+  device: string,
+  context: string,
+  recentLimit = 20,
+): Explanation | undefined {
   const state = reader.context(device, context);
   if (!state) return undefined;
   const peer = reader.peerOf(device);
@@ -60,10 +77,15 @@ export function explainContext(reader: StoreReader, device: string, context: str
     context,
     state,
     peer,
-    role: group !== undefined ? { group, role: reader.role(device, group)?.role, peerRole: peer ? reader.role(peer, group)?.role : undefined } : undefined,
+    role:
+      group !== undefined
+        ? { group, role: reader.role(device, group)?.role, peerRole: peer ? reader.role(peer, group)?.role : undefined }
+        : undefined,
     steps,
     timers: reader.timers(device, context),
-    jobs: reader.jobs(device, context, 10).filter((j) => j.state === 'pending' || j.state === 'running' || j.state === 'failed'),
+    jobs: reader
+      .jobs(device, context, 10)
+      .filter((j) => j.state === 'pending' || j.state === 'running' || j.state === 'failed'),
     recent: reader.decisions(device, context, recentLimit),
   };
 }
@@ -81,10 +103,18 @@ function traceLines(t: ConditionTrace, indent: string, out: string[]): void {
 export function formatExplanation(x: Explanation): string {
   const s = x.state;
   const out: string[] = [];
-  out.push(`${x.device}/${x.context}: ${s.sync} since ${iso(s.since)}${s.configured ? '' : ' (not in the configuration)'}`);
-  if (x.role) out.push(`  FT group ${x.role.group}: ${x.device} is ${x.role.role ?? 'unknown'}${x.peer ? `, ${x.peer} is ${x.role.peerRole ?? 'unknown'}` : ''}`);
+  out.push(
+    `${x.device}/${x.context}: ${s.sync} since ${iso(s.since)}${s.configured ? '' : ' (not in the configuration)'}`,
+  );
+  if (x.role)
+    out.push(
+      `  FT group ${x.role.group}: ${x.device} is ${x.role.role ?? 'unknown'}${x.peer ? `, ${x.peer} is ${x.role.peerRole ?? 'unknown'}` : ''}`,
+    );
   else if (x.peer) out.push(`  peer: ${x.peer} (FT group not known)`);
-  if (s.lastAuditAt !== undefined) out.push(`  last audit: ${iso(s.lastAuditAt)} ${s.lastAuditOutcome ?? ''}${s.lastAuditHash ? ` (config ${s.lastAuditHash.slice(0, 12)})` : ''}`);
+  if (s.lastAuditAt !== undefined)
+    out.push(
+      `  last audit: ${iso(s.lastAuditAt)} ${s.lastAuditOutcome ?? ''}${s.lastAuditHash ? ` (config ${s.lastAuditHash.slice(0, 12)})` : ''}`,
+    );
   if (s.lastUploadAt !== undefined) out.push(`  last upload: ${iso(s.lastUploadAt)} ${s.lastUploadOutcome ?? ''}`);
   if (s.anmHash) out.push(`  ANM's copy: ${s.anmHash.slice(0, 12)}`);
   out.push('');
@@ -95,7 +125,14 @@ export function formatExplanation(x: Explanation): string {
     out.push(`      ${step.text}`);
     if (step.event) {
       const e = step.event;
-      const bits = [e.kind, e.id, e.user && `user=${e.user}`, e.command && `command='${e.command}'`, e.state && `state=${e.state}`, e.ftGroup !== undefined && `ftGroup=${e.ftGroup}`].filter(Boolean);
+      const bits = [
+        e.kind,
+        e.id,
+        e.user && `user=${e.user}`,
+        e.command && `command='${e.command}'`,
+        e.state && `state=${e.state}`,
+        e.ftGroup !== undefined && `ftGroup=${e.ftGroup}`,
+      ].filter(Boolean);
       out.push(`      event #${step.eventId}: ${bits.join(' ')}`);
     } else if (step.eventId !== undefined) out.push(`      event #${step.eventId} (no longer retained)`);
     if (step.conditions) {
@@ -106,8 +143,14 @@ export function formatExplanation(x: Explanation): string {
   if (x.timers.length > 0 || x.jobs.length > 0) {
     out.push('');
     out.push('Pending:');
-    for (const t of x.timers) out.push(`  ${t.kind === 'settle' ? 'settle window' : 'expectation'} (${t.rule}) due ${iso(t.due)}: ${t.kind === 'settle' ? `then ${(t.payload as { job: string }).job}` : (t.payload as { reason: string }).reason}`);
-    for (const j of x.jobs) out.push(`  job #${j.id} ${j.type} ${j.state}, attempt ${j.attempts}, next run ${iso(j.nextRunAt)}${j.requests > 1 ? `, ${j.requests} requests merged` : ''}${j.lastError ? `, last error: ${j.lastError}` : ''}`);
+    for (const t of x.timers)
+      out.push(
+        `  ${t.kind === 'settle' ? 'settle window' : 'expectation'} (${t.rule}) due ${iso(t.due)}: ${t.kind === 'settle' ? `then ${(t.payload as { job: string }).job}` : (t.payload as { reason: string }).reason}`,
+      );
+    for (const j of x.jobs)
+      out.push(
+        `  job #${j.id} ${j.type} ${j.state}, attempt ${j.attempts}, next run ${iso(j.nextRunAt)}${j.requests > 1 ? `, ${j.requests} requests merged` : ''}${j.lastError ? `, last error: ${j.lastError}` : ''}`,
+      );
   }
   const recent = x.recent.filter((d) => d.kind !== 'match');
   if (recent.length > 0) {

@@ -21,7 +21,8 @@ export function deriveFacts(event: AceEvent, view: StateView): Fact[] {
   switch (event.kind) {
     case 'ha-state': {
       // The state a device reports applies to that device's member of the group.
-      if (typeof event.ftGroup === 'number' && event.state) facts.push({ kind: 'role', device, group: event.ftGroup, role: normaliseFtState(event.state) });
+      if (typeof event.ftGroup === 'number' && event.state)
+        facts.push({ kind: 'role', device, group: event.ftGroup, role: normaliseFtState(event.state) });
       break;
     }
     case 'ft-status': {
@@ -33,11 +34,14 @@ export function deriveFacts(event: AceEvent, view: StateView): Fact[] {
       if (my) facts.push({ kind: 'role', device, group, role: normaliseFtState(my) });
       if (theirs && peer) facts.push({ kind: 'role', device: peer, group, role: normaliseFtState(theirs) });
       if (Array.isArray(data.contexts)) {
-        const contexts = data.contexts.filter((c): c is string => typeof c === 'string' && CONTEXT_NAME.test(c)).slice(0, MAX_CONTEXTS);
+        const contexts = data.contexts
+          .filter((c): c is string => typeof c === 'string' && CONTEXT_NAME.test(c))
+          .slice(0, MAX_CONTEXTS);
         // An FT group holds the same contexts on both members.
         for (const d of peer ? [device, peer] : [device]) {
           facts.push({ kind: 'group-contexts', device: d, group, contexts });
-          for (const c of contexts) if (!view.context(d, c)) facts.push({ kind: 'context-seen', device: d, context: c, group });
+          for (const c of contexts)
+            if (!view.context(d, c)) facts.push({ kind: 'context-seen', device: d, context: c, group });
         }
       }
       break;

@@ -73,8 +73,7 @@ const STATE_FIELD_SET = new Set<string>(STATE_FIELDS);
 const PATH_SEGMENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export type FieldRef =
-  | { source: 'event'; name: string; path: string[] }
-  | { source: 'state'; name: StateField; path: [] };
+  { source: 'event'; name: string; path: string[] } | { source: 'state'; name: StateField; path: [] };
 
 /** Resolve a field name written in a rule; a string is the reason it is not valid. */
 export function parseFieldRef(name: string): FieldRef | string {
@@ -85,7 +84,8 @@ export function parseFieldRef(name: string): FieldRef | string {
   }
   const parts = name.split('.');
   const head = parts[0]!;
-  if (!EVENT_FIELD_SET.has(head)) return `unknown event field '${head}' (known: ${EVENT_FIELDS.join(', ')}, data.<name>, state.<name>)`;
+  if (!EVENT_FIELD_SET.has(head))
+    return `unknown event field '${head}' (known: ${EVENT_FIELDS.join(', ')}, data.<name>, state.<name>)`;
   if (parts.length > 1 && head !== 'data') return `field '${head}' has no sub-fields (only data.<name> has)`;
   if (parts.length > 6) return `field path '${name}' is too deep`;
   for (const p of parts.slice(1)) if (!PATH_SEGMENT.test(p)) return `bad path segment '${p}' in '${name}'`;

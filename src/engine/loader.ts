@@ -49,7 +49,10 @@ export function readRuleSources(path: string): RuleSources {
         .sort()
         .map((n) => join(abs, n))
     : [abs];
-  if (names.length > MAX_RULE_FILES) throw new FileProblemsError('ACESYNC_RULES_INVALID', [{ file: abs, message: `more than ${MAX_RULE_FILES} rule files` }]);
+  if (names.length > MAX_RULE_FILES)
+    throw new FileProblemsError('ACESYNC_RULES_INVALID', [
+      { file: abs, message: `more than ${MAX_RULE_FILES} rule files` },
+    ]);
   const files: RuleSources['files'] = [];
   const problems: FileProblem[] = [];
   for (const file of names) {
@@ -70,7 +73,12 @@ export function ruleVariables(engine: LoadRulesOptions['engine']): Record<string
   return { ...engine.variables, anm_users: engine.anm_users };
 }
 
-function located(src: YamlSource, base: Array<string | number>, path: Array<string | number>, message: string): FileProblem {
+function located(
+  src: YamlSource,
+  base: Array<string | number>,
+  path: Array<string | number>,
+  message: string,
+): FileProblem {
   const full = [...base, ...path];
   return { file: src.file, ...src.locate(full), path: formatPath(full), message };
 }
@@ -81,7 +89,11 @@ export function compileRuleSources(sources: RuleSources, opts: LoadRulesOptions)
   const rules: CompiledRule[] = [];
   const byName = new Map<string, { file: string; line?: number }>();
   const variables = ruleVariables(opts.engine);
-  const copts: CompileOptions = { variables, defaultSettleMs: opts.engine.default_settle_ms, maxSettleMs: opts.engine.max_settle_ms };
+  const copts: CompileOptions = {
+    variables,
+    defaultSettleMs: opts.engine.default_settle_ms,
+    maxSettleMs: opts.engine.max_settle_ms,
+  };
   let order = 0;
   for (const { file, text } of sources.files) {
     let src: YamlSource;
@@ -109,7 +121,14 @@ export function compileRuleSources(sources: RuleSources, opts: LoadRulesOptions)
         const prev = byName.get(name);
         if (prev) {
           duplicate = true;
-          problems.push(located(src, base, ['name'], `rule name '${name}' is already used at ${basename(prev.file)}:${prev.line ?? '?'}`));
+          problems.push(
+            located(
+              src,
+              base,
+              ['name'],
+              `rule name '${name}' is already used at ${basename(prev.file)}:${prev.line ?? '?'}`,
+            ),
+          );
         } else byName.set(name, { file, line });
       }
       const parsed = ruleSchema.safeParse(raw);
@@ -132,7 +151,13 @@ export function compileRuleSources(sources: RuleSources, opts: LoadRulesOptions)
   return {
     problems,
     files,
-    ruleset: { rules, source: sources.source, variables, anmUsers: new Set(opts.engine.anm_users), loadedAt: opts.now ?? Date.now() },
+    ruleset: {
+      rules,
+      source: sources.source,
+      variables,
+      anmUsers: new Set(opts.engine.anm_users),
+      loadedAt: opts.now ?? Date.now(),
+    },
   };
 }
 

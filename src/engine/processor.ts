@@ -54,7 +54,16 @@ export interface ReloadResult {
 }
 
 export class Processor {
-  readonly stats: ProcessorStats = { received: 0, noise: 0, stored: 0, evaluated: 0, decisions: 0, errors: 0, timersFired: 0, reloads: 0 };
+  readonly stats: ProcessorStats = {
+    received: 0,
+    noise: 0,
+    stored: 0,
+    evaluated: 0,
+    decisions: 0,
+    errors: 0,
+    timersFired: 0,
+    reloads: 0,
+  };
   readonly #store: Store;
   readonly #clock: Clock;
   readonly #logger: Logger;
@@ -82,7 +91,8 @@ export class Processor {
     const now = this.#clock.now();
     if (now - this.#errorLog.windowStart > 60_000) this.#errorLog = { windowStart: now, count: 0 };
     // Rate-limited: a rule that throws on every event must not flood the log.
-    if (++this.#errorLog.count <= 10) this.#logger.error({ err, ...what }, 'evaluation failed; event stored, decisions skipped');
+    if (++this.#errorLog.count <= 10)
+      this.#logger.error({ err, ...what }, 'evaluation failed; event stored, decisions skipped');
   }
 
   readonly #listeners = new Set<(records: DecisionRecord[]) => void>();
@@ -211,7 +221,12 @@ export class Processor {
                 reason: `nothing satisfied the expectation by ${new Date(t.due).toISOString()}`,
               }),
             );
-          records.push(...store.applier.apply({ at: now, facts: [], outcomes: [], effects }, { device: t.device, context: t.context }));
+          records.push(
+            ...store.applier.apply(
+              { at: now, facts: [], outcomes: [], effects },
+              { device: t.device, context: t.context },
+            ),
+          );
         }
       });
       fired += due.length;

@@ -18,7 +18,11 @@ export const REPLAY_EPOCH = Date.UTC(2026, 0, 1);
 export const MAX_LINE = 16 * 1024;
 
 const KINDS = new Set<string>([...WIRE_KINDS, ...INTERNAL_KINDS]);
-const RESULT_JOB: Partial<Record<string, JobType>> = { 'audit-result': 'audit', 'upload-result': 'upload', 'crypto-parity': 'check-crypto' };
+const RESULT_JOB: Partial<Record<string, JobType>> = {
+  'audit-result': 'audit',
+  'upload-result': 'upload',
+  'crypto-parity': 'check-crypto',
+};
 
 export interface ReplayLine {
   event?: AceEvent;
@@ -52,9 +56,11 @@ export function readReplayLine(line: string, parse: SyslogParser, inventory: Inv
     } catch (err) {
       return { error: `not JSON: ${(err as Error).message}` };
     }
-    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return { error: 'a JSON line must be an event object' };
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj))
+      return { error: 'a JSON line must be an event object' };
     const e = { ...(obj as Record<string, unknown>) } as unknown as AceEvent;
-    if (typeof e.kind !== 'string' || !KINDS.has(e.kind)) return { error: `unknown event kind ${JSON.stringify(e.kind)}` };
+    if (typeof e.kind !== 'string' || !KINDS.has(e.kind))
+      return { error: `unknown event kind ${JSON.stringify(e.kind)}` };
     const time = timeOf((obj as Record<string, unknown>).receivedAt) ?? timeOf(e.timestamp);
     if (typeof e.receivedAt !== 'number') delete (e as { receivedAt?: unknown }).receivedAt;
     if (e.device === undefined && typeof e.source === 'string') inventory.attribute(e, e.source);
@@ -129,7 +135,10 @@ export class Replayer {
       this.#started = true;
       clock.set(r.time ?? REPLAY_EPOCH);
     }
-    const t = r.time !== undefined ? Math.max(clock.now(), r.time) : clock.now() + (this.stats.events > 0 ? (this.#o.stepMs ?? 100) : 0);
+    const t =
+      r.time !== undefined
+        ? Math.max(clock.now(), r.time)
+        : clock.now() + (this.stats.events > 0 ? (this.#o.stepMs ?? 100) : 0);
     this.#runUntil(t);
     const e: AceEvent = { ...r.event, transport: r.event.transport ?? 'replay', receivedAt: r.event.receivedAt ?? t };
     this.#creditJob(e);
@@ -149,7 +158,9 @@ export class Replayer {
     if (!type || !e.device || e.context === undefined) return;
     if (e.data && typeof e.data.jobId === 'number') return;
     const jobs = this.#o.store.jobs;
-    const job = jobs.list({ type, device: e.device, context: e.context, state: 'running', limit: 1 })[0] ?? jobs.list({ type, device: e.device, context: e.context, state: 'pending', limit: 1 })[0];
+    const job =
+      jobs.list({ type, device: e.device, context: e.context, state: 'running', limit: 1 })[0] ??
+      jobs.list({ type, device: e.device, context: e.context, state: 'pending', limit: 1 })[0];
     if (!job) return;
     if (job.state === 'pending') jobs.claimJob(job.id);
     jobs.complete(job.id);
@@ -165,13 +176,39 @@ export class Replayer {
 /** What `acesync replay` prints for a record, or undefined to print nothing (unless --all). */
 export function replayOutput(r: DecisionRecord, all: boolean): Record<string, unknown> | undefined {
   const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
-  if (r.kind === 'state') return { at: iso(r.at), rule: r.rule, device: r.device, context: r.context, from: r.from ?? null, to: r.to, reason: r.reason };
+  if (r.kind === 'state')
+    return {
+      at: iso(r.at),
+      rule: r.rule,
+      device: r.device,
+      context: r.context,
+      from: r.from ?? null,
+      to: r.to,
+      reason: r.reason,
+    };
   if (r.kind === 'action') {
     const merged = r.detail?.merged === true;
     const settle = r.action?.startsWith('settle:') ?? false;
     if ((merged || settle) && !all) return undefined;
-    return { at: iso(r.at), action: r.action, device: r.device, context: r.context ?? '', due: iso(r.due), rule: r.rule, reason: r.reason, ...(merged ? { merged: true } : {}) };
+    return {
+      at: iso(r.at),
+      action: r.action,
+      device: r.device,
+      context: r.context ?? '',
+      due: iso(r.due),
+      rule: r.rule,
+      reason: r.reason,
+      ...(merged ? { merged: true } : {}),
+    };
   }
   if (!all) return undefined;
-  return { at: iso(r.at), kind: r.kind, rule: r.rule, device: r.device, context: r.context, reason: r.reason, detail: r.detail };
+  return {
+    at: iso(r.at),
+    kind: r.kind,
+    rule: r.rule,
+    device: r.device,
+    context: r.context,
+    reason: r.reason,
+    detail: r.detail,
+  };
 }

@@ -26,7 +26,10 @@ import { MAX_DURATION_MS, parseDuration } from './duration.js';
 export const durationSchema = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const ms = parseDuration(v);
   if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `bad duration ${JSON.stringify(v)}: expected e.g. 500ms, 5s, 10m, 2h, 1d or a number of milliseconds` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `bad duration ${JSON.stringify(v)}: expected e.g. 500ms, 5s, 10m, 2h, 1d or a number of milliseconds`,
+    });
     return z.NEVER;
   }
   if (ms > MAX_DURATION_MS) {
@@ -41,7 +44,10 @@ export const settleSchema = z.union([z.string(), z.number()]).transform((v, ctx)
   if (v === 'default') return 'default';
   const ms = parseDuration(v);
   if (ms === undefined || ms > MAX_DURATION_MS) {
-    ctx.addIssue({ code: 'custom', message: `bad settle window ${JSON.stringify(v)}: expected 'default' or a duration like 500ms, 5s, 10m (at most 30 days)` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `bad settle window ${JSON.stringify(v)}: expected 'default' or a duration like 500ms, 5s, 10m (at most 30 days)`,
+    });
     return z.NEVER;
   }
   return ms;
@@ -56,7 +62,9 @@ const scalar = z.union([z.string().max(1000), z.number(), z.boolean()]);
 export const alertSchema = z.strictObject({
   severity: z.enum(['info', 'warning', 'critical']).default('warning'),
   summary: text,
-  labels: z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'label names are letters, digits, _'), z.string().max(500)).default({}),
+  labels: z
+    .record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'label names are letters, digits, _'), z.string().max(500))
+    .default({}),
   priority: z.number().int().min(0).max(100).default(50),
 });
 
@@ -110,7 +118,11 @@ export const expectSchema = z.strictObject({
 export const ACTION_VERBS = ['mark', 'audit', 'upload', 'check-crypto', 'alert', 'poll', 'expect', 'suppress'] as const;
 
 export const ruleSchema = z.strictObject({
-  name: z.string().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'rule names are letters, digits, _ . - (starting with a letter or digit)'),
+  name: z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'rule names are letters, digits, _ . - (starting with a letter or digit)'),
   description: z.string().max(4000).optional(),
   enabled: z.boolean().default(true),
   priority: z.number().int().min(0).max(10_000).default(100),

@@ -54,8 +54,12 @@ export function resolveScope(scope: Scope, event: AceEvent, view: StateView): Re
       ? event.originContext === undefined && event.context === undefined && event.kind !== 'context-lifecycle'
       : event.context === undefined && (scope === 'context' || scope === 'both-peers' || scope === 'peer');
   if (unknownContext) {
-    const devices = scope === 'context' || scope === 'origin' ? [device] : scope === 'peer' ? (peer ? [peer] : []) : both;
-    return { targets: uniq(allOf(view, devices)), note: 'context not known: every context of the device' + (devices.length > 1 ? 's' : '') };
+    const devices =
+      scope === 'context' || scope === 'origin' ? [device] : scope === 'peer' ? (peer ? [peer] : []) : both;
+    return {
+      targets: uniq(allOf(view, devices)),
+      note: 'context not known: every context of the device' + (devices.length > 1 ? 's' : ''),
+    };
   }
   switch (scope) {
     case 'context':
@@ -68,17 +72,23 @@ export function resolveScope(scope: Scope, event: AceEvent, view: StateView): Re
     }
     case 'both-peers': {
       const ctx = event.context ?? '';
-      return { targets: uniq(both.map((d) => ({ device: d, context: ctx }))), note: peer ? undefined : 'no peer configured' };
+      return {
+        targets: uniq(both.map((d) => ({ device: d, context: ctx }))),
+        note: peer ? undefined : 'no peer configured',
+      };
     }
     case 'peer':
-      return peer ? { targets: [{ device: peer, context: event.context ?? '' }] } : { targets: [], note: 'no peer configured' };
+      return peer
+        ? { targets: [{ device: peer, context: event.context ?? '' }] }
+        : { targets: [], note: 'no peer configured' };
     case 'device':
       return { targets: uniq(allOf(view, [device])) };
     case 'pair':
       return { targets: uniq(allOf(view, both)), note: peer ? undefined : 'no peer configured' };
     case 'ft-group': {
       const group = eventGroup(event, view);
-      if (group === undefined) return { targets: uniq(allOf(view, both)), note: 'FT group unknown: every context of both peers' };
+      if (group === undefined)
+        return { targets: uniq(allOf(view, both)), note: 'FT group unknown: every context of both peers' };
       const targets: Target[] = [];
       let unknown = false;
       for (const d of both) {
@@ -88,7 +98,10 @@ export function resolveScope(scope: Scope, event: AceEvent, view: StateView): Re
           targets.push(...view.contextsOf(d).map((c) => ({ device: d, context: c })));
         } else targets.push(...members.map((c) => ({ device: d, context: c })));
       }
-      return { targets: uniq(targets), note: unknown ? `contexts of FT group ${group} not known: every context of the device` : undefined };
+      return {
+        targets: uniq(targets),
+        note: unknown ? `contexts of FT group ${group} not known: every context of the device` : undefined,
+      };
     }
   }
   return { targets: [] };
@@ -97,8 +110,12 @@ export function resolveScope(scope: Scope, event: AceEvent, view: StateView): Re
 /** `ingest-loss`: every context whose messages may have been in the lost window. */
 function resolveSources(event: AceEvent, view: StateView): Resolved {
   const data = event.data ?? {};
-  const sources = Array.isArray(data.sources) ? data.sources.filter((s): s is string => typeof s === 'string').slice(0, 1024) : [];
-  const devices = Array.isArray(data.devices) ? data.devices.filter((s): s is string => typeof s === 'string').slice(0, 1024) : [];
+  const sources = Array.isArray(data.sources)
+    ? data.sources.filter((s): s is string => typeof s === 'string').slice(0, 1024)
+    : [];
+  const devices = Array.isArray(data.devices)
+    ? data.devices.filter((s): s is string => typeof s === 'string').slice(0, 1024)
+    : [];
   const targets: Target[] = [];
   const unknown: string[] = [];
   for (const s of sources) {
@@ -110,5 +127,8 @@ function resolveSources(event: AceEvent, view: StateView): Resolved {
   }
   for (const d of devices) if (view.hasDevice(d)) targets.push(...allOf(view, [d]));
   if (event.device && sources.length === 0 && devices.length === 0) targets.push(...allOf(view, [event.device]));
-  return { targets: uniq(targets), note: unknown.length > 0 ? `sources not in the inventory: ${unknown.slice(0, 5).join(', ')}` : undefined };
+  return {
+    targets: uniq(targets),
+    note: unknown.length > 0 ? `sources not in the inventory: ${unknown.slice(0, 5).join(', ')}` : undefined,
+  };
 }

@@ -21,8 +21,15 @@ export interface Template {
 export function cleanValue(v: unknown, max = MAX_VALUE_CHARS): string {
   if (v === undefined || v === null) return '';
   if (Array.isArray(v) && v.length === 0) return 'none';
-  let s = typeof v === 'string' ? v : Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(', ') : typeof v === 'object' ? JSON.stringify(v) : String(v);
-  // eslint-disable-next-line no-control-regex
+  let s =
+    typeof v === 'string'
+      ? v
+      : Array.isArray(v)
+        ? v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(', ')
+        : typeof v === 'object'
+          ? JSON.stringify(v)
+          : String(v);
+
   s = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ');
   return s.length > max ? s.slice(0, max - 1) + '…' : s;
 }

@@ -26,7 +26,12 @@ export function expectKey(rule: string, device: string, context: string): string
 }
 
 /** The due time of a settle window after one more request at `now`. */
-export function settleDue(existing: { firstAt: number } | undefined, now: number, settleMs: number, maxWaitMs: number): { due: number; firstAt: number } {
+export function settleDue(
+  existing: { firstAt: number } | undefined,
+  now: number,
+  settleMs: number,
+  maxWaitMs: number,
+): { due: number; firstAt: number } {
   const firstAt = existing?.firstAt ?? now;
   return { firstAt, due: Math.max(now, Math.min(now + settleMs, firstAt + maxWaitMs)) };
 }
@@ -104,7 +109,14 @@ export function fireTimer(timer: TimerRow): Effect[] {
   const p = timer.payload as ExpectPayload;
   const out: Effect[] = [];
   if (p.onExpiry.mark)
-    out.push({ kind: 'mark', rule: timer.rule, device: timer.device, context: timer.context, to: p.onExpiry.mark, reason: `expectation not met in time: ${p.reason}` });
+    out.push({
+      kind: 'mark',
+      rule: timer.rule,
+      device: timer.device,
+      context: timer.context,
+      to: p.onExpiry.mark,
+      reason: `expectation not met in time: ${p.reason}`,
+    });
   if (p.onExpiry.alert) {
     const a = p.onExpiry.alert;
     out.push({
@@ -119,7 +131,13 @@ export function fireTimer(timer: TimerRow): Effect[] {
       payload: {
         severity: a.severity,
         summary: a.summary,
-        labels: { alertname: timer.rule, severity: a.severity, device: timer.device, context: timer.context, ...a.labels },
+        labels: {
+          alertname: timer.rule,
+          severity: a.severity,
+          device: timer.device,
+          context: timer.context,
+          ...a.labels,
+        },
         rule: timer.rule,
         eventId: p.eventId,
         expectedSince: timer.firstAt,

@@ -180,7 +180,15 @@ export interface StateView {
 
 /** What the engine decided for one event (or one fired timer). Applied in one transaction. */
 export type Effect =
-  | { kind: 'mark'; rule: string; device: string; context: string; to: SyncState; reason: string; onlyFrom?: SyncState[] }
+  | {
+      kind: 'mark';
+      rule: string;
+      device: string;
+      context: string;
+      to: SyncState;
+      reason: string;
+      onlyFrom?: SyncState[];
+    }
   | {
       kind: 'job';
       rule: string;
@@ -205,7 +213,15 @@ export type Effect =
       payload: Record<string, unknown>;
       reason: string;
     }
-  | { kind: 'expect'; rule: string; ruleHash: string; device: string; context: string; due: number; payload: ExpectPayload }
+  | {
+      kind: 'expect';
+      rule: string;
+      ruleHash: string;
+      device: string;
+      context: string;
+      due: number;
+      payload: ExpectPayload;
+    }
   | { kind: 'expect-met'; rule: string; key: string; device: string; context: string; reason: string }
   | { kind: 'timer-done'; key: string }
   | { kind: 'throttle'; rule: string; key: string; until: number }
@@ -248,4 +264,3 @@ export interface Evaluation {
   outcomes: RuleOutcome[];
   effects: Effect[];
 }
-

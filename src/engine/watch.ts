@@ -10,7 +10,11 @@ export interface RulesWatcher {
   close(): void;
 }
 
-export function watchRules(path: string, onChange: () => void, opts: { debounceMs?: number; logger: Logger }): RulesWatcher {
+export function watchRules(
+  path: string,
+  onChange: () => void,
+  opts: { debounceMs?: number; logger: Logger },
+): RulesWatcher {
   const debounce = opts.debounceMs ?? 300;
   let timer: NodeJS.Timeout | undefined;
   let watcher: FSWatcher | undefined;
@@ -27,7 +31,9 @@ export function watchRules(path: string, onChange: () => void, opts: { debounceM
       // Only rule files matter; editors' swap and backup files do not.
       if (file === null || /\.ya?ml$/i.test(String(file))) fire();
     });
-    watcher.on('error', (err) => opts.logger.warn({ err, path }, 'watching the rules folder failed; SIGHUP still reloads'));
+    watcher.on('error', (err) =>
+      opts.logger.warn({ err, path }, 'watching the rules folder failed; SIGHUP still reloads'),
+    );
   } catch (err) {
     opts.logger.warn({ err, path }, 'cannot watch the rules folder; SIGHUP still reloads');
   }

@@ -131,7 +131,13 @@ export class LossWatch {
     if (delta > 0) {
       if (this.#window === undefined) {
         // One tick of slack before the last clean check: the read is not instantaneous.
-        this.#window = { from: this.#lastCleanAt, to: now, fromTick: Math.max(0, this.#lastCleanTick - 1), detectedTick: tick, dropped: 0 };
+        this.#window = {
+          from: this.#lastCleanAt,
+          to: now,
+          fromTick: Math.max(0, this.#lastCleanTick - 1),
+          detectedTick: tick,
+          dropped: 0,
+        };
       }
       this.#window.to = now;
       this.#window.dropped += delta;
@@ -163,7 +169,13 @@ export class LossWatch {
     };
     if (active.truncated) data.sourcesTruncated = true;
     this.#o.logger.warn(
-      { dropped: w.dropped, from: w.from, to: w.to, sources: active.sources.slice(0, 20), devices: active.devices.slice(0, 20) },
+      {
+        dropped: w.dropped,
+        from: w.from,
+        to: w.to,
+        sources: active.sources.slice(0, 20),
+        devices: active.devices.slice(0, 20),
+      },
       'kernel dropped syslog datagrams: receive buffer overflow',
     );
     this.#o.emit({

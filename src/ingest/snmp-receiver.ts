@@ -19,7 +19,14 @@ import { decodeTrap, PDU_TYPE } from '../parse/trap-decode.js';
 import { normaliseAddress } from '../inventory/inventory.js';
 import type { IngestDeps, Listener } from './types.js';
 import { TrapSocketFactory } from './snmp-socket.js';
-import { classifyReceiverError, outcomeOf, reasonOfReport, rejectedUser, RejectionLog, type RejectReason } from './snmp-rejections.js';
+import {
+  classifyReceiverError,
+  outcomeOf,
+  reasonOfReport,
+  rejectedUser,
+  RejectionLog,
+  type RejectReason,
+} from './snmp-rejections.js';
 import { desAvailable, desUsers, engineId, resolveUsers } from './snmp-security.js';
 
 /** The parts of net-snmp's (untyped) Receiver used here. */
@@ -112,7 +119,12 @@ export class SnmpIngest implements Listener {
         (err: unknown, n: Notification | null) => this.#onReceive(err, n),
       ) as NetSnmpReceiver;
     } catch (err) {
-      throw new AcesyncError('ACESYNC_LISTEN', `SNMP receiver could not start: ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err });
+      throw new AcesyncError(
+        'ACESYNC_LISTEN',
+        `SNMP receiver could not start: ${err instanceof Error ? err.message : String(err)}`,
+        undefined,
+        { cause: err },
+      );
     }
     const auth = receiver.getAuthorizer();
     for (const c of cfg.communities) auth.addCommunity(c);
@@ -130,7 +142,12 @@ export class SnmpIngest implements Listener {
         /* the socket never bound */
       }
       const code = (err as { code?: string }).code;
-      throw new AcesyncError('ACESYNC_LISTEN', `SNMP receiver could not bind ${cfg.host}:${cfg.port}${code ? ` (${code})` : ''}`, undefined, { cause: err });
+      throw new AcesyncError(
+        'ACESYNC_LISTEN',
+        `SNMP receiver could not bind ${cfg.host}:${cfg.port}${code ? ` (${code})` : ''}`,
+        undefined,
+        { cause: err },
+      );
     }
     this.#listening = true;
     const socket = factory.socket!;
@@ -245,11 +262,17 @@ export class SnmpIngest implements Listener {
         const rinfo = (err as { rinfo?: RemoteInfo }).rinfo;
         if (!rinfo) {
           if (this.#listening)
-            this.deps.logger.error({ err: { message: (err as Error).message, code: (err as { code?: unknown }).code } }, 'SNMP socket error');
+            this.deps.logger.error(
+              { err: { message: (err as Error).message, code: (err as { code?: unknown }).code } },
+              'SNMP socket error',
+            );
           return;
         }
         const reason = classifyReceiverError(err);
-        const user = reason === 'unknown-user' || reason === 'auth-required' || reason === 'priv-required' ? rejectedUser(err) : undefined;
+        const user =
+          reason === 'unknown-user' || reason === 'auth-required' || reason === 'priv-required'
+            ? rejectedUser(err)
+            : undefined;
         this.#reject(rinfo.address, reason, user !== undefined ? { user } : undefined);
         return;
       }

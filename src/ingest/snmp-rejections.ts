@@ -76,7 +76,8 @@ export function classifyReceiverError(err: unknown): RejectReason {
 export function rejectedUser(err: unknown): string | undefined {
   const msg = (err as { message?: unknown } | null)?.message;
   if (typeof msg !== 'string') return undefined;
-  const m = /^Local user (?:not found (?:for message |and message requires authentication )?with user )?(\S{1,64})/.exec(msg);
+  const m =
+    /^Local user (?:not found (?:for message |and message requires authentication )?with user )?(\S{1,64})/.exec(msg);
   const name = m?.[1];
   return name !== undefined && /^[\x21-\x7e]+$/.test(name) ? name : undefined;
 }
@@ -144,7 +145,13 @@ export class RejectionLog {
     s.pending.clear();
     s.lastLogged = now;
     this.#opts.logger.warn(
-      { source: key, reason, ...detail, ...(suppressed > 0 ? { since_last_log: counts } : {}), next_log_after_ms: this.#opts.intervalMs },
+      {
+        source: key,
+        reason,
+        ...detail,
+        ...(suppressed > 0 ? { since_last_log: counts } : {}),
+        next_log_after_ms: this.#opts.intervalMs,
+      },
       'SNMP notification rejected',
     );
   }
@@ -152,7 +159,8 @@ export class RejectionLog {
   /** Totals per (source, reason). */
   breakdown(): Array<{ source: string; reason: RejectReason; count: number }> {
     const out: Array<{ source: string; reason: RejectReason; count: number }> = [];
-    for (const [source, s] of this.#sources) for (const [reason, count] of s.totals) out.push({ source, reason, count });
+    for (const [source, s] of this.#sources)
+      for (const [reason, count] of s.totals) out.push({ source, reason, count });
     return out;
   }
 

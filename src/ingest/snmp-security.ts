@@ -25,17 +25,24 @@ const LEVEL = { noAuthNoPriv: 1, authNoPriv: 2, authPriv: 3 } as const;
 const AUTH = { md5: '2', sha: '3' } as const;
 const PRIV = { des: '2', aes: '4' } as const;
 
-/** Build net-snmp users; a key variable that is unset is a configuration error (checkSecrets reports it first at load). */
+/**
+ * Build net-snmp users; a key variable that is unset is a configuration error (checkSecrets reports it first at
+ * load).
+ */
 export function resolveUsers(cfg: SnmpConfig, env: NodeJS.ProcessEnv = process.env): NetSnmpUser[] {
   return cfg.users.map((u, i) => {
     const secret = (name: string | undefined, key: string): string => {
       const v = name !== undefined ? env[name] : undefined;
       const path = `snmp.users[${i}].${key}`;
       if (v === undefined || v === '')
-        throw new FileProblemsError('ACESYNC_CONFIG_SECRET_MISSING', [{ file: '(config)', path, message: `environment variable ${name ?? '(none)'} is not set` }]);
+        throw new FileProblemsError('ACESYNC_CONFIG_SECRET_MISSING', [
+          { file: '(config)', path, message: `environment variable ${name ?? '(none)'} is not set` },
+        ]);
       // RFC 3414 password-to-key wants at least 8 characters; net-snmp's tools refuse shorter ones.
       if (v.length < 8)
-        throw new FileProblemsError('ACESYNC_CONFIG_INVALID', [{ file: '(config)', path, message: `the key in ${name} is shorter than 8 characters` }]);
+        throw new FileProblemsError('ACESYNC_CONFIG_INVALID', [
+          { file: '(config)', path, message: `the key in ${name} is shorter than 8 characters` },
+        ]);
       return v;
     };
     const user: NetSnmpUser = { name: u.name, level: LEVEL[u.level] };

@@ -69,7 +69,8 @@ export class TrapSocketFactory {
     this.#ready.catch(() => undefined);
 
     const bind = socket.bind.bind(socket);
-    socket.bind = ((..._ignored: unknown[]) => bind({ port: opts.port, address: opts.host, exclusive: true })) as Socket['bind'];
+    socket.bind = ((..._ignored: unknown[]) =>
+      bind({ port: opts.port, address: opts.host, exclusive: true })) as Socket['bind'];
 
     const on = socket.on.bind(socket);
     socket.on = ((event: string, listener: (...args: unknown[]) => void) => {

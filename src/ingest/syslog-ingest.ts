@@ -90,7 +90,10 @@ export class SyslogIngest implements Listener {
         this.#addresses.push({ transport: 'udp', address: b.address, port: b.port });
         const reader = new UdpDropReader({ port: b.port, family: b.family });
         const method = await reader.init();
-        if (method === 'none') logger.warn('no kernel UDP drop counter readable (/proc/net/udp, /proc/net/snmp): overload loss cannot be detected');
+        if (method === 'none')
+          logger.warn(
+            'no kernel UDP drop counter readable (/proc/net/udp, /proc/net/snmp): overload loss cannot be detected',
+          );
         else logger.info({ method, inode: reader.inode }, 'watching the kernel drop counter of the syslog UDP socket');
         this.#watch = new LossWatch({
           reader,
@@ -215,7 +218,10 @@ export class SyslogIngest implements Listener {
       event = parseSyslog(raw);
     } catch (err) {
       // The parser promises not to throw; if it ever does, the line is still accounted for.
-      event = { kind: 'malformed', error: `parser failed: ${err instanceof Error ? err.message : String(err)}`.slice(0, 200) };
+      event = {
+        kind: 'malformed',
+        error: `parser failed: ${err instanceof Error ? err.message : String(err)}`.slice(0, 200),
+      };
     }
     inventory.attribute(event, entry.address);
     event.transport = transport;
@@ -223,7 +229,10 @@ export class SyslogIngest implements Listener {
     event.raw = raw.length > RAW_MAX_CHARS ? raw.slice(0, RAW_MAX_CHARS) : raw;
     if (event.kind === 'malformed') {
       this.#count(transport, entry, 'malformed');
-      this.#logOnce('malformed', entry, 'malformed syslog message', { error: event.error, raw: event.raw.slice(0, 200) });
+      this.#logOnce('malformed', entry, 'malformed syslog message', {
+        error: event.error,
+        raw: event.raw.slice(0, 200),
+      });
       sink.push(event);
     } else if (event.kind === 'noise') {
       // Noise the fast path could not rule out (it only knows ids that are always noise).
@@ -242,7 +251,12 @@ export class SyslogIngest implements Listener {
 
   #framingError(entry: SourceEntry, reason: string, fatal: boolean): void {
     this.#count('tcp', entry, 'malformed');
-    this.#logOnce('framing', entry, fatal ? 'syslog TCP stream out of sync: connection closed' : 'syslog TCP framing error', { reason });
+    this.#logOnce(
+      'framing',
+      entry,
+      fatal ? 'syslog TCP stream out of sync: connection closed' : 'syslog TCP framing error',
+      { reason },
+    );
   }
 
   #acceptConnection(address: string): SourceEntry | undefined {
@@ -264,9 +278,14 @@ export class SyslogIngest implements Listener {
     }
     if (e.pendingDropped > 0) {
       this.deps.counters.add('udp', e.address, 'dropped-unknown-source', e.pendingDropped);
-      this.#logOnce('unknown', e, 'syslog from a source not in the inventory dropped (list it under a device or set syslog.accept_unknown_sources)', {
-        dropped: e.pendingDropped,
-      });
+      this.#logOnce(
+        'unknown',
+        e,
+        'syslog from a source not in the inventory dropped (list it under a device or set syslog.accept_unknown_sources)',
+        {
+          dropped: e.pendingDropped,
+        },
+      );
       e.pendingDropped = 0;
     }
   }

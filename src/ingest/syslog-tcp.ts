@@ -63,7 +63,11 @@ export class TcpSyslogReceiver<T> {
     const server = net.createServer({ noDelay: true, pauseOnConnect: false }, (socket) => this.#onConnection(socket));
     await new Promise<void>((resolve, reject) => {
       const fail = (err: Error): void => {
-        reject(new AcesyncError('ACESYNC_LISTEN', `syslog TCP cannot listen on ${host}:${port}: ${err.message}`, undefined, { cause: err }));
+        reject(
+          new AcesyncError('ACESYNC_LISTEN', `syslog TCP cannot listen on ${host}:${port}: ${err.message}`, undefined, {
+            cause: err,
+          }),
+        );
       };
       server.once('error', fail);
       server.listen({ host, port, exclusive: true }, () => {
@@ -75,7 +79,10 @@ export class TcpSyslogReceiver<T> {
     this.#server = server;
     const a = server.address() as net.AddressInfo;
     this.#bound = { address: a.address, port: a.port };
-    logger.info({ transport: 'tcp', address: a.address, port: a.port, maxConnections: this.#o.maxConnections }, 'syslog TCP listening');
+    logger.info(
+      { transport: 'tcp', address: a.address, port: a.port, maxConnections: this.#o.maxConnections },
+      'syslog TCP listening',
+    );
     return this.#bound;
   }
 

@@ -54,13 +54,20 @@ export class UdpSyslogReceiver {
   async start(): Promise<BoundUdp> {
     const { host, port, logger } = this.#o;
     const family = host.includes(':') ? 6 : 4;
-    const socket = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4', recvBufferSize: this.#o.recvBufferBytes });
+    const socket = dgram.createSocket({
+      type: family === 6 ? 'udp6' : 'udp4',
+      recvBufferSize: this.#o.recvBufferBytes,
+    });
     const onMessage = this.#o.onMessage;
     socket.on('message', (msg: Buffer, rinfo: dgram.RemoteInfo) => onMessage(msg, rinfo.address));
     await new Promise<void>((resolve, reject) => {
       const fail = (err: Error): void => {
         socket.close();
-        reject(new AcesyncError('ACESYNC_LISTEN', `syslog UDP cannot bind ${host}:${port}: ${err.message}`, undefined, { cause: err }));
+        reject(
+          new AcesyncError('ACESYNC_LISTEN', `syslog UDP cannot bind ${host}:${port}: ${err.message}`, undefined, {
+            cause: err,
+          }),
+        );
       };
       socket.once('error', fail);
       socket.bind({ address: host, port, exclusive: true }, () => {
@@ -82,7 +89,10 @@ export class UdpSyslogReceiver {
         'UDP receive buffer capped by net.core.rmem_max; raise it (sysctl -w net.core.rmem_max=...) to absorb longer stalls',
       );
     }
-    logger.info({ transport: 'udp', address: a.address, port: a.port, recvBufferBytes: effective, requested }, 'syslog UDP listening');
+    logger.info(
+      { transport: 'udp', address: a.address, port: a.port, recvBufferBytes: effective, requested },
+      'syslog UDP listening',
+    );
     return this.#bound;
   }
 

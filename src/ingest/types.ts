@@ -16,13 +16,7 @@ export interface EventSink {
 
 /** Outcomes counted per source for every datagram, frame or trap. */
 export type IngestOutcome =
-  | 'accepted'
-  | 'noise'
-  | 'dropped-unknown-source'
-  | 'malformed'
-  | 'oversize'
-  | 'rejected-auth'
-  | 'queue-full';
+  'accepted' | 'noise' | 'dropped-unknown-source' | 'malformed' | 'oversize' | 'rejected-auth' | 'queue-full';
 
 export interface IngestDeps {
   config: Config;
@@ -82,7 +76,8 @@ export class IngestCounters {
     const out: Array<{ transport: string; source: string; outcome: IngestOutcome; count: number }> = [];
     for (const [key, m] of this.#counts) {
       const i = key.indexOf('|');
-      for (const [outcome, count] of m) out.push({ transport: key.slice(0, i), source: key.slice(i + 1), outcome, count });
+      for (const [outcome, count] of m)
+        out.push({ transport: key.slice(0, i), source: key.slice(i + 1), outcome, count });
     }
     return out;
   }

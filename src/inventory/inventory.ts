@@ -48,7 +48,8 @@ export class Inventory {
       if (!contexts.includes(ADMIN_CONTEXT)) contexts.unshift(ADMIN_CONTEXT);
       this.devices.set(d.name, { name: d.name, host: d.host, peer: d.peer, contexts, ftGroups, config: d });
       for (const s of d.sources) this.#bySource.set(normaliseAddress(s), { device: d.name });
-      for (const c of d.contexts) for (const s of c.sources) this.#bySource.set(normaliseAddress(s), { device: d.name, context: c.name });
+      for (const c of d.contexts)
+        for (const s of c.sources) this.#bySource.set(normaliseAddress(s), { device: d.name, context: c.name });
     }
     const seen = new Set<string>();
     for (const d of this.devices.values()) {

@@ -62,7 +62,12 @@ export function buildActions(d: ActionsDeps): Actions {
     env: d.env,
     // Scheduled audits wait behind the ones rules ask for (PRIORITY.scheduled < rule).
     requestAudit: (device, reason) => {
-      d.jobs.enqueue({ type: 'audit', device, priority: PRIORITY.scheduled, payload: { reasons: [`scheduled (${reason})`] } });
+      d.jobs.enqueue({
+        type: 'audit',
+        device,
+        priority: PRIORITY.scheduled,
+        payload: { reasons: [`scheduled (${reason})`] },
+      });
       runner.kick();
     },
     emit: d.emit,
@@ -75,10 +80,20 @@ export function buildActions(d: ActionsDeps): Actions {
   const anmDeps = { env: d.env, baseDir, logger: log, clock: d.clock, breakers };
   // Without ANM configured, uploads are the manual procedure: an alert with the steps,
   // the context staying stale until an operator acknowledges.
-  const strategy = createUploadStrategy(config.anm.enabled ? config.anm : { ...config.anm, strategy: manualStrategySchema.parse({ type: 'manual' }) }, anmDeps);
+  const strategy = createUploadStrategy(
+    config.anm.enabled ? config.anm : { ...config.anm, strategy: manualStrategySchema.parse({ type: 'manual' }) },
+    anmDeps,
+  );
   const anmClient = config.anm.enabled ? createAnmClient(config.anm, anmDeps) : undefined;
   const timeouts = jobTimeouts(config);
-  const workerDeps = { poller, store: d.store, inventory: d.inventory, clock: d.clock, strategy, strategyName: strategy.name };
+  const workerDeps = {
+    poller,
+    store: d.store,
+    inventory: d.inventory,
+    clock: d.clock,
+    strategy,
+    strategyName: strategy.name,
+  };
 
   const runner: JobRunner = new JobRunner({
     jobs: d.jobs,
@@ -87,10 +102,20 @@ export function buildActions(d: ActionsDeps): Actions {
     emit: d.emit,
     pools: [
       // One SSH job per device at a time: audits and crypto checks share `changeto`.
-      { name: 'ssh', types: ['audit', 'check-crypto'], maxRunning: config.poller.max_sessions, perDevice: 1, timeoutMs: timeouts.ssh },
+      {
+        name: 'ssh',
+        types: ['audit', 'check-crypto'],
+        maxRunning: config.poller.max_sessions,
+        perDevice: 1,
+        timeoutMs: timeouts.ssh,
+      },
       { name: 'upload', types: ['upload'], maxRunning: 2, perDevice: 1, timeoutMs: timeouts.upload },
     ],
-    handlers: { audit: auditHandler(workerDeps), 'check-crypto': cryptoHandler(workerDeps), upload: uploadHandler(workerDeps) },
+    handlers: {
+      audit: auditHandler(workerDeps),
+      'check-crypto': cryptoHandler(workerDeps),
+      upload: uploadHandler(workerDeps),
+    },
     onGaveUp: gaveUpEvents(workerDeps),
     onFinished: d.onJobFinished,
   });
@@ -140,7 +165,10 @@ async function reconcileWithAnm(client: AnmSoapClient, inventory: Inventory, log
     const ids = await client.listDeviceIds('VIRTUAL_CONTEXT', { timeoutMs: 30_000 });
     const r = reconcile(ids, inventoryContextRefs(inventory.devices.values()));
     if (r.missingInAnm.length > 0 || r.unknownToAcesync.length > 0)
-      log.warn({ missingInAnm: r.missingInAnm.slice(0, 50), unknownToAcesync: r.unknownToAcesync.slice(0, 50) }, 'ANM and acesync know different contexts');
+      log.warn(
+        { missingInAnm: r.missingInAnm.slice(0, 50), unknownToAcesync: r.unknownToAcesync.slice(0, 50) },
+        'ANM and acesync know different contexts',
+      );
     else log.info({ matched: r.matched.length }, 'ANM knows every context acesync knows');
   } catch (err) {
     log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not list ANM inventory');

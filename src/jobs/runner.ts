@@ -95,7 +95,12 @@ export class JobRunner {
     for (const pool of this.#o.pools) {
       let claimed: Job[];
       try {
-        claimed = this.#o.jobs.claim({ types: pool.types, limit: pool.maxRunning, maxRunning: pool.maxRunning, perDevice: pool.perDevice });
+        claimed = this.#o.jobs.claim({
+          types: pool.types,
+          limit: pool.maxRunning,
+          maxRunning: pool.maxRunning,
+          perDevice: pool.perDevice,
+        });
       } catch (err) {
         this.#o.logger.error({ err, pool: pool.name }, 'claiming jobs failed');
         continue;
@@ -106,8 +111,16 @@ export class JobRunner {
 
   #run(job: Job, pool: JobPool): void {
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new Error(`job timed out after ${pool.timeoutMs} ms`)), pool.timeoutMs);
-    const log = this.#o.logger.child({ jobId: job.id, job: job.type, device: job.device, context: job.context || undefined });
+    const timer = setTimeout(
+      () => controller.abort(new Error(`job timed out after ${pool.timeoutMs} ms`)),
+      pool.timeoutMs,
+    );
+    const log = this.#o.logger.child({
+      jobId: job.id,
+      job: job.type,
+      device: job.device,
+      context: job.context || undefined,
+    });
     const t0 = this.#o.clock.now();
     const handler = this.#o.handlers[job.type];
     const done = (async () => {
@@ -147,7 +160,10 @@ export class JobRunner {
       for (const e of this.#o.onGaveUp?.(job, outcome.retry.error) ?? []) this.#o.emit(e);
       this.#o.onFinished?.(job, 'failed', ms);
     } else {
-      log.info({ error: outcome.retry.error, retryAt: f?.state === 'pending' ? f.retryAt : undefined }, 'job will be retried');
+      log.info(
+        { error: outcome.retry.error, retryAt: f?.state === 'pending' ? f.retryAt : undefined },
+        'job will be retried',
+      );
       this.#o.onFinished?.(job, 'retry', ms);
     }
   }

@@ -84,7 +84,14 @@ export function cryptoHandler(deps: WorkerDeps): JobHandler {
 }
 
 function uploadEvent(job: Job, data: UploadResultData, at: number): AceEvent {
-  return { kind: 'upload-result', transport: 'action', receivedAt: at, device: job.device, context: job.context, data: { ...data, jobId: job.id, attempts: job.attempts } };
+  return {
+    kind: 'upload-result',
+    transport: 'action',
+    receivedAt: at,
+    device: job.device,
+    context: job.context,
+    data: { ...data, jobId: job.id, attempts: job.attempts },
+  };
 }
 
 /**
@@ -103,7 +110,8 @@ function requestedHash(store: Store, job: Job): string | undefined {
 export function uploadHandler(deps: WorkerDeps): JobHandler {
   return async (job, signal): Promise<JobOutcome> => {
     const dev = deps.inventory.devices.get(job.device);
-    if (!dev || !job.context) return { events: [], retry: { error: `no such context ${job.device}/${job.context}`, retryable: false } };
+    if (!dev || !job.context)
+      return { events: [], retry: { error: `no such context ${job.device}/${job.context}`, retryable: false } };
     // An audit that ran while an earlier upload of this context was in flight saw the old
     // ANM copy and asked again (the queue makes a new job when one is running). If ANM now
     // holds exactly what that audit saw, uploading again would be a duplicate: confirm
@@ -111,9 +119,14 @@ export function uploadHandler(deps: WorkerDeps): JobHandler {
     const wanted = requestedHash(deps.store, job);
     if (wanted !== undefined && deps.store.anmCopy(job.device, job.context)?.hash === wanted) {
       const audit = await deps.poller.auditDevice(job.device, { contexts: [job.context], signal });
-      return { events: audit, result: { outcome: 'skipped', reason: 'ANM already holds the configuration the requesting audit saw' } };
+      return {
+        events: audit,
+        result: { outcome: 'skipped', reason: 'ANM already holds the configuration the requesting audit saw' },
+      };
     }
-    const role = deps.store.roles().find((r) => r.device === job.device && r.group === deps.store.context(job.device, job.context)?.ftGroup)?.role;
+    const role = deps.store
+      .roles()
+      .find((r) => r.device === job.device && r.group === deps.store.context(job.device, job.context)?.ftGroup)?.role;
     let result;
     try {
       result = await deps.strategy.upload(
@@ -149,7 +162,13 @@ export function uploadHandler(deps: WorkerDeps): JobHandler {
     const adopted = changedMeanwhile ? 0 : adoptAsAnmCopy(deps.store, audit);
     return {
       events: [uploadEvent(job, { outcome: 'ok', strategy: result.strategy }, deps.clock.now())],
-      result: { outcome: 'ok', durationMs: result.durationMs, detail: result.detail, anmCopyRecorded: adopted > 0, ...(changedMeanwhile ? { deviceChangedDuringUpload: true } : {}) },
+      result: {
+        outcome: 'ok',
+        durationMs: result.durationMs,
+        detail: result.detail,
+        anmCopyRecorded: adopted > 0,
+        ...(changedMeanwhile ? { deviceChangedDuringUpload: true } : {}),
+      },
     };
   };
 }

@@ -48,7 +48,13 @@ export async function postWebhook(req: PostRequest): Promise<PostOutcome> {
   const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;
   const doFetch = req.fetch ?? fetch;
   try {
-    const res = await doFetch(req.url, { method: 'POST', body: req.body, headers: req.headers, redirect: 'manual', signal });
+    const res = await doFetch(req.url, {
+      method: 'POST',
+      body: req.body,
+      headers: req.headers,
+      redirect: 'manual',
+      signal,
+    });
     // Drain (bounded by the same timeout) so the connection can be reused; the body is ignored.
     await res.body?.cancel().catch(() => undefined);
     const ms = performance.now() - started;

@@ -42,7 +42,11 @@ export function groupLabelsOf(labels: Record<string, string>, groupBy: readonly 
 }
 
 /** Split alerts into groups by `group_by`; `keyOf` makes the group key (payload.groupKey). */
-export function groupAlerts(alerts: NoticedAlert[], groupBy: readonly string[], keyOf: (labels: Record<string, string>) => string): AlertGroup[] {
+export function groupAlerts(
+  alerts: NoticedAlert[],
+  groupBy: readonly string[],
+  keyOf: (labels: Record<string, string>) => string,
+): AlertGroup[] {
   const groups = new Map<string, AlertGroup>();
   for (const a of alerts) {
     const groupLabels = groupLabelsOf(a.labels, groupBy);
@@ -68,7 +72,12 @@ export function isNews(a: NoticedAlert, lastItems: ReadonlySet<string>, sendReso
  * alerts the receiver has not been told about (the caller drops resolved ones when
  * send_resolved is off).
  */
-export function decideGroup(state: GroupState | undefined, alerts: NoticedAlert[], now: number, t: GroupTiming): GroupDecision {
+export function decideGroup(
+  state: GroupState | undefined,
+  alerts: NoticedAlert[],
+  now: number,
+  t: GroupTiming,
+): GroupDecision {
   const included = t.send_resolved ? alerts : alerts.filter((a) => a.status === 'firing');
   const firing = included.some((a) => a.status === 'firing');
   const last = new Set(state?.lastItems ?? []);

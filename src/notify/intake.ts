@@ -21,9 +21,18 @@ export interface RaiseRequest {
   eventKind?: string;
 }
 
-export function newAlert(r: RaiseRequest & { eventId?: number; jobId?: number; count?: number; rule?: string }, at: number): NewAlert {
+export function newAlert(
+  r: RaiseRequest & { eventId?: number; jobId?: number; count?: number; rule?: string },
+  at: number,
+): NewAlert {
   const severity = SEVERITIES.has(r.severity) ? r.severity : 'warning';
-  const labels = cleanLabels({ ...r.labels, alertname: r.alertname, severity, device: r.device || undefined, context: r.context || undefined });
+  const labels = cleanLabels({
+    ...r.labels,
+    alertname: r.alertname,
+    severity,
+    device: r.device || undefined,
+    context: r.context || undefined,
+  });
   const annotations = cleanAnnotations({ summary: r.summary, rule: r.rule });
   return {
     fingerprint: fingerprint(labels),
@@ -47,7 +56,8 @@ export function alertFromJob(job: Job): NewAlert {
   const rule = typeof p.rule === 'string' ? p.rule : job.dedupe || 'acesync';
   const raw = p.labels && typeof p.labels === 'object' ? (p.labels as Record<string, unknown>) : {};
   const labels: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw)) if (v !== undefined && v !== null) labels[k] = cleanText(v, MAX_LABEL_VALUE);
+  for (const [k, v] of Object.entries(raw))
+    if (v !== undefined && v !== null) labels[k] = cleanText(v, MAX_LABEL_VALUE);
   // The job's target wins over templated labels: it is what resolution looks at.
   const at = typeof p.at === 'number' && Number.isFinite(p.at) ? p.at : job.updatedAt;
   return newAlert(

@@ -15,7 +15,14 @@ const CONTROL_ALL = /[\u0000-\u001f\u007f-\u009f]/g;
 
 /** A clean, bounded string: control characters become U+FFFD, the tail is cut with an ellipsis. */
 export function cleanText(v: unknown, max: number, keepNewlines = false): string {
-  let s = typeof v === 'string' ? v : v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  let s =
+    typeof v === 'string'
+      ? v
+      : v === undefined || v === null
+        ? ''
+        : typeof v === 'object'
+          ? JSON.stringify(v)
+          : String(v);
   if (s.length > max * 4) s = s.slice(0, max * 4);
   s = s.replace(keepNewlines ? CONTROL : CONTROL_ALL, '\ufffd');
   return s.length > max ? s.slice(0, max - 1) + '…' : s;

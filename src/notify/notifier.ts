@@ -71,7 +71,13 @@ export class Notifier {
   readonly alerts: AlertStore;
   readonly outbox: OutboxStore;
   readonly receivers: readonly Receiver[];
-  readonly stats: NotifierStats = { alertsRaised: 0, alertsResolved: 0, alertsDropped: 0, deliveries: new Map(), durations: [] };
+  readonly stats: NotifierStats = {
+    alertsRaised: 0,
+    alertsResolved: 0,
+    alertsDropped: 0,
+    deliveries: new Map(),
+    durations: [],
+  };
   readonly #o: NotifierOptions;
   readonly #store: Store;
   readonly #clock: Clock;
@@ -131,7 +137,10 @@ export class Notifier {
     this.#started = false;
     if (this.#timer) clearTimeout(this.#timer);
     this.#abort.abort();
-    await Promise.race([Promise.allSettled([...this.#inflight.values()]), new Promise((r) => setTimeout(r, 2000).unref())]);
+    await Promise.race([
+      Promise.allSettled([...this.#inflight.values()]),
+      new Promise((r) => setTimeout(r, 2000).unref()),
+    ]);
   }
 
   /** Raise an alert directly (a worker whose job ran out of attempts). */
@@ -182,7 +191,11 @@ export class Notifier {
           continue;
         }
         this.stats.alertsRaised++;
-        this.#store.jobs.complete(job.id, { alert: r.alert.id, fingerprint: r.alert.fingerprint, reopened: r.reopened || undefined });
+        this.#store.jobs.complete(job.id, {
+          alert: r.alert.id,
+          fingerprint: r.alert.fingerprint,
+          reopened: r.reopened || undefined,
+        });
       }
       return jobs.length;
     });
@@ -206,7 +219,8 @@ export class Notifier {
     return this.#store.transaction(() => {
       const signals = scanSignals(this.#store.db, this.alerts);
       // Every state change writes a decision row: a new one means contexts may have cleared.
-      const decisions = (this.#store.db.prepare('SELECT MAX(id) AS m FROM decisions').get() as { m: number | null }).m ?? 0;
+      const decisions =
+        (this.#store.db.prepare('SELECT MAX(id) AS m FROM decisions').get() as { m: number | null }).m ?? 0;
       const changed = decisions !== this.#lastDecisionId;
       if (!force && !changed && signals.size === 0 && now - this.#lastResolveAt < 1000) return 0;
       this.#lastResolveAt = now;
@@ -215,7 +229,11 @@ export class Notifier {
         now,
         resolveTimeoutMs: this.#o.resolveTimeoutMs ?? 3_600_000,
         context: (d: string, c: string) => this.#store.context(d, c),
-        contextsOf: (d: string) => this.#store.view.contextsOf(d).map((c) => this.#store.context(d, c)!).filter(Boolean),
+        contextsOf: (d: string) =>
+          this.#store.view
+            .contextsOf(d)
+            .map((c) => this.#store.context(d, c)!)
+            .filter(Boolean),
         signal: (k: ResolutionSignal['kind'], d: string, c: string) => signals.get(`${k}|${d}|${c}`),
       };
       let n = 0;
@@ -236,7 +254,10 @@ export class Notifier {
     for (const r of this.receivers) {
       const w = r.config;
       this.#store.transaction(() => {
-        const candidates: NoticedAlert[] = [...this.alerts.firingFor(w.name), ...(w.send_resolved ? this.alerts.resolvedFor(w.name, lookback) : [])];
+        const candidates: NoticedAlert[] = [
+          ...this.alerts.firingFor(w.name),
+          ...(w.send_resolved ? this.alerts.resolvedFor(w.name, lookback) : []),
+        ];
         const groups = groupAlerts(candidates, w.group_by, groupKey);
         const seen = new Set<string>();
         for (const g of groups) {
@@ -244,12 +265,25 @@ export class Notifier {
           const state = this.outbox.group(w.name, g.groupKey);
           const d = decideGroup(state, g.alerts, now, w);
           if (d.action === 'open') {
-            this.outbox.putGroup({ webhook: w.name, groupKey: g.groupKey, groupLabels: g.groupLabels, createdAt: now, nextFlushAt: d.nextFlushAt, lastItems: [] });
+            this.outbox.putGroup({
+              webhook: w.name,
+              groupKey: g.groupKey,
+              groupLabels: g.groupLabels,
+              createdAt: now,
+              nextFlushAt: d.nextFlushAt,
+              lastItems: [],
+            });
             next = Math.min(next, d.nextFlushAt);
           } else if (d.action === 'delete') {
             this.outbox.deleteGroup(w.name, g.groupKey);
           } else if (d.action === 'flush') {
-            const payload = buildPayload({ receiver: w.name, groupLabels: g.groupLabels, alerts: d.alerts, externalURL: this.#o.externalUrl, maxAlerts: w.max_alerts });
+            const payload = buildPayload({
+              receiver: w.name,
+              groupLabels: g.groupLabels,
+              alerts: d.alerts,
+              externalURL: this.#o.externalUrl,
+              maxAlerts: w.max_alerts,
+            });
             let body: string;
             try {
               body = renderBody(r, payload);
@@ -257,14 +291,31 @@ export class Notifier {
               this.#log.error({ err, webhook: w.name }, 'webhook template failed to render; notification skipped');
               continue;
             }
-            this.outbox.enqueueDelivery({ webhook: w.name, groupKey: g.groupKey, alertStatus: payload.status, items: d.items, body, maxAttempts: w.max_attempts, at: now });
-            const st = { webhook: w.name, groupKey: g.groupKey, groupLabels: g.groupLabels, createdAt: state?.createdAt ?? now, nextFlushAt: d.nextFlushAt, lastFlushAt: now, lastItems: d.items.map(itemKey) };
+            this.outbox.enqueueDelivery({
+              webhook: w.name,
+              groupKey: g.groupKey,
+              alertStatus: payload.status,
+              items: d.items,
+              body,
+              maxAttempts: w.max_attempts,
+              at: now,
+            });
+            const st = {
+              webhook: w.name,
+              groupKey: g.groupKey,
+              groupLabels: g.groupLabels,
+              createdAt: state?.createdAt ?? now,
+              nextFlushAt: d.nextFlushAt,
+              lastFlushAt: now,
+              lastItems: d.items.map(itemKey),
+            };
             this.outbox.putGroup(st);
             next = Math.min(next, nextLook(st, now, w));
           } else if (state) next = Math.min(next, nextLook(state, now, w));
         }
         // Groups whose alerts are all gone (resolved and told, or pruned).
-        for (const st of this.outbox.groups(w.name)) if (!seen.has(st.groupKey)) this.outbox.deleteGroup(w.name, st.groupKey);
+        for (const st of this.outbox.groups(w.name))
+          if (!seen.has(st.groupKey)) this.outbox.deleteGroup(w.name, st.groupKey);
       });
     }
     this.#nextPlanAt = next;
@@ -288,7 +339,7 @@ export class Notifier {
     const first = due(now);
     if (!first) return;
     const run = async (): Promise<void> => {
-      for (let d: DeliveryRecord | undefined = first; d; ) {
+      for (let d: DeliveryRecord | undefined = first; d;) {
         await this.#send(r, d);
         if (this.#store.closed || this.#abort.signal.aborted) return;
         d = due(this.#clock.now());
@@ -303,7 +354,14 @@ export class Notifier {
   async #send(r: Receiver, d: DeliveryRecord): Promise<void> {
     const w = r.config;
     const attempt = d.attempts + 1;
-    const out = await postWebhook({ url: w.url, body: d.body, headers: requestHeaders(r, d.body, d.id, attempt), timeoutMs: w.timeout_ms, signal: this.#abort.signal, fetch: this.#o.fetch });
+    const out = await postWebhook({
+      url: w.url,
+      body: d.body,
+      headers: requestHeaders(r, d.body, d.id, attempt),
+      timeoutMs: w.timeout_ms,
+      signal: this.#abort.signal,
+      fetch: this.#o.fetch,
+    });
     if (this.#store.closed) return;
     const at = this.#clock.now();
     const counts = this.stats.deliveries.get(w.name)!;
@@ -312,7 +370,8 @@ export class Notifier {
       if (out.ok) {
         outcome = 'sent';
         this.outbox.markSent(d.id, out.status, at);
-        if (this.#failing.delete(w.name)) this.#log.info({ webhook: w.name, delivery: d.id }, 'webhook receiver accepts notifications again');
+        if (this.#failing.delete(w.name))
+          this.#log.info({ webhook: w.name, delivery: d.id }, 'webhook receiver accepts notifications again');
       } else if (this.#abort.signal.aborted) {
         // Shutting down: not the receiver's fault, do not spend an attempt on it.
         this.outbox.markRetry(d.id, at, 'interrupted by shutdown', out.status, at);
@@ -324,19 +383,26 @@ export class Notifier {
         this.outbox.markRetry(d.id, retryAt, out.error, out.status, at);
         if (!this.#failing.has(w.name)) {
           this.#failing.add(w.name);
-          this.#log.warn({ webhook: w.name, delivery: d.id, attempt, error: out.error, retryAt: new Date(retryAt).toISOString() }, 'webhook delivery failed; retrying with backoff');
+          this.#log.warn(
+            { webhook: w.name, delivery: d.id, attempt, error: out.error, retryAt: new Date(retryAt).toISOString() },
+            'webhook delivery failed; retrying with backoff',
+          );
         }
       } else {
         outcome = 'failed';
         this.outbox.markFailed(d.id, out.error, out.status, at);
-        this.#log.error({ webhook: w.name, delivery: d.id, attempts: attempt, error: out.error }, 'webhook delivery given up (kept as failed in the outbox)');
+        this.#log.error(
+          { webhook: w.name, delivery: d.id, attempts: attempt, error: out.error },
+          'webhook delivery given up (kept as failed in the outbox)',
+        );
       }
     } catch (err) {
       this.#log.error({ err, webhook: w.name, delivery: d.id }, 'recording a webhook delivery failed');
       return;
     }
     counts[outcome]++;
-    if (this.stats.durations.length < MAX_DURATIONS) this.stats.durations.push({ webhook: w.name, outcome, seconds: out.ms / 1000 });
+    if (this.stats.durations.length < MAX_DURATIONS)
+      this.stats.durations.push({ webhook: w.name, outcome, seconds: out.ms / 1000 });
     this.#dirty = true;
   }
 
@@ -344,11 +410,17 @@ export class Notifier {
   #dropUnconfigured(now: number): void {
     const names = new Set(this.receivers.map((r) => r.config.name));
     const db = this.#store.db;
-    for (const { webhook } of db.prepare("SELECT DISTINCT webhook FROM webhook_deliveries WHERE status IN ('pending', 'sending')").all() as Array<{ webhook: string }>) {
+    for (const { webhook } of db
+      .prepare("SELECT DISTINCT webhook FROM webhook_deliveries WHERE status IN ('pending', 'sending')")
+      .all() as Array<{ webhook: string }>) {
       if (names.has(webhook)) continue;
-      db.prepare("UPDATE webhook_deliveries SET status = 'failed', last_error = 'webhook no longer configured', updated_at = ? WHERE webhook = ? AND status IN ('pending', 'sending')").run(now, webhook);
+      db.prepare(
+        "UPDATE webhook_deliveries SET status = 'failed', last_error = 'webhook no longer configured', updated_at = ? WHERE webhook = ? AND status IN ('pending', 'sending')",
+      ).run(now, webhook);
     }
-    for (const { webhook } of db.prepare('SELECT DISTINCT webhook FROM alert_groups').all() as Array<{ webhook: string }>)
+    for (const { webhook } of db.prepare('SELECT DISTINCT webhook FROM alert_groups').all() as Array<{
+      webhook: string;
+    }>)
       if (!names.has(webhook)) db.prepare('DELETE FROM alert_groups WHERE webhook = ?').run(webhook);
   }
 

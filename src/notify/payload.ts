@@ -78,7 +78,12 @@ export function toAmAlert(a: AlertRecord, externalURL: string): AmAlert {
 
 /** Firing before resolved, then oldest first: truncation drops the least urgent. */
 export function orderAlerts<T extends Pick<AlertRecord, 'status' | 'startsAt' | 'fingerprint'>>(alerts: T[]): T[] {
-  return [...alerts].sort((x, y) => (x.status === y.status ? 0 : x.status === 'firing' ? -1 : 1) || x.startsAt - y.startsAt || (x.fingerprint < y.fingerprint ? -1 : 1));
+  return [...alerts].sort(
+    (x, y) =>
+      (x.status === y.status ? 0 : x.status === 'firing' ? -1 : 1) ||
+      x.startsAt - y.startsAt ||
+      (x.fingerprint < y.fingerprint ? -1 : 1),
+  );
 }
 
 export function buildPayload(inp: PayloadInput): AmPayload {

@@ -45,7 +45,18 @@ export function samplePayload(receiver = 'sample'): AmPayload {
   return buildPayload({
     receiver,
     groupLabels: { alertname: 'sample-rule' },
-    alerts: [SAMPLE_ALERT, { ...SAMPLE_ALERT, id: 2, fingerprint: 'fedcba9876543210', context: 'VC_APP', labels: { ...SAMPLE_ALERT.labels, context: 'VC_APP' }, status: 'resolved', endsAt: Date.UTC(2026, 0, 1, 0, 5) }],
+    alerts: [
+      SAMPLE_ALERT,
+      {
+        ...SAMPLE_ALERT,
+        id: 2,
+        fingerprint: 'fedcba9876543210',
+        context: 'VC_APP',
+        labels: { ...SAMPLE_ALERT.labels, context: 'VC_APP' },
+        status: 'resolved',
+        endsAt: Date.UTC(2026, 0, 1, 0, 5),
+      },
+    ],
     externalURL: 'http://127.0.0.1:8080',
     maxAlerts: 10,
   });
@@ -56,7 +67,8 @@ export function loadTemplate(file: string, baseDir: string): { template: Compile
   const path = isAbsolute(file) ? file : resolve(baseDir, file);
   let text: string;
   try {
-    if (statSync(path).size > MAX_TEMPLATE_CHARS) throw new AcesyncError('ACESYNC_TEMPLATE', `${path}: larger than ${MAX_TEMPLATE_CHARS} bytes`);
+    if (statSync(path).size > MAX_TEMPLATE_CHARS)
+      throw new AcesyncError('ACESYNC_TEMPLATE', `${path}: larger than ${MAX_TEMPLATE_CHARS} bytes`);
     text = readFileSync(path, 'utf8');
   } catch (err) {
     if (err instanceof AcesyncError) throw err;
@@ -67,18 +79,28 @@ export function loadTemplate(file: string, baseDir: string): { template: Compile
   try {
     JSON.parse(out);
   } catch (err) {
-    throw new AcesyncError('ACESYNC_TEMPLATE', `${path}: the template does not render valid JSON for a sample alert (${(err as Error).message}); put {{path}} inside "quotes", or use {{json path}}`);
+    throw new AcesyncError(
+      'ACESYNC_TEMPLATE',
+      `${path}: the template does not render valid JSON for a sample alert (${(err as Error).message}); put {{path}} inside "quotes", or use {{json path}}`,
+    );
   }
   return { template, file: path };
 }
 
-export function buildReceivers(webhooks: readonly WebhookConfig[], env: NodeJS.ProcessEnv, baseDir: string): Receiver[] {
+export function buildReceivers(
+  webhooks: readonly WebhookConfig[],
+  env: NodeJS.ProcessEnv,
+  baseDir: string,
+): Receiver[] {
   return webhooks.map((config) => {
     const r: Receiver = { config };
     if (config.secret_env !== undefined) {
       const secret = env[config.secret_env];
       if (secret === undefined || secret === '')
-        throw new AcesyncError('ACESYNC_CONFIG_SECRET_MISSING', `webhook ${config.name}: environment variable ${config.secret_env} (secret_env) is not set`);
+        throw new AcesyncError(
+          'ACESYNC_CONFIG_SECRET_MISSING',
+          `webhook ${config.name}: environment variable ${config.secret_env} (secret_env) is not set`,
+        );
       r.secret = secret;
     }
     if (config.template !== undefined) {

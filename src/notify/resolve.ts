@@ -37,7 +37,10 @@ export interface ResolveView {
 }
 
 /** Kinds whose alerts clear only by their own signal, not by the context being in sync. */
-const SIGNAL_KINDS: Record<string, ResolutionSignal['kind']> = { 'logging-drift': 'logging-clean', 'crypto-parity': 'crypto-ok' };
+const SIGNAL_KINDS: Record<string, ResolutionSignal['kind']> = {
+  'logging-drift': 'logging-clean',
+  'crypto-parity': 'crypto-ok',
+};
 
 /** When the context was last confirmed in sync with ANM (undefined when it is not in sync now). */
 export function confirmedInSyncAt(c: ContextState): number | undefined {
@@ -47,12 +50,17 @@ export function confirmedInSyncAt(c: ContextState): number | undefined {
 }
 
 /** The reason the alert is resolved now, or undefined while it still holds. */
-export function resolution(a: Pick<AlertRecord, 'device' | 'context' | 'eventKind' | 'lastFiredAt'>, v: ResolveView): string | undefined {
+export function resolution(
+  a: Pick<AlertRecord, 'device' | 'context' | 'eventKind' | 'lastFiredAt'>,
+  v: ResolveView,
+): string | undefined {
   const signalKind = a.eventKind ? SIGNAL_KINDS[a.eventKind] : undefined;
   if (signalKind && a.device && a.context) {
     const at = v.signal(signalKind, a.device, a.context);
     if (at !== undefined && at > a.lastFiredAt)
-      return signalKind === 'logging-clean' ? 'logging settings are complete again' : 'certificates and keys match on both peers again';
+      return signalKind === 'logging-clean'
+        ? 'logging settings are complete again'
+        : 'certificates and keys match on both peers again';
     return undefined;
   }
   if (a.device && a.context) {
@@ -65,11 +73,17 @@ export function resolution(a: Pick<AlertRecord, 'device' | 'context' | 'eventKin
   }
   if (a.device) {
     for (const c of v.contextsOf(a.device)) {
-      if (c.lastAuditAt !== undefined && c.lastAuditAt > a.lastFiredAt && c.lastAuditOutcome !== undefined && c.lastAuditOutcome !== 'error')
+      if (
+        c.lastAuditAt !== undefined &&
+        c.lastAuditAt > a.lastFiredAt &&
+        c.lastAuditOutcome !== undefined &&
+        c.lastAuditOutcome !== 'error'
+      )
         return `device audited successfully (${c.context})`;
     }
     return undefined;
   }
-  if (v.now - a.lastFiredAt >= v.resolveTimeoutMs) return `not raised again for ${Math.round(v.resolveTimeoutMs / 60_000)} min`;
+  if (v.now - a.lastFiredAt >= v.resolveTimeoutMs)
+    return `not raised again for ${Math.round(v.resolveTimeoutMs / 60_000)} min`;
   return undefined;
 }

@@ -33,8 +33,16 @@ export function scanSignals(db: Database, alerts: AlertStore): Map<string, numbe
   }
   const upTo = Math.min(maxId, cursor + SCAN_WINDOW);
   const rows = db
-    .prepare(`SELECT received_at, kind, device, context, body FROM events WHERE id > ? AND id <= ? AND kind IN (${SIGNAL_EVENT_KINDS.map(() => '?').join(', ')})`)
-    .all(cursor, upTo, ...SIGNAL_EVENT_KINDS) as Array<{ received_at: number; kind: string; device: string | null; context: string | null; body: string }>;
+    .prepare(
+      `SELECT received_at, kind, device, context, body FROM events WHERE id > ? AND id <= ? AND kind IN (${SIGNAL_EVENT_KINDS.map(() => '?').join(', ')})`,
+    )
+    .all(cursor, upTo, ...SIGNAL_EVENT_KINDS) as Array<{
+    received_at: number;
+    kind: string;
+    device: string | null;
+    context: string | null;
+    body: string;
+  }>;
   for (const r of rows) {
     if (!r.device || !r.context) continue;
     let data: Record<string, unknown> = {};
@@ -45,7 +53,9 @@ export function scanSignals(db: Database, alerts: AlertStore): Map<string, numbe
     }
     const clean =
       r.kind === 'logging-drift'
-        ? Array.isArray(data.missing) && data.missing.length === 0 && (!Array.isArray(data.harmful) || data.harmful.length === 0)
+        ? Array.isArray(data.missing) &&
+          data.missing.length === 0 &&
+          (!Array.isArray(data.harmful) || data.harmful.length === 0)
         : data.ok === true;
     if (!clean) continue;
     const key = `${r.kind === 'logging-drift' ? 'logging-clean' : 'crypto-ok'}|${r.device}|${r.context}`;

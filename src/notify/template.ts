@@ -36,7 +36,12 @@ function fail(file: string, line: number, message: string): never {
 const PATH = /^(?:this|@index|@number|@first|@last|[A-Za-z_][A-Za-z0-9_]*)(?:\.(?:[A-Za-z_][A-Za-z0-9_]*|length))*$/;
 
 function parsePath(p: string, file: string, line: number): string[] {
-  if (!PATH.test(p)) fail(file, line, `'${p.slice(0, 40)}' is not a path (expected e.g. receiver, groupLabels.alertname, labels.device)`);
+  if (!PATH.test(p))
+    fail(
+      file,
+      line,
+      `'${p.slice(0, 40)}' is not a path (expected e.g. receiver, groupLabels.alertname, labels.device)`,
+    );
   return p.split('.');
 }
 
@@ -63,7 +68,9 @@ export function compileTemplate(source: string, file = '(template)'): CompiledTe
       if (!arg) fail(file, line, `${word} needs a path`);
       const path = parsePath(arg, file, line);
       const node: Extract<Node, { t: 'each' | 'if' }> =
-        word === '#each' ? { t: 'each', path, body: [], line } : { t: 'if', path, negate: word === '#unless', then: [], else: [], line };
+        word === '#each'
+          ? { t: 'each', path, body: [], line }
+          : { t: 'if', path, negate: word === '#unless', then: [], else: [], line };
       out.push(node);
       const into = node.t === 'each' ? node.body : node.then;
       stack.push({ node, into, kind: word.slice(1) as 'each' | 'if' | 'unless' });
@@ -77,7 +84,8 @@ export function compileTemplate(source: string, file = '(template)'): CompiledTe
     } else if (word === '/each' || word === '/if' || word === '/unless') {
       const top = stack.pop();
       if (!top) fail(file, line, `{{${word}}} without an open block`);
-      if (top.kind !== word.slice(1)) fail(file, line, `{{${word}}} closes {{#${top.kind}}} opened on line ${top.node.line}`);
+      if (top.kind !== word.slice(1))
+        fail(file, line, `{{${word}}} closes {{#${top.kind}}} opened on line ${top.node.line}`);
       const parent = stack[stack.length - 1];
       out = parent ? parent.into : root;
     } else if (word === 'json') {
@@ -89,7 +97,8 @@ export function compileTemplate(source: string, file = '(template)'): CompiledTe
       out.push({ t: 'var', path: parsePath(word!, file, line), json: false, line });
     }
   }
-  if (stack.length > 0) fail(file, stack[stack.length - 1]!.node.line, `{{#${stack[stack.length - 1]!.kind}}} is never closed`);
+  if (stack.length > 0)
+    fail(file, stack[stack.length - 1]!.node.line, `{{#${stack[stack.length - 1]!.kind}}} is never closed`);
   if (last < source.length) out.push({ t: 'text', s: source.slice(last) });
 
   return {
@@ -99,7 +108,11 @@ export function compileTemplate(source: string, file = '(template)'): CompiledTe
       let size = 0;
       const emit = (s: string): void => {
         size += s.length;
-        if (size > MAX_OUTPUT_CHARS) throw new AcesyncError('ACESYNC_TEMPLATE', `${file}: rendered body larger than ${MAX_OUTPUT_CHARS} characters`);
+        if (size > MAX_OUTPUT_CHARS)
+          throw new AcesyncError(
+            'ACESYNC_TEMPLATE',
+            `${file}: rendered body larger than ${MAX_OUTPUT_CHARS} characters`,
+          );
         parts.push(s);
       };
       walk(root, [{ value: data }], emit);
@@ -165,7 +178,16 @@ function walk(nodes: Node[], scopes: Scope[], emit: (s: string) => void): void {
       case 'each': {
         const list = lookup(n.path, scopes);
         if (!Array.isArray(list)) break;
-        list.forEach((item, i) => walk(n.body, [...scopes, { value: item, meta: { index: i, number: i + 1, first: i === 0, last: i === list.length - 1 } }], emit));
+        list.forEach((item, i) =>
+          walk(
+            n.body,
+            [
+              ...scopes,
+              { value: item, meta: { index: i, number: i + 1, first: i === 0, last: i === list.length - 1 } },
+            ],
+            emit,
+          ),
+        );
         break;
       }
     }

@@ -13,7 +13,8 @@
  */
 import { clip, LIMITS } from './limits.js';
 
-export type CommandKind = 'config-change' | 'logging-change' | 'crypto-change' | 'context-lifecycle' | 'ha-state' | 'noise';
+export type CommandKind =
+  'config-change' | 'logging-change' | 'crypto-change' | 'context-lifecycle' | 'ha-state' | 'noise';
 
 /** The classification of one command, with the fields it names. */
 export interface CommandClass {
@@ -123,7 +124,10 @@ function isNonMutating(words: string[]): boolean {
 
 /** Classify one command line as logged by 111008. Pure; never throws. */
 export function classifyCommand(command: string): CommandClass {
-  let words = command.trim().split(/\s+/).filter((w) => w.length > 0);
+  let words = command
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w.length > 0);
   if (words.length === 0) return { kind: 'noise' };
   // `do <exec command>` from configuration mode.
   if (words[0]!.toLowerCase() === 'do') {

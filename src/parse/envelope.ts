@@ -27,8 +27,18 @@ export interface EnvelopeHead {
 }
 
 const MONTHS: Record<string, string> = {
-  jan: '01', feb: '02', mar: '03', apr: '04', may: '05', jun: '06',
-  jul: '07', aug: '08', sep: '09', oct: '10', nov: '11', dec: '12',
+  jan: '01',
+  feb: '02',
+  mar: '03',
+  apr: '04',
+  may: '05',
+  jun: '06',
+  jul: '07',
+  aug: '08',
+  sep: '09',
+  oct: '10',
+  nov: '11',
+  dec: '12',
 };
 
 const PRI_RE = /<(\d{1,3})>/y;
@@ -97,7 +107,8 @@ function read5424(s: string, at: number): { end: number; stamp?: string } | unde
   let end = sdEnd;
   if (s.charCodeAt(end) === 0x20) end++;
   if (s.charCodeAt(end) === 0xfeff) end++; // MSG may start with a UTF-8 BOM
-  const stamp = m[1] !== undefined && +m[2]! >= 1 && +m[2]! <= 12 ? isoLocal(m[1], m[2]!, m[3]!, m[4]!, m[5]!, m[6]!) : undefined;
+  const stamp =
+    m[1] !== undefined && +m[2]! >= 1 && +m[2]! <= 12 ? isoLocal(m[1], m[2]!, m[3]!, m[4]!, m[5]!, m[6]!) : undefined;
   return { end, stamp };
 }
 

@@ -9,8 +9,26 @@ import type { AceEvent } from '../core/events.js';
 
 /** The order of the parser's output fields (issue "Foundation"). */
 export const FIELD_ORDER = [
-  'kind', 'id', 'severity', 'pri', 'facility', 'timestamp', 'deviceId', 'user', 'command', 'context',
-  'ftGroup', 'state', 'prevState', 'reason', 'peerId', 'interface', 'error', 'change', 'text', 'raw',
+  'kind',
+  'id',
+  'severity',
+  'pri',
+  'facility',
+  'timestamp',
+  'deviceId',
+  'user',
+  'command',
+  'context',
+  'ftGroup',
+  'state',
+  'prevState',
+  'reason',
+  'peerId',
+  'interface',
+  'error',
+  'change',
+  'text',
+  'raw',
 ] as const satisfies ReadonlyArray<keyof AceEvent>;
 
 /** Copy the parser fields of `e` in FIELD_ORDER, dropping undefined ones. */

@@ -56,9 +56,15 @@ const HA_727: Record<string, [RegExp, Extractor]> = {
     new RegExp(`^Config replication failed for context ${CTX}\\.?(?:\\s+Error\\s*:?\\s*(.*?))?${END}`),
     (m) => ({ context: ctx(m[1]), error: detail(m[2]) }),
   ],
-  '727006': [/^Peer is incompatible due to (.*?)\.?\s*(?:Cannot be Redundant\.?)?\s*$/i, (m) => ({ error: detail(m[1]) })],
+  '727006': [
+    /^Peer is incompatible due to (.*?)\.?\s*(?:Cannot be Redundant\.?)?\s*$/i,
+    (m) => ({ error: detail(m[1]) }),
+  ],
   '727007': [/^Module Initialization failure\s*-?\s*(?:Error\s*:?\s*)?(.*?)\s*$/, (m) => ({ error: detail(m[1]) })],
-  '727008': [/^Failed to send heartbeats to peer\.?\s*(?:Internal error\s*:?\s*(.*?))?\s*$/, (m) => ({ error: detail(m[1]) })],
+  '727008': [
+    /^Failed to send heartbeats to peer\.?\s*(?:Internal error\s*:?\s*(.*?))?\s*$/,
+    (m) => ({ error: detail(m[1]) }),
+  ],
   '727009': [
     new RegExp(`^Communication failure for Peer ${NUM}\\.?(?:\\s+Event\\s*:?\\s*(.*?))?\\s*$`),
     (m) => ({ peerId: num(m[1]), error: detail(m[2]) }),
@@ -77,7 +83,10 @@ const HA_727: Record<string, [RegExp, Extractor]> = {
   ],
   '727013': [new RegExp(`^Peer ${NUM} is UP and reachable`), (m) => ({ peerId: num(m[1]) })],
   '727014': [new RegExp(`^Heartbeats from Peer ${NUM} have become unidirectional`), (m) => ({ peerId: num(m[1]) })],
-  '727015': [new RegExp(`^Detected mismatch in heartbeat interval from Peer ${NUM}\\b`), (m) => ({ peerId: num(m[1]) })],
+  '727015': [
+    new RegExp(`^Detected mismatch in heartbeat interval from Peer ${NUM}\\b`),
+    (m) => ({ peerId: num(m[1]) }),
+  ],
   '727016': [new RegExp(`^Replication for context ${CTX} has started\\b`), (m) => ({ context: ctx(m[1]) })],
   '727022': [new RegExp(`^Started sending heartbeats to peer ${NUM}\\b`, 'i'), (m) => ({ peerId: num(m[1]) })],
   '727023': [new RegExp(`^Stopped sending heartbeats to peer ${NUM}\\b`, 'i'), (m) => ({ peerId: num(m[1]) })],

@@ -19,7 +19,10 @@ const CR = 0x0d;
 export const MAX_LINE_BYTES = 1024 * 1024;
 
 /** Yield the lines of `stream`. The last line needs no trailing newline. */
-export async function* readLines(stream: AsyncIterable<Buffer | string>, maxBytes = MAX_LINE_BYTES): AsyncGenerator<Line> {
+export async function* readLines(
+  stream: AsyncIterable<Buffer | string>,
+  maxBytes = MAX_LINE_BYTES,
+): AsyncGenerator<Line> {
   let pending: Buffer[] = [];
   let pendingLen = 0;
   let truncated = false;

@@ -74,7 +74,8 @@ function frame(input: TrapInput): Framed {
     const varbinds = [...head, ...d.varbinds, ...tail];
     const bytes = [...new Array<undefined>(head.length), ...d.bytes];
     const framed: Framed = { varbinds, bytes, dropped: d.dropped };
-    if (oid === undefined) framed.error = `SNMPv1 trap with generic-trap ${String(input.generic).slice(0, 32)} and enterprise ${enterprise ?? '(invalid)'} maps to no notification`;
+    if (oid === undefined)
+      framed.error = `SNMPv1 trap with generic-trap ${String(input.generic).slice(0, 32)} and enterprise ${enterprise ?? '(invalid)'} maps to no notification`;
     else {
       framed.oid = oid;
       if (generic === 6) framed.fallback = v1FallbackOid(enterprise, specific);
@@ -115,7 +116,12 @@ export function decodeTrap(input: TrapInput, source: string, receivedAt?: number
   } catch (err) {
     // Defence in depth: decoders are written not to throw, but a hostile PDU must never
     // take the receiver down.
-    event = { kind: 'malformed', transport: 'snmp', source, error: `trap decoder failed: ${err instanceof Error ? err.message.slice(0, 200) : 'error'}` };
+    event = {
+      kind: 'malformed',
+      transport: 'snmp',
+      source,
+      error: `trap decoder failed: ${err instanceof Error ? err.message.slice(0, 200) : 'error'}`,
+    };
   }
   if (receivedAt !== undefined) event.receivedAt = receivedAt;
   return event;
@@ -163,7 +169,8 @@ function decode(input: TrapInput, source: string): AceEvent {
   if (typeof input.version === 'string') data.snmpVersion = input.version.slice(0, 8);
   const pdu = pduName(input.type);
   if (pdu !== undefined) data.pdu = pdu;
-  if (input.type === PDU_TYPE.trap) data.v1 = { enterprise: cleanOid(input.enterprise), generic: int(input.generic), specific: int(input.specific) };
+  if (input.type === PDU_TYPE.trap)
+    data.v1 = { enterprise: cleanOid(input.enterprise), generic: int(input.generic), specific: int(input.specific) };
   if (typeof input.user === 'string') {
     const user = field(input.user, 64);
     if (user !== undefined) data.securityName = user;

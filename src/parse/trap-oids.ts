@@ -42,7 +42,14 @@ export const CLOG = {
 } as const;
 
 /** clogOriginIDType values. */
-export const ORIGIN_ID_TYPE = { none: 1, other: 2, hostName: 3, ipv4Address: 4, contextName: 5, userDefined: 6 } as const;
+export const ORIGIN_ID_TYPE = {
+  none: 1,
+  other: 2,
+  hostName: 3,
+  ipv4Address: 4,
+  contextName: 5,
+  userDefined: 6,
+} as const;
 
 /** CISCO-L4L7MODULE-REDUNDANCY-MIB. */
 export const CLR = {
@@ -120,7 +127,11 @@ export const CCM = {
  * snmpTraps.(generic+1); enterpriseSpecific(6) to `enterprise.0.specific`. Undefined when
  * the fields cannot form one.
  */
-export function v1NotificationOid(enterprise: string | undefined, generic: number, specific: number): string | undefined {
+export function v1NotificationOid(
+  enterprise: string | undefined,
+  generic: number,
+  specific: number,
+): string | undefined {
   if (!Number.isInteger(generic)) return undefined;
   if (generic >= 0 && generic <= 5) return `${SNMP.snmpTraps}.${generic + 1}`;
   if (generic !== 6 || enterprise === undefined || !Number.isInteger(specific) || specific < 0) return undefined;

@@ -25,7 +25,11 @@ import { CES, SLB } from './trap-oids.js';
 import { field, indexString, inetAddress, type TrapView } from './trap-view.js';
 
 /** CiscoRserverAdminStatus. */
-export const RSERVER_ADMIN: Readonly<Record<number, string>> = { 1: 'inService', 2: 'outOfService', 3: 'inServiceStandby' };
+export const RSERVER_ADMIN: Readonly<Record<number, string>> = {
+  1: 'inService',
+  2: 'outOfService',
+  3: 'inServiceStandby',
+};
 
 /** SlbRealServerState. */
 export const RSERVER_OPER: Readonly<Record<number, string>> = {
@@ -60,8 +64,10 @@ export const VSERVER_STATE: Readonly<Record<number, string>> = {
   7: 'outOfMemory',
 };
 
-const PERSON = /\b(?:user|users|admin|administrat\w*|operator|cli|manual\w*|config\w*|command|inservice|in-service|no inservice)\b/i;
-const MACHINE = /\b(?:probe\w*|health|arp|inband|return[- ]?code|fail\w*|timeout|timed out|unreachable|throttl\w*|max ?conn\w*|dfp)\b/i;
+const PERSON =
+  /\b(?:user|users|admin|administrat\w*|operator|cli|manual\w*|config\w*|command|inservice|in-service|no inservice)\b/i;
+const MACHINE =
+  /\b(?:probe\w*|health|arp|inband|return[- ]?code|fail\w*|timeout|timed out|unreachable|throttl\w*|max ?conn\w*|dfp)\b/i;
 
 /** Does a state-change description read as a person's action? */
 export function describesPerson(descr: string | undefined): boolean {
@@ -80,13 +86,21 @@ export interface RserverFacts {
 }
 
 /** The heuristic above. `rule` names which line decided, for `data.heuristic`. */
-export function classifyRserverChange(f: RserverFacts): { kind: 'config-change' | 'noise'; rule: string; command?: string } {
+export function classifyRserverChange(f: RserverFacts): {
+  kind: 'config-change' | 'noise';
+  rule: string;
+  command?: string;
+} {
   const probeInvolved = f.probe !== undefined || (f.descr !== undefined && MACHINE.test(f.descr));
   if (f.admin === 2) return { kind: 'config-change', rule: 'admin-out-of-service', command: 'no inservice' };
   if (f.admin === 3 && (f.oper === 16 || f.oper === 2) && !probeInvolved)
     return { kind: 'config-change', rule: 'admin-standby', command: 'inservice standby' };
   if (describesPerson(f.descr) && f.probe === undefined)
-    return { kind: 'config-change', rule: 'description-names-person', command: /\bno\b/i.test(f.descr!) || f.oper === 1 ? 'no inservice' : 'inservice' };
+    return {
+      kind: 'config-change',
+      rule: 'description-names-person',
+      command: /\bno\b/i.test(f.descr!) || f.oper === 1 ? 'no inservice' : 'inservice',
+    };
   return { kind: 'noise', rule: probeInvolved ? 'probe-driven' : 'operational' };
 }
 

@@ -50,7 +50,15 @@ export const CONFIG_MEDIUM: Readonly<Record<number, string>> = {
 };
 
 const COMMAND_SOURCE: Readonly<Record<number, string>> = { 1: 'commandLine', 2: 'snmp' };
-const IF_STATUS: Readonly<Record<number, string>> = { 1: 'up', 2: 'down', 3: 'testing', 4: 'unknown', 5: 'dormant', 6: 'notPresent', 7: 'lowerLayerDown' };
+const IF_STATUS: Readonly<Record<number, string>> = {
+  1: 'up',
+  2: 'down',
+  3: 'testing',
+  4: 'unknown',
+  5: 'dormant',
+  6: 'notPresent',
+  7: 'lowerLayerDown',
+};
 
 function enumName(map: Readonly<Record<number, string>>, v: number | undefined): string | undefined {
   return v === undefined ? undefined : (map[v] ?? `unknown(${v})`);
@@ -108,7 +116,10 @@ function license(reason: string) {
     let feature: string | undefined;
     for (const vb of v.varbinds) {
       if (!vb.oid.startsWith(CLM.clmLicenseFeatureUsageEntry + '.')) continue;
-      const sub = vb.oid.slice(CLM.clmLicenseFeatureUsageEntry.length + 1).split('.').map(Number);
+      const sub = vb.oid
+        .slice(CLM.clmLicenseFeatureUsageEntry.length + 1)
+        .split('.')
+        .map(Number);
       feature = indexString(sub, 1)?.text;
       if (feature !== undefined) break;
     }

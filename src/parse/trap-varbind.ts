@@ -73,7 +73,12 @@ function bound(s: string, max: number = VARBIND_LIMITS.maxValueChars): string {
 function toBytes(v: unknown): Uint8Array | undefined {
   if (v instanceof Uint8Array) return v;
   // JSON round-trips of Buffers ({type:'Buffer', data:[...]}) show up in fixtures and fuzzing.
-  if (typeof v === 'object' && v !== null && (v as { type?: unknown }).type === 'Buffer' && Array.isArray((v as { data?: unknown }).data)) {
+  if (
+    typeof v === 'object' &&
+    v !== null &&
+    (v as { type?: unknown }).type === 'Buffer' &&
+    Array.isArray((v as { data?: unknown }).data)
+  ) {
     const data = (v as { data: unknown[] }).data;
     if (data.length > 65536) return undefined;
     return Uint8Array.from(data.map((n) => (typeof n === 'number' ? n & 0xff : 0)));
@@ -97,7 +102,7 @@ function printable(bytes: Uint8Array): string | undefined {
   } catch {
     return undefined;
   }
-  // eslint-disable-next-line no-control-regex
+
   return /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/.test(text) ? undefined : text;
 }
 
@@ -150,7 +155,9 @@ function decodeOne(raw: RawVarbind, bytesOut: Array<Uint8Array | undefined> | un
     case 1:
       return { oid, type: 'Boolean', value: value === true ? 1 : value === false ? 0 : num(value) };
     case 4: {
-      const bytes = toBytes(value) ?? (typeof value === 'string' ? Buffer.from(value.slice(0, VARBIND_LIMITS.maxValueChars * 4), 'utf8') : undefined);
+      const bytes =
+        toBytes(value) ??
+        (typeof value === 'string' ? Buffer.from(value.slice(0, VARBIND_LIMITS.maxValueChars * 4), 'utf8') : undefined);
       if (!bytes) return { oid, type: 'OctetString', value: null };
       if (bytesOut) bytesOut[i] = bytes;
       const v = octetsToValue(bytes);
@@ -165,7 +172,11 @@ function decodeOne(raw: RawVarbind, bytesOut: Array<Uint8Array | undefined> | un
     case 3:
     case 68: {
       const bytes = toBytes(value);
-      return { oid, type: VARBIND_TYPE_NAMES[tag]!, value: bytes ? hex(bytes) : typeof value === 'string' ? bound(value) : null };
+      return {
+        oid,
+        type: VARBIND_TYPE_NAMES[tag]!,
+        value: bytes ? hex(bytes) : typeof value === 'string' ? bound(value) : null,
+      };
     }
     case 5:
     case 128:
@@ -174,7 +185,12 @@ function decodeOne(raw: RawVarbind, bytesOut: Array<Uint8Array | undefined> | un
       return { oid, type: VARBIND_TYPE_NAMES[tag]!, value: null };
     default: {
       // A tag no SMI type has, or a decoder that named its types: keep what we can show.
-      const name = typeof raw?.type === 'string' ? bound(raw.type.replace(/[^\w-]/g, ''), 32) || 'Unknown' : Number.isFinite(tag) ? `Tag${tag}` : 'Unknown';
+      const name =
+        typeof raw?.type === 'string'
+          ? bound(raw.type.replace(/[^\w-]/g, ''), 32) || 'Unknown'
+          : Number.isFinite(tag)
+            ? `Tag${tag}`
+            : 'Unknown';
       const bytes = toBytes(value);
       if (bytes) return { oid, type: name, value: hex(bytes) };
       if (typeof value === 'string') return { oid, type: name, value: bound(value) };

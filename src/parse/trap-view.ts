@@ -29,7 +29,8 @@ export class TrapView {
     const vbs = this.varbinds;
     for (let i = 0; i < vbs.length; i++) {
       const oid = vbs[i]!.oid;
-      if (oid.startsWith(column) && (oid.length === column.length || oid.charCodeAt(column.length) === 46 /* . */)) return i;
+      if (oid.startsWith(column) && (oid.length === column.length || oid.charCodeAt(column.length) === 46) /* . */)
+        return i;
     }
     return -1;
   }

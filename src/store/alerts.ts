@@ -38,8 +38,19 @@ export interface AlertRecord {
 }
 
 /** An alert firing: the identifying fields of an AlertRecord, plus when and how often. */
-export interface NewAlert
-  extends Pick<AlertRecord, 'fingerprint' | 'alertname' | 'severity' | 'device' | 'context' | 'eventKind' | 'labels' | 'annotations' | 'eventId' | 'jobId'> {
+export interface NewAlert extends Pick<
+  AlertRecord,
+  | 'fingerprint'
+  | 'alertname'
+  | 'severity'
+  | 'device'
+  | 'context'
+  | 'eventKind'
+  | 'labels'
+  | 'annotations'
+  | 'eventId'
+  | 'jobId'
+> {
   /** How many requests this firing stands for (a merged job counts each). */
   count?: number;
   at: number;
@@ -124,23 +135,32 @@ export class AlertStore {
     this.#s = {
       byFp: db.prepare('SELECT * FROM alerts WHERE fingerprint = ?'),
       get: db.prepare('SELECT * FROM alerts WHERE id = ?'),
-      insert: db.prepare(`INSERT INTO alerts (fingerprint, alertname, severity, device, context, event_kind, labels, annotations, status, starts_at, last_fired_at, fire_count, event_id, job_id, updated_at)
+      insert:
+        db.prepare(`INSERT INTO alerts (fingerprint, alertname, severity, device, context, event_kind, labels, annotations, status, starts_at, last_fired_at, fire_count, event_id, job_id, updated_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'firing', ?, ?, ?, ?, ?, ?)`),
-      refire: db.prepare(`UPDATE alerts SET annotations = ?, severity = ?, event_kind = COALESCE(?, event_kind), last_fired_at = ?, fire_count = fire_count + ?,
+      refire:
+        db.prepare(`UPDATE alerts SET annotations = ?, severity = ?, event_kind = COALESCE(?, event_kind), last_fired_at = ?, fire_count = fire_count + ?,
         event_id = COALESCE(?, event_id), job_id = COALESCE(?, job_id), updated_at = ? WHERE id = ?`),
-      reopen: db.prepare(`UPDATE alerts SET status = 'firing', starts_at = ?, ends_at = NULL, resolved_reason = NULL, annotations = ?, severity = ?, event_kind = COALESCE(?, event_kind),
+      reopen:
+        db.prepare(`UPDATE alerts SET status = 'firing', starts_at = ?, ends_at = NULL, resolved_reason = NULL, annotations = ?, severity = ?, event_kind = COALESCE(?, event_kind),
         last_fired_at = ?, fire_count = fire_count + ?, event_id = COALESCE(?, event_id), job_id = COALESCE(?, job_id), updated_at = ? WHERE id = ?`),
-      resolve: db.prepare("UPDATE alerts SET status = 'resolved', ends_at = ?, resolved_reason = ?, updated_at = ? WHERE id = ? AND status = 'firing'"),
+      resolve: db.prepare(
+        "UPDATE alerts SET status = 'resolved', ends_at = ?, resolved_reason = ?, updated_at = ? WHERE id = ? AND status = 'firing'",
+      ),
       countFiring: db.prepare("SELECT COUNT(*) AS n FROM alerts WHERE status = 'firing'"),
       firing: db.prepare("SELECT * FROM alerts WHERE status = 'firing' ORDER BY id LIMIT ?"),
-      firingNoticed: db.prepare(`SELECT a.*, n.status AS notice, n.at AS notice_at FROM alerts a LEFT JOIN alert_notices n ON n.alert_id = a.id AND n.webhook = ?
+      firingNoticed:
+        db.prepare(`SELECT a.*, n.status AS notice, n.at AS notice_at FROM alerts a LEFT JOIN alert_notices n ON n.alert_id = a.id AND n.webhook = ?
         WHERE a.status = 'firing' ORDER BY a.id LIMIT ?`),
-      resolvedToTell: db.prepare(`SELECT a.*, n.status AS notice, n.at AS notice_at FROM alerts a LEFT JOIN alert_notices n ON n.alert_id = a.id AND n.webhook = ?
+      resolvedToTell:
+        db.prepare(`SELECT a.*, n.status AS notice, n.at AS notice_at FROM alerts a LEFT JOIN alert_notices n ON n.alert_id = a.id AND n.webhook = ?
         WHERE a.status = 'resolved' AND a.ends_at >= ? AND (n.status IS NULL OR n.status = 'firing') ORDER BY a.id LIMIT ?`),
       notice: db.prepare(`INSERT INTO alert_notices (webhook, alert_id, status, at) VALUES (?, ?, ?, ?)
         ON CONFLICT(webhook, alert_id) DO UPDATE SET status = excluded.status, at = excluded.at`),
       getState: db.prepare('SELECT value FROM notifier_state WHERE key = ?'),
-      setState: db.prepare('INSERT INTO notifier_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
+      setState: db.prepare(
+        'INSERT INTO notifier_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+      ),
     };
   }
 
@@ -157,12 +177,33 @@ export class AlertStore {
     const ann = JSON.stringify(a.annotations);
     const old = this.#s.byFp!.get(a.fingerprint) as AlertRow | undefined;
     if (old && old.status === 'firing') {
-      this.#s.refire!.run(ann, a.severity, a.eventKind ?? null, a.at, count, a.eventId ?? null, a.jobId ?? null, a.at, old.id);
+      this.#s.refire!.run(
+        ann,
+        a.severity,
+        a.eventKind ?? null,
+        a.at,
+        count,
+        a.eventId ?? null,
+        a.jobId ?? null,
+        a.at,
+        old.id,
+      );
       return { alert: this.get(old.id)!, created: false, reopened: false };
     }
     if (this.countFiring() >= MAX_FIRING_ALERTS) return undefined;
     if (old) {
-      this.#s.reopen!.run(a.at, ann, a.severity, a.eventKind ?? null, a.at, count, a.eventId ?? null, a.jobId ?? null, a.at, old.id);
+      this.#s.reopen!.run(
+        a.at,
+        ann,
+        a.severity,
+        a.eventKind ?? null,
+        a.at,
+        count,
+        a.eventId ?? null,
+        a.jobId ?? null,
+        a.at,
+        old.id,
+      );
       return { alert: this.get(old.id)!, created: false, reopened: true };
     }
     const r = this.#s.insert!.run(
@@ -220,12 +261,26 @@ export class AlertStore {
   list(filter: AlertFilter = {}): AlertRecord[] {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (filter.status) (where.push('status = ?'), args.push(filter.status));
-    if (filter.device !== undefined) (where.push('device = ?'), args.push(filter.device));
-    if (filter.context !== undefined) (where.push('context = ?'), args.push(filter.context));
-    if (filter.beforeId !== undefined) (where.push('id < ?'), args.push(filter.beforeId));
+    if (filter.status) {
+      where.push('status = ?');
+      args.push(filter.status);
+    }
+    if (filter.device !== undefined) {
+      where.push('device = ?');
+      args.push(filter.device);
+    }
+    if (filter.context !== undefined) {
+      where.push('context = ?');
+      args.push(filter.context);
+    }
+    if (filter.beforeId !== undefined) {
+      where.push('id < ?');
+      args.push(filter.beforeId);
+    }
     const sql = `SELECT * FROM alerts ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
-    return (this.#db.prepare(sql).all(...args, Math.min(Math.max(1, filter.limit ?? 100), 1000)) as AlertRow[]).map(toAlert);
+    return (this.#db.prepare(sql).all(...args, Math.min(Math.max(1, filter.limit ?? 100), 1000)) as AlertRow[]).map(
+      toAlert,
+    );
   }
 
   recordNotice(webhook: string, item: NoticeItem, at: number): void {
@@ -243,8 +298,12 @@ export class AlertStore {
   /** Retention: old resolved alerts (their notices cascade). */
   prune(now: number): number {
     return this.#db.transaction(() => {
-      let n = this.#db.prepare("DELETE FROM alerts WHERE status = 'resolved' AND ends_at < ?").run(now - ALERT_RETENTION_MS).changes;
-      const cut = this.#db.prepare("SELECT id FROM alerts WHERE status = 'resolved' ORDER BY id DESC LIMIT 1 OFFSET ?").get(MAX_RESOLVED_ALERTS) as { id: number } | undefined;
+      let n = this.#db
+        .prepare("DELETE FROM alerts WHERE status = 'resolved' AND ends_at < ?")
+        .run(now - ALERT_RETENTION_MS).changes;
+      const cut = this.#db
+        .prepare("SELECT id FROM alerts WHERE status = 'resolved' ORDER BY id DESC LIMIT 1 OFFSET ?")
+        .get(MAX_RESOLVED_ALERTS) as { id: number } | undefined;
       if (cut) n += this.#db.prepare("DELETE FROM alerts WHERE status = 'resolved' AND id <= ?").run(cut.id).changes;
       return n;
     })();

@@ -7,7 +7,16 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { JobType, SyncState } from '../core/events.js';
 import type { JobQueue } from './job-queue.js';
 import { mergeSettlePayload, settleDue, settleKey } from '../engine/throttles.js';
-import type { ContextState, Effect, Evaluation, Fact, Reason, RuleOutcome, SettlePayload, TimerRow } from '../engine/types.js';
+import type {
+  ContextState,
+  Effect,
+  Evaluation,
+  Fact,
+  Reason,
+  RuleOutcome,
+  SettlePayload,
+  TimerRow,
+} from '../engine/types.js';
 import type { StateMirror } from './mirror.js';
 import type { ConfigVersions } from './config-versions.js';
 
@@ -67,8 +76,11 @@ export class Applier {
     this.#versions = versions;
     this.#reasonsKept = reasonsKept;
     this.#s = {
-      ensureDevice: db.prepare("INSERT INTO devices (name, host, peer, configured, first_seen, updated_at) VALUES (?, '', NULL, 0, ?, ?) ON CONFLICT(name) DO NOTHING"),
-      upsertContext: db.prepare(`INSERT INTO contexts (device, name, configured, ft_group, sync, since, reasons, last_audit_at, last_audit_outcome, last_audit_hash,
+      ensureDevice: db.prepare(
+        "INSERT INTO devices (name, host, peer, configured, first_seen, updated_at) VALUES (?, '', NULL, 0, ?, ?) ON CONFLICT(name) DO NOTHING",
+      ),
+      upsertContext:
+        db.prepare(`INSERT INTO contexts (device, name, configured, ft_group, sync, since, reasons, last_audit_at, last_audit_outcome, last_audit_hash,
           last_upload_at, last_upload_outcome, anm_hash, first_seen, updated_at)
         VALUES (@device, @context, @configured, @ftGroup, @sync, @since, @reasons, @lastAuditAt, @lastAuditOutcome, @lastAuditHash,
           @lastUploadAt, @lastUploadOutcome, @anmHash, @now, @now)
@@ -78,16 +90,25 @@ export class Applier {
       role: db.prepare(`INSERT INTO ft_roles (device, ft_group, role, prev_role, since, updated_at) VALUES (?, ?, ?, NULL, ?, ?)
         ON CONFLICT(device, ft_group) DO UPDATE SET prev_role = CASE WHEN role != excluded.role THEN role ELSE prev_role END,
           since = CASE WHEN role != excluded.role THEN excluded.since ELSE since END, role = excluded.role, updated_at = excluded.updated_at`),
-      clearLearned: db.prepare("DELETE FROM ft_group_contexts WHERE device = ? AND ft_group = ? AND source = 'learned'"),
-      member: db.prepare("INSERT INTO ft_group_contexts (device, ft_group, context, source, updated_at) VALUES (?, ?, ?, 'learned', ?) ON CONFLICT(device, ft_group, context) DO UPDATE SET updated_at = excluded.updated_at"),
+      clearLearned: db.prepare(
+        "DELETE FROM ft_group_contexts WHERE device = ? AND ft_group = ? AND source = 'learned'",
+      ),
+      member: db.prepare(
+        "INSERT INTO ft_group_contexts (device, ft_group, context, source, updated_at) VALUES (?, ?, ?, 'learned', ?) ON CONFLICT(device, ft_group, context) DO UPDATE SET updated_at = excluded.updated_at",
+      ),
       members: db.prepare('SELECT context FROM ft_group_contexts WHERE device = ? AND ft_group = ?'),
-      upsertTimer: db.prepare(`INSERT INTO timers (key, kind, due, first_at, rule, rule_hash, device, context, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      upsertTimer:
+        db.prepare(`INSERT INTO timers (key, kind, due, first_at, rule, rule_hash, device, context, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(key) DO UPDATE SET due = excluded.due, payload = excluded.payload, rule = excluded.rule, rule_hash = excluded.rule_hash RETURNING id`),
       deleteTimer: db.prepare('DELETE FROM timers WHERE key = ?'),
-      throttle: db.prepare('INSERT INTO throttles (rule, key, until) VALUES (?, ?, ?) ON CONFLICT(rule, key) DO UPDATE SET until = excluded.until'),
-      cadence: db.prepare(`INSERT INTO poll_cadence (device, mode, until, rule, reason, set_at) VALUES (?, ?, ?, ?, ?, ?)
+      throttle: db.prepare(
+        'INSERT INTO throttles (rule, key, until) VALUES (?, ?, ?) ON CONFLICT(rule, key) DO UPDATE SET until = excluded.until',
+      ),
+      cadence:
+        db.prepare(`INSERT INTO poll_cadence (device, mode, until, rule, reason, set_at) VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT(device) DO UPDATE SET mode = excluded.mode, until = MAX(until, excluded.until), rule = excluded.rule, reason = excluded.reason, set_at = excluded.set_at`),
-      decision: db.prepare(`INSERT INTO decisions (at, event_id, rule, kind, device, context, from_state, to_state, action, due, reason, detail)
+      decision:
+        db.prepare(`INSERT INTO decisions (at, event_id, rule, kind, device, context, from_state, to_state, action, due, reason, detail)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     };
   }
@@ -147,7 +168,19 @@ export class Applier {
     this.#dirtyContexts.clear();
     for (const key of this.#dirtyTimers) {
       const t = this.#mirror.timer(key);
-      if (t) this.#s.upsertTimer!.get(t.key, t.kind, t.due, t.firstAt, t.rule, t.ruleHash, t.device, t.context, JSON.stringify(t.payload), t.createdAt);
+      if (t)
+        this.#s.upsertTimer!.get(
+          t.key,
+          t.kind,
+          t.due,
+          t.firstAt,
+          t.rule,
+          t.ruleHash,
+          t.device,
+          t.context,
+          JSON.stringify(t.payload),
+          t.createdAt,
+        );
     }
     this.#dirtyTimers.clear();
   }
@@ -206,7 +239,16 @@ export class Applier {
         if (prev === f.role) return;
         this.#s.role!.run(f.device, f.group, f.role, now, now);
         this.#mirror.setRole(f.device, f.group, f.role);
-        out.push(this.record({ at: now, eventId, kind: 'fact', device: f.device, reason: `FT group ${f.group}: ${prev ?? 'unknown'} -> ${f.role}`, detail: { group: f.group, role: f.role, prev } }));
+        out.push(
+          this.record({
+            at: now,
+            eventId,
+            kind: 'fact',
+            device: f.device,
+            reason: `FT group ${f.group}: ${prev ?? 'unknown'} -> ${f.role}`,
+            detail: { group: f.group, role: f.role, prev },
+          }),
+        );
         return;
       }
       case 'group-contexts': {
@@ -221,13 +263,26 @@ export class Applier {
         const c = this.#newContext(f.device, f.context, now, f.group);
         c.reasons = [{ at: now, eventId, from: null, to: 'unknown', text: 'learnt from show ft group' }];
         this.writeContext(c, now);
-        out.push(this.record({ at: now, eventId, kind: 'fact', device: f.device, context: f.context, to: 'unknown', reason: 'context learnt from the FT group status' }));
+        out.push(
+          this.record({
+            at: now,
+            eventId,
+            kind: 'fact',
+            device: f.device,
+            context: f.context,
+            to: 'unknown',
+            reason: 'context learnt from the FT group status',
+          }),
+        );
         return;
       }
       case 'audit': {
         if (!this.#mirror.context(f.device, f.context) && !this.#creatable(f.device, f.context)) return;
         const c = this.#mirror.context(f.device, f.context) ?? this.#newContext(f.device, f.context, now);
-        this.writeContext({ ...c, lastAuditAt: now, lastAuditOutcome: f.outcome, lastAuditHash: f.hash ?? c.lastAuditHash }, now);
+        this.writeContext(
+          { ...c, lastAuditAt: now, lastAuditOutcome: f.outcome, lastAuditHash: f.hash ?? c.lastAuditHash },
+          now,
+        );
         if (f.hash && f.config !== undefined) this.#versions.record(f.device, f.context, f.hash, f.config, now);
         return;
       }
@@ -245,7 +300,18 @@ export class Applier {
     const from = cur?.sync ?? null;
     // Already there: fall through and add the reason to the chain (more evidence, same state).
     if (e.onlyFrom && from !== e.to && (from === null || !e.onlyFrom.includes(from))) {
-      out.push(this.record({ at: now, eventId, rule: e.rule, kind: 'note', device: e.device, context: e.context, from, reason: `not moved to ${e.to}: state is ${from ?? 'new'}` }));
+      out.push(
+        this.record({
+          at: now,
+          eventId,
+          rule: e.rule,
+          kind: 'note',
+          device: e.device,
+          context: e.context,
+          from,
+          reason: `not moved to ${e.to}: state is ${from ?? 'new'}`,
+        }),
+      );
       return;
     }
     const changed = from !== e.to;
@@ -255,18 +321,49 @@ export class Applier {
     const last = cur?.reasons[cur.reasons.length - 1];
     if (!changed && last && last.rule === e.rule && last.to === e.to) return;
     if (!cur && !this.#creatable(e.device, e.context)) {
-      out.push(this.record({ at: now, eventId, rule: e.rule, kind: 'note', device: e.device.slice(0, 64), context: e.context.slice(0, 64), reason: 'not recorded: bad name, or too many contexts on this device' }));
+      out.push(
+        this.record({
+          at: now,
+          eventId,
+          rule: e.rule,
+          kind: 'note',
+          device: e.device.slice(0, 64),
+          context: e.context.slice(0, 64),
+          reason: 'not recorded: bad name, or too many contexts on this device',
+        }),
+      );
       return;
     }
     const base = cur ?? this.#newContext(e.device, e.context, now);
     const reason: Reason = { at: now, eventId, rule: e.rule, from, to: e.to, text: e.reason };
-    this.writeContext({ ...base, sync: e.to, since: changed ? now : base.since, reasons: appendReason(base.reasons, reason, this.#reasonsKept) }, now);
+    this.writeContext(
+      {
+        ...base,
+        sync: e.to,
+        since: changed ? now : base.since,
+        reasons: appendReason(base.reasons, reason, this.#reasonsKept),
+      },
+      now,
+    );
     if (!changed) return;
-    out.push(this.record({ at: now, eventId, rule: e.rule, kind: 'state', device: e.device, context: e.context, from, to: e.to, reason: e.reason }));
+    out.push(
+      this.record({
+        at: now,
+        eventId,
+        rule: e.rule,
+        kind: 'state',
+        device: e.device,
+        context: e.context,
+        from,
+        to: e.to,
+        reason: e.reason,
+      }),
+    );
     // A removed context has nothing left to audit or upload.
     if (e.to === 'removed') {
       this.#jobs.cancelPendingFor(e.device, e.context);
-      for (const job of ['audit', 'upload', 'check-crypto'] as const) this.deleteTimer(settleKey(job, e.device, e.context));
+      for (const job of ['audit', 'upload', 'check-crypto'] as const)
+        this.deleteTimer(settleKey(job, e.device, e.context));
     }
   }
 
@@ -284,7 +381,18 @@ export class Applier {
       this.#dirtyTimers.add(t.key);
       return;
     }
-    const row = this.#s.upsertTimer!.get(t.key, t.kind, t.due, t.firstAt, t.rule, t.ruleHash, t.device, t.context, JSON.stringify(t.payload), t.createdAt) as { id: number };
+    const row = this.#s.upsertTimer!.get(
+      t.key,
+      t.kind,
+      t.due,
+      t.firstAt,
+      t.rule,
+      t.ruleHash,
+      t.device,
+      t.context,
+      JSON.stringify(t.payload),
+      t.createdAt,
+    ) as { id: number };
     this.#mirror.putTimer({ ...t, id: row.id });
   }
 
@@ -293,7 +401,14 @@ export class Applier {
       case 'mark':
         return this.#mark(e, now, eventId, out);
       case 'job': {
-        const { job, created } = this.#jobs.enqueue({ type: e.job, device: e.device, context: e.context, dedupe: e.dedupe, payload: { ...e.payload, eventId: e.payload.eventId ?? eventId }, priority: e.priority });
+        const { job, created } = this.#jobs.enqueue({
+          type: e.job,
+          device: e.device,
+          context: e.context,
+          dedupe: e.dedupe,
+          payload: { ...e.payload, eventId: e.payload.eventId ?? eventId },
+          priority: e.priority,
+        });
         out.push(
           this.record({
             at: now,
@@ -314,21 +429,85 @@ export class Applier {
         const key = settleKey(e.job, e.device, e.context);
         const old = this.#mirror.timer(key);
         const { due, firstAt } = settleDue(old, now, e.settleMs, e.maxWaitMs);
-        const add: SettlePayload = { job: e.job, priority: e.priority, maxWaitMs: e.maxWaitMs, jobPayload: e.payload, reasons: [e.reason] };
+        const add: SettlePayload = {
+          job: e.job,
+          priority: e.priority,
+          maxWaitMs: e.maxWaitMs,
+          jobPayload: e.payload,
+          reasons: [e.reason],
+        };
         const payload = mergeSettlePayload(old?.payload as SettlePayload | undefined, add);
-        this.#putTimer({ key, kind: 'settle', due, firstAt, rule: old?.rule ?? e.rule, ruleHash: e.ruleHash, device: e.device, context: e.context, payload, createdAt: old?.createdAt ?? now });
-        if (!old) out.push(this.record({ at: now, eventId, rule: e.rule, kind: 'action', action: `settle:${e.job}`, device: e.device, context: e.context, due, reason: e.reason }));
+        this.#putTimer({
+          key,
+          kind: 'settle',
+          due,
+          firstAt,
+          rule: old?.rule ?? e.rule,
+          ruleHash: e.ruleHash,
+          device: e.device,
+          context: e.context,
+          payload,
+          createdAt: old?.createdAt ?? now,
+        });
+        if (!old)
+          out.push(
+            this.record({
+              at: now,
+              eventId,
+              rule: e.rule,
+              kind: 'action',
+              action: `settle:${e.job}`,
+              device: e.device,
+              context: e.context,
+              due,
+              reason: e.reason,
+            }),
+          );
         return;
       }
       case 'expect': {
         const key = `expect|${e.rule}|${e.device}|${e.context}`;
-        this.#putTimer({ key, kind: 'expect', due: e.due, firstAt: now, rule: e.rule, ruleHash: e.ruleHash, device: e.device, context: e.context, payload: e.payload, createdAt: now });
-        out.push(this.record({ at: now, eventId, rule: e.rule, kind: 'action', action: 'expect', device: e.device, context: e.context, due: e.due, reason: e.payload.reason, detail: { match: e.payload.match } }));
+        this.#putTimer({
+          key,
+          kind: 'expect',
+          due: e.due,
+          firstAt: now,
+          rule: e.rule,
+          ruleHash: e.ruleHash,
+          device: e.device,
+          context: e.context,
+          payload: e.payload,
+          createdAt: now,
+        });
+        out.push(
+          this.record({
+            at: now,
+            eventId,
+            rule: e.rule,
+            kind: 'action',
+            action: 'expect',
+            device: e.device,
+            context: e.context,
+            due: e.due,
+            reason: e.payload.reason,
+            detail: { match: e.payload.match },
+          }),
+        );
         return;
       }
       case 'expect-met':
         this.deleteTimer(e.key);
-        out.push(this.record({ at: now, eventId, rule: e.rule, kind: 'expect-met', device: e.device, context: e.context, reason: e.reason }));
+        out.push(
+          this.record({
+            at: now,
+            eventId,
+            rule: e.rule,
+            kind: 'expect-met',
+            device: e.device,
+            context: e.context,
+            reason: e.reason,
+          }),
+        );
         return;
       case 'timer-done':
         this.deleteTimer(e.key);
@@ -339,12 +518,29 @@ export class Applier {
         return;
       case 'cadence':
         this.#s.cadence!.run(e.device, e.mode, e.until, e.rule, e.reason, now);
-        out.push(this.record({ at: now, eventId, rule: e.rule, kind: 'action', action: `poll:${e.mode}`, device: e.device, due: e.until, reason: e.reason }));
+        out.push(
+          this.record({
+            at: now,
+            eventId,
+            rule: e.rule,
+            kind: 'action',
+            action: `poll:${e.mode}`,
+            device: e.device,
+            due: e.until,
+            reason: e.reason,
+          }),
+        );
         return;
     }
   }
 
-  #outcome(o: RuleOutcome, now: number, eventId: number | undefined, device: string | undefined, context: string | undefined): DecisionRecord {
+  #outcome(
+    o: RuleOutcome,
+    now: number,
+    eventId: number | undefined,
+    device: string | undefined,
+    context: string | undefined,
+  ): DecisionRecord {
     return this.record({
       at: now,
       eventId,
@@ -353,7 +549,12 @@ export class Applier {
       device,
       context,
       reason: o.status === 'throttled' ? o.notes[0] : undefined,
-      detail: { conditions: o.conditions, notes: o.notes.length ? o.notes : undefined, throttleKey: o.throttleKey, suppressedRest: o.suppressedRest || undefined },
+      detail: {
+        conditions: o.conditions,
+        notes: o.notes.length ? o.notes : undefined,
+        throttleKey: o.throttleKey,
+        suppressedRest: o.suppressedRest || undefined,
+      },
     });
   }
 

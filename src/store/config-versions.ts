@@ -59,14 +59,19 @@ export class ConfigVersions {
   constructor(db: Database) {
     this.#db = db;
     this.#s = {
-      upsert: db.prepare(`INSERT INTO config_versions (device, context, hash, text, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?)
+      upsert:
+        db.prepare(`INSERT INTO config_versions (device, context, hash, text, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT(device, context, hash) DO UPDATE SET last_seen = excluded.last_seen, seen_count = seen_count + 1, text = COALESCE(text, excluded.text)`),
       clearAnm: db.prepare('UPDATE config_versions SET is_anm = 0 WHERE device = ? AND context = ? AND is_anm = 1'),
       setAnm: db.prepare('UPDATE config_versions SET is_anm = 1 WHERE device = ? AND context = ? AND hash = ?'),
       get: db.prepare('SELECT * FROM config_versions WHERE device = ? AND context = ? AND hash = ?'),
       anm: db.prepare('SELECT * FROM config_versions WHERE device = ? AND context = ? AND is_anm = 1'),
-      list: db.prepare('SELECT * FROM config_versions WHERE device = ? AND context = ? ORDER BY last_seen DESC, id DESC LIMIT ?'),
-      latest: db.prepare('SELECT * FROM config_versions WHERE device = ? AND context = ? ORDER BY last_seen DESC, id DESC LIMIT 1'),
+      list: db.prepare(
+        'SELECT * FROM config_versions WHERE device = ? AND context = ? ORDER BY last_seen DESC, id DESC LIMIT ?',
+      ),
+      latest: db.prepare(
+        'SELECT * FROM config_versions WHERE device = ? AND context = ? ORDER BY last_seen DESC, id DESC LIMIT 1',
+      ),
     };
   }
 
@@ -112,7 +117,10 @@ export class ConfigVersions {
     const a = this.get(device, context, fromHash);
     const b = this.get(device, context, toHash);
     if (a?.text === undefined || b?.text === undefined) return undefined;
-    return unifiedDiff(a.text, b.text, { fromName: `${device}/${context}@${fromHash.slice(0, 12)}`, toName: `${device}/${context}@${toHash.slice(0, 12)}` });
+    return unifiedDiff(a.text, b.text, {
+      fromName: `${device}/${context}@${fromHash.slice(0, 12)}`,
+      toName: `${device}/${context}@${toHash.slice(0, 12)}`,
+    });
   }
 
   /** Keep the newest `keep` versions per context, and ANM's copy always. */

@@ -45,8 +45,10 @@ function describe(err: unknown, path: string): string {
   if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_PERM' || code === 'EACCES' || code === 'EROFS')
     return `${path} is read-only for this process (${msg}): fix its permissions or choose another store.path`;
   if (code.startsWith('SQLITE_IOERR')) return `I/O error on ${path} (${msg})`;
-  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) return `${path} is not a usable SQLite database (${msg})`;
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return `${path} is locked by another process (${msg}): is another acesync running on it?`;
+  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT'))
+    return `${path} is not a usable SQLite database (${msg})`;
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
+    return `${path} is locked by another process (${msg}): is another acesync running on it?`;
   if (code.startsWith('SQLITE_CANTOPEN')) return `cannot open ${path} (${msg})`;
   return `${path}: ${msg}`;
 }
@@ -54,12 +56,22 @@ function describe(err: unknown, path: string): string {
 /** Wrap a failure while writing (after open) as ACESYNC_STORE_WRITE. */
 export function storeWriteError(err: unknown, path: string): AcesyncError {
   if (err instanceof AcesyncError) return err;
-  return new AcesyncError('ACESYNC_STORE_WRITE', `cannot write the state database: ${describe(err, path)}`, { sqlite: sqliteCode(err) }, { cause: err });
+  return new AcesyncError(
+    'ACESYNC_STORE_WRITE',
+    `cannot write the state database: ${describe(err, path)}`,
+    { sqlite: sqliteCode(err) },
+    { cause: err },
+  );
 }
 
 function openError(err: unknown, path: string): AcesyncError {
   if (err instanceof AcesyncError) return err;
-  return new AcesyncError('ACESYNC_STORE_OPEN', `cannot open the state database: ${describe(err, path)}`, { sqlite: sqliteCode(err) }, { cause: err });
+  return new AcesyncError(
+    'ACESYNC_STORE_OPEN',
+    `cannot open the state database: ${describe(err, path)}`,
+    { sqlite: sqliteCode(err) },
+    { cause: err },
+  );
 }
 
 /** Open (and migrate) the database. Throws ACESYNC_STORE_OPEN with a clear message. */
@@ -82,21 +94,31 @@ export function openDatabase(opts: OpenOptions): Database {
   }
   let db: Database;
   try {
-    db = new BetterSqlite3(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false, timeout: opts.busyTimeoutMs ?? 5000 });
+    db = new BetterSqlite3(path, {
+      readonly: opts.readonly ?? false,
+      fileMustExist: opts.readonly ?? false,
+      timeout: opts.busyTimeoutMs ?? 5000,
+    });
   } catch (err) {
     throw openError(err, path);
   }
   try {
     if (opts.readonly) {
       const v = schemaVersion(db);
-      if (v === 0) throw new AcesyncError('ACESYNC_STORE_OPEN', `${path} holds no acesync state yet (start the service once)`);
-      if (v > SCHEMA_VERSION) throw new AcesyncError('ACESYNC_STORE_OPEN', `${path} has schema version ${v}, newer than this acesync knows (${SCHEMA_VERSION})`);
+      if (v === 0)
+        throw new AcesyncError('ACESYNC_STORE_OPEN', `${path} holds no acesync state yet (start the service once)`);
+      if (v > SCHEMA_VERSION)
+        throw new AcesyncError(
+          'ACESYNC_STORE_OPEN',
+          `${path} has schema version ${v}, newer than this acesync knows (${SCHEMA_VERSION})`,
+        );
       return db;
     }
     if (!memory) {
       const mode = db.pragma('journal_mode = WAL', { simple: true });
       // SQLite silently stays in its old mode when it cannot switch (read-only file).
-      if (String(mode).toLowerCase() !== 'wal') throw Object.assign(new Error(`journal_mode is ${String(mode)}, not wal`), { code: 'SQLITE_READONLY' });
+      if (String(mode).toLowerCase() !== 'wal')
+        throw Object.assign(new Error(`journal_mode is ${String(mode)}, not wal`), { code: 'SQLITE_READONLY' });
     }
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');

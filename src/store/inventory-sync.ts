@@ -17,22 +17,36 @@ const INITIAL_REASON = (at: number): string =>
   JSON.stringify([{ at, from: null, to: 'unknown', text: 'listed in the configuration; never audited yet' }]);
 
 export function reconcileInventory(db: Database, inventory: Inventory, now: number): ReconcileSummary {
-  const summary: ReconcileSummary = { devicesAdded: 0, contextsAdded: 0, devicesUnconfigured: 0, contextsUnconfigured: 0 };
-  const insertDevice = db.prepare('INSERT INTO devices (name, host, peer, configured, first_seen, updated_at) VALUES (?, ?, ?, 1, ?, ?) ON CONFLICT(name) DO NOTHING');
-  const updateDevice = db.prepare('UPDATE devices SET host = ?, peer = ?, configured = 1, updated_at = ? WHERE name = ?');
+  const summary: ReconcileSummary = {
+    devicesAdded: 0,
+    contextsAdded: 0,
+    devicesUnconfigured: 0,
+    contextsUnconfigured: 0,
+  };
+  const insertDevice = db.prepare(
+    'INSERT INTO devices (name, host, peer, configured, first_seen, updated_at) VALUES (?, ?, ?, 1, ?, ?) ON CONFLICT(name) DO NOTHING',
+  );
+  const updateDevice = db.prepare(
+    'UPDATE devices SET host = ?, peer = ?, configured = 1, updated_at = ? WHERE name = ?',
+  );
   const insertContext = db.prepare(
     "INSERT INTO contexts (device, name, configured, ft_group, sync, since, reasons, first_seen, updated_at) VALUES (?, ?, 1, ?, 'unknown', ?, ?, ?, ?) ON CONFLICT(device, name) DO NOTHING",
   );
-  const updateContext = db.prepare('UPDATE contexts SET configured = 1, ft_group = COALESCE(?, ft_group), updated_at = ? WHERE device = ? AND name = ?');
+  const updateContext = db.prepare(
+    'UPDATE contexts SET configured = 1, ft_group = COALESCE(?, ft_group), updated_at = ? WHERE device = ? AND name = ?',
+  );
   const configuredContexts = db.prepare('SELECT device, name FROM contexts WHERE configured = 1');
-  const unconfigureContext = db.prepare('UPDATE contexts SET configured = 0, updated_at = ? WHERE device = ? AND name = ?');
+  const unconfigureContext = db.prepare(
+    'UPDATE contexts SET configured = 0, updated_at = ? WHERE device = ? AND name = ?',
+  );
   db.transaction(() => {
     for (const d of inventory.devices.values()) {
       if (insertDevice.run(d.name, d.host, d.peer ?? null, now, now).changes > 0) summary.devicesAdded++;
       else updateDevice.run(d.host, d.peer ?? null, now, d.name);
       for (const c of d.contexts) {
         const group = d.ftGroups.get(c) ?? null;
-        if (insertContext.run(d.name, c, group, now, INITIAL_REASON(now), now, now).changes > 0) summary.contextsAdded++;
+        if (insertContext.run(d.name, c, group, now, INITIAL_REASON(now), now, now).changes > 0)
+          summary.contextsAdded++;
         else updateContext.run(group, now, d.name, c);
       }
     }

@@ -172,24 +172,46 @@ export class JobQueue {
     this.#jitter = opts.jitterRatio ?? 0.2;
     this.#random = opts.random ?? Math.random;
     this.#s = {
-      pending: db.prepare("SELECT * FROM jobs WHERE type = ? AND device = ? AND context = ? AND dedupe = ? AND state = 'pending'"),
+      pending: db.prepare(
+        "SELECT * FROM jobs WHERE type = ? AND device = ? AND context = ? AND dedupe = ? AND state = 'pending'",
+      ),
       insert: db.prepare(
         "INSERT INTO jobs (type, device, context, dedupe, payload, state, priority, max_attempts, next_run_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
       ),
-      merge: db.prepare('UPDATE jobs SET payload = ?, priority = ?, next_run_at = ?, requests = requests + 1, updated_at = ? WHERE id = ?'),
+      merge: db.prepare(
+        'UPDATE jobs SET payload = ?, priority = ?, next_run_at = ?, requests = requests + 1, updated_at = ? WHERE id = ?',
+      ),
       get: db.prepare('SELECT * FROM jobs WHERE id = ?'),
-      due: db.prepare("SELECT * FROM jobs WHERE state = 'pending' AND next_run_at <= ? ORDER BY priority DESC, next_run_at, id"),
+      due: db.prepare(
+        "SELECT * FROM jobs WHERE state = 'pending' AND next_run_at <= ? ORDER BY priority DESC, next_run_at, id",
+      ),
       running: db.prepare("SELECT type, device FROM jobs WHERE state = 'running'"),
-      start: db.prepare("UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?, updated_at = ? WHERE id = ? AND state = 'pending'"),
-      done: db.prepare("UPDATE jobs SET state = 'done', result = ?, finished_at = ?, updated_at = ? WHERE id = ? AND state = 'running'"),
-      retry: db.prepare("UPDATE jobs SET state = 'pending', next_run_at = ?, last_error = ?, updated_at = ? WHERE id = ?"),
-      failed: db.prepare("UPDATE jobs SET state = 'failed', last_error = ?, finished_at = ?, updated_at = ? WHERE id = ?"),
-      cancel: db.prepare("UPDATE jobs SET state = 'cancelled', finished_at = ?, updated_at = ? WHERE id = ? AND state IN ('pending', 'running')"),
-      cancelTarget: db.prepare("UPDATE jobs SET state = 'cancelled', finished_at = ?, updated_at = ? WHERE device = ? AND context = ? AND state = 'pending'"),
+      start: db.prepare(
+        "UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?, updated_at = ? WHERE id = ? AND state = 'pending'",
+      ),
+      done: db.prepare(
+        "UPDATE jobs SET state = 'done', result = ?, finished_at = ?, updated_at = ? WHERE id = ? AND state = 'running'",
+      ),
+      retry: db.prepare(
+        "UPDATE jobs SET state = 'pending', next_run_at = ?, last_error = ?, updated_at = ? WHERE id = ?",
+      ),
+      failed: db.prepare(
+        "UPDATE jobs SET state = 'failed', last_error = ?, finished_at = ?, updated_at = ? WHERE id = ?",
+      ),
+      cancel: db.prepare(
+        "UPDATE jobs SET state = 'cancelled', finished_at = ?, updated_at = ? WHERE id = ? AND state IN ('pending', 'running')",
+      ),
+      cancelTarget: db.prepare(
+        "UPDATE jobs SET state = 'cancelled', finished_at = ?, updated_at = ? WHERE device = ? AND context = ? AND state = 'pending'",
+      ),
       recover: db.prepare("UPDATE jobs SET state = 'pending', next_run_at = ?, updated_at = ? WHERE state = 'running'"),
-      active: db.prepare("SELECT id FROM jobs WHERE type = ? AND device = ? AND context = ? AND state IN ('pending', 'running') AND id != ? LIMIT 1"),
+      active: db.prepare(
+        "SELECT id FROM jobs WHERE type = ? AND device = ? AND context = ? AND state IN ('pending', 'running') AND id != ? LIMIT 1",
+      ),
       counts: db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state'),
-      prune: db.prepare("DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN ('done', 'failed', 'cancelled') AND finished_at < ? LIMIT ?)"),
+      prune: db.prepare(
+        "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN ('done', 'failed', 'cancelled') AND finished_at < ? LIMIT ?)",
+      ),
     };
   }
 
@@ -204,10 +226,27 @@ export class JobQueue {
       const existing = this.#s.pending!.get(req.type, req.device, context, dedupe) as Row | undefined;
       if (existing) {
         const payload = mergePayload(JSON.parse(existing.payload) as Record<string, unknown>, req.payload ?? {});
-        this.#s.merge!.run(boundedJson(payload), Math.max(existing.priority, priority), Math.min(existing.next_run_at, runAt), now, existing.id);
+        this.#s.merge!.run(
+          boundedJson(payload),
+          Math.max(existing.priority, priority),
+          Math.min(existing.next_run_at, runAt),
+          now,
+          existing.id,
+        );
         return { job: this.get(existing.id)!, created: false };
       }
-      const r = this.#s.insert!.run(req.type, req.device, context, dedupe, boundedJson(req.payload), priority, req.maxAttempts ?? this.#maxAttempts, runAt, now, now);
+      const r = this.#s.insert!.run(
+        req.type,
+        req.device,
+        context,
+        dedupe,
+        boundedJson(req.payload),
+        priority,
+        req.maxAttempts ?? this.#maxAttempts,
+        runAt,
+        now,
+        now,
+      );
       return { job: this.get(Number(r.lastInsertRowid))!, created: true };
     })();
   }
@@ -324,7 +363,12 @@ export class JobQueue {
   list(filter: { state?: JobState; type?: JobType; device?: string; context?: string; limit?: number } = {}): Job[] {
     const where: string[] = [];
     const args: unknown[] = [];
-    for (const [col, v] of [['state', filter.state], ['type', filter.type], ['device', filter.device], ['context', filter.context]] as const) {
+    for (const [col, v] of [
+      ['state', filter.state],
+      ['type', filter.type],
+      ['device', filter.device],
+      ['context', filter.context],
+    ] as const) {
       if (v !== undefined) {
         where.push(`${col} = ?`);
         args.push(v);

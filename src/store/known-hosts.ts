@@ -16,7 +16,9 @@ export class StoreKnownHosts implements KnownHosts {
     this.#clock = clock;
     this.#get = db.prepare('SELECT fingerprint FROM known_hosts WHERE device = ?');
     // First use only: a recorded key is never replaced here (an operator pins or deletes it).
-    this.#set = db.prepare('INSERT INTO known_hosts (device, fingerprint, first_seen) VALUES (?, ?, ?) ON CONFLICT(device) DO NOTHING');
+    this.#set = db.prepare(
+      'INSERT INTO known_hosts (device, fingerprint, first_seen) VALUES (?, ?, ?) ON CONFLICT(device) DO NOTHING',
+    );
   }
 
   get(device: string): string | undefined {

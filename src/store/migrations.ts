@@ -21,7 +21,11 @@ export interface Migration {
 }
 
 export const MIGRATIONS: Migration[] = [
-  { version: 1, name: 'initial schema', sql: [INVENTORY_V1, EVENTS_V1, DECISIONS_V1, TIMERS_V1, JOBS_V1, CONFIG_VERSIONS_V1] },
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: [INVENTORY_V1, EVENTS_V1, DECISIONS_V1, TIMERS_V1, JOBS_V1, CONFIG_VERSIONS_V1],
+  },
   { version: 2, name: 'alerts and webhook outbox', sql: [ALERTS_V2] },
   { version: 3, name: 'ssh host keys trusted on first use', sql: [KNOWN_HOSTS_V3] },
 ];
@@ -38,10 +42,15 @@ export function schemaVersion(db: Database): number {
 
 /** Bring the database to the latest version; returns the versions applied. */
 export function migrate(db: Database, now: number): number[] {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT');
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT',
+  );
   const current = schemaVersion(db);
   if (current > SCHEMA_VERSION)
-    throw new AcesyncError('ACESYNC_STORE_OPEN', `the database has schema version ${current}, newer than this acesync knows (${SCHEMA_VERSION}): use a newer acesync or another store.path`);
+    throw new AcesyncError(
+      'ACESYNC_STORE_OPEN',
+      `the database has schema version ${current}, newer than this acesync knows (${SCHEMA_VERSION}): use a newer acesync or another store.path`,
+    );
   const applied: number[] = [];
   for (const m of MIGRATIONS) {
     if (m.version <= current) continue;

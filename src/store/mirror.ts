@@ -91,7 +91,10 @@ export class StateMirror implements StateView {
   readonly #inventory: Inventory;
   readonly #jobActive: (job: JobType, device: string, context: string, exceptId?: number) => boolean;
 
-  constructor(inventory: Inventory, jobActive: (job: JobType, device: string, context: string, exceptId?: number) => boolean) {
+  constructor(
+    inventory: Inventory,
+    jobActive: (job: JobType, device: string, context: string, exceptId?: number) => boolean,
+  ) {
     this.#inventory = inventory;
     this.#jobActive = jobActive;
   }
@@ -109,14 +112,25 @@ export class StateMirror implements StateView {
     this.#throttles.clear();
     this.#devices.clear();
     this.#peers.clear();
-    for (const d of db.prepare('SELECT name, peer FROM devices').all() as Array<{ name: string; peer: string | null }>) {
+    for (const d of db.prepare('SELECT name, peer FROM devices').all() as Array<{
+      name: string;
+      peer: string | null;
+    }>) {
       this.#devices.add(d.name);
       if (d.peer) this.#peers.set(d.name, d.peer);
     }
     for (const r of db.prepare('SELECT * FROM contexts').all() as ContextRow[]) this.putContext(contextFromRow(r));
-    for (const r of db.prepare('SELECT device, ft_group, role FROM ft_roles').all() as Array<{ device: string; ft_group: number; role: string }>)
+    for (const r of db.prepare('SELECT device, ft_group, role FROM ft_roles').all() as Array<{
+      device: string;
+      ft_group: number;
+      role: string;
+    }>)
       this.#roles.set(k2(r.device, r.ft_group), r.role);
-    for (const r of db.prepare('SELECT device, ft_group, context FROM ft_group_contexts').all() as Array<{ device: string; ft_group: number; context: string }>) {
+    for (const r of db.prepare('SELECT device, ft_group, context FROM ft_group_contexts').all() as Array<{
+      device: string;
+      ft_group: number;
+      context: string;
+    }>) {
       const key = k2(r.device, r.ft_group);
       let s = this.#groups.get(key);
       if (!s) this.#groups.set(key, (s = new Set()));
@@ -124,7 +138,11 @@ export class StateMirror implements StateView {
       this.#groupOf.set(k2(r.device, r.context), r.ft_group);
     }
     for (const r of db.prepare('SELECT * FROM timers').all() as TimerDbRow[]) this.putTimer(timerFromRow(r));
-    for (const r of db.prepare('SELECT rule, key, until FROM throttles').all() as Array<{ rule: string; key: string; until: number }>)
+    for (const r of db.prepare('SELECT rule, key, until FROM throttles').all() as Array<{
+      rule: string;
+      key: string;
+      until: number;
+    }>)
       this.#throttles.set(k2(r.rule, r.key), r.until);
   }
 
@@ -152,7 +170,8 @@ export class StateMirror implements StateView {
 
   setGroupContexts(device: string, group: number, contexts: Iterable<string>): void {
     const key = k2(device, group);
-    for (const c of this.#groups.get(key) ?? []) if (this.#groupOf.get(k2(device, c)) === group) this.#groupOf.delete(k2(device, c));
+    for (const c of this.#groups.get(key) ?? [])
+      if (this.#groupOf.get(k2(device, c)) === group) this.#groupOf.delete(k2(device, c));
     const members = new Set(contexts);
     this.#groups.set(key, members);
     for (const c of members) this.#groupOf.set(k2(device, c), group);

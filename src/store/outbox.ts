@@ -117,20 +117,36 @@ export class OutboxStore {
     this.#s = {
       group: db.prepare('SELECT * FROM alert_groups WHERE webhook = ? AND group_key = ?'),
       groups: db.prepare('SELECT * FROM alert_groups WHERE webhook = ?'),
-      putGroup: db.prepare(`INSERT INTO alert_groups (webhook, group_key, group_labels, created_at, next_flush_at, last_flush_at, last_items) VALUES (?, ?, ?, ?, ?, ?, ?)
+      putGroup:
+        db.prepare(`INSERT INTO alert_groups (webhook, group_key, group_labels, created_at, next_flush_at, last_flush_at, last_items) VALUES (?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(webhook, group_key) DO UPDATE SET next_flush_at = excluded.next_flush_at, last_flush_at = excluded.last_flush_at, last_items = excluded.last_items`),
       deleteGroup: db.prepare('DELETE FROM alert_groups WHERE webhook = ? AND group_key = ?'),
-      insertDelivery: db.prepare(`INSERT INTO webhook_deliveries (webhook, group_key, status, alert_status, alert_count, items, body, max_attempts, next_attempt_at, created_at, updated_at)
+      insertDelivery:
+        db.prepare(`INSERT INTO webhook_deliveries (webhook, group_key, status, alert_status, alert_count, items, body, max_attempts, next_attempt_at, created_at, updated_at)
         VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)`),
-      supersede: db.prepare(`UPDATE webhook_deliveries SET status = 'superseded', last_error = ?, updated_at = ? WHERE webhook = ? AND group_key = ? AND status = 'pending'`),
-      head: db.prepare("SELECT * FROM webhook_deliveries WHERE webhook = ? AND status IN ('pending', 'sending') ORDER BY id LIMIT 1"),
+      supersede: db.prepare(
+        `UPDATE webhook_deliveries SET status = 'superseded', last_error = ?, updated_at = ? WHERE webhook = ? AND group_key = ? AND status = 'pending'`,
+      ),
+      head: db.prepare(
+        "SELECT * FROM webhook_deliveries WHERE webhook = ? AND status IN ('pending', 'sending') ORDER BY id LIMIT 1",
+      ),
       delivery: db.prepare('SELECT * FROM webhook_deliveries WHERE id = ?'),
-      sending: db.prepare("UPDATE webhook_deliveries SET status = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'pending'"),
-      sent: db.prepare("UPDATE webhook_deliveries SET status = 'sent', sent_at = ?, last_http_status = ?, last_error = NULL, updated_at = ? WHERE id = ?"),
-      retry: db.prepare("UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ?, last_error = ?, last_http_status = ?, updated_at = ? WHERE id = ?"),
-      failed: db.prepare("UPDATE webhook_deliveries SET status = 'failed', last_error = ?, last_http_status = ?, updated_at = ? WHERE id = ?"),
+      sending: db.prepare(
+        "UPDATE webhook_deliveries SET status = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'pending'",
+      ),
+      sent: db.prepare(
+        "UPDATE webhook_deliveries SET status = 'sent', sent_at = ?, last_http_status = ?, last_error = NULL, updated_at = ? WHERE id = ?",
+      ),
+      retry: db.prepare(
+        "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ?, last_error = ?, last_http_status = ?, updated_at = ? WHERE id = ?",
+      ),
+      failed: db.prepare(
+        "UPDATE webhook_deliveries SET status = 'failed', last_error = ?, last_http_status = ?, updated_at = ? WHERE id = ?",
+      ),
       recover: db.prepare("UPDATE webhook_deliveries SET status = 'pending', updated_at = ? WHERE status = 'sending'"),
-      deliveryCounts: db.prepare('SELECT webhook, status, COUNT(*) AS n FROM webhook_deliveries GROUP BY webhook, status'),
+      deliveryCounts: db.prepare(
+        'SELECT webhook, status, COUNT(*) AS n FROM webhook_deliveries GROUP BY webhook, status',
+      ),
     };
   }
 
@@ -144,7 +160,15 @@ export class OutboxStore {
   }
 
   putGroup(g: GroupState): void {
-    this.#s.putGroup!.run(g.webhook, g.groupKey, JSON.stringify(g.groupLabels), g.createdAt, g.nextFlushAt, g.lastFlushAt ?? null, JSON.stringify(g.lastItems));
+    this.#s.putGroup!.run(
+      g.webhook,
+      g.groupKey,
+      JSON.stringify(g.groupLabels),
+      g.createdAt,
+      g.nextFlushAt,
+      g.lastFlushAt ?? null,
+      JSON.stringify(g.lastItems),
+    );
   }
 
   deleteGroup(webhook: string, groupKey: string): void {
@@ -152,10 +176,29 @@ export class OutboxStore {
   }
 
   /** Queue a notification; older pending ones of the same group are superseded by it (it carries their news too). */
-  enqueueDelivery(d: { webhook: string; groupKey: string; alertStatus: AlertStatus; items: NoticeItem[]; body: string; maxAttempts: number; at: number }): number {
+  enqueueDelivery(d: {
+    webhook: string;
+    groupKey: string;
+    alertStatus: AlertStatus;
+    items: NoticeItem[];
+    body: string;
+    maxAttempts: number;
+    at: number;
+  }): number {
     return this.#db.transaction(() => {
       this.#s.supersede!.run('superseded by a newer notification of the same group', d.at, d.webhook, d.groupKey);
-      const r = this.#s.insertDelivery!.run(d.webhook, d.groupKey, d.alertStatus, d.items.length, JSON.stringify(d.items), d.body, d.maxAttempts, d.at, d.at, d.at);
+      const r = this.#s.insertDelivery!.run(
+        d.webhook,
+        d.groupKey,
+        d.alertStatus,
+        d.items.length,
+        JSON.stringify(d.items),
+        d.body,
+        d.maxAttempts,
+        d.at,
+        d.at,
+        d.at,
+      );
       return Number(r.lastInsertRowid);
     })();
   }
@@ -198,7 +241,9 @@ export class OutboxStore {
       const d = this.delivery(id);
       if (!d) return;
       this.#s.failed!.run(error.slice(0, 1000), httpStatus ?? null, at, id);
-      for (const item of d.items) if (item.status === 'resolved' && this.#alerts.get(item.alertId)) this.#alerts.recordNotice(d.webhook, item, at);
+      for (const item of d.items)
+        if (item.status === 'resolved' && this.#alerts.get(item.alertId))
+          this.#alerts.recordNotice(d.webhook, item, at);
     })();
   }
 
@@ -207,27 +252,47 @@ export class OutboxStore {
     return this.#s.recover!.run(at).changes;
   }
 
-  deliveries(filter: { webhook?: string; status?: DeliveryStatus; beforeId?: number; limit?: number } = {}): DeliveryRecord[] {
+  deliveries(
+    filter: { webhook?: string; status?: DeliveryStatus; beforeId?: number; limit?: number } = {},
+  ): DeliveryRecord[] {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (filter.webhook !== undefined) (where.push('webhook = ?'), args.push(filter.webhook));
-    if (filter.status !== undefined) (where.push('status = ?'), args.push(filter.status));
-    if (filter.beforeId !== undefined) (where.push('id < ?'), args.push(filter.beforeId));
+    if (filter.webhook !== undefined) {
+      where.push('webhook = ?');
+      args.push(filter.webhook);
+    }
+    if (filter.status !== undefined) {
+      where.push('status = ?');
+      args.push(filter.status);
+    }
+    if (filter.beforeId !== undefined) {
+      where.push('id < ?');
+      args.push(filter.beforeId);
+    }
     const sql = `SELECT * FROM webhook_deliveries ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
-    return (this.#db.prepare(sql).all(...args, Math.min(Math.max(1, filter.limit ?? 100), 1000)) as DeliveryRow[]).map(toDelivery);
+    return (this.#db.prepare(sql).all(...args, Math.min(Math.max(1, filter.limit ?? 100), 1000)) as DeliveryRow[]).map(
+      toDelivery,
+    );
   }
 
   deliveryCounts(): Array<{ webhook: string; status: DeliveryStatus; count: number }> {
-    return (this.#s.deliveryCounts!.all() as Array<{ webhook: string; status: DeliveryStatus; n: number }>).map((r) => ({ webhook: r.webhook, status: r.status, count: r.n }));
+    return (this.#s.deliveryCounts!.all() as Array<{ webhook: string; status: DeliveryStatus; n: number }>).map(
+      (r) => ({ webhook: r.webhook, status: r.status, count: r.n }),
+    );
   }
 
   /** Retention of finished notifications. */
   prune(now: number): number {
     return this.#db.transaction(() => {
       const finished = "status IN ('sent', 'failed', 'superseded')";
-      let n = this.#db.prepare(`DELETE FROM webhook_deliveries WHERE ${finished} AND updated_at < ?`).run(now - DELIVERY_RETENTION_MS).changes;
-      const cut = this.#db.prepare(`SELECT id FROM webhook_deliveries WHERE ${finished} ORDER BY id DESC LIMIT 1 OFFSET ?`).get(MAX_FINISHED_DELIVERIES) as { id: number } | undefined;
-      if (cut) n += this.#db.prepare(`DELETE FROM webhook_deliveries WHERE ${finished} AND id <= ?`).run(cut.id).changes;
+      let n = this.#db
+        .prepare(`DELETE FROM webhook_deliveries WHERE ${finished} AND updated_at < ?`)
+        .run(now - DELIVERY_RETENTION_MS).changes;
+      const cut = this.#db
+        .prepare(`SELECT id FROM webhook_deliveries WHERE ${finished} ORDER BY id DESC LIMIT 1 OFFSET ?`)
+        .get(MAX_FINISHED_DELIVERIES) as { id: number } | undefined;
+      if (cut)
+        n += this.#db.prepare(`DELETE FROM webhook_deliveries WHERE ${finished} AND id <= ?`).run(cut.id).changes;
       return n;
     })();
   }

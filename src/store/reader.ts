@@ -28,21 +28,28 @@ export class StoreReader {
   }
 
   contextsOf(device: string): string[] {
-    return (this.db.prepare('SELECT name FROM contexts WHERE device = ? ORDER BY name').all(device) as Array<{ name: string }>).map((r) => r.name);
+    return (
+      this.db.prepare('SELECT name FROM contexts WHERE device = ? ORDER BY name').all(device) as Array<{ name: string }>
+    ).map((r) => r.name);
   }
 
   devices(): string[] {
-    return (this.db.prepare('SELECT name FROM devices ORDER BY name').all() as Array<{ name: string }>).map((r) => r.name);
+    return (this.db.prepare('SELECT name FROM devices ORDER BY name').all() as Array<{ name: string }>).map(
+      (r) => r.name,
+    );
   }
 
   peerOf(device: string): string | undefined {
-    return (this.db.prepare('SELECT peer FROM devices WHERE name = ?').get(device) as { peer: string | null } | undefined)?.peer ?? undefined;
+    return (
+      (this.db.prepare('SELECT peer FROM devices WHERE name = ?').get(device) as { peer: string | null } | undefined)
+        ?.peer ?? undefined
+    );
   }
 
   role(device: string, group: number): { role: string; prevRole?: string; since: number } | undefined {
-    const r = this.db.prepare('SELECT role, prev_role, since FROM ft_roles WHERE device = ? AND ft_group = ?').get(device, group) as
-      | { role: string; prev_role: string | null; since: number }
-      | undefined;
+    const r = this.db
+      .prepare('SELECT role, prev_role, since FROM ft_roles WHERE device = ? AND ft_group = ?')
+      .get(device, group) as { role: string; prev_role: string | null; since: number } | undefined;
     return r ? { role: r.role, prevRole: r.prev_role ?? undefined, since: r.since } : undefined;
   }
 
@@ -52,7 +59,9 @@ export class StoreReader {
   }
 
   decisions(device: string, context: string, limit: number): Array<DecisionRecord & { id: number }> {
-    const rows = this.db.prepare('SELECT * FROM decisions WHERE device = ? AND context = ? ORDER BY id DESC LIMIT ?').all(device, context, limit);
+    const rows = this.db
+      .prepare('SELECT * FROM decisions WHERE device = ? AND context = ? ORDER BY id DESC LIMIT ?')
+      .all(device, context, limit);
     return (rows as Parameters<typeof decisionFromRow>[0][]).map(decisionFromRow).reverse();
   }
 
@@ -63,15 +72,41 @@ export class StoreReader {
   }
 
   timers(device: string, context: string): TimerRow[] {
-    return (this.db.prepare('SELECT * FROM timers WHERE device = ? AND context = ? ORDER BY due').all(device, context) as TimerDbRow[]).map(timerFromRow);
-  }
-
-  jobs(device: string, context: string, limit = 20): Array<Pick<Job, 'id' | 'type' | 'state' | 'attempts' | 'nextRunAt' | 'lastError' | 'requests'>> {
     return (
       this.db
-        .prepare('SELECT id, type, state, attempts, next_run_at, last_error, requests FROM jobs WHERE device = ? AND context = ? ORDER BY id DESC LIMIT ?')
-        .all(device, context, limit) as Array<{ id: number; type: Job['type']; state: Job['state']; attempts: number; next_run_at: number; last_error: string | null; requests: number }>
-    ).map((r) => ({ id: r.id, type: r.type, state: r.state, attempts: r.attempts, nextRunAt: r.next_run_at, lastError: r.last_error ?? undefined, requests: r.requests }));
+        .prepare('SELECT * FROM timers WHERE device = ? AND context = ? ORDER BY due')
+        .all(device, context) as TimerDbRow[]
+    ).map(timerFromRow);
+  }
+
+  jobs(
+    device: string,
+    context: string,
+    limit = 20,
+  ): Array<Pick<Job, 'id' | 'type' | 'state' | 'attempts' | 'nextRunAt' | 'lastError' | 'requests'>> {
+    return (
+      this.db
+        .prepare(
+          'SELECT id, type, state, attempts, next_run_at, last_error, requests FROM jobs WHERE device = ? AND context = ? ORDER BY id DESC LIMIT ?',
+        )
+        .all(device, context, limit) as Array<{
+        id: number;
+        type: Job['type'];
+        state: Job['state'];
+        attempts: number;
+        next_run_at: number;
+        last_error: string | null;
+        requests: number;
+      }>
+    ).map((r) => ({
+      id: r.id,
+      type: r.type,
+      state: r.state,
+      attempts: r.attempts,
+      nextRunAt: r.next_run_at,
+      lastError: r.last_error ?? undefined,
+      requests: r.requests,
+    }));
   }
 
   close(): void {

@@ -23,7 +23,14 @@ const DAY = 86_400_000;
 const CHUNK = 5000;
 
 /** One pass over every table; each yielded step deleted one chunk. */
-export function* pruneSteps(db: Database, jobs: JobQueue, versions: ConfigVersions, r: Retention, now: number, counts: PruneCounts): Generator<void> {
+export function* pruneSteps(
+  db: Database,
+  jobs: JobQueue,
+  versions: ConfigVersions,
+  r: Retention,
+  now: number,
+  counts: PruneCounts,
+): Generator<void> {
   const chunked = (sql: string, arg: number, key: keyof PruneCounts): Generator<void> =>
     (function* () {
       const stmt = db.prepare(sql);
@@ -34,11 +41,25 @@ export function* pruneSteps(db: Database, jobs: JobQueue, versions: ConfigVersio
         yield;
       }
     })();
-  yield* chunked('DELETE FROM events WHERE id IN (SELECT id FROM events WHERE received_at < ? ORDER BY id LIMIT ?)', now - r.events_days * DAY, 'events');
+  yield* chunked(
+    'DELETE FROM events WHERE id IN (SELECT id FROM events WHERE received_at < ? ORDER BY id LIMIT ?)',
+    now - r.events_days * DAY,
+    'events',
+  );
   // Count cap: keep the newest max_events.
-  const cut = db.prepare('SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?').get(r.max_events) as { id: number } | undefined;
-  if (cut) yield* chunked('DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id <= ? ORDER BY id LIMIT ?)', cut.id, 'events');
-  yield* chunked('DELETE FROM decisions WHERE id IN (SELECT id FROM decisions WHERE at < ? ORDER BY id LIMIT ?)', now - r.decisions_days * DAY, 'decisions');
+  const cut = db.prepare('SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?').get(r.max_events) as
+    { id: number } | undefined;
+  if (cut)
+    yield* chunked(
+      'DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id <= ? ORDER BY id LIMIT ?)',
+      cut.id,
+      'events',
+    );
+  yield* chunked(
+    'DELETE FROM decisions WHERE id IN (SELECT id FROM decisions WHERE at < ? ORDER BY id LIMIT ?)',
+    now - r.decisions_days * DAY,
+    'decisions',
+  );
   counts.jobs += jobs.prune(now - r.jobs_days * DAY, CHUNK);
   yield;
   counts.configVersions += versions.prune(r.config_versions);

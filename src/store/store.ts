@@ -80,7 +80,8 @@ export function decisionFromRow(r: DecisionRow): DecisionRecord & { id: number }
 export function eventBody(e: AceEvent): string {
   let s = JSON.stringify(e);
   if (s.length > MAX_EVENT_BYTES && e.raw) s = JSON.stringify({ ...e, raw: e.raw.slice(0, 1024) + '…' });
-  if (s.length > MAX_EVENT_BYTES) s = JSON.stringify({ ...e, raw: undefined, text: e.text?.slice(0, 1024), data: { truncated: true } });
+  if (s.length > MAX_EVENT_BYTES)
+    s = JSON.stringify({ ...e, raw: undefined, text: e.text?.slice(0, 1024), data: { truncated: true } });
   return s;
 }
 
@@ -103,11 +104,20 @@ export class Store {
     this.#clock = opts.clock;
     this.#retention = opts.retention;
     const j = opts.engine.jobs;
-    this.jobs = new JobQueue(db, { clock: opts.clock, maxAttempts: j.max_attempts, backoffBaseMs: j.backoff_base_ms, backoffMaxMs: j.backoff_max_ms, jitterRatio: j.jitter_ratio, random: opts.random });
+    this.jobs = new JobQueue(db, {
+      clock: opts.clock,
+      maxAttempts: j.max_attempts,
+      backoffBaseMs: j.backoff_base_ms,
+      backoffMaxMs: j.backoff_max_ms,
+      jitterRatio: j.jitter_ratio,
+      random: opts.random,
+    });
     this.versions = new ConfigVersions(db);
     this.#mirror = new StateMirror(opts.inventory, Applier.jobActiveFn(this.jobs));
     this.#applier = new Applier(db, this.#mirror, this.jobs, this.versions, opts.engine.reasons_kept);
-    this.#insertEvent = db.prepare('INSERT INTO events (received_at, kind, msg_id, device, context, body) VALUES (?, ?, ?, ?, ?, ?)');
+    this.#insertEvent = db.prepare(
+      'INSERT INTO events (received_at, kind, msg_id, device, context, body) VALUES (?, ?, ?, ?, ?, ?)',
+    );
     try {
       this.reconciled = reconcileInventory(db, opts.inventory, opts.clock.now());
     } catch (err) {
@@ -158,7 +168,14 @@ export class Store {
   }
 
   insertEvent(e: AceEvent, now: number): number {
-    const r = this.#insertEvent.run(e.receivedAt ?? now, e.kind, e.id ?? null, e.device ?? null, e.context ?? null, eventBody(e));
+    const r = this.#insertEvent.run(
+      e.receivedAt ?? now,
+      e.kind,
+      e.id ?? null,
+      e.device ?? null,
+      e.context ?? null,
+      eventBody(e),
+    );
     return Number(r.lastInsertRowid);
   }
 
@@ -191,20 +208,36 @@ export class Store {
   }
 
   contexts(): ContextState[] {
-    return [...this.#mirror.contexts.values()].sort((a, b) => a.device.localeCompare(b.device) || a.context.localeCompare(b.context));
+    return [...this.#mirror.contexts.values()].sort(
+      (a, b) => a.device.localeCompare(b.device) || a.context.localeCompare(b.context),
+    );
   }
 
   roles(): Array<{ device: string; group: number; role: string; prevRole?: string; since: number }> {
-    return (this.db.prepare('SELECT device, ft_group, role, prev_role, since FROM ft_roles ORDER BY device, ft_group').all() as Array<{ device: string; ft_group: number; role: string; prev_role: string | null; since: number }>).map(
-      (r) => ({ device: r.device, group: r.ft_group, role: r.role, prevRole: r.prev_role ?? undefined, since: r.since }),
-    );
+    return (
+      this.db
+        .prepare('SELECT device, ft_group, role, prev_role, since FROM ft_roles ORDER BY device, ft_group')
+        .all() as Array<{ device: string; ft_group: number; role: string; prev_role: string | null; since: number }>
+    ).map((r) => ({
+      device: r.device,
+      group: r.ft_group,
+      role: r.role,
+      prevRole: r.prev_role ?? undefined,
+      since: r.since,
+    }));
   }
 
   /** The poll cadence a rule set for a device (`normal` once its time is up). The poller reads this. */
   pollCadence(device: string, now = this.#clock.now()): PollCadence {
-    const r = this.db.prepare('SELECT mode, until, reason, rule FROM poll_cadence WHERE device = ?').get(device) as { mode: string; until: number; reason: string | null; rule: string | null } | undefined;
+    const r = this.db.prepare('SELECT mode, until, reason, rule FROM poll_cadence WHERE device = ?').get(device) as
+      { mode: string; until: number; reason: string | null; rule: string | null } | undefined;
     if (!r || r.until <= now) return { mode: 'normal' };
-    return { mode: r.mode as PollCadence['mode'], until: r.until, reason: r.reason ?? undefined, rule: r.rule ?? undefined };
+    return {
+      mode: r.mode as PollCadence['mode'],
+      until: r.until,
+      reason: r.reason ?? undefined,
+      rule: r.rule ?? undefined,
+    };
   }
 
   /** ANM now holds this configuration for the context (upload worker, after its re-audit). */
@@ -212,7 +245,14 @@ export class Store {
     const now = this.#clock.now();
     this.transaction(() => {
       this.versions.recordAnmCopy(device, context, hash, text, now);
-      const c = this.#mirror.context(device, context) ?? { device, context, sync: 'unknown' as const, since: now, configured: false, reasons: [] };
+      const c = this.#mirror.context(device, context) ?? {
+        device,
+        context,
+        sync: 'unknown' as const,
+        since: now,
+        configured: false,
+        reasons: [],
+      };
       this.#applier.writeContext({ ...c, anmHash: hash }, now);
     });
   }
@@ -222,7 +262,15 @@ export class Store {
     return this.versions.anmCopy(device, context);
   }
 
-  decisions(filter: { device?: string; context?: string; eventId?: number; kinds?: DecisionRecord['kind'][]; limit?: number } = {}): Array<DecisionRecord & { id: number }> {
+  decisions(
+    filter: {
+      device?: string;
+      context?: string;
+      eventId?: number;
+      kinds?: DecisionRecord['kind'][];
+      limit?: number;
+    } = {},
+  ): Array<DecisionRecord & { id: number }> {
     const where: string[] = [];
     const args: unknown[] = [];
     const eq = (col: string, v: unknown): void => {
@@ -237,7 +285,9 @@ export class Store {
       args.push(...filter.kinds);
     }
     const sql = `SELECT * FROM decisions ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, Math.min(filter.limit ?? 100, 100_000)) as DecisionRow[]).map(decisionFromRow).reverse();
+    return (this.db.prepare(sql).all(...args, Math.min(filter.limit ?? 100, 100_000)) as DecisionRow[])
+      .map(decisionFromRow)
+      .reverse();
   }
 
   event(id: number): (AceEvent & { eventId: number }) | undefined {

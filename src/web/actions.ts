@@ -38,16 +38,51 @@ export interface ActionResult {
 const MAX_NOTE = 200;
 
 function knownContext(d: ActionDeps, device: string, context: string): void {
-  if (!d.store.context(device, context)) throw new AcesyncError('ACESYNC_NOT_FOUND', `no context '${context.slice(0, 80)}' on device '${device.slice(0, 80)}'`);
+  if (!d.store.context(device, context))
+    throw new AcesyncError(
+      'ACESYNC_NOT_FOUND',
+      `no context '${context.slice(0, 80)}' on device '${device.slice(0, 80)}'`,
+    );
 }
 
-function operatorEvent(device: string, context: string | undefined, text: string, now: number, data: Record<string, unknown>): AceEvent {
+function operatorEvent(
+  device: string,
+  context: string | undefined,
+  text: string,
+  now: number,
+  data: Record<string, unknown>,
+): AceEvent {
   return { kind: 'operator', transport: 'internal', device, context, receivedAt: now, user: 'operator', text, data };
 }
 
-function enqueue(d: ActionDeps, eventId: number, type: Exclude<JobType, 'alert'>, device: string, context: string, reason: string, now: number): ActionResult['jobs'][number] {
-  const { job, created } = d.queue.enqueue({ type, device, context, priority: PRIORITY.rule, payload: { reasons: [reason], operator: true, eventId } });
-  d.store.applier.record({ at: now, eventId, rule: 'operator', kind: 'action', action: type, device, context: context || undefined, due: job.nextRunAt, reason, detail: created ? { job: job.id } : { job: job.id, merged: true, requests: job.requests } });
+function enqueue(
+  d: ActionDeps,
+  eventId: number,
+  type: Exclude<JobType, 'alert'>,
+  device: string,
+  context: string,
+  reason: string,
+  now: number,
+): ActionResult['jobs'][number] {
+  const { job, created } = d.queue.enqueue({
+    type,
+    device,
+    context,
+    priority: PRIORITY.rule,
+    payload: { reasons: [reason], operator: true, eventId },
+  });
+  d.store.applier.record({
+    at: now,
+    eventId,
+    rule: 'operator',
+    kind: 'action',
+    action: type,
+    device,
+    context: context || undefined,
+    due: job.nextRunAt,
+    reason,
+    detail: created ? { job: job.id } : { job: job.id, merged: true, requests: job.requests },
+  });
   return { id: job.id, type, device, context, merged: !created };
 }
 
@@ -58,14 +93,22 @@ export function resyncContext(d: ActionDeps, device: string, context: string, no
   const reason = `resync requested by an operator${note ? `: ${note.slice(0, MAX_NOTE)}` : ''}`;
   return d.store.transaction(() => {
     const eventId = d.store.insertEvent(operatorEvent(device, context, reason, now, { action: 'resync' }), now);
-    const jobs = [enqueue(d, eventId, 'audit', device, context, reason, now), enqueue(d, eventId, 'upload', device, context, reason, now)];
-    return { eventId, jobs, message: `queued audit job ${jobs[0]!.id} and upload job ${jobs[1]!.id} for ${context} on ${device}` };
+    const jobs = [
+      enqueue(d, eventId, 'audit', device, context, reason, now),
+      enqueue(d, eventId, 'upload', device, context, reason, now),
+    ];
+    return {
+      eventId,
+      jobs,
+      message: `queued audit job ${jobs[0]!.id} and upload job ${jobs[1]!.id} for ${context} on ${device}`,
+    };
   });
 }
 
 /** Audit every context of a device now. */
 export function auditDevice(d: ActionDeps, device: string, note?: string): ActionResult {
-  if (!d.store.view.hasDevice(device)) throw new AcesyncError('ACESYNC_NOT_FOUND', `no device '${device.slice(0, 80)}'`);
+  if (!d.store.view.hasDevice(device))
+    throw new AcesyncError('ACESYNC_NOT_FOUND', `no device '${device.slice(0, 80)}'`);
   const now = d.clock.now();
   const reason = `audit requested by an operator${note ? `: ${note.slice(0, MAX_NOTE)}` : ''}`;
   return d.store.transaction(() => {
@@ -87,27 +130,56 @@ export function waitingUpload(d: ActionDeps, device: string, context: string): J
 /** The operator uploaded the context in ANM by hand: continue the loop. */
 export function acknowledgeUpload(d: ActionDeps, device: string, context: string, note?: string): ActionResult {
   knownContext(d, device, context);
-  if (!d.processor) throw new AcesyncError('ACESYNC_UNAVAILABLE', 'acknowledging an upload needs the rule processor, which is not running');
+  if (!d.processor)
+    throw new AcesyncError(
+      'ACESYNC_UNAVAILABLE',
+      'acknowledging an upload needs the rule processor, which is not running',
+    );
   const ctx = d.store.context(device, context)!;
   const job = waitingUpload(d, device, context);
   // The upload-result fact of the manual strategy says so; the acknowledgement's own
   // upload-result (ok) clears it, so one wait is acknowledged once.
   if (ctx.lastUploadOutcome !== 'waiting-operator')
-    throw new AcesyncError('ACESYNC_CONFLICT', `no upload of ${context} on ${device} is waiting for an operator (last upload: ${ctx.lastUploadOutcome ?? 'none'})`);
+    throw new AcesyncError(
+      'ACESYNC_CONFLICT',
+      `no upload of ${context} on ${device} is waiting for an operator (last upload: ${ctx.lastUploadOutcome ?? 'none'})`,
+    );
   const now = d.clock.now();
   // ANM now holds what the device ran at its last audit; the re-audit checks it.
-  if (ctx.lastAuditHash) d.store.recordAnmCopy(device, context, ctx.lastAuditHash, d.store.versions.get(device, context, ctx.lastAuditHash)?.text);
+  if (ctx.lastAuditHash)
+    d.store.recordAnmCopy(
+      device,
+      context,
+      ctx.lastAuditHash,
+      d.store.versions.get(device, context, ctx.lastAuditHash)?.text,
+    );
   const text = `upload acknowledged by an operator${note ? `: ${note.slice(0, MAX_NOTE)}` : ''}`;
   const records = d.processor.handle([
-    { kind: 'upload-result', transport: 'action', device, context, receivedAt: now, user: 'operator', text, data: { outcome: 'ok', strategy: 'manual', acknowledged: true, jobId: job?.id } },
+    {
+      kind: 'upload-result',
+      transport: 'action',
+      device,
+      context,
+      receivedAt: now,
+      user: 'operator',
+      text,
+      data: { outcome: 'ok', strategy: 'manual', acknowledged: true, jobId: job?.id },
+    },
   ]);
   const jobs: ActionResult['jobs'] = [];
   for (const r of records) {
     const id = typeof r.detail?.job === 'number' ? r.detail.job : undefined;
     if (r.kind !== 'action' || id === undefined) continue;
     const j = d.queue.get(id);
-    if (j && j.type !== 'alert') jobs.push({ id, type: j.type, device: j.device, context: j.context, merged: r.detail?.merged === true });
+    if (j && j.type !== 'alert')
+      jobs.push({ id, type: j.type, device: j.device, context: j.context, merged: r.detail?.merged === true });
   }
   const eventId = records.find((r) => r.eventId !== undefined)?.eventId;
-  return { eventId, jobs, message: jobs.length ? `acknowledged; queued ${jobs.map((j) => `${j.type} job ${j.id}`).join(', ')}` : 'acknowledged; no rule queued a job (check the rules for upload-result)' };
+  return {
+    eventId,
+    jobs,
+    message: jobs.length
+      ? `acknowledged; queued ${jobs.map((j) => `${j.type} job ${j.id}`).join(', ')}`
+      : 'acknowledged; no rule queued a job (check the rules for upload-result)',
+  };
 }

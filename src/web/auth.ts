@@ -18,7 +18,10 @@ import { AcesyncError } from '../core/errors.js';
 export const SESSION_COOKIE = 'acesync_session';
 
 export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
   return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || h === '::ffff:127.0.0.1';
 }
 
@@ -65,8 +68,13 @@ export function currentToken(src: TokenSource): string | undefined {
 /** Throws unless `presented` is the API token. */
 export function requireToken(src: TokenSource, presented: string | undefined): void {
   const token = currentToken(src);
-  if (token === undefined) throw new AcesyncError('ACESYNC_TOKEN_UNSET', `mutations are disabled: set the environment variable ${src.tokenEnv} (http.token_env) to an API token and restart`);
-  if (presented === undefined || presented === '') throw new AcesyncError('ACESYNC_UNAUTHORIZED', 'this request changes state: send Authorization: Bearer <token>');
+  if (token === undefined)
+    throw new AcesyncError(
+      'ACESYNC_TOKEN_UNSET',
+      `mutations are disabled: set the environment variable ${src.tokenEnv} (http.token_env) to an API token and restart`,
+    );
+  if (presented === undefined || presented === '')
+    throw new AcesyncError('ACESYNC_UNAUTHORIZED', 'this request changes state: send Authorization: Bearer <token>');
   if (!tokenMatches(presented, token)) throw new AcesyncError('ACESYNC_UNAUTHORIZED', 'the token is not valid');
 }
 

@@ -18,7 +18,10 @@ export interface ApiError {
 export const errorSchema = {
   type: 'object',
   required: ['code', 'message'],
-  properties: { code: { type: 'string', description: 'Stable error code (src/errors.ts)' }, message: { type: 'string' } },
+  properties: {
+    code: { type: 'string', description: 'Stable error code (src/errors.ts)' },
+    message: { type: 'string' },
+  },
 } as const;
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
@@ -38,13 +41,28 @@ export function statusOf(code: ErrorCode): number {
 
 /** Map anything thrown in a handler to a status and a safe body. */
 export function toApiError(err: unknown): { status: number; body: ApiError; internal: boolean } {
-  if (err instanceof AcesyncError) return { status: statusOf(err.code), body: { code: err.code, message: bound(err.message, 500) }, internal: statusOf(err.code) >= 500 };
+  if (err instanceof AcesyncError)
+    return {
+      status: statusOf(err.code),
+      body: { code: err.code, message: bound(err.message, 500) },
+      internal: statusOf(err.code) >= 500,
+    };
   const fe = err as Partial<FastifyError> & { validation?: unknown; validationContext?: string };
-  if (fe?.validation) return { status: 400, body: { code: 'ACESYNC_BAD_REQUEST', message: bound(fe.message ?? 'invalid request', 500) }, internal: false };
+  if (fe?.validation)
+    return {
+      status: 400,
+      body: { code: 'ACESYNC_BAD_REQUEST', message: bound(fe.message ?? 'invalid request', 500) },
+      internal: false,
+    };
   const sc = typeof fe?.statusCode === 'number' ? fe.statusCode : 500;
   if (sc >= 400 && sc < 500) {
     // Fastify's own client errors (bad JSON, unsupported media type, body too large).
-    const what = fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'request body too large' : fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported content type' : (fe.message ?? 'bad request');
+    const what =
+      fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? 'request body too large'
+        : fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+          ? 'unsupported content type'
+          : (fe.message ?? 'bad request');
     return { status: sc, body: { code: 'ACESYNC_BAD_REQUEST', message: bound(what, 300) }, internal: false };
   }
   return { status: 500, body: { code: 'ACESYNC_INTERNAL', message: ERROR_CODES.ACESYNC_INTERNAL }, internal: true };
@@ -53,7 +71,14 @@ export function toApiError(err: unknown): { status: number; body: ApiError; inte
 /** Requests answered with the HTML error page (the rest get JSON). */
 export function wantsHtml(req: FastifyRequest): boolean {
   const url = req.url;
-  if (url.startsWith('/api/') || url === '/metrics' || url.startsWith('/healthz') || url.startsWith('/readyz') || url.startsWith('/assets/')) return false;
+  if (
+    url.startsWith('/api/') ||
+    url === '/metrics' ||
+    url.startsWith('/healthz') ||
+    url.startsWith('/readyz') ||
+    url.startsWith('/assets/')
+  )
+    return false;
   return true;
 }
 

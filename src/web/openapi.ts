@@ -52,7 +52,13 @@ export class OpenApiCollector {
     const meta = (opts.config ?? {}) as RouteMeta;
     if (!opts.schema || meta.hidden) return;
     const methods = (Array.isArray(opts.method) ? opts.method : [opts.method]).filter((m) => m !== 'HEAD');
-    for (const method of methods) this.routes.push({ method: method.toLowerCase(), url: opts.url, schema: opts.schema as RouteDoc['schema'], auth: meta.mutation === true });
+    for (const method of methods)
+      this.routes.push({
+        method: method.toLowerCase(),
+        url: opts.url,
+        schema: opts.schema as RouteDoc['schema'],
+        auth: meta.mutation === true,
+      });
   };
 
   document(info: { title: string; version: string; description?: string }): Record<string, unknown> {
@@ -66,15 +72,22 @@ export class OpenApiCollector {
       op.operationId = `${r.method}${path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ''))}`;
       const parameters = [...toParameters(r.schema.params, 'path'), ...toParameters(r.schema.querystring, 'query')];
       if (parameters.length) op.parameters = parameters;
-      if (r.schema.body) op.requestBody = { required: true, content: { 'application/json': { schema: r.schema.body } } };
+      if (r.schema.body)
+        op.requestBody = { required: true, content: { 'application/json': { schema: r.schema.body } } };
       const responses: Record<string, unknown> = {};
       for (const [status, schema] of Object.entries(r.schema.response ?? {})) {
         const { description, ...rest } = schema as JsonSchema & { description?: string };
         const type = status.startsWith('2') ? (r.schema.produces ?? ['application/json'])[0]! : 'application/json';
-        responses[status] = { description: description ?? (status.startsWith('2') ? 'OK' : 'Error'), content: { [type]: { schema: rest } } };
+        responses[status] = {
+          description: description ?? (status.startsWith('2') ? 'OK' : 'Error'),
+          content: { [type]: { schema: rest } },
+        };
       }
       const produces = r.schema.produces?.[0];
-      if (!Object.keys(responses).some((s) => s.startsWith('2'))) responses['200'] = produces ? { description: 'OK', content: { [produces]: { schema: { type: 'string' } } } } : { description: 'OK' };
+      if (!Object.keys(responses).some((s) => s.startsWith('2')))
+        responses['200'] = produces
+          ? { description: 'OK', content: { [produces]: { schema: { type: 'string' } } } }
+          : { description: 'OK' };
       op.responses = responses;
       if (r.auth) op.security = [{ bearerAuth: [] }];
       (paths[path] ??= {})[r.method] = op;
@@ -83,7 +96,15 @@ export class OpenApiCollector {
       openapi: '3.1.0',
       info,
       paths,
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'The token from the environment variable named by http.token_env.' } } },
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'The token from the environment variable named by http.token_env.',
+          },
+        },
+      },
     };
   }
 }
@@ -93,6 +114,12 @@ function toParameters(schema: JsonSchema | undefined, where: 'path' | 'query'): 
   const required = new Set(Array.isArray(schema.required) ? (schema.required as string[]) : []);
   return Object.entries(schema.properties as Record<string, JsonSchema>).map(([name, s]) => {
     const { description, ...rest } = s as JsonSchema & { description?: string };
-    return { name, in: where, required: where === 'path' || required.has(name), ...(description ? { description } : {}), schema: rest };
+    return {
+      name,
+      in: where,
+      required: where === 'path' || required.has(name),
+      ...(description ? { description } : {}),
+      schema: rest,
+    };
   });
 }

@@ -58,7 +58,14 @@ export function buildWebServer(deps: WebDeps): FastifyInstance {
   const outbox = deps.notifier?.outbox ?? new OutboxStore(store.db, alerts);
   const hub = new SseHub({ store, alerts, logger, intervalMs: deps.liveIntervalMs, maxClients: deps.maxLiveClients });
   const metrics = deps.metrics ?? new Metrics();
-  metrics.attach({ store, counters: deps.counters, clock: deps.clock, processor: deps.processor, notifier: deps.notifier, sseClients: () => hub.clients });
+  metrics.attach({
+    store,
+    counters: deps.counters,
+    clock: deps.clock,
+    processor: deps.processor,
+    notifier: deps.notifier,
+    sseClients: () => hub.clients,
+  });
   const tokens: TokenSource = { tokenEnv: deps.config.http.token_env, env: deps.env ?? process.env };
   const queue = deps.queue ?? store.jobs;
   const openapi = new OpenApiCollector();
@@ -78,7 +85,8 @@ export function buildWebServer(deps: WebDeps): FastifyInstance {
   extras.set(app, { metrics, hub });
 
   const extraHosts: string[] = [];
-  if (deps.config.http.external_url) extraHosts.push(new URL(deps.config.http.external_url).hostname.replace(/^\[|\]$/g, '').toLowerCase());
+  if (deps.config.http.external_url)
+    extraHosts.push(new URL(deps.config.http.external_url).hostname.replace(/^\[|\]$/g, '').toLowerCase());
 
   app.addHook('onRoute', openapi.onRoute);
 
@@ -86,7 +94,10 @@ export function buildWebServer(deps: WebDeps): FastifyInstance {
     applySecurityHeaders(reply);
     const meta = (req.routeOptions.config ?? {}) as RouteMeta;
     if (!w.readsNeedToken && !allowedHost(req, extraHosts))
-      throw new AcesyncError('ACESYNC_BAD_REQUEST', 'unexpected Host header: this server answers to loopback names only (set http.external_url for another name)');
+      throw new AcesyncError(
+        'ACESYNC_BAD_REQUEST',
+        'unexpected Host header: this server answers to loopback names only (set http.external_url for another name)',
+      );
     if (meta.mutation) {
       requireToken(tokens, bearerOf(req));
       return;
@@ -102,14 +113,20 @@ export function buildWebServer(deps: WebDeps): FastifyInstance {
     return payload;
   });
 
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_req, body, done) => {
-    const out: Record<string, string> = {};
-    for (const [k, v] of new URLSearchParams(body as string)) if (Object.keys(out).length < 20) out[k] = v;
-    done(null, out);
-  });
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: 4096 },
+    (_req, body, done) => {
+      const out: Record<string, string> = {};
+      for (const [k, v] of new URLSearchParams(body as string)) if (Object.keys(out).length < 20) out[k] = v;
+      done(null, out);
+    },
+  );
 
   app.setErrorHandler((err, req, reply) => sendError(req, reply, err, logger));
-  app.setNotFoundHandler((req, reply) => sendError(req, reply, new AcesyncError('ACESYNC_NOT_FOUND', 'no such page or API route'), logger));
+  app.setNotFoundHandler((req, reply) =>
+    sendError(req, reply, new AcesyncError('ACESYNC_NOT_FOUND', 'no such page or API route'), logger),
+  );
 
   systemRoutes(app, w);
   inventoryRoutes(app, w);

@@ -77,7 +77,8 @@ interface Client {
 }
 
 export class SseHub {
-  readonly #o: Required<Omit<SseHubOptions, 'store' | 'alerts' | 'logger'>> & Pick<SseHubOptions, 'store' | 'alerts' | 'logger'>;
+  readonly #o: Required<Omit<SseHubOptions, 'store' | 'alerts' | 'logger'>> &
+    Pick<SseHubOptions, 'store' | 'alerts' | 'logger'>;
   readonly #clients = new Set<Client>();
   readonly #last = new Map<string, string>();
   #lastSummary = '';
@@ -112,7 +113,13 @@ export class SseHub {
   /** Take over a response as an event stream. False when the hub is full or closed (the caller answers 503). */
   attach(req: IncomingMessage, res: ServerResponse, headers: Record<string, string>): boolean {
     if (this.#closed || this.#clients.size >= this.#o.maxClients) return false;
-    res.writeHead(200, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.writeHead(200, {
+      ...headers,
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     const client: Client = { res };
     if (this.#clients.size === 0) this.#prime();
     this.#clients.add(client);

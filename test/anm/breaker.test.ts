@@ -10,7 +10,12 @@ describe('CircuitBreaker', () => {
   it('opens after the threshold of consecutive server failures, probes once after resetMs, closes on success', async () => {
     const clock = new ManualClock();
     const changes: Array<[BreakerState, BreakerState]> = [];
-    const b = new CircuitBreaker('https://anm', { failureThreshold: 3, resetMs: 10_000, clock, onStateChange: (f, t) => changes.push([f, t]) });
+    const b = new CircuitBreaker('https://anm', {
+      failureThreshold: 3,
+      resetMs: 10_000,
+      clock,
+      onStateChange: (f, t) => changes.push([f, t]),
+    });
     let calls = 0;
     const failing = async (): Promise<never> => {
       calls++;
@@ -79,7 +84,9 @@ describe('CircuitBreaker', () => {
     await expect(b.run(async () => Promise.reject(down()))).rejects.toThrow();
     clock.advance(10);
     const isAbort = (e: unknown): boolean => e instanceof AnmError && e.kind === 'aborted';
-    await expect(b.run(async () => Promise.reject(anmError('ACESYNC_ANM_HTTP', 'aborted', 'x')), isAbort)).rejects.toThrow();
+    await expect(
+      b.run(async () => Promise.reject(anmError('ACESYNC_ANM_HTTP', 'aborted', 'x')), isAbort),
+    ).rejects.toThrow();
     expect(b.state).toBe('half-open');
     await expect(b.run(async () => 1)).resolves.toBe(1);
     expect(b.state).toBe('closed');

@@ -9,7 +9,14 @@ import type { AnmSimulator } from '../../src/sim/anm/server.js';
 import { ANM_PW_ENV, ANM_PASSWORD, ANM_USER, fakeFetcher, signal, startSim } from './fixture.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const JOB: UploadJob = { device: 'ace-a', context: 'VC_WEB', address: '10.1.1.1', peer: 'ace-b', jobId: 42, role: 'STANDBY_HOT' };
+const JOB: UploadJob = {
+  device: 'ace-a',
+  context: 'VC_WEB',
+  address: '10.1.1.1',
+  peer: 'ace-b',
+  jobId: 42,
+  role: 'STANDBY_HOT',
+};
 
 let dir: string;
 function script(name: string, body: string): string {
@@ -18,7 +25,11 @@ function script(name: string, body: string): string {
   chmodSync(p, 0o755);
   return p;
 }
-function commandStrategy(strategy: Record<string, unknown>, anm: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = process.env): UploadStrategy {
+function commandStrategy(
+  strategy: Record<string, unknown>,
+  anm: Record<string, unknown> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): UploadStrategy {
   const cfg = anmSchema.parse({ enabled: true, strategy: { type: 'command', ...strategy }, ...anm });
   return createUploadStrategy(cfg, { env, baseDir: dir });
 }
@@ -42,8 +53,15 @@ afterAll(() => {
 describe('command upload strategy', () => {
   it('passes the job as JSON on stdin, renders argv templates, and succeeds on exit 0', async () => {
     const out = join(dir, 'job.json');
-    const p = script('ok.sh', `cat > "$2"; echo "uploaded $1 ctx=$ACESYNC_CONTEXT"; env | grep -c SECRET_NOT_PASSED || true`);
-    const s = commandStrategy({ argv: [p, '{{device}}/{{context}}', out] }, { url: 'https://anm.example:8443', username: 'u', password_env: ANM_PW_ENV }, { ...process.env, SECRET_NOT_PASSED: 'x', [ANM_PW_ENV]: 'pw' });
+    const p = script(
+      'ok.sh',
+      `cat > "$2"; echo "uploaded $1 ctx=$ACESYNC_CONTEXT"; env | grep -c SECRET_NOT_PASSED || true`,
+    );
+    const s = commandStrategy(
+      { argv: [p, '{{device}}/{{context}}', out] },
+      { url: 'https://anm.example:8443', username: 'u', password_env: ANM_PW_ENV },
+      { ...process.env, SECRET_NOT_PASSED: 'x', [ANM_PW_ENV]: 'pw' },
+    );
     const r = await s.upload(JOB, { signal: signal() });
     expect(r).toMatchObject({ outcome: 'ok', strategy: 'command', jobId: 42 });
     expect(r.detail).toContain('uploaded ace-a/VC_WEB ctx=VC_WEB');
@@ -61,7 +79,10 @@ describe('command upload strategy', () => {
   it('classifies exit codes: 75 retryable, others final', async () => {
     const p = script('exit.sh', 'cat >/dev/null; echo "boom on stderr" >&2; exit "$1"');
     const s = commandStrategy({ argv: [p, '75'] });
-    await expect(s.upload(JOB, { signal: signal() })).rejects.toMatchObject({ code: 'ACESYNC_UPLOAD', details: { kind: 'command', retryable: true, exitCode: 75 } });
+    await expect(s.upload(JOB, { signal: signal() })).rejects.toMatchObject({
+      code: 'ACESYNC_UPLOAD',
+      details: { kind: 'command', retryable: true, exitCode: 75 },
+    });
     const s2 = commandStrategy({ argv: [p, '2'] });
     const err = await s2.upload(JOB, { signal: signal() }).catch((e: unknown) => e);
     expect(err).toMatchObject({ details: { kind: 'command', retryable: false, exitCode: 2 } });
@@ -97,9 +118,16 @@ describe('command upload strategy', () => {
   });
 
   it('never lets secret values out in results or errors, and bounds the output', async () => {
-    const p = script('leak.sh', 'for i in $(seq 1 2000); do echo "line $i token=$MY_TOKEN pw=$ANM_PASSWORD"; done; echo "fatal pw=$ANM_PASSWORD" >&2; exit 1');
+    const p = script(
+      'leak.sh',
+      'for i in $(seq 1 2000); do echo "line $i token=$MY_TOKEN pw=$ANM_PASSWORD"; done; echo "fatal pw=$ANM_PASSWORD" >&2; exit 1',
+    );
     const env = { ...process.env, MY_TOKEN: 'tok-123456', [ANM_PW_ENV]: ANM_PASSWORD };
-    const s = commandStrategy({ argv: [p], pass_env: ['MY_TOKEN'], pass_anm_password: true, max_output_bytes: 1000 }, { password_env: ANM_PW_ENV }, env);
+    const s = commandStrategy(
+      { argv: [p], pass_env: ['MY_TOKEN'], pass_anm_password: true, max_output_bytes: 1000 },
+      { password_env: ANM_PW_ENV },
+      env,
+    );
     const err = await s.upload(JOB, { signal: signal() }).catch((e: unknown) => e);
     const text = JSON.stringify(err) + (err as Error).message;
     expect(text).not.toContain('tok-123456');
@@ -108,14 +136,19 @@ describe('command upload strategy', () => {
     expect((err as Error).message).toContain('fatal pw=[redacted]');
     // The tail keeps the end of stdout.
     const ok = script('leak-ok.sh', 'for i in $(seq 1 2000); do echo "line $i token=$MY_TOKEN"; done');
-    const r = await commandStrategy({ argv: [ok], pass_env: ['MY_TOKEN'], max_output_bytes: 1000 }, {}, env).upload(JOB, { signal: signal() });
+    const r = await commandStrategy({ argv: [ok], pass_env: ['MY_TOKEN'], max_output_bytes: 1000 }, {}, env).upload(
+      JOB,
+      { signal: signal() },
+    );
     expect(r.detail).toContain('line 2000 token=[redacted]');
     expect(r.detail).not.toContain('tok-');
   });
 
   it('a missing program is a final configuration error', async () => {
     const s = commandStrategy({ argv: [join(dir, 'does-not-exist.sh')] });
-    await expect(s.upload(JOB, { signal: signal() })).rejects.toMatchObject({ details: { kind: 'config', retryable: false } });
+    await expect(s.upload(JOB, { signal: signal() })).rejects.toMatchObject({
+      details: { kind: 'config', retryable: false },
+    });
   });
 
   describe('the sample script samples/anm/upload-via-script.sh against the simulator', () => {
@@ -136,7 +169,12 @@ describe('command upload strategy', () => {
         url: sim.url,
         username: ANM_USER,
         password_env: ANM_PW_ENV,
-        strategy: { type: 'command', argv: ['samples/anm/upload-via-script.sh'], pass_anm_password: true, timeout_ms: 20_000 },
+        strategy: {
+          type: 'command',
+          argv: ['samples/anm/upload-via-script.sh'],
+          pass_anm_password: true,
+          timeout_ms: 20_000,
+        },
       });
       const s = createUploadStrategy(cfg, { env, baseDir: ROOT });
       const r = await s.upload(JOB, { signal: signal() });
@@ -144,10 +182,14 @@ describe('command upload strategy', () => {
       expect(r.detail).toContain('synced ace-a/VC_WEB (job 42)');
       expect(sim.copy('ace-a', 'VC_WEB')!.config).toContain('rev 5');
       // Unknown context: 404 -> exit 1 -> final.
-      await expect(s.upload({ ...JOB, context: 'NOPE' }, { signal: signal() })).rejects.toMatchObject({ details: { exitCode: 1, retryable: false } });
+      await expect(s.upload({ ...JOB, context: 'NOPE' }, { signal: signal() })).rejects.toMatchObject({
+        details: { exitCode: 1, retryable: false },
+      });
       // ANM down: curl fails -> exit 75 -> retryable.
       await sim.setBehaviour({ mode: 'fail', count: 1 });
-      await expect(s.upload(JOB, { signal: signal() })).rejects.toMatchObject({ details: { exitCode: 75, retryable: true } });
+      await expect(s.upload(JOB, { signal: signal() })).rejects.toMatchObject({
+        details: { exitCode: 75, retryable: true },
+      });
       // Wrong password: refused -> final, and the password never shows.
       const bad = createUploadStrategy(cfg, { env: { ...env, [ANM_PW_ENV]: 'wrong-pw-xyz' }, baseDir: ROOT });
       const err = await bad.upload(JOB, { signal: signal() }).catch((e: unknown) => e);

@@ -14,13 +14,22 @@ function problems(text: string, env: NodeJS.ProcessEnv = {}): FileProblemsError 
 
 describe('anm: configuration', () => {
   it('accepts an http strategy with defaults that match the simulator', () => {
-    const { config } = loadConfigText('anm:\n  enabled: true\n  url: https://anm.example:8443\n  username: acesync\n  password_env: ANM_PW\n  ca_file: ca.pem\n  strategy: { type: http }\n', '/tmp/acesync.yaml', { ANM_PW: 'x' });
+    const { config } = loadConfigText(
+      'anm:\n  enabled: true\n  url: https://anm.example:8443\n  username: acesync\n  password_env: ANM_PW\n  ca_file: ca.pem\n  strategy: { type: http }\n',
+      '/tmp/acesync.yaml',
+      { ANM_PW: 'x' },
+    );
     const s = config.anm.strategy;
     expect(s.type).toBe('http');
     if (s.type !== 'http') return;
     expect(s.login.path).toBe('/anm/j_security_check');
     expect(s.request.path).toBe('/anm/virtualContext/syncCliToAnm.do');
-    expect(s.request.fields).toEqual({ deviceName: '{{device}}', deviceIp: '{{address}}', contextName: '{{context}}', direction: 'CLI_TO_ANM' });
+    expect(s.request.fields).toEqual({
+      deviceName: '{{device}}',
+      deviceIp: '{{address}}',
+      contextName: '{{context}}',
+      direction: 'CLI_TO_ANM',
+    });
     expect(config.anm.breaker).toEqual({ failure_threshold: 5, reset_ms: 30_000 });
   });
 
@@ -32,7 +41,11 @@ describe('anm: configuration', () => {
 
   it('rejects unknown keys, with the line', () => {
     const p = problems('anm:\n  enabled: true\n  strategy:\n    type: manual\n    lable: x\n');
-    expect(p.problems[0]).toMatchObject({ line: 5, path: 'anm.strategy', message: expect.stringContaining("unknown key 'lable'") });
+    expect(p.problems[0]).toMatchObject({
+      line: 5,
+      path: 'anm.strategy',
+      message: expect.stringContaining("unknown key 'lable'"),
+    });
   });
 
   it('rejects a password written in the file', () => {
@@ -41,18 +54,29 @@ describe('anm: configuration', () => {
   });
 
   it('rejects ca_file together with insecure, and insecure on http', () => {
-    expect(problems('anm:\n  url: https://a:8443\n  ca_file: x.pem\n  insecure: true\n').problems[0]!.message).toContain('choose one');
-    expect(problems('anm:\n  url: http://a:8080\n  insecure: true\n').problems[0]!.message).toContain('https URLs only');
+    expect(
+      problems('anm:\n  url: https://a:8443\n  ca_file: x.pem\n  insecure: true\n').problems[0]!.message,
+    ).toContain('choose one');
+    expect(problems('anm:\n  url: http://a:8080\n  insecure: true\n').problems[0]!.message).toContain(
+      'https URLs only',
+    );
   });
 
   it('rejects unknown template variables and the password outside the login', () => {
-    const p = problems('anm:\n  enabled: true\n  url: https://a\n  username: u\n  password_env: P\n  strategy:\n    type: http\n    request:\n      fields: { ctx: "{{contex}}", pw: "{{password}}" }\n', { P: 'x' });
-    expect(p.problems.map((x) => x.message).join('\n')).toMatch(/unknown template variable \{\{contex\}\}[\s\S]*unknown template variable \{\{password\}\}/);
+    const p = problems(
+      'anm:\n  enabled: true\n  url: https://a\n  username: u\n  password_env: P\n  strategy:\n    type: http\n    request:\n      fields: { ctx: "{{contex}}", pw: "{{password}}" }\n',
+      { P: 'x' },
+    );
+    expect(p.problems.map((x) => x.message).join('\n')).toMatch(
+      /unknown template variable \{\{contex\}\}[\s\S]*unknown template variable \{\{password\}\}/,
+    );
     expect(p.problems[0]!.path).toBe('anm.strategy.request.fields.ctx');
   });
 
   it('rejects bad regexes and forbidden headers', () => {
-    const p = problems('anm:\n  strategy:\n    type: http\n    success: { body_regex: "(" }\n    request: { headers: { Cookie: "x" } }\n');
+    const p = problems(
+      'anm:\n  strategy:\n    type: http\n    success: { body_regex: "(" }\n    request: { headers: { Cookie: "x" } }\n',
+    );
     const msgs = p.problems.map((x) => x.message).join('\n');
     expect(msgs).toContain('not a valid regular expression');
     expect(msgs).toContain('acesync sets the Cookie header itself');
@@ -65,7 +89,9 @@ describe('anm: configuration', () => {
   });
 
   it('reports a missing password variable (and command pass_env) as a secret problem', () => {
-    const p = problems('anm:\n  enabled: true\n  url: https://a\n  username: u\n  password_env: ANM_PW\n  strategy: { type: command, argv: [./x.sh], pass_env: [TOKEN] }\n');
+    const p = problems(
+      'anm:\n  enabled: true\n  url: https://a\n  username: u\n  password_env: ANM_PW\n  strategy: { type: command, argv: [./x.sh], pass_env: [TOKEN] }\n',
+    );
     expect(p.code).toBe('ACESYNC_CONFIG_SECRET_MISSING');
     expect(p.problems.map((x) => [x.path, x.line])).toEqual([
       ['anm.password_env', 5],

@@ -15,7 +15,11 @@ export const ANM_PW_ENV = 'TEST_ANM_PASSWORD';
 export const ENV = { ...process.env, [ANM_PW_ENV]: ANM_PASSWORD };
 
 /** A fake device: the config text depends on device/context and a per-test revision. */
-export type FakeFetcher = FetchRunningConfig & { revision: number; calls: Array<{ host: string; port: number; context: string }>; fail?: string | undefined };
+export type FakeFetcher = FetchRunningConfig & {
+  revision: number;
+  calls: Array<{ host: string; port: number; context: string }>;
+  fail?: string | undefined;
+};
 
 export function fakeFetcher(): FakeFetcher {
   const fn: FetchRunningConfig = async (device, context) => {
@@ -44,17 +48,46 @@ export async function startSim(o: SimOptions = {}): Promise<AnmSimulator> {
     token_ttl_ms: o.tokenTtlMs ?? 60_000,
     fetch_timeout_ms: 5_000,
     devices: [
-      { name: 'ace-a', address: '10.1.1.1', contexts: ['Admin', 'VC_WEB'], ssh: { host: '127.0.0.1', port: 2201, password: 'x' } },
-      { name: 'ace-b', address: '10.1.1.2', contexts: ['Admin', 'VC_WEB'], ssh: { host: '127.0.0.1', port: 2202, password: 'x' } },
-      { name: 'ace-m', address: '10.9.9.9', device_type: 'ACE_BLADE', slot: 3, chassis_ip: '10.9.9.1', contexts: ['Admin'], ssh: { host: '127.0.0.1', port: 2203, password: 'x' } },
+      {
+        name: 'ace-a',
+        address: '10.1.1.1',
+        contexts: ['Admin', 'VC_WEB'],
+        ssh: { host: '127.0.0.1', port: 2201, password: 'x' },
+      },
+      {
+        name: 'ace-b',
+        address: '10.1.1.2',
+        contexts: ['Admin', 'VC_WEB'],
+        ssh: { host: '127.0.0.1', port: 2202, password: 'x' },
+      },
+      {
+        name: 'ace-m',
+        address: '10.9.9.9',
+        device_type: 'ACE_BLADE',
+        slot: 3,
+        chassis_ip: '10.9.9.1',
+        contexts: ['Admin'],
+        ssh: { host: '127.0.0.1', port: 2203, password: 'x' },
+      },
     ],
   });
-  return startAnmSimulator({ config, ...(o.clock ? { clock: o.clock } : {}), fetchRunningConfig: o.fetcher ?? fakeFetcher() });
+  return startAnmSimulator({
+    config,
+    ...(o.clock ? { clock: o.clock } : {}),
+    fetchRunningConfig: o.fetcher ?? fakeFetcher(),
+  });
 }
 
 /** `anm:` section through the real schema, pointing at `url`. */
 export function anmConfig(url: string, extra: Record<string, unknown> = {}): AnmConfig {
-  return anmSchema.parse({ enabled: true, url, username: ANM_USER, password_env: ANM_PW_ENV, timeout_ms: 2_000, ...extra });
+  return anmSchema.parse({
+    enabled: true,
+    url,
+    username: ANM_USER,
+    password_env: ANM_PW_ENV,
+    timeout_ms: 2_000,
+    ...extra,
+  });
 }
 
 /** A URL on loopback where nothing listens (bound then released). */

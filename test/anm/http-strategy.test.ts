@@ -9,8 +9,17 @@ import { anmConfig, ANM_PW_ENV, ENV, fakeFetcher, refusedUrl, signal, startSim }
 const JOB: UploadJob = { device: 'ace-a', context: 'VC_WEB', address: '10.1.1.1', peer: 'ace-b', jobId: 7 };
 
 const strategies: UploadStrategy[] = [];
-function httpStrategy(url: string, strategy: Record<string, unknown> = {}, extra: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = ENV, breakers?: ReturnType<typeof createBreakers>): UploadStrategy {
-  const s = createUploadStrategy(anmConfig(url, { strategy: { type: 'http', ...strategy }, ...extra }), { env, ...(breakers ? { breakers } : {}) });
+function httpStrategy(
+  url: string,
+  strategy: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+  env: NodeJS.ProcessEnv = ENV,
+  breakers?: ReturnType<typeof createBreakers>,
+): UploadStrategy {
+  const s = createUploadStrategy(anmConfig(url, { strategy: { type: 'http', ...strategy }, ...extra }), {
+    env,
+    ...(breakers ? { breakers } : {}),
+  });
   strategies.push(s);
   return s;
 }
@@ -29,7 +38,7 @@ describe('http upload strategy against the ANM simulator', () => {
     await sim.close();
   });
 
-  it('logs in once, keeps the session cookie, and each sync stores ANM\'s copy', async () => {
+  it("logs in once, keeps the session cookie, and each sync stores ANM's copy", async () => {
     const logins = sim.state.counters.webLogins;
     const s = httpStrategy(sim.url);
     fetcher.revision = 1;
@@ -42,7 +51,9 @@ describe('http upload strategy against the ANM simulator', () => {
     expect(sim.copy('ace-a', 'VC_WEB')!.config).toContain('rev 2');
     expect(sim.copy('ace-b', 'VC_WEB')!.config).toBe('hostname 127.0.0.1-2202\n! VC_WEB rev 2\n');
     expect(sim.state.counters.webLogins - logins).toBe(1);
-    expect(sim.state.history.filter((h) => h.device === 'ace-a' && h.context === 'VC_WEB' && h.ok).length).toBeGreaterThanOrEqual(2);
+    expect(
+      sim.state.history.filter((h) => h.device === 'ace-a' && h.context === 'VC_WEB' && h.ok).length,
+    ).toBeGreaterThanOrEqual(2);
     expect(sim.copy('ace-a', 'VC_WEB')!.user).toBe('acesync');
   });
 
@@ -51,7 +62,9 @@ describe('http upload strategy against the ANM simulator', () => {
     expect(sim.state.devices.get('ace-a')!.contexts).not.toContain('VC_NEW');
     await s.upload({ ...JOB, context: 'Admin' }, { signal: signal() });
     expect(sim.state.devices.get('ace-a')!.contexts).toContain('VC_NEW');
-    await expect(s.upload({ ...JOB, context: 'VC_NEW' }, { signal: signal() })).resolves.toMatchObject({ outcome: 'ok' });
+    await expect(s.upload({ ...JOB, context: 'VC_NEW' }, { signal: signal() })).resolves.toMatchObject({
+      outcome: 'ok',
+    });
   });
 
   it('logs in again when ANM sends it back to the login page (session expired)', async () => {
@@ -76,7 +89,12 @@ describe('http upload strategy against the ANM simulator', () => {
     const s = httpStrategy(sim.url);
     const err = await s.upload({ ...JOB, context: 'VC_UNKNOWN' }, { signal: signal() }).catch((e: unknown) => e);
     expect(err).toMatchObject({ details: { kind: 'http-4xx', status: 404, retryable: false } });
-    expect(failedResult(err, 'http', { jobId: 7 })).toMatchObject({ outcome: 'failed', strategy: 'http', retryable: false, jobId: 7 });
+    expect(failedResult(err, 'http', { jobId: 7 })).toMatchObject({
+      outcome: 'failed',
+      strategy: 'http',
+      retryable: false,
+      jobId: 7,
+    });
   });
 
   it('ANM failing to read the device does not meet the success criteria (retryable)', async () => {
@@ -96,15 +114,24 @@ describe('http upload strategy against the ANM simulator', () => {
     const strict = httpStrategy(sim.url, { success: { status: [200], body_regex: 'NEVER-IN-BODY' } });
     await expect(strict.upload(JOB, { signal: signal() })).rejects.toMatchObject({ details: { kind: 'criteria' } });
     const wrongStatus = httpStrategy(sim.url, { success: { status: [204], body_regex: 'success' } });
-    await expect(wrongStatus.upload(JOB, { signal: signal() })).rejects.toMatchObject({ details: { kind: 'criteria' } });
+    await expect(wrongStatus.upload(JOB, { signal: signal() })).rejects.toMatchObject({
+      details: { kind: 'criteria' },
+    });
   });
 
   it('renders templates into path, query and fields (GET variant)', async () => {
     const s = httpStrategy(sim.url, {
-      request: { method: 'GET', path: '/anm/virtualContext/syncCliToAnm.do', query: { contextName: '{{context}}' }, fields: { deviceIp: '{{address}}' } },
+      request: {
+        method: 'GET',
+        path: '/anm/virtualContext/syncCliToAnm.do',
+        query: { contextName: '{{context}}' },
+        fields: { deviceIp: '{{address}}' },
+      },
     });
     fetcher.revision = 9;
-    await expect(s.upload({ ...JOB, device: 'not-the-anm-name', address: '10.1.1.2' }, { signal: signal() })).resolves.toMatchObject({ outcome: 'ok' });
+    await expect(
+      s.upload({ ...JOB, device: 'not-the-anm-name', address: '10.1.1.2' }, { signal: signal() }),
+    ).resolves.toMatchObject({ outcome: 'ok' });
     expect(sim.copy('ace-b', 'VC_WEB')!.config).toContain('rev 9');
   });
 
@@ -132,13 +159,20 @@ describe('http upload strategy against the ANM simulator', () => {
   });
 
   it('a hang cut by the upload deadline counts against the breaker (a timeout), unlike a cancellation', async () => {
-    const breakers = createBreakers(anmConfig(sim.url, { breaker: { failure_threshold: 2, reset_ms: 60_000 } }), { clock: new ManualClock() });
+    const breakers = createBreakers(anmConfig(sim.url, { breaker: { failure_threshold: 2, reset_ms: 60_000 } }), {
+      clock: new ManualClock(),
+    });
     const s = httpStrategy(sim.url, {}, { timeout_ms: 10_000 }, ENV, breakers);
     await s.upload(JOB, { signal: signal() });
     await sim.setBehaviour({ mode: 'hang', scope: 'web' });
     try {
-      for (let i = 0; i < 2; i++) await expect(s.upload(JOB, { signal: signal(), timeoutMs: 200 })).rejects.toMatchObject({ details: { kind: 'timeout' } });
-      await expect(s.upload(JOB, { signal: signal(), timeoutMs: 200 })).rejects.toMatchObject({ details: { kind: 'breaker-open', retryable: true } });
+      for (let i = 0; i < 2; i++)
+        await expect(s.upload(JOB, { signal: signal(), timeoutMs: 200 })).rejects.toMatchObject({
+          details: { kind: 'timeout' },
+        });
+      await expect(s.upload(JOB, { signal: signal(), timeoutMs: 200 })).rejects.toMatchObject({
+        details: { kind: 'breaker-open', retryable: true },
+      });
     } finally {
       await sim.setBehaviour({ mode: 'normal' });
     }
@@ -167,9 +201,16 @@ describe('http upload strategy against the ANM simulator', () => {
 
   it('connection refused is retryable, and the breaker then fails fast', async () => {
     const url = await refusedUrl();
-    const breakers = createBreakers(anmConfig(url, { breaker: { failure_threshold: 2, reset_ms: 60_000 } }), { clock: new ManualClock() });
+    const breakers = createBreakers(anmConfig(url, { breaker: { failure_threshold: 2, reset_ms: 60_000 } }), {
+      clock: new ManualClock(),
+    });
     const s = httpStrategy(url, {}, {}, ENV, breakers);
-    for (let i = 0; i < 2; i++) await expect(s.upload(JOB, { signal: signal() })).rejects.toMatchObject({ details: { kind: 'connection', retryable: true } });
-    await expect(s.upload(JOB, { signal: signal() })).rejects.toMatchObject({ details: { kind: 'breaker-open', retryable: true } });
+    for (let i = 0; i < 2; i++)
+      await expect(s.upload(JOB, { signal: signal() })).rejects.toMatchObject({
+        details: { kind: 'connection', retryable: true },
+      });
+    await expect(s.upload(JOB, { signal: signal() })).rejects.toMatchObject({
+      details: { kind: 'breaker-open', retryable: true },
+    });
   });
 });

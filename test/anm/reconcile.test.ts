@@ -21,7 +21,12 @@ describe('reconcile', () => {
       ],
       inv,
     );
-    expect(r.matched.map((m) => `${m.device}/${m.context}`)).toEqual(['ace-a/Admin', 'ace-a/VC_WEB', 'ace-b/Admin', 'ace-b/VC_WEB']);
+    expect(r.matched.map((m) => `${m.device}/${m.context}`)).toEqual([
+      'ace-a/Admin',
+      'ace-a/VC_WEB',
+      'ace-b/Admin',
+      'ace-b/VC_WEB',
+    ]);
     expect(r.missingInAnm).toEqual([{ device: 'ace-a', context: 'VC_NEW', host: '10.1.1.1' }]);
     expect(r.unknownToAcesync.map((d) => `${d.ipAddr}/${d.name}`)).toEqual(['10.1.1.2/VC_OTHER', '10.7.7.7/Admin']);
   });
@@ -38,11 +43,21 @@ describe('reconcile', () => {
     );
     expect(r.matched.map((m) => `${m.device}/${m.context}`)).toEqual(['ace-b/Admin', 'ace-a/VC_NEW']);
     expect(r.unknownToAcesync).toEqual([{ deviceType: 'VIRTUAL_CONTEXT' }, { name: 'VC_WEB' }]);
-    expect(r.missingInAnm.map((m) => `${m.device}/${m.context}`)).toEqual(['ace-a/Admin', 'ace-a/VC_WEB', 'ace-b/VC_WEB']);
+    expect(r.missingInAnm.map((m) => `${m.device}/${m.context}`)).toEqual([
+      'ace-a/Admin',
+      'ace-a/VC_WEB',
+      'ace-b/VC_WEB',
+    ]);
   });
 
   it('never matches one inventory context twice', () => {
-    const r = reconcile([{ name: 'Admin', ipAddr: '10.1.1.2' }, { name: 'Admin', ipAddr: '10.1.1.2' }], inv);
+    const r = reconcile(
+      [
+        { name: 'Admin', ipAddr: '10.1.1.2' },
+        { name: 'Admin', ipAddr: '10.1.1.2' },
+      ],
+      inv,
+    );
     expect(r.matched).toHaveLength(1);
     expect(r.unknownToAcesync).toHaveLength(1);
   });

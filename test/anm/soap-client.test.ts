@@ -10,7 +10,12 @@ import type { AnmSimulator } from '../../src/sim/anm/server.js';
 import { anmConfig, ENV, ANM_PW_ENV, refusedUrl, startSim } from './fixture.js';
 
 const clients: AnmSoapClient[] = [];
-function client(url: string, extra: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = ENV, breakers?: BreakerRegistry): AnmSoapClient {
+function client(
+  url: string,
+  extra: Record<string, unknown> = {},
+  env: NodeJS.ProcessEnv = ENV,
+  breakers?: BreakerRegistry,
+): AnmSoapClient {
   const c = createAnmClient(anmConfig(url, extra), { env, ...(breakers ? { breakers } : {}) })!;
   clients.push(c);
   return c;
@@ -38,7 +43,13 @@ describe('AnmSoapClient against the simulator', () => {
     expect(c.stats.logins).toBe(1);
     expect((sim.state.counters.soap.login ?? 0) - before).toBe(1);
     expect(ctxs).toContainEqual({ name: 'VC_WEB', deviceType: 'VIRTUAL_CONTEXT', ipAddr: '10.1.1.1' });
-    expect(ctxs).toContainEqual({ name: 'Admin', deviceType: 'VIRTUAL_CONTEXT', ipAddr: '10.9.9.9', slot: '3', chassisIPAddr: '10.9.9.1' });
+    expect(ctxs).toContainEqual({
+      name: 'Admin',
+      deviceType: 'VIRTUAL_CONTEXT',
+      ipAddr: '10.9.9.9',
+      slot: '3',
+      chassisIPAddr: '10.9.9.1',
+    });
   });
 
   it('shares one login between concurrent first calls', async () => {
@@ -54,7 +65,9 @@ describe('AnmSoapClient against the simulator', () => {
       { name: 'ace-a', deviceType: 'ACE4710', ipAddr: '10.1.1.1' },
       { name: 'ace-b', deviceType: 'ACE4710', ipAddr: '10.1.1.2' },
     ]);
-    expect(await c.listDeviceIds('ACE_BLADE')).toEqual([{ name: 'ace-m', deviceType: 'ACE_BLADE', ipAddr: '10.9.9.9', slot: '3', chassisIPAddr: '10.9.9.1' }]);
+    expect(await c.listDeviceIds('ACE_BLADE')).toEqual([
+      { name: 'ace-m', deviceType: 'ACE_BLADE', ipAddr: '10.9.9.9', slot: '3', chassisIPAddr: '10.9.9.1' },
+    ]);
     expect(await c.listDeviceIds('GSS')).toEqual([]);
     const vcs = await c.listVirtualContexts({ name: 'ace-a', deviceType: 'ACE4710', ipAddr: '10.1.1.1' });
     expect(vcs.map((v) => v.name)).toEqual(['Admin', 'VC_WEB']);
@@ -119,7 +132,9 @@ describe('AnmSoapClient against the simulator', () => {
         ]),
       );
       expect(r.missingInAnm).toEqual([{ device: 'ace-a', context: 'VC_ONLY_HERE', host: '10.1.1.1' }]);
-      expect(r.unknownToAcesync).toEqual([{ name: 'Admin', deviceType: 'VIRTUAL_CONTEXT', ipAddr: '10.9.9.9', slot: '3', chassisIPAddr: '10.9.9.1' }]);
+      expect(r.unknownToAcesync).toEqual([
+        { name: 'Admin', deviceType: 'VIRTUAL_CONTEXT', ipAddr: '10.9.9.9', slot: '3', chassisIPAddr: '10.9.9.1' },
+      ]);
       expect(r.matched).toHaveLength(4);
     } finally {
       await sim2.close();
@@ -130,7 +145,10 @@ describe('AnmSoapClient against the simulator', () => {
     const c = client(sim.url);
     await sim.setBehaviour({ mode: 'fail', scope: 'soap', count: 1 });
     const err = await c.listDeviceIds('ACE4710').catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'ACESYNC_ANM_HTTP', details: { kind: 'http-5xx', status: 500, retryable: true } });
+    expect(err).toMatchObject({
+      code: 'ACESYNC_ANM_HTTP',
+      details: { kind: 'http-5xx', status: 500, retryable: true },
+    });
     expect(sim.behaviour().mode).toBe('normal');
   });
 
@@ -159,14 +177,19 @@ describe('AnmSoapClient against the simulator', () => {
 
   it('opens the per-server breaker while ANM is down and closes it when ANM is back', async () => {
     const bclock = new ManualClock();
-    const breakers = createBreakers(anmConfig(sim.url, { breaker: { failure_threshold: 2, reset_ms: 5_000 } }), { clock: bclock });
+    const breakers = createBreakers(anmConfig(sim.url, { breaker: { failure_threshold: 2, reset_ms: 5_000 } }), {
+      clock: bclock,
+    });
     const c = client(sim.url, {}, ENV, breakers);
     await c.login();
     await sim.setBehaviour({ mode: 'down' });
     try {
-      for (let i = 0; i < 2; i++) await expect(c.listDeviceIds('ACE4710')).rejects.toMatchObject({ details: { kind: 'connection' } });
+      for (let i = 0; i < 2; i++)
+        await expect(c.listDeviceIds('ACE4710')).rejects.toMatchObject({ details: { kind: 'connection' } });
       const requests = sim.state.counters.requests;
-      await expect(c.listDeviceIds('ACE4710')).rejects.toMatchObject({ details: { kind: 'breaker-open', retryable: true } });
+      await expect(c.listDeviceIds('ACE4710')).rejects.toMatchObject({
+        details: { kind: 'breaker-open', retryable: true },
+      });
       expect(breakers.get(new URL(sim.url).origin).state).toBe('open');
       await sim.setBehaviour({ mode: 'normal' });
       await expect(c.listDeviceIds('ACE4710')).rejects.toMatchObject({ details: { kind: 'breaker-open' } });

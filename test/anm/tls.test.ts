@@ -33,9 +33,14 @@ describe('HTTPS to ANM (simulator with a self-signed certificate)', () => {
     } finally {
       await c.close();
     }
-    const s = createUploadStrategy(anmConfig(sim.url, { ca_file: join(dir, 'anm-ca.pem'), strategy: { type: 'http' } }), { env: ENV });
+    const s = createUploadStrategy(
+      anmConfig(sim.url, { ca_file: join(dir, 'anm-ca.pem'), strategy: { type: 'http' } }),
+      { env: ENV },
+    );
     try {
-      await expect(s.upload({ device: 'ace-a', context: 'VC_WEB', address: '10.1.1.1' }, { signal: signal() })).resolves.toMatchObject({ outcome: 'ok' });
+      await expect(
+        s.upload({ device: 'ace-a', context: 'VC_WEB', address: '10.1.1.1' }, { signal: signal() }),
+      ).resolves.toMatchObject({ outcome: 'ok' });
     } finally {
       await s.close();
     }
@@ -64,6 +69,8 @@ describe('HTTPS to ANM (simulator with a self-signed certificate)', () => {
   });
 
   it('reports an unreadable ca_file as a configuration error', () => {
-    expect(() => createAnmClient(anmConfig(sim.url, { ca_file: 'missing.pem' }), { env: ENV, baseDir: dir })).toThrow(/anm.ca_file .*missing.pem cannot be read: ENOENT/);
+    expect(() => createAnmClient(anmConfig(sim.url, { ca_file: 'missing.pem' }), { env: ENV, baseDir: dir })).toThrow(
+      /anm.ca_file .*missing.pem cannot be read: ENOENT/,
+    );
   });
 });

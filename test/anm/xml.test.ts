@@ -1,6 +1,12 @@
 import { describe, it, expect } from 'vitest';
 import { escapeXml, parseXml, XmlParseError, descendant, childText } from '../../src/anm/xml.js';
-import { buildSoapFault, buildSoapRequest, buildSoapResponse, parseSoapRequest, parseSoapResponse } from '../../src/anm/soap-envelope.js';
+import {
+  buildSoapFault,
+  buildSoapRequest,
+  buildSoapResponse,
+  parseSoapRequest,
+  parseSoapResponse,
+} from '../../src/anm/soap-envelope.js';
 
 describe('escapeXml', () => {
   it('escapes markup characters and drops characters XML cannot carry', () => {
@@ -11,9 +17,18 @@ describe('escapeXml', () => {
   });
 
   it('round-trips hostile names through a SOAP request', () => {
-    const hostile = [`VC]]></name><injected/>`, `"'&amp;<!--`, `<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>`, `a&#x3c;b`, 'ctx\u0007bell'];
+    const hostile = [
+      `VC]]></name><injected/>`,
+      `"'&amp;<!--`,
+      `<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>`,
+      `a&#x3c;b`,
+      'ctx\u0007bell',
+    ];
     for (const h of hostile) {
-      const xml = buildSoapRequest('listVirtualContexts', [['sessionToken', { sid: h }], ['deviceIDs', { name: h, ipAddr: '10.0.0.1' }]]);
+      const xml = buildSoapRequest('listVirtualContexts', [
+        ['sessionToken', { sid: h }],
+        ['deviceIDs', { name: h, ipAddr: '10.0.0.1' }],
+      ]);
       const { operation, call } = parseSoapRequest(xml);
       expect(operation).toBe('listVirtualContexts');
       const expected = h.replace(/\u0007/g, '');
@@ -31,7 +46,9 @@ describe('escapeXml', () => {
 
 describe('parseXml', () => {
   it('reads prefixes, attributes, entities, CDATA and comments', () => {
-    const el = parseXml(`<?xml version="1.0"?><!-- c --><S:Envelope xmlns:S="u" a='1'><S:Body><v>&lt;&#65;&#x42;&amp;</v><w><![CDATA[<raw>&]]></w></S:Body></S:Envelope>`);
+    const el = parseXml(
+      `<?xml version="1.0"?><!-- c --><S:Envelope xmlns:S="u" a='1'><S:Body><v>&lt;&#65;&#x42;&amp;</v><w><![CDATA[<raw>&]]></w></S:Body></S:Envelope>`,
+    );
     expect(el.local).toBe('Envelope');
     expect(el.qname).toBe('S:Envelope');
     expect(el.attrs.a).toBe('1');
@@ -54,9 +71,15 @@ describe('parseXml', () => {
   });
 
   it('enforces size, depth and element limits', () => {
-    expect(() => parseXml('<a>' + 'x'.repeat(200) + '</a>', { maxBytes: 100, maxDepth: 10, maxElements: 10 })).toThrow(XmlParseError);
-    expect(() => parseXml('<a>'.repeat(20) + '</a>'.repeat(20), { maxBytes: 1e6, maxDepth: 10, maxElements: 100 })).toThrow(/deeper/);
-    expect(() => parseXml('<a>' + '<b/>'.repeat(50) + '</a>', { maxBytes: 1e6, maxDepth: 10, maxElements: 20 })).toThrow(/elements/);
+    expect(() => parseXml('<a>' + 'x'.repeat(200) + '</a>', { maxBytes: 100, maxDepth: 10, maxElements: 10 })).toThrow(
+      XmlParseError,
+    );
+    expect(() =>
+      parseXml('<a>'.repeat(20) + '</a>'.repeat(20), { maxBytes: 1e6, maxDepth: 10, maxElements: 100 }),
+    ).toThrow(/deeper/);
+    expect(() =>
+      parseXml('<a>' + '<b/>'.repeat(50) + '</a>', { maxBytes: 1e6, maxDepth: 10, maxElements: 20 }),
+    ).toThrow(/elements/);
   });
 });
 
@@ -69,11 +92,19 @@ describe('SOAP envelopes', () => {
       expect(descendant(ok.body, 'sid')!.text).toBe('abc');
     }
     const f = parseSoapResponse(buildSoapFault('Invalid <session> & token'));
-    expect(f).toEqual({ kind: 'fault', fault: { faultcode: 'S:Server', faultstring: 'Invalid <session> & token', wsExceptionMessage: 'Invalid <session> & token' } });
+    expect(f).toEqual({
+      kind: 'fault',
+      fault: {
+        faultcode: 'S:Server',
+        faultstring: 'Invalid <session> & token',
+        wsExceptionMessage: 'Invalid <session> & token',
+      },
+    });
   });
 
   it('reads a fault without a WSException detail', () => {
-    const xml = '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultcode>soap:Client</faultcode><faultstring>bad</faultstring></soap:Fault></soap:Body></soap:Envelope>';
+    const xml =
+      '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultcode>soap:Client</faultcode><faultstring>bad</faultstring></soap:Fault></soap:Body></soap:Envelope>';
     expect(parseSoapResponse(xml)).toEqual({ kind: 'fault', fault: { faultcode: 'soap:Client', faultstring: 'bad' } });
   });
 

@@ -8,7 +8,12 @@ import { change, harness, runAudits, tempDir, DEFAULT_RULES } from '../engine/he
 function scenario(): string {
   const db = join(tempDir(), 'state.db');
   const h = harness({ path: db });
-  h.feed({ kind: 'ft-status', device: 'ace1', ftGroup: 2, data: { myState: 'ACTIVE', peerState: 'STANDBY_HOT', contexts: ['VC_WEB', 'VC_APP'] } });
+  h.feed({
+    kind: 'ft-status',
+    device: 'ace1',
+    ftGroup: 2,
+    data: { myState: 'ACTIVE', peerState: 'STANDBY_HOT', contexts: ['VC_WEB', 'VC_APP'] },
+  });
   h.feed(change('ace2', 'VC_WEB', 'rserver host r7', 'oper1'));
   h.advance(6000);
   runAudits(h, (d) => (d === 'ace2' ? 'differs' : 'in-sync'));
@@ -25,7 +30,9 @@ describe('acesync explain', () => {
     const out = r.stdout;
     expect(out).toMatch(/^ace2\/VC_WEB: stale since /);
     expect(out).toContain('FT group 2: ace2 is STANDBY_HOT, ace1 is ACTIVE');
-    expect(out).toMatch(/unknown -> suspect {2}\[rule config-change-marks-suspect\]\n {6}oper1 ran 'rserver host r7' in VC_WEB on ace2\n {6}event #\d+: config-change 111008 user=oper1 command='rserver host r7'/);
+    expect(out).toMatch(
+      /unknown -> suspect {2}\[rule config-change-marks-suspect\]\n {6}oper1 ran 'rserver host r7' in VC_WEB on ace2\n {6}event #\d+: config-change 111008 user=oper1 command='rserver host r7'/,
+    );
     expect(out).toMatch(/suspect -> stale {2}\[rule audit-finds-stale\]/);
     expect(out).toContain('✓ data.outcome in [differs, no-baseline] (saw "differs")');
     // The second command arrived after the audit: a pending upload and a new settle window.
@@ -38,7 +45,11 @@ describe('acesync explain', () => {
     const db = scenario();
     const j = await runCli(['explain', 'ace1', 'VC_WEB', '--db', db, '--json']);
     expect(j.code).toBe(0);
-    const x = JSON.parse(j.stdout) as { state: { sync: string }; steps: Array<{ to: string; rule?: string }>; role: { role: string } };
+    const x = JSON.parse(j.stdout) as {
+      state: { sync: string };
+      steps: Array<{ to: string; rule?: string }>;
+      role: { role: string };
+    };
     // Audited in sync, then the second command on the standby made it suspect again (replication).
     expect(x.state.sync).toBe('suspect');
     expect(x.steps.map((s) => s.to)).toEqual(['unknown', 'suspect', 'in-sync', 'suspect']);

@@ -28,7 +28,13 @@ describe('acesync parse', () => {
     expect(r.code).toBe(0);
     const events = jsonLines(r.stdout);
     expect(events.map((e) => e.kind)).toEqual(['logging-change', 'ha-state', 'noise', 'malformed']);
-    expect(events[0]).toMatchObject({ id: '111008', user: 'admin', command: 'no logging enable', deviceId: 'ace-a', timestamp: '2026-01-12T10:11:12' });
+    expect(events[0]).toMatchObject({
+      id: '111008',
+      user: 'admin',
+      command: 'no logging enable',
+      deviceId: 'ace-a',
+      timestamp: '2026-01-12T10:11:12',
+    });
     expect(events[1]).toMatchObject({ ftGroup: 1, state: 'ACTIVE', reason: 'Peer down' });
     // CR stripped from raw, so raw is the line as written.
     expect(events[0]!.raw).toBe(LINES[0]);
@@ -45,13 +51,18 @@ describe('acesync parse', () => {
     expect(r.code).toBe(0);
     expect(jsonLines(r.stdout).map((e) => e.kind)).toEqual(['logging-change', 'ha-state', 'noise', 'malformed']);
     const stats = JSON.parse(r.stderr.trim()) as { lines: number; skipped: number; kinds: Record<string, number> };
-    expect(stats).toEqual({ lines: 4, skipped: 0, kinds: { 'logging-change': 1, 'ha-state': 1, noise: 1, malformed: 1 } });
+    expect(stats).toEqual({
+      lines: 4,
+      skipped: 0,
+      kinds: { 'logging-change': 1, 'ha-state': 1, noise: 1, malformed: 1 },
+    });
   });
 
   it('streams a large file', async () => {
     const big = join(dir, 'big.log');
     const n = 20_000;
-    const noise = '<166>%ACE-6-302022: Built TCP connection 0x1 for vlan1:10.0.0.1/1 (10.0.0.1/1) to vlan2:10.0.0.2/80 (10.0.0.2/80)';
+    const noise =
+      '<166>%ACE-6-302022: Built TCP connection 0x1 for vlan1:10.0.0.1/1 (10.0.0.1/1) to vlan2:10.0.0.2/80 (10.0.0.2/80)';
     const rel = '%ACE-5-504001: Security context VC_NEW was added to the system';
     writeFileSync(big, Array.from({ length: n }, (_, i) => (i % 1000 === 999 ? rel : noise)).join('\n') + '\n');
     const r = await runCli(['parse', '--stats', big], { timeoutMs: 60_000 });

@@ -26,12 +26,25 @@ interface Line {
 async function replay(...files: string[]): Promise<{ lines: Line[]; stdout: string; stderr: string }> {
   const r = await runCli(['replay', '--config', CONFIG, ...files.map((f) => join(SAMPLES, f))], { timeoutMs: 30_000 });
   expect(r.code, r.stderr).toBe(0);
-  return { lines: r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line), stdout: r.stdout, stderr: r.stderr };
+  return {
+    lines: r.stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Line),
+    stdout: r.stdout,
+    stderr: r.stderr,
+  };
 }
 
-const states = (ls: Line[]) => ls.filter((l) => l.to !== undefined).map((l) => `${l.at.slice(11, 19)} ${l.device}/${l.context} ${l.from ?? 'new'}->${l.to}`);
+const states = (ls: Line[]) =>
+  ls
+    .filter((l) => l.to !== undefined)
+    .map((l) => `${l.at.slice(11, 19)} ${l.device}/${l.context} ${l.from ?? 'new'}->${l.to}`);
 const actions = (ls: Line[], action?: string) =>
-  ls.filter((l) => l.action !== undefined && (action === undefined || l.action === action)).map((l) => `${l.at.slice(11, 19)} ${l.action} ${l.device}/${l.context}`);
+  ls
+    .filter((l) => l.action !== undefined && (action === undefined || l.action === action))
+    .map((l) => `${l.at.slice(11, 19)} ${l.action} ${l.device}/${l.context}`);
 
 describe('replay: HA procedure scenarios', () => {
   it('a change on the active: both peers suspect, one audit each after the burst, stale, uploaded, in sync', async () => {
@@ -64,7 +77,12 @@ describe('replay: HA procedure scenarios', () => {
 
   it('a failover audits the group on both peers, uploads the new standby, and alerts for what was not confirmed in 15 minutes', async () => {
     const { lines } = await replay('failover.jsonl');
-    expect(states(lines).slice(0, 4).map((s) => s.slice(9)).sort()).toEqual([
+    expect(
+      states(lines)
+        .slice(0, 4)
+        .map((s) => s.slice(9))
+        .sort(),
+    ).toEqual([
       'ace1/VC_APP unknown->suspect',
       'ace1/VC_WEB unknown->suspect',
       'ace2/VC_APP unknown->suspect',
@@ -83,24 +101,48 @@ describe('replay: HA procedure scenarios', () => {
     const { lines } = await replay('standby-cold.jsonl');
     const rules = lines.filter((l) => l.action === 'alert').map((l) => l.rule);
     expect(rules).toEqual(['replication-failure', 'standby-cold', 'crypto-parity-mismatch']);
-    expect(actions(lines, 'check-crypto').map((a) => a.slice(22)).sort()).toEqual(['ace1/VC_APP', 'ace1/VC_WEB', 'ace2/VC_APP', 'ace2/VC_WEB']);
+    expect(
+      actions(lines, 'check-crypto')
+        .map((a) => a.slice(22))
+        .sort(),
+    ).toEqual(['ace1/VC_APP', 'ace1/VC_WEB', 'ace2/VC_APP', 'ace2/VC_WEB']);
   });
 
   it('a new context in Admin: unknown on both peers, audited, uploaded; Admin audited and uploaded; a failed upload alerts', async () => {
     const { lines } = await replay('new-context.jsonl');
-    expect(states(lines).slice(0, 3)).toEqual(['10:00:00 ace1/VC_NEW new->unknown', '10:00:00 ace2/VC_NEW new->unknown', '10:00:00 ace1/Admin unknown->suspect']);
+    expect(states(lines).slice(0, 3)).toEqual([
+      '10:00:00 ace1/VC_NEW new->unknown',
+      '10:00:00 ace2/VC_NEW new->unknown',
+      '10:00:00 ace1/Admin unknown->suspect',
+    ]);
     expect(actions(lines, 'upload').map((a) => a.slice(16))).toEqual(['ace1/VC_NEW', 'ace2/VC_NEW', 'ace1/Admin']);
     expect(states(lines)).toContain('10:01:02 ace1/Admin stale->failed');
-    expect(states(lines).slice(-2)).toEqual(['10:01:20 ace1/VC_NEW syncing->in-sync', '10:01:21 ace2/VC_NEW syncing->in-sync']);
+    expect(states(lines).slice(-2)).toEqual([
+      '10:01:20 ace1/VC_NEW syncing->in-sync',
+      '10:01:21 ace2/VC_NEW syncing->in-sync',
+    ]);
     expect(lines.filter((l) => l.action === 'alert').map((l) => l.rule)).toEqual(['upload-failed']);
   });
 
   it('logging silenced on the standby: critical alert at once, both peers polled fast; drift alerts again', async () => {
     const { lines } = await replay('logging-silenced.jsonl');
-    expect(lines[0]).toMatchObject({ at: '2026-03-01T10:00:00.000Z', action: 'alert', rule: 'logging-silenced', device: 'ace2' });
-    expect(actions(lines, 'poll:fast')).toEqual(['10:00:00 poll:fast ace2/', '10:00:00 poll:fast ace1/', '10:01:00 poll:fast ace2/']);
+    expect(lines[0]).toMatchObject({
+      at: '2026-03-01T10:00:00.000Z',
+      action: 'alert',
+      rule: 'logging-silenced',
+      device: 'ace2',
+    });
+    expect(actions(lines, 'poll:fast')).toEqual([
+      '10:00:00 poll:fast ace2/',
+      '10:00:00 poll:fast ace1/',
+      '10:01:00 poll:fast ace2/',
+    ]);
     expect(lines.find((l) => l.action === 'poll:fast')!.due).toBe('2026-03-01T12:00:00.000Z');
-    expect(lines.filter((l) => l.action === 'alert').map((l) => l.rule)).toEqual(['logging-silenced', 'change-on-standby', 'logging-drift']);
+    expect(lines.filter((l) => l.action === 'alert').map((l) => l.rule)).toEqual([
+      'logging-silenced',
+      'change-on-standby',
+      'logging-drift',
+    ]);
   });
 
   it('ingest loss: every context of the sources in the window is suspect and audited', async () => {
@@ -128,7 +170,10 @@ describe('replay: properties', () => {
     const probe = parseSyslog("<189>Mar  1 2026 10:00:00 ace2: %ACE-5-111008: User 'a' executed the 'x' command.");
     if (probe.kind === 'malformed') return; // parser not merged yet
     const { lines } = await replay('change-on-standby.log', 'failover.log');
-    expect(states(lines).slice(0, 2)).toEqual(['10:00:00 ace2/VC_APP unknown->suspect', '10:00:00 ace1/VC_APP unknown->suspect']);
+    expect(states(lines).slice(0, 2)).toEqual([
+      '10:00:00 ace2/VC_APP unknown->suspect',
+      '10:00:00 ace1/VC_APP unknown->suspect',
+    ]);
     // The failover (10 s settle) at 10:00:01 also covers VC_APP: the trailing window moves to 10:00:11.
     expect(actions(lines, 'audit').slice(0, 2)).toEqual(['10:00:11 audit ace2/VC_APP', '10:00:11 audit ace1/VC_APP']);
     expect(actions(lines, 'expect')).toHaveLength(4);
@@ -138,12 +183,18 @@ describe('replay: properties', () => {
     const dir = tempDir();
     const f = join(dir, 'in.jsonl');
     const { writeFileSync } = await import('node:fs');
-    writeFileSync(f, '{"kind":"nonsense"}\n{broken\n{"kind":"config-change","device":"ace1","context":"VC_WEB","user":"u","command":"c"}\n');
+    writeFileSync(
+      f,
+      '{"kind":"nonsense"}\n{broken\n{"kind":"config-change","device":"ace1","context":"VC_WEB","user":"u","command":"c"}\n',
+    );
     const r = await runCli(['replay', '--config', CONFIG, '--all', f]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/in\.jsonl:1: skipped: unknown event kind "nonsense"/);
     expect(r.stderr).toMatch(/in\.jsonl:2: skipped: not JSON/);
-    const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const out = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(out.some((o) => o.kind === 'match' && o.rule === 'config-change-marks-suspect')).toBe(true);
     expect(out.some((o) => o.action === 'settle:audit')).toBe(true);
     expect((await runCli(['replay'])).code).toBe(2);

@@ -7,7 +7,13 @@ import { ROOT } from '../helpers/cli.js';
 describe('samples/acesync.yaml', () => {
   it('is a valid configuration once its secrets are set', () => {
     const file = resolve(ROOT, 'samples/acesync.yaml');
-    const env = { ACE_PASSWORD: 'x', ANM_PASSWORD: 'y', SNMP_AUTH_KEY: 'authkey123', SNMP_PRIV_KEY: 'privkey123', ACESYNC_TOKEN: 't' };
+    const env = {
+      ACE_PASSWORD: 'x',
+      ANM_PASSWORD: 'y',
+      SNMP_AUTH_KEY: 'authkey123',
+      SNMP_PRIV_KEY: 'privkey123',
+      ACESYNC_TOKEN: 't',
+    };
     const { config } = loadConfigText(readFileSync(file, 'utf8'), file, env);
     expect(config.devices.map((d) => d.name)).toEqual(['ace-dc1-a', 'ace-dc1-b']);
     expect(config.anm.enabled).toBe(true);

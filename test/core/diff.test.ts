@@ -10,14 +10,17 @@ function gnu(a: string, b: string): string {
   const dir = tempDir('acesync-diff-');
   writeFileSync(join(dir, 'a'), a);
   writeFileSync(join(dir, 'b'), b);
-  const r = spawnSync('diff', ['-u', '--label', 'a', '--label', 'b', join(dir, 'a'), join(dir, 'b')], { encoding: 'utf8', timeout: 10_000 });
+  const r = spawnSync('diff', ['-u', '--label', 'a', '--label', 'b', join(dir, 'a'), join(dir, 'b')], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
   return r.stdout;
 }
 
 // A deterministic pseudo-random generator, so failures can be reproduced.
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 function mutate(lines: string[], r: () => number): string[] {

@@ -22,7 +22,12 @@ beforeAll(async () => {
         ],
         contexts: [{ name: 'C1', config: 'rserver host R1\n  inservice' }],
       },
-      { name: 'old', hostname: 'ace-old', ssh: { legacy_only: true }, users: [{ username: 'admin', password: PASSWORD }] },
+      {
+        name: 'old',
+        hostname: 'ace-old',
+        ssh: { legacy_only: true },
+        users: [{ username: 'admin', password: PASSWORD }],
+      },
     ],
   });
 });
@@ -33,7 +38,7 @@ afterAll(async () => {
 const ep = (d: string): { host: string; port: number; hostKeySha256: string } => sim.endpoint(d);
 
 describe('openAceSession', () => {
-  it('logs in with a password, reads a context\'s running-config minus its header', async () => {
+  it("logs in with a password, reads a context's running-config minus its header", async () => {
     const s = await openAceSession({ ...ep('modern'), username: 'admin', password: PASSWORD });
     try {
       expect([s.hostname, s.context]).toEqual(['modern', 'Admin']);
@@ -75,7 +80,9 @@ describe('openAceSession', () => {
     const s = await openAceSession({ ...ep('modern'), username: 'keyuser', privateKey: clientKey.private });
     expect(s.context).toBe('Admin');
     await s.close();
-    await expect(openAceSession({ ...ep('modern'), username: 'keyuser', privateKey: generateKeyPair('ed25519').private })).rejects.toThrow(/authentication failed/);
+    await expect(
+      openAceSession({ ...ep('modern'), username: 'keyuser', privateKey: generateKeyPair('ed25519').private }),
+    ).rejects.toThrow(/authentication failed/);
   });
 
   it('the simulator accepts keyboard-interactive and exec requests', async () => {
@@ -94,14 +101,22 @@ describe('openAceSession', () => {
         }),
       );
       c.on('error', reject);
-      c.connect({ host: '127.0.0.1', port: ep('modern').port, username: 'admin', tryKeyboard: true, hostVerifier: () => true });
+      c.connect({
+        host: '127.0.0.1',
+        port: ep('modern').port,
+        username: 'admin',
+        tryKeyboard: true,
+        hostVerifier: () => true,
+      });
     });
     expect(out).toMatch(/^Number of Contexts = 2/);
     expect(out).toContain('Name: C1 , Id: 1');
   });
 
   it('reaches a legacy-only device only when legacy algorithms are enabled', async () => {
-    await expect(openAceSession({ ...ep('old'), username: 'admin', password: PASSWORD, connectTimeoutMs: 3000 })).rejects.toThrow(/no matching|handshake|algorithm/i);
+    await expect(
+      openAceSession({ ...ep('old'), username: 'admin', password: PASSWORD, connectTimeoutMs: 3000 }),
+    ).rejects.toThrow(/no matching|handshake|algorithm/i);
     const s = await openAceSession({ ...ep('old'), username: 'admin', password: PASSWORD, legacyAlgorithms: true });
     expect(s.hostname).toBe('ace-old');
     await s.close();
@@ -119,7 +134,11 @@ describe('openAceSession', () => {
         username: 'admin',
         password: PASSWORD,
         hostVerifier: () => true,
-        algorithms: { kex: { append: ['diffie-hellman-group14-sha1'] }, cipher: { append: ['aes128-cbc'] }, serverHostKey: { append: ['ssh-rsa'] } } as never,
+        algorithms: {
+          kex: { append: ['diffie-hellman-group14-sha1'] },
+          cipher: { append: ['aes128-cbc'] },
+          serverHostKey: { append: ['ssh-rsa'] },
+        } as never,
       });
     });
     expect(negotiated.kex).toBe('diffie-hellman-group14-sha1');
@@ -129,9 +148,16 @@ describe('openAceSession', () => {
 
   it('refuses an unpinned host key unless a trust-on-first-use hook accepts it', async () => {
     const { hostKeySha256: _pin, ...noPin } = ep('modern');
-    await expect(openAceSession({ ...noPin, username: 'admin', password: PASSWORD })).rejects.toMatchObject({ code: 'ACESYNC_SSH_HOSTKEY' });
+    await expect(openAceSession({ ...noPin, username: 'admin', password: PASSWORD })).rejects.toMatchObject({
+      code: 'ACESYNC_SSH_HOSTKEY',
+    });
     const seen: string[] = [];
-    const s = await openAceSession({ ...noPin, username: 'admin', password: PASSWORD, onHostKey: (fp) => (seen.push(fp), true) });
+    const s = await openAceSession({
+      ...noPin,
+      username: 'admin',
+      password: PASSWORD,
+      onHostKey: (fp) => (seen.push(fp), true),
+    });
     await s.close();
     expect(seen).toEqual([ep('modern').hostKeySha256]);
   });
@@ -161,7 +187,14 @@ describe('openAceSession', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const port = (server.address() as { port: number }).port;
     try {
-      const s = await openAceSession({ host: '127.0.0.1', port, username: 'x', password: 'y', onHostKey: () => true, commandTimeoutMs: 300 });
+      const s = await openAceSession({
+        host: '127.0.0.1',
+        port,
+        username: 'x',
+        password: 'y',
+        onHostKey: () => true,
+        commandTimeoutMs: 300,
+      });
       const t0 = Date.now();
       const err = await s.run('show running-config').catch((e: unknown) => e);
       expect(err).toBeInstanceOf(AcesyncError);
@@ -169,7 +202,14 @@ describe('openAceSession', () => {
       expect(Date.now() - t0).toBeLessThan(5000);
       expect(s.closed).toBe(true);
 
-      const s2 = await openAceSession({ host: '127.0.0.1', port, username: 'x', password: 'y', onHostKey: () => true, commandTimeoutMs: 60_000 });
+      const s2 = await openAceSession({
+        host: '127.0.0.1',
+        port,
+        username: 'x',
+        password: 'y',
+        onHostKey: () => true,
+        commandTimeoutMs: 60_000,
+      });
       const ac = new AbortController();
       setTimeout(() => ac.abort(), 100);
       await expect(s2.run('show context', { signal: ac.signal })).rejects.toThrow(/aborted/);

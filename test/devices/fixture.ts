@@ -18,7 +18,12 @@ export interface Received {
 }
 
 /** A UDP socket on 127.0.0.1 that keeps what it receives (bounded). */
-export async function udpReceiver(): Promise<{ port: number; got: Received[]; close(): Promise<void>; waitFor(pred: (r: Received) => boolean, ms?: number): Promise<Received> }> {
+export async function udpReceiver(): Promise<{
+  port: number;
+  got: Received[];
+  close(): Promise<void>;
+  waitFor(pred: (r: Received) => boolean, ms?: number): Promise<Received>;
+}> {
   const sock = dgram.createSocket('udp4');
   const got: Received[] = [];
   const waiters = new Set<() => void>();
@@ -64,8 +69,16 @@ serverfarm host SF-WEB
     inservice`;
 
 /** Spec of a pair ace-a (active) / ace-b (standby): Admin, C1 (group 2), C2 (group 3). */
-export function pairSpec(syslogPort: number, opts: { extraContextsA?: string[]; legacyOnly?: boolean } = {}): SimSpecInput {
-  const logging = (standby = true) => ({ hosts: [{ ip: '127.0.0.1', port: syslogPort }], trap: 6, device_id: 'context-name' as const, standby });
+export function pairSpec(
+  syslogPort: number,
+  opts: { extraContextsA?: string[]; legacyOnly?: boolean } = {},
+): SimSpecInput {
+  const logging = (standby = true) => ({
+    hosts: [{ ip: '127.0.0.1', port: syslogPort }],
+    trap: 6,
+    device_id: 'context-name' as const,
+    standby,
+  });
   const users = [{ username: 'admin', password: PASSWORD }];
   return {
     devices: [
@@ -78,7 +91,13 @@ export function pairSpec(syslogPort: number, opts: { extraContextsA?: string[]; 
         contexts: [
           { name: 'Admin', source: '127.0.0.11', ft_group: 1, logging: logging() },
           { name: 'C1', source: '127.0.0.12', ft_group: 2, logging: logging(), config: WEB_CONFIG },
-          { name: 'C2', source: '127.0.0.13', ft_group: 3, logging: logging(false), config: 'rserver host APP1\n  ip address 10.10.30.11\n  inservice' },
+          {
+            name: 'C2',
+            source: '127.0.0.13',
+            ft_group: 3,
+            logging: logging(false),
+            config: 'rserver host APP1\n  ip address 10.10.30.11\n  inservice',
+          },
           ...(opts.extraContextsA ?? []).map((name) => ({ name })),
         ],
       },
@@ -98,12 +117,23 @@ export function pairSpec(syslogPort: number, opts: { extraContextsA?: string[]; 
 }
 
 /** acesync's configuration for the simulated pair (host keys pinned unless `pin: false`). */
-export function acesyncConfig(sim: AceSimulator, over: { pin?: boolean; poller?: Record<string, unknown>; ssh?: Record<string, unknown>; devices?: Array<Record<string, unknown>> } = {}): Config {
+export function acesyncConfig(
+  sim: AceSimulator,
+  over: {
+    pin?: boolean;
+    poller?: Record<string, unknown>;
+    ssh?: Record<string, unknown>;
+    devices?: Array<Record<string, unknown>>;
+  } = {},
+): Config {
   const devices = sim.endpoints().map((e) => ({
     name: e.device,
     host: e.host,
     peer: e.device === 'ace-a' ? 'ace-b' : e.device === 'ace-b' ? 'ace-a' : undefined,
-    contexts: [{ name: 'C1', ft_group: 2 }, { name: 'C2', ft_group: 3 }],
+    contexts: [
+      { name: 'C1', ft_group: 2 },
+      { name: 'C2', ft_group: 3 },
+    ],
     ssh: {
       port: e.port,
       username: 'admin',
@@ -116,7 +146,13 @@ export function acesyncConfig(sim: AceSimulator, over: { pin?: boolean; poller?:
   }));
   return configSchema.parse({
     devices: [...devices, ...(over.devices ?? [])],
-    poller: { connect_attempts: 1, backoff_base_ms: 50, idle_close_ms: 0, expected_logging: { hosts: ['127.0.0.1'], min_trap_level: 5 }, ...over.poller },
+    poller: {
+      connect_attempts: 1,
+      backoff_base_ms: 50,
+      idle_close_ms: 0,
+      expected_logging: { hosts: ['127.0.0.1'], min_trap_level: 5 },
+      ...over.poller,
+    },
   });
 }
 

@@ -13,7 +13,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store } from '../../src/store/store.js';
 import { StoreKnownHosts } from '../../src/store/known-hosts.js';
-import type { AceEvent, AuditResultData, CryptoParityData, FtStatusData, LoggingDriftData } from '../../src/core/events.js';
+import type {
+  AceEvent,
+  AuditResultData,
+  CryptoParityData,
+  FtStatusData,
+  LoggingDriftData,
+} from '../../src/core/events.js';
 import { acesyncConfig, ENV, inventoryOf, pairSpec, udpReceiver } from './fixture.js';
 
 let sim: AceSimulator;
@@ -36,13 +42,18 @@ function anmCopies(): Map<string, ConfigRef> {
   return m;
 }
 
-function poller(extra: Partial<ConstructorParameters<typeof Poller>[0]> = {}, over: Parameters<typeof acesyncConfig>[1] = {}): Poller {
+function poller(
+  extra: Partial<ConstructorParameters<typeof Poller>[0]> = {},
+  over: Parameters<typeof acesyncConfig>[1] = {},
+): Poller {
   const cfg = acesyncConfig(sim, over);
   return new Poller({ poller: cfg.poller, inventory: inventoryOf(cfg), logger: silentLogger, env: ENV, ...extra });
 }
 
 const of = <T>(events: AceEvent[], kind: string, device: string, context?: string): Array<AceEvent & { data: T }> =>
-  events.filter((e) => e.kind === kind && e.device === device && (context === undefined || e.context === context)) as Array<AceEvent & { data: T }>;
+  events.filter(
+    (e) => e.kind === kind && e.device === device && (context === undefined || e.context === context),
+  ) as Array<AceEvent & { data: T }>;
 
 describe('Poller against the simulator (real SSH on loopback)', () => {
   it('confirms in-sync contexts over one reused session, and reports FT roles', async () => {
@@ -72,7 +83,7 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
     }
   });
 
-  it('detects drift made behind ANM\'s back, with a diff against the stored version', async () => {
+  it("detects drift made behind ANM's back, with a diff against the stored version", async () => {
     const anm = anmCopies();
     const stored = new Map(anm);
     const p = poller({ baseline: (d, c) => anm.get(`${d}/${c}`), previous: (d, c) => stored.get(`${d}/${c}`) });
@@ -97,7 +108,7 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
     }
   });
 
-  it('reports no-baseline when ANM\'s copy is unknown', async () => {
+  it("reports no-baseline when ANM's copy is unknown", async () => {
     const p = poller();
     try {
       const events = await p.auditDevice('ace-b', { contexts: ['C2'] });
@@ -117,7 +128,7 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
       // A change typed on the standby: its auto-sync does not run (not active).
       sim.configure('ace-b', 'C1', ['no logging host 127.0.0.1', 'no logging message 111008']);
       await new Promise((r) => setTimeout(r, 200));
-      expect(rx.got.slice(before).filter((g) => g.text.includes("no logging message 111008"))).toHaveLength(0);
+      expect(rx.got.slice(before).filter((g) => g.text.includes('no logging message 111008'))).toHaveLength(0);
       events = await p.auditDevice('ace-b', { contexts: ['C1'] });
       const drift = of<LoggingDriftData>(events, 'logging-drift', 'ace-b', 'C1')[0]!;
       expect(drift.data.missing).toEqual(['logging host 127.0.0.1']);
@@ -170,12 +181,20 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
       const events = await p.checkCrypto('ace-a', 'ace-b', ['C1', 'C2']);
       const a = of<CryptoParityData>(events, 'crypto-parity', 'ace-a', 'C1')[0]!;
       const b = of<CryptoParityData>(events, 'crypto-parity', 'ace-b', 'C1')[0]!;
-      expect(a.data).toMatchObject({ peer: 'ace-b', ok: false, missingOnPeer: ['shop.crt'], missingOnDevice: [], different: [] });
+      expect(a.data).toMatchObject({
+        peer: 'ace-b',
+        ok: false,
+        missingOnPeer: ['shop.crt'],
+        missingOnDevice: [],
+        different: [],
+      });
       expect(b.data).toMatchObject({ peer: 'ace-a', ok: false, missingOnDevice: ['shop.crt'], missingOnPeer: [] });
       expect(b.data.configErrors).toEqual(["`cert shop.crt`: Unable to locate the certificate file 'shop.crt'"]);
       expect(of<CryptoParityData>(events, 'crypto-parity', 'ace-a', 'C2')[0]!.data.ok).toBe(true);
       // The FT view shows the cold standby too.
-      const ft = of<FtStatusData>(await p.auditDevice('ace-a', { contexts: [] }), 'ft-status', 'ace-a').find((e) => e.ftGroup === 2)!;
+      const ft = of<FtStatusData>(await p.auditDevice('ace-a', { contexts: [] }), 'ft-status', 'ace-a').find(
+        (e) => e.ftGroup === 2,
+      )!;
       expect(ft.data.peerState).toBe('STANDBY_COLD');
       expect(ft.data.runningSync).toMatch(/Peer in Cold State/);
       // Different content under the same name is caught by fingerprint.
@@ -184,7 +203,11 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
       expect(of<CryptoParityData>(again, 'crypto-parity', 'ace-a', 'C1')[0]!.data.different).toEqual(['shop.crt']);
     } finally {
       sim.removeCryptoFile('ace-b', 'C1', 'shop.crt');
-      sim.addCryptoFile('ace-b', 'C1', sim.cryptoFiles('ace-a', 'C1').find((f) => f.name === 'shop.crt')!);
+      sim.addCryptoFile(
+        'ace-b',
+        'C1',
+        sim.cryptoFiles('ace-a', 'C1').find((f) => f.name === 'shop.crt')!,
+      );
       expect(sim.bulkSync(2)).toBe(true);
       expect(sim.ftState('ace-b', 2).state).toBe('STANDBY_HOT');
       await p.close();
@@ -228,7 +251,10 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
   });
 
   it('rejects a host key that does not match the pin', async () => {
-    const p = poller({}, { ssh: { host_key_sha256: 'SHA256:' + Buffer.alloc(32, 7).toString('base64').replace(/=+$/, '') } });
+    const p = poller(
+      {},
+      { ssh: { host_key_sha256: 'SHA256:' + Buffer.alloc(32, 7).toString('base64').replace(/=+$/, '') } },
+    );
     try {
       const events = await p.auditDevice('ace-a', { contexts: ['C1'] });
       const a = of<AuditResultData>(events, 'audit-result', 'ace-a', 'C1')[0]!;
@@ -258,7 +284,14 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'acesync-knownhosts-'));
     const path = join(dir, 'state.db');
     const cfg = acesyncConfig(sim, { pin: false });
-    const open = (): Store => Store.open({ path, inventory: inventoryOf(cfg), clock: new ManualClock(), retention: cfg.store.retention, engine: cfg.engine });
+    const open = (): Store =>
+      Store.open({
+        path,
+        inventory: inventoryOf(cfg),
+        clock: new ManualClock(),
+        retention: cfg.store.retention,
+        engine: cfg.engine,
+      });
     let store = open();
     let p = poller({ knownHosts: new StoreKnownHosts(store.db, new ManualClock()) }, { pin: false });
     try {
@@ -272,7 +305,9 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
     store = open();
     const known = new StoreKnownHosts(store.db, new ManualClock());
     expect(known.get('ace-a')).toBe(sim.endpoint('ace-a').hostKeySha256);
-    store.db.prepare('UPDATE known_hosts SET fingerprint = ? WHERE device = ?').run(sim.endpoint('ace-b').hostKeySha256, 'ace-a');
+    store.db
+      .prepare('UPDATE known_hosts SET fingerprint = ? WHERE device = ?')
+      .run(sim.endpoint('ace-b').hostKeySha256, 'ace-a');
     p = poller({ knownHosts: known }, { pin: false });
     try {
       const again = await p.auditDevice('ace-a', { contexts: ['C1'] });
@@ -296,13 +331,31 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
     hung.listen(0, '127.0.0.1');
     await once(hung, 'listening');
     const port = (hung.address() as net.AddressInfo).port;
-    const p = poller({}, {
-      poller: { max_sessions: 2, connect_attempts: 2 },
-      devices: [{ name: 'ace-hung', host: '127.0.0.1', contexts: [{ name: 'C9' }], ssh: { port, username: 'admin', password_env: 'SIM_PW', host_key_sha256: sim.endpoint('ace-a').hostKeySha256, connect_timeout_ms: 600, command_timeout_ms: 600 } }],
-    });
+    const p = poller(
+      {},
+      {
+        poller: { max_sessions: 2, connect_attempts: 2 },
+        devices: [
+          {
+            name: 'ace-hung',
+            host: '127.0.0.1',
+            contexts: [{ name: 'C9' }],
+            ssh: {
+              port,
+              username: 'admin',
+              password_env: 'SIM_PW',
+              host_key_sha256: sim.endpoint('ace-a').hostKeySha256,
+              connect_timeout_ms: 600,
+              command_timeout_ms: 600,
+            },
+          },
+        ],
+      },
+    );
     try {
       const order: string[] = [];
-      const run = (d: string): Promise<AceEvent[]> => p.auditDevice(d, { contexts: d === 'ace-hung' ? ['Admin', 'C9'] : ['C1'] }).then((e) => (order.push(d), e));
+      const run = (d: string): Promise<AceEvent[]> =>
+        p.auditDevice(d, { contexts: d === 'ace-hung' ? ['Admin', 'C9'] : ['C1'] }).then((e) => (order.push(d), e));
       const [h, a, b] = await Promise.all([run('ace-hung'), run('ace-a'), run('ace-b')]);
       expect(of<AuditResultData>(h, 'audit-result', 'ace-hung').map((e) => [e.context, e.data.outcome])).toEqual([
         ['Admin', 'error'],
@@ -336,7 +389,15 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
     const config = acesyncConfig(sim, { poller: { overdue_after_ms: 60_000 } });
     const asked: string[] = [];
     const emitted: AceEvent[] = [];
-    const { poller: p, scheduler } = buildPolling({ config, inventory: inventoryOf(config), logger: silentLogger, clock, env: ENV, requestAudit: (d) => asked.push(d), emit: (e) => emitted.push(e) });
+    const { poller: p, scheduler } = buildPolling({
+      config,
+      inventory: inventoryOf(config),
+      logger: silentLogger,
+      clock,
+      env: ENV,
+      requestAudit: (d) => asked.push(d),
+      emit: (e) => emitted.push(e),
+    });
     try {
       clock.advance(31_000);
       scheduler.tick();

@@ -39,7 +39,12 @@ describe('AuditScheduler', () => {
       ['b', 'startup'],
     ]);
     run(180_000);
-    expect(requests.filter((r) => r[0] === 'a').map((r) => r[1])).toEqual(['startup', 'interval', 'interval', 'interval']);
+    expect(requests.filter((r) => r[0] === 'a').map((r) => r[1])).toEqual([
+      'startup',
+      'interval',
+      'interval',
+      'interval',
+    ]);
   });
 
   it('polls fast until the deadline, then returns to normal', () => {

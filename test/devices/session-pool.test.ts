@@ -15,7 +15,11 @@ beforeAll(async () => {
   const spec = pairSpec(9);
   // Two more standalone devices, so four devices compete for sessions.
   for (const name of ['ace-c', 'ace-d'])
-    spec.devices.push({ name, users: [{ username: 'admin', password: PASSWORD }], contexts: [{ name: 'C1', config: 'rserver host X' }, { name: 'C2' }] });
+    spec.devices.push({
+      name,
+      users: [{ username: 'admin', password: PASSWORD }],
+      contexts: [{ name: 'C1', config: 'rserver host X' }, { name: 'C2' }],
+    });
   sim = await AceSimulator.start(spec);
 });
 afterAll(async () => {
@@ -84,7 +88,13 @@ describe('credentials', () => {
     try {
       writeFileSync(join(dir, 'pw'), 's3cret\n');
       writeFileSync(join(dir, 'key'), 'KEY');
-      const base = { port: 22, username: 'u', legacy_algorithms: false, connect_timeout_ms: 1000, command_timeout_ms: 1000 };
+      const base = {
+        port: 22,
+        username: 'u',
+        legacy_algorithms: false,
+        connect_timeout_ms: 1000,
+        command_timeout_ms: 1000,
+      };
       expect(resolveCredentials({ ...base, password_env: 'P' }, { P: 'x' })).toEqual({ password: 'x' });
       expect(resolveCredentials({ ...base, password_file: join(dir, 'pw') })).toEqual({ password: 's3cret' });
       expect(resolveCredentials({ ...base, private_key_file: join(dir, 'key') }).privateKey?.toString()).toBe('KEY');

@@ -26,7 +26,8 @@ import { freeTcpPort } from '../helpers/wait.js';
 const SSHD = '/usr/sbin/sshd';
 const CLI_STDIO = resolve(ROOT, 'dist/sim/ace/cli-stdio.js');
 const haveSshd = existsSync(SSHD);
-if (!haveSshd) process.stderr.write(`sshd interop test skipped: ${SSHD} is not installed (Debian package openssh-server)\n`);
+if (!haveSshd)
+  process.stderr.write(`sshd interop test skipped: ${SSHD} is not installed (Debian package openssh-server)\n`);
 
 const STATE = `devices:
   - name: ace-real
@@ -127,7 +128,14 @@ describe.skipIf(!haveSshd)('poller through OpenSSH sshd', () => {
           name: 'ace-real',
           host: '127.0.0.1',
           contexts: [{ name: 'VC_WEB' }],
-          ssh: { port, username: os.userInfo().username, private_key_file: join(dir, 'client_key'), host_key_sha256: hostKeySha256, connect_timeout_ms: 8000, command_timeout_ms: 8000 },
+          ssh: {
+            port,
+            username: os.userInfo().username,
+            private_key_file: join(dir, 'client_key'),
+            host_key_sha256: hostKeySha256,
+            connect_timeout_ms: 8000,
+            command_timeout_ms: 8000,
+          },
         },
       ],
       poller: { connect_attempts: 1, idle_close_ms: 0, expected_logging: { hosts: ['127.0.0.1'] } },
@@ -145,13 +153,18 @@ describe.skipIf(!haveSshd)('poller through OpenSSH sshd', () => {
     });
     try {
       const events = await poller.auditDevice('ace-real');
-      const audits = events.filter((e) => e.kind === 'audit-result') as unknown as Array<{ context?: string; error?: string; data: AuditResultData }>;
+      const audits = events.filter((e) => e.kind === 'audit-result') as unknown as Array<{
+        context?: string;
+        error?: string;
+        data: AuditResultData;
+      }>;
       expect(audits.map((a) => [a.context, a.data.outcome, a.error])).toEqual([
         ['Admin', 'no-baseline', undefined],
         ['VC_WEB', 'in-sync', undefined],
       ]);
       expect(audits[1]!.data.config).toBe(expected.text);
-      const ft = events.find((e) => e.kind === 'ft-status') as unknown as { ftGroup?: number; data: FtStatusData } | undefined;
+      const ft = events.find((e) => e.kind === 'ft-status') as unknown as
+        { ftGroup?: number; data: FtStatusData } | undefined;
       expect(ft?.ftGroup).toBe(1);
       expect(ft?.data.myState).toBe('ACTIVE');
       expect(events.find((e) => e.kind === 'logging-drift' && e.context === 'VC_WEB')?.data).toEqual({ missing: [] });
@@ -163,7 +176,18 @@ describe.skipIf(!haveSshd)('poller through OpenSSH sshd', () => {
 
   it('rejects sshd when the pinned host key is wrong', async () => {
     const cfg = configSchema.parse({
-      devices: [{ name: 'ace-real', host: '127.0.0.1', ssh: { port, username: os.userInfo().username, private_key_file: join(dir, 'client_key'), host_key_sha256: 'SHA256:AAAA' } }],
+      devices: [
+        {
+          name: 'ace-real',
+          host: '127.0.0.1',
+          ssh: {
+            port,
+            username: os.userInfo().username,
+            private_key_file: join(dir, 'client_key'),
+            host_key_sha256: 'SHA256:AAAA',
+          },
+        },
+      ],
       poller: { connect_attempts: 1 },
     });
     const poller = new Poller({ poller: cfg.poller, inventory: new Inventory(cfg.devices), logger: silentLogger });

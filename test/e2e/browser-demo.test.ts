@@ -37,7 +37,8 @@ describe('the demo in a real browser', () => {
   let base: string;
 
   beforeAll(async () => {
-    if (!(await import('node:fs')).existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (CI installs it)`);
+    if (!(await import('node:fs')).existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} is missing: apt-get install chromium (CI installs it)`);
     mkdirSync(ARTIFACTS, { recursive: true });
     cwd = mkdtempSync(join(tmpdir(), 'acesync-browser-demo-'));
     const httpPort = await freeTcpPort();
@@ -52,7 +53,15 @@ describe('the demo in a real browser', () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
     });
   }, 60_000);
 
@@ -68,19 +77,31 @@ describe('the demo in a real browser', () => {
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(base + '/');
     // The seed: every context in sync once ANM holds a copy.
-    await page.waitForFunction(() => {
-      const all: any[] = Array.from(document.querySelectorAll('tr[data-context] [data-field="sync"] .badge'));
-      return all.length >= 6 && all.every((b) => b.getAttribute('data-state') === 'in-sync');
-    }, undefined, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => {
+        const all: any[] = Array.from(document.querySelectorAll('tr[data-context] [data-field="sync"] .badge'));
+        return all.length >= 6 && all.every((b) => b.getAttribute('data-state') === 'in-sync');
+      },
+      undefined,
+      { timeout: 30_000 },
+    );
 
     // Record every state the VC_WEB cells show from now on, without reloading.
     await page.evaluate(() => {
       const w = globalThis as any;
       w.__seen = [];
       const note = (): void => {
-        for (const b of Array.from(document.querySelectorAll('tr[data-context="VC_WEB"] [data-field="sync"] .badge')) as any[]) w.__seen.push(b.getAttribute('data-state'));
+        for (const b of Array.from(
+          document.querySelectorAll('tr[data-context="VC_WEB"] [data-field="sync"] .badge'),
+        ) as any[])
+          w.__seen.push(b.getAttribute('data-state'));
       };
-      new w.MutationObserver(note).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+      new w.MutationObserver(note).observe(document.body, {
+        subtree: true,
+        childList: true,
+        attributes: true,
+        characterData: true,
+      });
     });
     const navigations: string[] = [];
     page.on('framenavigated', (f) => navigations.push(f.url()));
@@ -89,13 +110,21 @@ describe('the demo in a real browser', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('VC_WEB');
 
-    await page.waitForFunction(() => ((globalThis as any).__seen as string[]).includes('suspect'), undefined, { timeout: 15_000 });
+    await page.waitForFunction(() => ((globalThis as any).__seen as string[]).includes('suspect'), undefined, {
+      timeout: 15_000,
+    });
     await page.screenshot({ path: join(ARTIFACTS, 'demo-change-suspect.png'), fullPage: true });
     await page.waitForFunction(
       () => {
         const seen = (globalThis as any).__seen as string[];
-        const now: any[] = Array.from(document.querySelectorAll('tr[data-context="VC_WEB"] [data-field="sync"] .badge'));
-        return seen.lastIndexOf('suspect') < seen.lastIndexOf('in-sync') && now.length === 2 && now.every((b) => b.getAttribute('data-state') === 'in-sync');
+        const now: any[] = Array.from(
+          document.querySelectorAll('tr[data-context="VC_WEB"] [data-field="sync"] .badge'),
+        );
+        return (
+          seen.lastIndexOf('suspect') < seen.lastIndexOf('in-sync') &&
+          now.length === 2 &&
+          now.every((b) => b.getAttribute('data-state') === 'in-sync')
+        );
       },
       undefined,
       { timeout: 30_000 },
@@ -115,7 +144,9 @@ describe('the demo in a real browser', () => {
     expect(body).toContain('audit');
     expect(body).toContain('upload');
     // History: the version before the change and the one after; the diff shows the change.
-    const options = await page.locator('select#diff-from option').evaluateAll((os: any[]) => os.map((o) => String(o.value)));
+    const options = await page
+      .locator('select#diff-from option')
+      .evaluateAll((os: any[]) => os.map((o) => String(o.value)));
     expect(options.length).toBeGreaterThanOrEqual(2);
     await page.selectOption('select#diff-from', options[1]!);
     await page.selectOption('select#diff-to', options[0]!);

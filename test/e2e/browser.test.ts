@@ -35,7 +35,13 @@ const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 /** Play the audit worker: every due audit job reports `outcome` with this configuration text. */
 function audit(outcome: 'in-sync' | 'differs', config: string): void {
   for (const j of f.store.jobs.claim({ types: ['audit'], limit: 100, perDevice: 100 })) {
-    f.feed({ kind: 'audit-result', transport: 'poll', device: j.device, context: j.context, data: { outcome, hash: sha(`${j.device}/${j.context}/${config}`), config, jobId: j.id } });
+    f.feed({
+      kind: 'audit-result',
+      transport: 'poll',
+      device: j.device,
+      context: j.context,
+      data: { outcome, hash: sha(`${j.device}/${j.context}/${config}`), config, jobId: j.id },
+    });
     f.store.jobs.complete(j.id);
   }
 }
@@ -45,13 +51,21 @@ function upload(): void {
   for (const j of f.store.jobs.claim({ types: ['upload'], limit: 100, perDevice: 100 })) {
     const c = f.store.context(j.device, j.context)!;
     f.store.recordAnmCopy(j.device, j.context, c.lastAuditHash!);
-    f.feed({ kind: 'upload-result', transport: 'action', device: j.device, context: j.context, data: { outcome: 'ok', strategy: 'command', jobId: j.id } });
+    f.feed({
+      kind: 'upload-result',
+      transport: 'action',
+      device: j.device,
+      context: j.context,
+      data: { outcome: 'ok', strategy: 'command', jobId: j.id },
+    });
     f.store.jobs.complete(j.id, { outcome: 'ok' });
   }
 }
 
 async function cellState(page: Page, device: string, context: string): Promise<string | null> {
-  return page.locator(`tr[data-device="${device}"][data-context="${context}"] [data-field="sync"] .badge`).getAttribute('data-state');
+  return page
+    .locator(`tr[data-device="${device}"][data-context="${context}"] [data-field="sync"] .badge`)
+    .getAttribute('data-state');
 }
 
 async function waitState(page: Page, device: string, context: string, state: string): Promise<void> {
@@ -67,7 +81,10 @@ async function waitState(page: Page, device: string, context: string, state: str
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install chromium); CI's .ci/run installs it`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `${CHROMIUM} not found: install Debian's chromium (apt-get install chromium); CI's .ci/run installs it`,
+    );
   mkdirSync(ARTIFACTS, { recursive: true });
   f = await webFixture({ liveIntervalMs: 100 });
   await f.app.listen({ host: '127.0.0.1', port: 0 });
@@ -76,7 +93,15 @@ beforeAll(async () => {
     executablePath: CHROMIUM,
     headless: true,
     timeout: 30_000,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
   });
 }, 60_000);
 
@@ -117,7 +142,9 @@ describe('status page in chromium', () => {
     await waitState(page, 'ace1', 'VC_WEB', 'suspect');
     await waitState(page, 'ace2', 'VC_WEB', 'suspect');
     const row = page.locator('tr[data-device="ace1"][data-context="VC_WEB"]');
-    expect(await row.locator('[data-field="reason"]').innerText()).toBe("admin ran 'rserver host web9' in VC_WEB on ace1");
+    expect(await row.locator('[data-field="reason"]').innerText()).toBe(
+      "admin ran 'rserver host web9' in VC_WEB on ace1",
+    );
     expect(await page.locator('[data-count="suspect"]').innerText()).toBe('2');
 
     f.advance(6000); // settle window: the audits are queued
@@ -136,7 +163,9 @@ describe('status page in chromium', () => {
     // Hostile text arriving live is shown as text.
     f.feed(change('ace1', 'VC_APP', '<img src=x onerror=alert(1)>"><script>alert(2)</script>'));
     await waitState(page, 'ace1', 'VC_APP', 'suspect');
-    expect(await page.locator('tr[data-device="ace1"][data-context="VC_APP"] [data-field="reason"]').innerText()).toContain('<img src=x onerror=alert(1)>');
+    expect(
+      await page.locator('tr[data-device="ace1"][data-context="VC_APP"] [data-field="reason"]').innerText(),
+    ).toContain('<img src=x onerror=alert(1)>');
     expect(await page.locator('tr[data-device="ace1"][data-context="VC_APP"] img').count()).toBe(0);
 
     expect(await page.evaluate(() => window.marker)).toBe(42);
@@ -166,10 +195,15 @@ describe('status page in chromium', () => {
     expect(await history.locator('tbody tr').count()).toBe(2);
     expect(await history.locator('pre.diff .add').allInnerTexts()).toEqual(['+rserver host web10']);
     // Pick the diff in the other direction with the form (no script needed).
-    const options = await page.locator('#diff-from option').evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value));
+    const options = await page
+      .locator('#diff-from option')
+      .evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value));
     await page.selectOption('#diff-from', options[0]!);
     await page.selectOption('#diff-to', options[1]!);
-    await Promise.all([page.waitForURL(/from=/, { timeout: WAIT }), page.getByRole('button', { name: 'Show the diff' }).click()]);
+    await Promise.all([
+      page.waitForURL(/from=/, { timeout: WAIT }),
+      page.getByRole('button', { name: 'Show the diff' }).click(),
+    ]);
     expect(await page.locator('pre.diff .del').allInnerTexts()).toEqual(['-rserver host web10']);
     expect(await page.getByLabel('API token').first().getAttribute('type')).toBe('password');
     await page.screenshot({ path: join(ARTIFACTS, 'context.png'), fullPage: true });
@@ -186,11 +220,16 @@ describe('status page in chromium', () => {
     expect(overflow).toBeLessThanOrEqual(1);
     // Long device text (hashes, reasons) wraps instead of running off the screen.
     const wide = await page.evaluate(
-      () => (Array.from(document.querySelectorAll('main li, main td, main th, main p')) as any[]).filter((el) => el.scrollWidth > el.clientWidth + 1 && !el.closest('.table-wrap') && !el.closest('pre')).length,
+      () =>
+        (Array.from(document.querySelectorAll('main li, main td, main th, main p')) as any[]).filter(
+          (el) => el.scrollWidth > el.clientWidth + 1 && !el.closest('.table-wrap') && !el.closest('pre'),
+        ).length,
     );
     expect(wide).toBe(0);
     // Stacked rows label each cell.
-    const label = await page.locator('tr[data-device="ace1"][data-context="VC_WEB"] [data-field="sync"]').evaluate((el) => getComputedStyle(el, '::before').content);
+    const label = await page
+      .locator('tr[data-device="ace1"][data-context="VC_WEB"] [data-field="sync"]')
+      .evaluate((el) => getComputedStyle(el, '::before').content);
     expect(label).toContain('Config state');
     await page.screenshot({ path: join(ARTIFACTS, 'overview-phone.png') });
     await page.close();

@@ -59,7 +59,10 @@ describe('buildApp', () => {
     app.onFatal((e) => fatal.push(e));
     await app.start();
     const udp = app.listeners.flatMap((l) => l.addresses()).find((a) => a.transport === 'udp')!;
-    await send(udp.port, "<189>Mar  1 2026 10:00:00 ace1: %ACE-5-111008: User 'admin' executed the 'rserver host r1' command.");
+    await send(
+      udp.port,
+      "<189>Mar  1 2026 10:00:00 ace1: %ACE-5-111008: User 'admin' executed the 'rserver host r1' command.",
+    );
     await until(() => app!.store.context('ace2', 'VC_WEB')?.sync === 'suspect');
     const jobs = await until(() => {
       const j = app!.jobs.list({ type: 'audit', state: 'pending' });
@@ -69,7 +72,10 @@ describe('buildApp', () => {
     expect(app.processor.stats.stored).toBe(1);
 
     app.store.db.pragma('query_only = ON');
-    await send(udp.port, "<189>Mar  1 2026 10:00:05 ace1: %ACE-5-111008: User 'admin' executed the 'rserver host r2' command.");
+    await send(
+      udp.port,
+      "<189>Mar  1 2026 10:00:05 ace1: %ACE-5-111008: User 'admin' executed the 'rserver host r2' command.",
+    );
     await until(() => fatal.length > 0);
     expect(fatal[0]!.code).toBe('ACESYNC_STORE_WRITE');
     expect(fatal[0]!.message).toMatch(/read-only/);

@@ -4,7 +4,16 @@ import { compileTemplate } from '../../src/engine/template.js';
 import { parseDuration } from '../../src/engine/duration.js';
 import type { AceEvent } from '../../src/core/events.js';
 
-const E: AceEvent = { kind: 'config-change', id: '111008', severity: 5, user: 'Admin', command: 'no logging host 10.1.1.1', device: 'ace1', context: 'VC', data: { outcome: 'differs', n: 7, list: ['a', 'b'] } };
+const E: AceEvent = {
+  kind: 'config-change',
+  id: '111008',
+  severity: 5,
+  user: 'Admin',
+  command: 'no logging host 10.1.1.1',
+  device: 'ace1',
+  context: 'VC',
+  data: { outcome: 'differs', n: 7, list: ['a', 'b'] },
+};
 const state = (f: string): unknown => ({ role: 'STANDBY_HOT', anm_user: false })[f];
 
 function cond(spec: unknown, vars: Record<string, unknown> = {}) {
@@ -33,8 +42,17 @@ describe('conditions', () => {
     expect(test({ field: 'command', contains: 'HOST', ignore_case: true })).toBe(true);
     expect(test({ field: 'command', startswith: 'no ' })).toBe(true);
     expect(test({ field: 'state.role', matches: '^STANDBY' })).toBe(true);
-    expect(test({ all: [{ field: 'device', equals: 'ace1' }, { not: { field: 'state.anm_user', equals: true } }] })).toBe(true);
-    expect(test({ any: [{ field: 'device', equals: 'x' }, { field: 'context', equals: 'y' }] })).toBe(false);
+    expect(
+      test({ all: [{ field: 'device', equals: 'ace1' }, { not: { field: 'state.anm_user', equals: true } }] }),
+    ).toBe(true);
+    expect(
+      test({
+        any: [
+          { field: 'device', equals: 'x' },
+          { field: 'context', equals: 'y' },
+        ],
+      }),
+    ).toBe(false);
     expect(test({ field: 'user', in: '$ops' }, { ops: ['Admin'] })).toBe(true);
     expect(test({ field: 'user', in: ['root', '$ops'] }, { ops: ['Admin', 'x'] })).toBe(true);
   });
@@ -90,7 +108,19 @@ describe('templates', () => {
 
 describe('durations', () => {
   it('parses the units and refuses the rest', () => {
-    expect([parseDuration('250ms'), parseDuration('5s'), parseDuration('1.5m'), parseDuration('2h'), parseDuration('1d'), parseDuration(42)]).toEqual([250, 5000, 90_000, 7_200_000, 86_400_000, 42]);
-    expect([parseDuration('5 minutes'), parseDuration('-1s'), parseDuration(1.5), parseDuration('s')]).toEqual([undefined, undefined, undefined, undefined]);
+    expect([
+      parseDuration('250ms'),
+      parseDuration('5s'),
+      parseDuration('1.5m'),
+      parseDuration('2h'),
+      parseDuration('1d'),
+      parseDuration(42),
+    ]).toEqual([250, 5000, 90_000, 7_200_000, 86_400_000, 42]);
+    expect([parseDuration('5 minutes'), parseDuration('-1s'), parseDuration(1.5), parseDuration('s')]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 });

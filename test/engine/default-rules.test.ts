@@ -12,7 +12,13 @@ let h: Harness;
 afterEach(() => h?.close());
 
 const roles = (hh: Harness): void => {
-  hh.feed({ kind: 'ft-status', transport: 'poll', device: 'ace1', ftGroup: 2, data: { myState: 'ACTIVE', peerState: 'STANDBY_HOT', contexts: ['VC_WEB', 'VC_APP'] } });
+  hh.feed({
+    kind: 'ft-status',
+    transport: 'poll',
+    device: 'ace1',
+    ftGroup: 2,
+    data: { myState: 'ACTIVE', peerState: 'STANDBY_HOT', contexts: ['VC_WEB', 'VC_APP'] },
+  });
 };
 const alertsOf = (hh: Harness, rule: string) => hh.actions('alert').filter((a) => a.rule === rule);
 const alertJob = (hh: Harness, rule: string) => hh.store.jobs.list({ type: 'alert' }).find((j) => j.dedupe === rule);
@@ -36,8 +42,17 @@ describe(covers('config-change.yaml'), () => {
   it('ignores exec commands that do not change the running-config, and keeps a confirmed stale context stale', () => {
     h = harness();
     // As they arrive: the 111008 lines go through the real parser, which classifies them.
-    const line = (cmd: string): AceEvent => ({ ...parseSyslog(`<165>%ACE-5-111008: User 'admin' executed the '${cmd}' command.`), device: 'ace1', context: 'VC_WEB' });
-    h.feed(line('write memory'), line('copy running-config startup-config'), line('show running-config'), line('changeto VC_WEB'));
+    const line = (cmd: string): AceEvent => ({
+      ...parseSyslog(`<165>%ACE-5-111008: User 'admin' executed the '${cmd}' command.`),
+      device: 'ace1',
+      context: 'VC_WEB',
+    });
+    h.feed(
+      line('write memory'),
+      line('copy running-config startup-config'),
+      line('show running-config'),
+      line('changeto VC_WEB'),
+    );
     expect(h.states()).toHaveLength(0);
     h.feed({ kind: 'audit-result', device: 'ace1', context: 'VC_APP', data: { outcome: 'differs', hash: 'x' } });
     expect(h.sync('ace1', 'VC_APP')).toBe('stale');
@@ -60,7 +75,10 @@ describe(covers('anm-deployment.yaml'), () => {
     expect(targets(h.states())).toEqual(['ace2/VC_APP']);
     h.advance(5_250);
     const jobs = h.store.jobs.list({ type: 'audit' });
-    expect(jobs.map((j) => `${j.device}:${j.payload.anm_deployment === true}`).sort()).toEqual(['ace1:true', 'ace2:false']);
+    expect(jobs.map((j) => `${j.device}:${j.payload.anm_deployment === true}`).sort()).toEqual([
+      'ace1:true',
+      'ace2:false',
+    ]);
   });
 });
 
@@ -70,7 +88,9 @@ describe(covers('standby-change.yaml'), () => {
     roles(h);
     h.feed(change('ace2', 'VC_WEB', 'a'), change('ace2', 'VC_WEB', 'b'));
     expect(alertsOf(h, 'change-on-standby')).toHaveLength(1);
-    expect(alertJob(h, 'change-on-standby')!.payload.summary).toMatch(/ace2, the standby \(STANDBY_HOT\) of FT group 2/);
+    expect(alertJob(h, 'change-on-standby')!.payload.summary).toMatch(
+      /ace2, the standby \(STANDBY_HOT\) of FT group 2/,
+    );
     h.feed(change('ace1', 'VC_WEB', 'c'));
     expect(alertsOf(h, 'change-on-standby')).toHaveLength(1);
   });
@@ -91,7 +111,8 @@ describe(covers('logging-change.yaml'), () => {
 
   it('lowered trap level and 111008 disabled are silencing too; other logging changes warn', () => {
     h = harness();
-    for (const cmd of ['logging trap 3', 'no logging message 111008', 'no logging enable']) h.feed({ ...change('ace1', 'VC_APP', cmd), kind: 'logging-change' });
+    for (const cmd of ['logging trap 3', 'no logging message 111008', 'no logging enable'])
+      h.feed({ ...change('ace1', 'VC_APP', cmd), kind: 'logging-change' });
     expect(h.records.filter((r) => r.kind === 'match' && r.rule === 'logging-silenced')).toHaveLength(3);
     h.feed({ ...change('ace1', 'VC_DB', 'logging buffered 7'), kind: 'logging-change' });
     expect(alertsOf(h, 'logging-changed')).toHaveLength(1);
@@ -118,11 +139,23 @@ describe(covers('failover.yaml'), () => {
 describe(covers('standby-cold.yaml'), () => {
   it('STANDBY_COLD alerts and checks crypto parity on the group, once per 30 minutes', () => {
     h = harness();
-    h.feed({ kind: 'ha-state', id: '727012', device: 'ace2', ftGroup: 2, state: 'STANDBY_COLD', reason: 'Incremental Sync Failure' });
+    h.feed({
+      kind: 'ha-state',
+      id: '727012',
+      device: 'ace2',
+      ftGroup: 2,
+      state: 'STANDBY_COLD',
+      reason: 'Incremental Sync Failure',
+    });
     expect(alertJob(h, 'standby-cold')!.payload.severity).toBe('critical');
     h.advance(10_250);
     expect(targets(h.actions('check-crypto'))).toEqual(['ace1/VC_APP', 'ace1/VC_WEB', 'ace2/VC_APP', 'ace2/VC_WEB']);
-    h.feed({ kind: 'ft-status', device: 'ace2', ftGroup: 2, data: { myState: 'FSM_FT_STATE_STANDBY_COLD', peerState: 'FSM_FT_STATE_ACTIVE' } });
+    h.feed({
+      kind: 'ft-status',
+      device: 'ace2',
+      ftGroup: 2,
+      data: { myState: 'FSM_FT_STATE_STANDBY_COLD', peerState: 'FSM_FT_STATE_ACTIVE' },
+    });
     expect(alertsOf(h, 'standby-cold')).toHaveLength(1);
   });
 
@@ -143,7 +176,15 @@ describe(covers('context-lifecycle.yaml'), () => {
     expect(h.sync('ace2', 'VC_NEW')).toBe('unknown');
     expect(h.sync('ace1', 'Admin')).toBe('suspect');
     const n = h.records.length;
-    h.feed({ kind: 'context-lifecycle', id: '111008', device: 'ace1', context: 'VC_NEW', change: 'added', command: 'context VC_NEW', originContext: 'Admin' });
+    h.feed({
+      kind: 'context-lifecycle',
+      id: '111008',
+      device: 'ace1',
+      context: 'VC_NEW',
+      change: 'added',
+      command: 'context VC_NEW',
+      originContext: 'Admin',
+    });
     expect(h.records.slice(n).filter((r) => r.kind === 'state')).toHaveLength(0);
     h.advance(5_250);
     expect(targets(h.actions('audit'))).toEqual(['ace1/Admin', 'ace1/VC_NEW', 'ace2/VC_NEW']);
@@ -185,7 +226,12 @@ describe(covers('crypto-change.yaml'), () => {
 describe(covers('ingest-loss.yaml'), () => {
   it('marks and audits the contexts of the sources, and tells operators once per 10 minutes', () => {
     h = harness();
-    const loss = { kind: 'ingest-loss' as const, transport: 'internal' as const, reason: 'kernel drops', data: { from: 1, to: 2, dropped: 3, sources: ['10.0.2.3'] } };
+    const loss = {
+      kind: 'ingest-loss' as const,
+      transport: 'internal' as const,
+      reason: 'kernel drops',
+      data: { from: 1, to: 2, dropped: 3, sources: ['10.0.2.3'] },
+    };
     h.feed(loss, loss);
     expect(targets(h.states())).toEqual(['ace2/VC_DB']);
     expect(alertsOf(h, 'ingest-loss-notice')).toHaveLength(1);
@@ -209,8 +255,18 @@ describe(covers('audit-results.yaml'), () => {
 
   it('records the configuration it saw in the history', () => {
     h = harness();
-    h.feed({ kind: 'audit-result', device: 'ace1', context: 'VC_APP', data: { outcome: 'differs', hash: 'h1', config: 'a\nb\n' } });
-    h.feed({ kind: 'audit-result', device: 'ace1', context: 'VC_APP', data: { outcome: 'differs', hash: 'h2', config: 'a\nc\n' } });
+    h.feed({
+      kind: 'audit-result',
+      device: 'ace1',
+      context: 'VC_APP',
+      data: { outcome: 'differs', hash: 'h1', config: 'a\nb\n' },
+    });
+    h.feed({
+      kind: 'audit-result',
+      device: 'ace1',
+      context: 'VC_APP',
+      data: { outcome: 'differs', hash: 'h2', config: 'a\nc\n' },
+    });
     expect(h.store.versions.list('ace1', 'VC_APP').map((v) => v.hash)).toEqual(['h2', 'h1']);
     expect(h.store.versions.diff('ace1', 'VC_APP', 'h1', 'h2')).toContain('-b\n+c\n');
   });
@@ -223,10 +279,20 @@ describe(covers('upload-results.yaml'), () => {
     expect(h.sync('ace1', 'VC_WEB')).toBe('syncing');
     expect(targets(h.actions('audit'))).toEqual(['ace1/VC_WEB']);
     expect(h.store.jobs.list({ type: 'audit' })[0]!.priority).toBe(20);
-    h.feed({ kind: 'upload-result', device: 'ace1', context: 'VC_APP', data: { outcome: 'failed', strategy: 'http', error: 'HTTP 500', attempts: 5 } });
+    h.feed({
+      kind: 'upload-result',
+      device: 'ace1',
+      context: 'VC_APP',
+      data: { outcome: 'failed', strategy: 'http', error: 'HTTP 500', attempts: 5 },
+    });
     expect(h.sync('ace1', 'VC_APP')).toBe('failed');
     expect(alertJob(h, 'upload-failed')!.payload.summary).toMatch(/after 5 attempts: HTTP 500/);
-    h.feed({ kind: 'upload-result', device: 'ace2', context: 'VC_APP', data: { outcome: 'waiting-operator', strategy: 'manual' } });
+    h.feed({
+      kind: 'upload-result',
+      device: 'ace2',
+      context: 'VC_APP',
+      data: { outcome: 'waiting-operator', strategy: 'manual' },
+    });
     expect(h.sync('ace2', 'VC_APP')).toBe('stale');
     expect(h.store.context('ace1', 'VC_APP')!.lastUploadOutcome).toBe('failed');
   });
@@ -235,7 +301,13 @@ describe(covers('upload-results.yaml'), () => {
 describe(covers('logging-drift.yaml'), () => {
   it('alerts and polls the device fast, once per hour per context', () => {
     h = harness();
-    const drift = { kind: 'logging-drift' as const, transport: 'poll' as const, device: 'ace2', context: 'VC_APP', data: { missing: ['logging host 10.9.9.9 udp/514'], harmful: [] } };
+    const drift = {
+      kind: 'logging-drift' as const,
+      transport: 'poll' as const,
+      device: 'ace2',
+      context: 'VC_APP',
+      data: { missing: ['logging host 10.9.9.9 udp/514'], harmful: [] },
+    };
     h.feed(drift);
     h.advance(60_000, 10_000);
     h.feed(drift);
@@ -249,10 +321,22 @@ describe(covers('logging-drift.yaml'), () => {
 describe(covers('crypto-parity.yaml'), () => {
   it('alerts on a mismatch only', () => {
     h = harness();
-    h.feed({ kind: 'crypto-parity', device: 'ace1', context: 'VC_WEB', data: { peer: 'ace2', ok: true, missingOnDevice: [], missingOnPeer: [], different: [] } });
+    h.feed({
+      kind: 'crypto-parity',
+      device: 'ace1',
+      context: 'VC_WEB',
+      data: { peer: 'ace2', ok: true, missingOnDevice: [], missingOnPeer: [], different: [] },
+    });
     expect(alertsOf(h, 'crypto-parity-mismatch')).toHaveLength(0);
-    h.feed({ kind: 'crypto-parity', device: 'ace1', context: 'VC_WEB', data: { peer: 'ace2', ok: false, missingOnDevice: [], missingOnPeer: ['k.pem'], different: ['c.pem'] } });
-    expect(alertJob(h, 'crypto-parity-mismatch')!.payload.summary).toMatch(/missing on ace2: k\.pem; different: c\.pem/);
+    h.feed({
+      kind: 'crypto-parity',
+      device: 'ace1',
+      context: 'VC_WEB',
+      data: { peer: 'ace2', ok: false, missingOnDevice: [], missingOnPeer: ['k.pem'], different: ['c.pem'] },
+    });
+    expect(alertJob(h, 'crypto-parity-mismatch')!.payload.summary).toMatch(
+      /missing on ace2: k\.pem; different: c\.pem/,
+    );
   });
 });
 
@@ -271,8 +355,18 @@ describe(covers('device-restart.yaml'), () => {
 describe(covers('audit-overdue.yaml'), () => {
   it('alerts once per 6 hours per device', () => {
     h = harness();
-    h.feed({ kind: 'audit-overdue', device: 'ace1', reason: 'SSH refused', data: { lastSuccess: '2026-03-01T00:00:00Z' } });
-    h.feed({ kind: 'audit-overdue', device: 'ace1', reason: 'SSH refused', data: { lastSuccess: '2026-03-01T00:00:00Z' } });
+    h.feed({
+      kind: 'audit-overdue',
+      device: 'ace1',
+      reason: 'SSH refused',
+      data: { lastSuccess: '2026-03-01T00:00:00Z' },
+    });
+    h.feed({
+      kind: 'audit-overdue',
+      device: 'ace1',
+      reason: 'SSH refused',
+      data: { lastSuccess: '2026-03-01T00:00:00Z' },
+    });
     expect(alertsOf(h, 'audit-overdue')).toHaveLength(1);
   });
 });

@@ -19,7 +19,9 @@ describe('settle windows', () => {
     const audits = h.actions('audit');
     expect(targets(audits)).toEqual(['ace1/VC_WEB', 'ace2/VC_WEB']);
     // Due right after the last command + settle, not after the first.
-    const lastChange = h.records.filter((r) => r.kind === 'match' && r.rule === 'config-change-marks-suspect').at(-1)!.at;
+    const lastChange = h.records
+      .filter((r) => r.kind === 'match' && r.rule === 'config-change-marks-suspect')
+      .at(-1)!.at;
     expect(audits[0]!.at).toBeGreaterThanOrEqual(lastChange + 5000);
     expect(h.store.jobs.list({ type: 'audit', state: 'pending' })).toHaveLength(2);
     // One state change per peer, not 40.
@@ -47,11 +49,18 @@ describe('settle windows', () => {
     // The audit is running; the operator types another command.
     h.feed(change(first!.device, first!.context, 'serverfarm SF2'));
     h.advance(6000);
-    const pending = h.store.jobs.list({ type: 'audit', state: 'pending' }).filter((j) => j.device === first!.device && j.context === first!.context);
+    const pending = h.store.jobs
+      .list({ type: 'audit', state: 'pending' })
+      .filter((j) => j.device === first!.device && j.context === first!.context);
     expect(pending).toHaveLength(1);
     expect(pending[0]!.id).not.toBe(first!.id);
     // The first audit reports in-sync: the context must stay suspect, another audit is owed.
-    h.feed({ kind: 'audit-result', device: first!.device, context: first!.context, data: { outcome: 'in-sync', hash: 'x', jobId: first!.id } });
+    h.feed({
+      kind: 'audit-result',
+      device: first!.device,
+      context: first!.context,
+      data: { outcome: 'in-sync', hash: 'x', jobId: first!.id },
+    });
     h.store.jobs.complete(first!.id);
     expect(h.sync(first!.device, first!.context)).toBe('suspect');
     // The second audit confirms.
@@ -81,7 +90,15 @@ describe('once_within', () => {
 });
 
 describe('expect-within after a failover', () => {
-  const failover = { kind: 'ha-state' as const, id: '727012', device: 'ace2', ftGroup: 2, state: 'ACTIVE', prevState: 'STANDBY_HOT', reason: 'peer down' };
+  const failover = {
+    kind: 'ha-state' as const,
+    id: '727012',
+    device: 'ace2',
+    ftGroup: 2,
+    state: 'ACTIVE',
+    prevState: 'STANDBY_HOT',
+    reason: 'peer down',
+  };
 
   it('is satisfied by in-sync audit results within the window: no alert', () => {
     h = harness();
@@ -122,7 +139,12 @@ describe('expect-within after a failover', () => {
     h.advance(60_000);
     h.feed({ ...failover, device: 'ace1', state: 'STANDBY_HOT' });
     expect(h.actions('expect')).toHaveLength(4);
-    expect(h.store.timers().filter((t) => t.kind === 'expect').every((t) => t.due === due)).toBe(true);
+    expect(
+      h.store
+        .timers()
+        .filter((t) => t.kind === 'expect')
+        .every((t) => t.due === due),
+    ).toBe(true);
   });
 });
 
@@ -139,7 +161,16 @@ describe('scopes', () => {
       'both-peers': ['ace1/VC_WEB', 'ace2/VC_WEB'],
       peer: ['ace2/VC_WEB'],
       device: ['ace1/Admin', 'ace1/VC_APP', 'ace1/VC_DB', 'ace1/VC_WEB'],
-      pair: ['ace1/Admin', 'ace1/VC_APP', 'ace1/VC_DB', 'ace1/VC_WEB', 'ace2/Admin', 'ace2/VC_APP', 'ace2/VC_DB', 'ace2/VC_WEB'],
+      pair: [
+        'ace1/Admin',
+        'ace1/VC_APP',
+        'ace1/VC_DB',
+        'ace1/VC_WEB',
+        'ace2/Admin',
+        'ace2/VC_APP',
+        'ace2/VC_DB',
+        'ace2/VC_WEB',
+      ],
       'ft-group': ['ace1/VC_APP', 'ace1/VC_WEB', 'ace2/VC_APP', 'ace2/VC_WEB'],
     };
     for (const [scope, want] of Object.entries(cases)) {
@@ -155,7 +186,12 @@ describe('scopes', () => {
 
   it('ft-group uses the membership learnt from show ft group', () => {
     h = harness({ rules: scoped('ft-group') });
-    h.feed({ kind: 'ft-status', device: 'ace1', ftGroup: 7, data: { myState: 'ACTIVE', peerState: 'STANDBY_HOT', contexts: ['VC_NEW1', 'VC_NEW2'] } });
+    h.feed({
+      kind: 'ft-status',
+      device: 'ace1',
+      ftGroup: 7,
+      data: { myState: 'ACTIVE', peerState: 'STANDBY_HOT', contexts: ['VC_NEW1', 'VC_NEW2'] },
+    });
     expect(h.store.view.role('ace2', 7)).toBe('STANDBY_HOT');
     h.feed({ ...change('ace1', 'VC_NEW1', 'x') });
     expect(marked(h)).toEqual(['ace1/VC_NEW1', 'ace1/VC_NEW2', 'ace2/VC_NEW1', 'ace2/VC_NEW2']);
@@ -163,7 +199,12 @@ describe('scopes', () => {
 
   it('sources: an ingest-loss marks the contexts of every source in the window', () => {
     h = harness();
-    h.feed({ kind: 'ingest-loss', transport: 'internal', reason: 'pipeline queue full', data: { from: 1, to: 2, dropped: 12, sources: ['10.0.1.1', '10.0.0.2', '203.0.113.9'] } });
+    h.feed({
+      kind: 'ingest-loss',
+      transport: 'internal',
+      reason: 'pipeline queue full',
+      data: { from: 1, to: 2, dropped: 12, sources: ['10.0.1.1', '10.0.0.2', '203.0.113.9'] },
+    });
     // 10.0.1.1 is ace1/VC_WEB; 10.0.0.2 is ace2 as a whole (every context).
     expect(marked(h)).toEqual(['ace1/VC_WEB', 'ace2/Admin', 'ace2/VC_APP', 'ace2/VC_DB', 'ace2/VC_WEB']);
     h.advance(6000);
@@ -211,7 +252,12 @@ describe('state predicates', () => {
     h = harness({ rules });
     h.feed(change('ace1', 'VC_WEB', 'x', 'alice'));
     expect(h.sync('ace1', 'VC_WEB')).toBe('unknown');
-    h.feed({ kind: 'ft-status', device: 'ace1', ftGroup: 2, data: { myState: 'FSM_FT_STATE_ACTIVE', peerState: 'FSM_FT_STATE_STANDBY_HOT' } });
+    h.feed({
+      kind: 'ft-status',
+      device: 'ace1',
+      ftGroup: 2,
+      data: { myState: 'FSM_FT_STATE_ACTIVE', peerState: 'FSM_FT_STATE_STANDBY_HOT' },
+    });
     h.feed(change('ace1', 'VC_WEB', 'x', 'mallory'));
     expect(h.sync('ace1', 'VC_WEB')).toBe('unknown');
     h.feed(change('ace1', 'VC_WEB', 'x', 'bob'));
@@ -266,7 +312,10 @@ describe('expectations with variables', () => {
       return { ...c, engine: { ...c.engine, variables: { good: ['in-sync', 'accepted'] } } };
     })();
     const rules = rulesFromText(
-      { 'e.yaml': 'rules:\n  - name: e\n    on: ha-state\n    actions:\n      - expect: { within: 1m, event: audit-result, when: { field: data.outcome, in: $good }, alert: { summary: late } }\n' },
+      {
+        'e.yaml':
+          'rules:\n  - name: e\n    on: ha-state\n    actions:\n      - expect: { within: 1m, event: audit-result, when: { field: data.outcome, in: $good }, alert: { summary: late } }\n',
+      },
       config,
     );
     h = harness({ rules, config });
@@ -281,7 +330,9 @@ describe('Processor.subscribe', () => {
   it('tells listeners of each commit; a failing listener does not disturb processing', () => {
     h = harness();
     const seen: string[] = [];
-    const off = h.processor.subscribe((rs) => seen.push(...rs.filter((r) => r.kind === 'state').map((r) => `${r.device}/${r.context}`)));
+    const off = h.processor.subscribe((rs) =>
+      seen.push(...rs.filter((r) => r.kind === 'state').map((r) => `${r.device}/${r.context}`)),
+    );
     h.processor.subscribe(() => {
       throw new Error('listener bug');
     });

@@ -53,7 +53,10 @@ export function testConfig(over: Record<string, unknown> = {}): Config {
 }
 
 export function rulesFromText(files: Record<string, string>, config = testConfig()): Ruleset {
-  const r = compileRuleSources({ source: '(test)', files: Object.entries(files).map(([file, text]) => ({ file, text })) }, { engine: config.engine });
+  const r = compileRuleSources(
+    { source: '(test)', files: Object.entries(files).map(([file, text]) => ({ file, text })) },
+    { engine: config.engine },
+  );
   if (!r.ruleset) throw new Error(r.problems.map((p) => `${p.file}:${p.line} ${p.path}: ${p.message}`).join('\n'));
   return r.ruleset;
 }
@@ -86,14 +89,29 @@ export function writeRulesDir(files: Record<string, string>): string {
   return dir;
 }
 
-export function harness(opts: { rules?: Ruleset; config?: Config; path?: string; clock?: ManualClock; random?: () => number } = {}): Harness {
+export function harness(
+  opts: { rules?: Ruleset; config?: Config; path?: string; clock?: ManualClock; random?: () => number } = {},
+): Harness {
   const config = opts.config ?? testConfig();
   const clock = opts.clock ?? new ManualClock(T0);
   const inventory = Inventory.fromConfig(config);
   const ruleset = opts.rules ?? loadRules(DEFAULT_RULES, { engine: config.engine });
-  const store = Store.open({ path: opts.path ?? ':memory:', inventory, clock, retention: config.store.retention, engine: config.engine, random: opts.random ?? (() => 0.5) });
+  const store = Store.open({
+    path: opts.path ?? ':memory:',
+    inventory,
+    clock,
+    retention: config.store.retention,
+    engine: config.engine,
+    random: opts.random ?? (() => 0.5),
+  });
   const records: DecisionRecord[] = [];
-  const processor = new Processor({ store, ruleset, clock, logger: silentLogger, onRecords: (r) => records.push(...r) });
+  const processor = new Processor({
+    store,
+    ruleset,
+    clock,
+    logger: silentLogger,
+    onRecords: (r) => records.push(...r),
+  });
   const h: Harness = {
     clock,
     store,
@@ -131,18 +149,43 @@ export function harness(opts: { rules?: Ruleset; config?: Config; path?: string;
 
 /** A 111008 config-change as the parser would produce it. */
 export function change(device: string, context: string, command: string, user = 'admin'): AceEvent {
-  return { kind: 'config-change', id: '111008', severity: 5, user, command, device, context, originContext: context, text: `User '${user}' executed the '${command}' command.` };
+  return {
+    kind: 'config-change',
+    id: '111008',
+    severity: 5,
+    user,
+    command,
+    device,
+    context,
+    originContext: context,
+    text: `User '${user}' executed the '${command}' command.`,
+  };
 }
 
 /**
  * Play the audit worker: claim every due audit job, report `outcome` for it as an
  * audit-result event carrying the job id, and complete the job. Returns the jobs run.
  */
-export function runAudits(h: Harness, outcome: 'in-sync' | 'differs' | 'no-baseline' | 'error' | ((device: string, context: string) => 'in-sync' | 'differs' | 'no-baseline' | 'error')): Array<{ device: string; context: string }> {
+export function runAudits(
+  h: Harness,
+  outcome:
+    | 'in-sync'
+    | 'differs'
+    | 'no-baseline'
+    | 'error'
+    | ((device: string, context: string) => 'in-sync' | 'differs' | 'no-baseline' | 'error'),
+): Array<{ device: string; context: string }> {
   const jobs = h.store.jobs.claim({ types: ['audit'], limit: 1000, perDevice: 1000 });
   for (const j of jobs) {
     const o = typeof outcome === 'function' ? outcome(j.device, j.context) : outcome;
-    h.feed({ kind: 'audit-result', transport: 'action', device: j.device, context: j.context, error: o === 'error' ? 'ssh timeout' : undefined, data: { outcome: o, hash: `h-${j.device}-${j.context}`, jobId: j.id } });
+    h.feed({
+      kind: 'audit-result',
+      transport: 'action',
+      device: j.device,
+      context: j.context,
+      error: o === 'error' ? 'ssh timeout' : undefined,
+      data: { outcome: o, hash: `h-${j.device}-${j.context}`, jobId: j.id },
+    });
     h.store.jobs.complete(j.id);
   }
   return jobs.map((j) => ({ device: j.device, context: j.context }));

@@ -12,7 +12,8 @@ import { DEFAULT_RULES, harness, rulesFromText, tempDir, testConfig, writeRulesD
 
 const running: Running[] = [];
 afterEach(async () => {
-  for (const r of running.splice(0)) if (r.child.exitCode === null && r.child.signalCode === null) await r.stop('SIGKILL');
+  for (const r of running.splice(0))
+    if (r.child.exitCode === null && r.child.signalCode === null) await r.stop('SIGKILL');
 });
 
 const EXPECTING = (within: string) => `rules:
@@ -38,11 +39,29 @@ describe('Processor.reload', () => {
     h.feed({ kind: 'ha-state', device: 'ace1', ftGroup: 3, state: 'ACTIVE' });
     h.feed({ kind: 'device-restart', device: 'ace2' });
     h.feed({ kind: 'config-change', device: 'ace1', context: 'VC_WEB', command: 'x' });
-    const kinds = () => h.store.timers().map((t) => `${t.kind}:${t.rule}`).sort();
-    expect(kinds()).toEqual(['expect:expects', 'expect:expects', 'expect:other-expects', 'expect:other-expects', 'expect:other-expects', 'expect:other-expects', 'settle:settles']);
+    const kinds = () =>
+      h.store
+        .timers()
+        .map((t) => `${t.kind}:${t.rule}`)
+        .sort();
+    expect(kinds()).toEqual([
+      'expect:expects',
+      'expect:expects',
+      'expect:other-expects',
+      'expect:other-expects',
+      'expect:other-expects',
+      'expect:other-expects',
+      'settle:settles',
+    ]);
     const r = h.processor.reload(rulesFromText({ 'r.yaml': EXPECTING('20m') }));
     expect(r.droppedExpectations).toBe(2);
-    expect(kinds()).toEqual(['expect:other-expects', 'expect:other-expects', 'expect:other-expects', 'expect:other-expects', 'settle:settles']);
+    expect(kinds()).toEqual([
+      'expect:other-expects',
+      'expect:other-expects',
+      'expect:other-expects',
+      'expect:other-expects',
+      'settle:settles',
+    ]);
     expect(h.records.filter((x) => x.kind === 'note' && /rule changed/.test(x.reason ?? ''))).toHaveLength(2);
     // A removed rule's settle window still fires: the audit is owed whatever the rules say now.
     h.processor.reload(rulesFromText({ 'r.yaml': 'rules: []\n' }));
@@ -79,7 +98,10 @@ describe('acesync start: SIGHUP and file changes', () => {
     const listeners = await waitStarted(r);
     const udp = listeners.find((l) => l.transport === 'udp')!;
 
-    writeFileSync(join(rules, 'broken.yaml'), 'rules:\n  - name: broken\n    on: config-change\n    actions:\n      - audit: { scope: nowhere }\n');
+    writeFileSync(
+      join(rules, 'broken.yaml'),
+      'rules:\n  - name: broken\n    on: config-change\n    actions:\n      - audit: { scope: nowhere }\n',
+    );
     r.child.kill('SIGHUP');
     const refused = await r.waitForLog((l) => l.msg === 'rules refused; the previous rules keep running');
     expect(JSON.stringify(refused.problems)).toMatch(/broken\.yaml:5:\d+ rules\[0\]\.actions\[0\]\.audit\.scope/);
@@ -93,7 +115,10 @@ describe('acesync start: SIGHUP and file changes', () => {
     expect(st.rule).toBe('config-change-marks-suspect');
 
     // Fixing the file is picked up by the watcher, without a signal.
-    writeFileSync(join(rules, 'broken.yaml'), 'rules:\n  - name: fixed\n    on: config-change\n    actions:\n      - audit: { scope: peer }\n');
+    writeFileSync(
+      join(rules, 'broken.yaml'),
+      'rules:\n  - name: fixed\n    on: config-change\n    actions:\n      - audit: { scope: peer }\n',
+    );
     const ok = await r.waitForLog((l) => l.msg === 'rules reloaded' && l.rules === 2, 10_000);
     expect(ok.trigger).toBe('file change');
     expect(await r.stop('SIGTERM')).toBe(0);

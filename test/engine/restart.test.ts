@@ -18,7 +18,8 @@ import { change, DEFAULT_RULES, harness, T0, tempDir, testConfig } from './helpe
 const running: Running[] = [];
 afterEach(async () => {
   // An exited child (signalled or not) has nothing left to stop.
-  for (const r of running.splice(0)) if (r.child.exitCode === null && r.child.signalCode === null) await r.stop('SIGKILL');
+  for (const r of running.splice(0))
+    if (r.child.exitCode === null && r.child.signalCode === null) await r.stop('SIGKILL');
 });
 
 describe('restart in the middle of a settle window (same process, new Processor)', () => {
@@ -35,7 +36,12 @@ describe('restart in the middle of a settle window (same process, new Processor)
     b.advance(3500);
     expect(b.actions('audit')).toHaveLength(0);
     b.advance(1000);
-    expect(b.actions('audit').map((r) => `${r.device}/${r.context}@${r.at - T0}`).sort()).toEqual(['ace1/VC_WEB@7000', 'ace2/VC_WEB@7000']);
+    expect(
+      b
+        .actions('audit')
+        .map((r) => `${r.device}/${r.context}@${r.at - T0}`)
+        .sort(),
+    ).toEqual(['ace1/VC_WEB@7000', 'ace2/VC_WEB@7000']);
     b.advance(60_000, 1000);
     expect(b.actions('audit')).toHaveLength(2);
     expect(b.store.jobs.list({ type: 'audit' })).toHaveLength(2);
@@ -51,7 +57,12 @@ describe('restart in the middle of a settle window (same process, new Processor)
     a.close();
     const b = harness({ path, clock: new ManualClock(T0 + 20 * 60_000) });
     b.processor.tick();
-    expect(b.records.filter((r) => r.kind === 'expect-expired').map((r) => `${r.device}/${r.context}`).sort()).toEqual(['ace1/VC_DB', 'ace2/VC_DB']);
+    expect(
+      b.records
+        .filter((r) => r.kind === 'expect-expired')
+        .map((r) => `${r.device}/${r.context}`)
+        .sort(),
+    ).toEqual(['ace1/VC_DB', 'ace2/VC_DB']);
     b.close();
   });
 });
@@ -82,8 +93,19 @@ describe('kill -9 of acesync start in the middle of a window', () => {
     );
     // Before the crash: a change arms the settle window; an upload is running.
     const config = testConfig({ devices, engine: { default_settle_ms: settleMs } });
-    const store = Store.open({ path: dbPath, inventory: Inventory.fromConfig(config), clock: systemClock, retention: config.store.retention, engine: config.engine });
-    const p = new Processor({ store, ruleset: loadRules(DEFAULT_RULES, { engine: config.engine }), clock: systemClock, logger: silentLogger });
+    const store = Store.open({
+      path: dbPath,
+      inventory: Inventory.fromConfig(config),
+      clock: systemClock,
+      retention: config.store.retention,
+      engine: config.engine,
+    });
+    const p = new Processor({
+      store,
+      ruleset: loadRules(DEFAULT_RULES, { engine: config.engine }),
+      clock: systemClock,
+      logger: silentLogger,
+    });
     p.handle([change('ace1', 'VC_WEB', 'serverfarm SF1')]);
     const upload = store.jobs.enqueue({ type: 'upload', device: 'ace1', context: 'VC_WEB', priority: 10 }).job;
     store.jobs.claim({ types: ['upload'], limit: 1 });
@@ -109,14 +131,20 @@ describe('kill -9 of acesync start in the middle of a window', () => {
     expect(await second.stop('SIGTERM')).toBe(0);
 
     reader = StoreReader.open(dbPath);
-    const audits = reader.db.prepare("SELECT device, context, state FROM jobs WHERE type = 'audit' ORDER BY device").all();
+    const audits = reader.db
+      .prepare("SELECT device, context, state FROM jobs WHERE type = 'audit' ORDER BY device")
+      .all();
     expect(audits).toEqual([
       { device: 'ace1', context: 'VC_WEB', state: 'pending' },
       { device: 'ace2', context: 'VC_WEB', state: 'pending' },
     ]);
-    expect(reader.db.prepare("SELECT COUNT(*) AS n FROM decisions WHERE kind = 'action' AND action = 'audit'").get()).toEqual({ n: 2 });
+    expect(
+      reader.db.prepare("SELECT COUNT(*) AS n FROM decisions WHERE kind = 'action' AND action = 'audit'").get(),
+    ).toEqual({ n: 2 });
     expect(reader.db.prepare('SELECT COUNT(*) AS n FROM timers').get()).toEqual({ n: 0 });
-    const fired = reader.db.prepare("SELECT at FROM decisions WHERE kind = 'action' AND action = 'audit'").all() as Array<{ at: number }>;
+    const fired = reader.db
+      .prepare("SELECT at FROM decisions WHERE kind = 'action' AND action = 'audit'")
+      .all() as Array<{ at: number }>;
     expect(fired.every((f) => f.at >= due)).toBe(true);
     // The upload that was running at the kill is due again, its attempt counted.
     const u = reader.db.prepare('SELECT state, attempts FROM jobs WHERE id = ?').get(upload.id);

@@ -99,7 +99,10 @@ export async function runCli(
   args: string[],
   opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string | Buffer; timeoutMs?: number } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [...NODE_FLAGS, CLI, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env } });
+  const child = spawn(process.execPath, [...NODE_FLAGS, CLI, ...args], {
+    cwd: opts.cwd ?? ROOT,
+    env: { ...process.env, ...opts.env },
+  });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   child.stdout.on('data', (c: Buffer) => out.push(c));
@@ -113,7 +116,10 @@ export async function runCli(
 }
 
 /** The `acesync started` log line, with the bound listener addresses. */
-export async function waitStarted(r: Running, ms = 15_000): Promise<Array<{ transport: string; address: string; port: number }>> {
+export async function waitStarted(
+  r: Running,
+  ms = 15_000,
+): Promise<Array<{ transport: string; address: string; port: number }>> {
   const log = await r.waitForLog((l) => l.msg === 'acesync started', ms);
   return log.listeners as Array<{ transport: string; address: string; port: number }>;
 }

@@ -3,7 +3,11 @@ import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 
 /** Poll `fn` until it returns a value (not undefined/false), or fail naming `what`. */
-export async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 20_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  fn: () => T | undefined | false | Promise<T | undefined | false>,
+  ms = 20_000,
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();

@@ -80,17 +80,30 @@ function nextMarker(): string {
   marker += 1;
   return String(1000 + marker);
 }
-const byUptime = (m: string) => (e: Record<string, unknown>) => (e.varbinds as Array<{ oid: string; value: unknown }> | undefined)?.[0]?.value === Number(m);
+const byUptime = (m: string) => (e: Record<string, unknown>) =>
+  (e.varbinds as Array<{ oid: string; value: unknown }> | undefined)?.[0]?.value === Number(m);
 
 const CLOG = '1.3.6.1.4.1.9.9.41';
 const CLOG_TRAP = `${CLOG}.2.0.1`;
 const clogVarbinds = (id: string, text: string): string[] => [
-  `${CLOG}.1.2.3.1.2.9`, 's', 'ACE',
-  `${CLOG}.1.2.3.1.3.9`, 'i', '6',
-  `${CLOG}.1.2.3.1.4.9`, 's', id,
-  `${CLOG}.1.2.3.1.5.9`, 's', text,
-  `${CLOG}.1.1.6.0`, 'i', '5',
-  `${CLOG}.1.1.7.0`, 's', 'VC_WEB',
+  `${CLOG}.1.2.3.1.2.9`,
+  's',
+  'ACE',
+  `${CLOG}.1.2.3.1.3.9`,
+  'i',
+  '6',
+  `${CLOG}.1.2.3.1.4.9`,
+  's',
+  id,
+  `${CLOG}.1.2.3.1.5.9`,
+  's',
+  text,
+  `${CLOG}.1.1.6.0`,
+  'i',
+  '5',
+  `${CLOG}.1.1.7.0`,
+  's',
+  'VC_WEB',
 ];
 
 describe('acesync start receives real SNMP notifications', () => {
@@ -101,50 +114,186 @@ describe('acesync start receives real SNMP notifications', () => {
   });
 
   it('SNMPv1: cmVirtContextAdded (enterprise 1.3.6.1.4.1.9.9.472, specific 1)', async () => {
-    const r = await snmpTool('snmptrap', ['-v', '1', '-c', 'acePublic', target, '1.3.6.1.4.1.9.9.472', '127.0.0.1', '6', '1', '', '1.3.6.1.4.1.9.9.472.1.3.1', 's', 'VC_NEW']);
+    const r = await snmpTool('snmptrap', [
+      '-v',
+      '1',
+      '-c',
+      'acePublic',
+      target,
+      '1.3.6.1.4.1.9.9.472',
+      '127.0.0.1',
+      '6',
+      '1',
+      '',
+      '1.3.6.1.4.1.9.9.472.1.3.1',
+      's',
+      'VC_NEW',
+    ]);
     expect(r.code).toBe(0);
     const e = await cli.waitForEvent((e) => e.notification === 'cmVirtContextAdded');
-    expect(e).toMatchObject({ kind: 'context-lifecycle', change: 'added', context: 'VC_NEW', device: 'ace-a', transport: 'snmp', trapOid: '1.3.6.1.4.1.9.9.472.0.1', data: { snmpVersion: 'v1' } });
+    expect(e).toMatchObject({
+      kind: 'context-lifecycle',
+      change: 'added',
+      context: 'VC_NEW',
+      device: 'ace-a',
+      transport: 'snmp',
+      trapOid: '1.3.6.1.4.1.9.9.472.0.1',
+      data: { snmpVersion: 'v1' },
+    });
   });
 
   it('SNMPv2c: clrRedundancyStateChange to active, FT group from the instance', async () => {
     const m = nextMarker();
-    const r = await snmpTool('snmptrap', ['-v', '2c', '-c', 'acePublic', target, m, '1.3.6.1.4.1.9.9.650.0.1', '1.3.6.1.4.1.9.9.650.1.1.3.1.6.22.1', 'i', '5', '1.3.6.1.4.1.9.9.650.1.1.3.1.2.22.1', 'u', '2']);
+    const r = await snmpTool('snmptrap', [
+      '-v',
+      '2c',
+      '-c',
+      'acePublic',
+      target,
+      m,
+      '1.3.6.1.4.1.9.9.650.0.1',
+      '1.3.6.1.4.1.9.9.650.1.1.3.1.6.22.1',
+      'i',
+      '5',
+      '1.3.6.1.4.1.9.9.650.1.1.3.1.2.22.1',
+      'u',
+      '2',
+    ]);
     expect(r.code).toBe(0);
     const e = await cli.waitForEvent(byUptime(m));
-    expect(e).toMatchObject({ kind: 'ha-state', state: 'ACTIVE', ftGroup: 1, peerId: 2, notification: 'clrRedundancyStateChange', device: 'ace-a', data: { snmpVersion: 'v2c' } });
+    expect(e).toMatchObject({
+      kind: 'ha-state',
+      state: 'ACTIVE',
+      ftGroup: 1,
+      peerId: 2,
+      notification: 'clrRedundancyStateChange',
+      device: 'ace-a',
+      data: { snmpVersion: 'v2c' },
+    });
   });
 
   it('SNMPv2c: clogMessageGenerated carrying 727012 is the failover event syslog would give', async () => {
     const m = nextMarker();
-    const r = await snmpTool('snmptrap', ['-v', '2c', '-c', 'acePublic', target, m, CLOG_TRAP, ...clogVarbinds('727012', 'ace-a: HA: FT Group 1 changed state to FSM_FT_STATE_ACTIVE. Reason: peer unreachable.')]);
+    const r = await snmpTool('snmptrap', [
+      '-v',
+      '2c',
+      '-c',
+      'acePublic',
+      target,
+      m,
+      CLOG_TRAP,
+      ...clogVarbinds(
+        '727012',
+        'ace-a: HA: FT Group 1 changed state to FSM_FT_STATE_ACTIVE. Reason: peer unreachable.',
+      ),
+    ]);
     expect(r.code).toBe(0);
     const e = await cli.waitForEvent(byUptime(m));
-    expect(e).toMatchObject({ kind: 'ha-state', id: '727012', severity: 5, ftGroup: 1, state: 'ACTIVE', originContext: 'VC_WEB', device: 'ace-a', notification: 'clogMessageGenerated' });
+    expect(e).toMatchObject({
+      kind: 'ha-state',
+      id: '727012',
+      severity: 5,
+      ftGroup: 1,
+      state: 'ACTIVE',
+      originContext: 'VC_WEB',
+      device: 'ace-a',
+      notification: 'clogMessageGenerated',
+    });
   });
 
   it('SNMPv2c: clogMessageGenerated carrying 111008 is a config change with user and command', async () => {
     const m = nextMarker();
-    const r = await snmpTool('snmptrap', ['-v', '2c', '-c', 'acePublic', target, m, CLOG_TRAP, ...clogVarbinds('111008', "User 'admin' executed the 'rserver host RS1' command.")]);
+    const r = await snmpTool('snmptrap', [
+      '-v',
+      '2c',
+      '-c',
+      'acePublic',
+      target,
+      m,
+      CLOG_TRAP,
+      ...clogVarbinds('111008', "User 'admin' executed the 'rserver host RS1' command."),
+    ]);
     expect(r.code).toBe(0);
     const e = await cli.waitForEvent(byUptime(m));
-    expect(e).toMatchObject({ kind: 'config-change', id: '111008', user: 'admin', command: 'rserver host RS1', context: 'VC_WEB', originContext: 'VC_WEB' });
+    expect(e).toMatchObject({
+      kind: 'config-change',
+      id: '111008',
+      user: 'admin',
+      command: 'rserver host RS1',
+      context: 'VC_WEB',
+      originContext: 'VC_WEB',
+    });
   });
 
   it('SNMPv2c inform is acknowledged (snmpinform exits 0) and delivered', async () => {
     const m = nextMarker();
-    const r = await snmpTool('snmpinform', ['-v', '2c', '-c', 'acePublic', '-r', '1', '-t', '3', target, m, '1.3.6.1.6.3.1.1.5.4', '1.3.6.1.2.1.2.2.1.1.7', 'i', '7', '1.3.6.1.2.1.2.2.1.2.7', 's', 'vlan100']);
+    const r = await snmpTool('snmpinform', [
+      '-v',
+      '2c',
+      '-c',
+      'acePublic',
+      '-r',
+      '1',
+      '-t',
+      '3',
+      target,
+      m,
+      '1.3.6.1.6.3.1.1.5.4',
+      '1.3.6.1.2.1.2.2.1.1.7',
+      'i',
+      '7',
+      '1.3.6.1.2.1.2.2.1.2.7',
+      's',
+      'vlan100',
+    ]);
     expect(r.code).toBe(0);
     const e = await cli.waitForEvent(byUptime(m));
-    expect(e).toMatchObject({ kind: 'link-state', state: 'UP', interface: 'vlan100', data: { pdu: 'inform', snmpVersion: 'v2c' } });
+    expect(e).toMatchObject({
+      kind: 'link-state',
+      state: 'UP',
+      interface: 'vlan100',
+      data: { pdu: 'inform', snmpVersion: 'v2c' },
+    });
   });
 
   const v3cases: Array<[string, string[]]> = [
     ['noAuthNoPriv', ['-l', 'noAuthNoPriv', '-u', 'noauth']],
     ['authNoPriv MD5', ['-l', 'authNoPriv', '-u', 'md5user', '-a', 'MD5', '-A', KEYS.ACESYNC_T_MD5_AUTH]],
     ['authNoPriv SHA', ['-l', 'authNoPriv', '-u', 'shauser', '-a', 'SHA', '-A', KEYS.ACESYNC_T_SHA_AUTH]],
-    ['authPriv SHA+DES', ['-l', 'authPriv', '-u', 'desuser', '-a', 'SHA', '-A', KEYS.ACESYNC_T_DES_AUTH, '-x', 'DES', '-X', KEYS.ACESYNC_T_DES_PRIV]],
-    ['authPriv SHA+AES', ['-l', 'authPriv', '-u', 'aesuser', '-a', 'SHA', '-A', KEYS.ACESYNC_T_AES_AUTH, '-x', 'AES', '-X', KEYS.ACESYNC_T_AES_PRIV]],
+    [
+      'authPriv SHA+DES',
+      [
+        '-l',
+        'authPriv',
+        '-u',
+        'desuser',
+        '-a',
+        'SHA',
+        '-A',
+        KEYS.ACESYNC_T_DES_AUTH,
+        '-x',
+        'DES',
+        '-X',
+        KEYS.ACESYNC_T_DES_PRIV,
+      ],
+    ],
+    [
+      'authPriv SHA+AES',
+      [
+        '-l',
+        'authPriv',
+        '-u',
+        'aesuser',
+        '-a',
+        'SHA',
+        '-A',
+        KEYS.ACESYNC_T_AES_AUTH,
+        '-x',
+        'AES',
+        '-X',
+        KEYS.ACESYNC_T_AES_PRIV,
+      ],
+    ],
   ];
   for (const [name, sec] of v3cases) {
     it(`SNMPv3 trap, ${name}`, async () => {
@@ -152,18 +301,50 @@ describe('acesync start receives real SNMP notifications', () => {
       const r = await snmpTool('snmptrap', ['-v', '3', ...sec, target, m, '1.3.6.1.6.3.1.1.5.1']);
       expect(r.code).toBe(0);
       const e = await cli.waitForEvent(byUptime(m));
-      expect(e).toMatchObject({ kind: 'device-restart', reason: 'coldStart', device: 'ace-a', data: { snmpVersion: 'v3', securityName: sec[3] } });
+      expect(e).toMatchObject({
+        kind: 'device-restart',
+        reason: 'coldStart',
+        device: 'ace-a',
+        data: { snmpVersion: 'v3', securityName: sec[3] },
+      });
     });
   }
 
   it('SNMPv3 informs are acknowledged: engine discovery (AES) and a pinned engine ID (DES)', async () => {
     const m1 = nextMarker();
-    const aes = await snmpTool('snmpinform', ['-v', '3', ...v3cases[4]![1], '-r', '1', '-t', '3', target, m1, '1.3.6.1.6.3.1.1.5.1']);
+    const aes = await snmpTool('snmpinform', [
+      '-v',
+      '3',
+      ...v3cases[4]![1],
+      '-r',
+      '1',
+      '-t',
+      '3',
+      target,
+      m1,
+      '1.3.6.1.6.3.1.1.5.1',
+    ]);
     expect(aes.code).toBe(0);
-    expect(await cli.waitForEvent(byUptime(m1))).toMatchObject({ kind: 'device-restart', data: { pdu: 'inform', snmpVersion: 'v3', securityName: 'aesuser' } });
+    expect(await cli.waitForEvent(byUptime(m1))).toMatchObject({
+      kind: 'device-restart',
+      data: { pdu: 'inform', snmpVersion: 'v3', securityName: 'aesuser' },
+    });
     // As an ACE is configured: the receiver's engine ID given, no discovery.
     const m2 = nextMarker();
-    const des = await snmpTool('snmpinform', ['-v', '3', ...v3cases[3]![1], '-e', `0x${ENGINE_ID}`, '-r', '1', '-t', '3', target, m2, '1.3.6.1.6.3.1.1.5.1']);
+    const des = await snmpTool('snmpinform', [
+      '-v',
+      '3',
+      ...v3cases[3]![1],
+      '-e',
+      `0x${ENGINE_ID}`,
+      '-r',
+      '1',
+      '-t',
+      '3',
+      target,
+      m2,
+      '1.3.6.1.6.3.1.1.5.1',
+    ]);
     expect(des.code).toBe(0);
     expect(await cli.waitForEvent(byUptime(m2))).toMatchObject({ data: { pdu: 'inform', securityName: 'desuser' } });
   });
@@ -172,11 +353,75 @@ describe('acesync start receives real SNMP notifications', () => {
     const eventsBefore = cli.stdout.length;
     const from = (i: number) => `--clientaddr=${SOURCES[i]}`;
     const cases: Array<[string, Promise<unknown>]> = [
-      ['unknown-community', snmpTool('snmptrap', [from(1), '-v', '2c', '-c', 'wrongCommunity42', target, '', '1.3.6.1.6.3.1.1.5.1'])],
-      ['unknown-user', snmpTool('snmptrap', [from(2), '-v', '3', '-l', 'noAuthNoPriv', '-u', 'mallory', target, '', '1.3.6.1.6.3.1.1.5.1'])],
-      ['bad-digest', snmpTool('snmptrap', [from(3), '-v', '3', '-l', 'authNoPriv', '-u', 'md5user', '-a', 'MD5', '-A', 'not-the-md5-key', target, '', '1.3.6.1.6.3.1.1.5.1'])],
-      ['undecryptable', snmpTool('snmptrap', [from(4), '-v', '3', '-l', 'authPriv', '-u', 'aesuser', '-a', 'SHA', '-A', KEYS.ACESYNC_T_AES_AUTH, '-x', 'AES', '-X', 'not-the-aes-key', target, '', '1.3.6.1.6.3.1.1.5.1'])],
-      ['malformed', sendRaw(Number(target.split(':')[2]), v2cMessage('acePublic', '1.3.6.1.6.3.1.1.5.1').subarray(0, 30), SOURCES[5])],
+      [
+        'unknown-community',
+        snmpTool('snmptrap', [from(1), '-v', '2c', '-c', 'wrongCommunity42', target, '', '1.3.6.1.6.3.1.1.5.1']),
+      ],
+      [
+        'unknown-user',
+        snmpTool('snmptrap', [
+          from(2),
+          '-v',
+          '3',
+          '-l',
+          'noAuthNoPriv',
+          '-u',
+          'mallory',
+          target,
+          '',
+          '1.3.6.1.6.3.1.1.5.1',
+        ]),
+      ],
+      [
+        'bad-digest',
+        snmpTool('snmptrap', [
+          from(3),
+          '-v',
+          '3',
+          '-l',
+          'authNoPriv',
+          '-u',
+          'md5user',
+          '-a',
+          'MD5',
+          '-A',
+          'not-the-md5-key',
+          target,
+          '',
+          '1.3.6.1.6.3.1.1.5.1',
+        ]),
+      ],
+      [
+        'undecryptable',
+        snmpTool('snmptrap', [
+          from(4),
+          '-v',
+          '3',
+          '-l',
+          'authPriv',
+          '-u',
+          'aesuser',
+          '-a',
+          'SHA',
+          '-A',
+          KEYS.ACESYNC_T_AES_AUTH,
+          '-x',
+          'AES',
+          '-X',
+          'not-the-aes-key',
+          target,
+          '',
+          '1.3.6.1.6.3.1.1.5.1',
+        ]),
+      ],
+      [
+        'malformed',
+        sendRaw(
+          Number(target.split(':')[2]),
+          v2cMessage('acePublic', '1.3.6.1.6.3.1.1.5.1').subarray(0, 30),
+          SOURCES[5],
+        ),
+      ],
       ['malformed', sendRaw(Number(target.split(':')[2]), garbageDatagrams(Buffer.alloc(0))[0]!.data, SOURCES[6])],
     ];
     await Promise.all(cases.map(([, p]) => p));
@@ -185,19 +430,46 @@ describe('acesync start receives real SNMP notifications', () => {
       expect(log.reason).toBe(reason);
     }
     // An unknown user gets a v3 inform refused with a USM report, counted too.
-    const inf = await snmpTool('snmpinform', [from(7), '-v', '3', '-l', 'authNoPriv', '-u', 'eve', '-a', 'SHA', '-A', 'whatever-key', '-r', '0', '-t', '1', target, '', '1.3.6.1.6.3.1.1.5.1']);
+    const inf = await snmpTool('snmpinform', [
+      from(7),
+      '-v',
+      '3',
+      '-l',
+      'authNoPriv',
+      '-u',
+      'eve',
+      '-a',
+      'SHA',
+      '-A',
+      'whatever-key',
+      '-r',
+      '0',
+      '-t',
+      '1',
+      target,
+      '',
+      '1.3.6.1.6.3.1.1.5.1',
+    ]);
     expect(inf.code).not.toBe(0);
-    expect((await cli.waitForLog((l) => l.msg === 'SNMP notification rejected' && l.source === SOURCES[7])).reason).toBe('unknown-user');
+    expect(
+      (await cli.waitForLog((l) => l.msg === 'SNMP notification rejected' && l.source === SOURCES[7])).reason,
+    ).toBe('unknown-user');
 
     await sleep(200);
     expect(cli.child.exitCode).toBeNull();
     expect(cli.stdout.length).toBe(eventsBefore);
     const stderr = cli.stderr.join('\n');
-    for (const secret of ['wrongCommunity42', 'not-the-md5-key', 'not-the-aes-key', 'acePublic']) expect(stderr).not.toContain(secret);
+    for (const secret of ['wrongCommunity42', 'not-the-md5-key', 'not-the-aes-key', 'acePublic'])
+      expect(stderr).not.toContain(secret);
 
     // Still receiving.
     const m = nextMarker();
-    expect((await snmpTool('snmptrap', ['-v', '2c', '-c', 'acePublic', target, m, '1.3.6.1.6.3.1.1.5.5'])).code).toBe(0);
-    expect(await cli.waitForEvent(byUptime(m))).toMatchObject({ kind: 'auth-failure', notification: 'authenticationFailure' });
+    expect((await snmpTool('snmptrap', ['-v', '2c', '-c', 'acePublic', target, m, '1.3.6.1.6.3.1.1.5.5'])).code).toBe(
+      0,
+    );
+    expect(await cli.waitForEvent(byUptime(m))).toMatchObject({
+      kind: 'auth-failure',
+      notification: 'authenticationFailure',
+    });
   });
 });

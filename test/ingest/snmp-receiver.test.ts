@@ -38,7 +38,14 @@ function setup(overrides: Record<string, unknown> = {}, snmpOverrides: Record<st
     }),
   );
   const counters = new IngestCounters();
-  const ingest = new SnmpIngest({ config, inventory: Inventory.fromConfig(config), sink: { push: (e) => events.push(e) }, logger, clock: systemClock, counters });
+  const ingest = new SnmpIngest({
+    config,
+    inventory: Inventory.fromConfig(config),
+    sink: { push: (e) => events.push(e) },
+    logger,
+    clock: systemClock,
+    counters,
+  });
   return { ingest, events, logs, counters };
 }
 
@@ -63,8 +70,18 @@ describe('SnmpIngest on a real socket', () => {
     const r = await snmpTool('snmptrap', ['-v', '2c', '-c', 'public', `udp:127.0.0.1:${port}`, '', COLD_START]);
     expect(r.code).toBe(0);
     await until(() => s.events.length === 1, 5000, 'the trap');
-    expect(s.events[0]).toMatchObject({ kind: 'device-restart', device: 'ace1', source: '127.0.0.1', transport: 'snmp' });
-    expect(s.counters.snapshot()).toContainEqual({ transport: 'snmp', source: '127.0.0.1', outcome: 'accepted', count: 1 });
+    expect(s.events[0]).toMatchObject({
+      kind: 'device-restart',
+      device: 'ace1',
+      source: '127.0.0.1',
+      transport: 'snmp',
+    });
+    expect(s.counters.snapshot()).toContainEqual({
+      transport: 'snmp',
+      source: '127.0.0.1',
+      outcome: 'accepted',
+      count: 1,
+    });
   });
 
   it('sets the socket receive buffer from snmp.recv_buffer_bytes', async () => {
@@ -89,7 +106,11 @@ describe('SnmpIngest on a real socket', () => {
     await sendRaw(port, valid);
     await until(() => s.events.length === 1, 5000, 'the valid trap after the garbage');
     expect(s.events[0]!.kind).toBe('device-restart');
-    await until(() => s.ingest.rejections().reduce((a, r) => a + r.count, 0) >= bad.length + 1, 3000, 'all rejections counted');
+    await until(
+      () => s.ingest.rejections().reduce((a, r) => a + r.count, 0) >= bad.length + 1,
+      3000,
+      'all rejections counted',
+    );
     const reasons = s.ingest.rejections();
     const total = (reason: string) => reasons.filter((r) => r.reason === reason).reduce((a, r) => a + r.count, 0);
     expect(total('malformed')).toBeGreaterThanOrEqual(bad.length - 1);
@@ -103,10 +124,22 @@ describe('SnmpIngest on a real socket', () => {
   it('rejects a wrong community, logs once per source, and never logs the community', async () => {
     const s = setup();
     const port = await start(s);
-    for (let i = 0; i < 3; i++) expect((await snmpTool('snmptrap', ['-v', '2c', '-c', 'guessme', `udp:127.0.0.1:${port}`, '', COLD_START])).code).toBe(0);
-    await until(() => s.ingest.rejections().some((r) => r.reason === 'unknown-community' && r.count === 3), 5000, 'three rejections');
+    for (let i = 0; i < 3; i++)
+      expect(
+        (await snmpTool('snmptrap', ['-v', '2c', '-c', 'guessme', `udp:127.0.0.1:${port}`, '', COLD_START])).code,
+      ).toBe(0);
+    await until(
+      () => s.ingest.rejections().some((r) => r.reason === 'unknown-community' && r.count === 3),
+      5000,
+      'three rejections',
+    );
     expect(s.events).toHaveLength(0);
-    expect(s.counters.snapshot()).toContainEqual({ transport: 'snmp', source: '127.0.0.1', outcome: 'rejected-auth', count: 3 });
+    expect(s.counters.snapshot()).toContainEqual({
+      transport: 'snmp',
+      source: '127.0.0.1',
+      outcome: 'rejected-auth',
+      count: 3,
+    });
     const lines = s.logs.filter((l) => l.msg === 'SNMP notification rejected');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ source: '127.0.0.1', reason: 'unknown-community' });

@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import snmp from 'net-snmp';
 import { ManualClock } from '../../src/core/clock.js';
-import { classifyReceiverError, outcomeOf, reasonOfReport, rejectedUser, RejectionLog } from '../../src/ingest/snmp-rejections.js';
+import {
+  classifyReceiverError,
+  outcomeOf,
+  reasonOfReport,
+  rejectedUser,
+  RejectionLog,
+} from '../../src/ingest/snmp-rejections.js';
 
 function capture() {
   const lines: Array<Record<string, unknown>> = [];
@@ -22,14 +28,31 @@ describe('classifyReceiverError: net-snmp errors -> reasons', () => {
     override name = 'ProcessingError';
   };
   // The error classes net-snmp itself exports, with the messages it produces (index.js 3.29.2).
-  const { RequestFailedError, ResponseInvalidError, RequestInvalidError } = snmp as unknown as Record<string, new (...a: unknown[]) => Error>;
+  const { RequestFailedError, ResponseInvalidError, RequestInvalidError } = snmp as unknown as Record<
+    string,
+    new (...a: unknown[]) => Error
+  >;
   it('maps each rejection', () => {
-    expect(classifyReceiverError(new RequestFailedError!('Local community not found for message with community wrong'))).toBe('unknown-community');
-    expect(classifyReceiverError(new RequestFailedError!('Local user not found for message with user bob'))).toBe('unknown-user');
-    expect(classifyReceiverError(new RequestFailedError!('Local user alice requires authentication but message does not provide it'))).toBe('auth-required');
-    expect(classifyReceiverError(new RequestFailedError!('Local user alice requires privacy but message does not provide it'))).toBe('priv-required');
+    expect(
+      classifyReceiverError(new RequestFailedError!('Local community not found for message with community wrong')),
+    ).toBe('unknown-community');
+    expect(classifyReceiverError(new RequestFailedError!('Local user not found for message with user bob'))).toBe(
+      'unknown-user',
+    );
+    expect(
+      classifyReceiverError(
+        new RequestFailedError!('Local user alice requires authentication but message does not provide it'),
+      ),
+    ).toBe('auth-required');
+    expect(
+      classifyReceiverError(
+        new RequestFailedError!('Local user alice requires privacy but message does not provide it'),
+      ),
+    ).toBe('priv-required');
     expect(classifyReceiverError(new ResponseInvalidError!('Failed to decrypt PDU', 4))).toBe('undecryptable');
-    expect(classifyReceiverError(new ResponseInvalidError!('Authentication digest x does not match', 5))).toBe('bad-digest');
+    expect(classifyReceiverError(new ResponseInvalidError!('Authentication digest x does not match', 5))).toBe(
+      'bad-digest',
+    );
     expect(classifyReceiverError(new ProcessingError('Failure to process incoming message'))).toBe('malformed');
     expect(classifyReceiverError(new RequestInvalidError!('Unexpected PDU type 160'))).toBe('unexpected-pdu');
     expect(classifyReceiverError(new Error('?'))).toBe('receiver-error');

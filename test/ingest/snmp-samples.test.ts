@@ -13,7 +13,9 @@ import { ROOT, startCli, waitStarted, type Running } from '../helpers/cli.js';
 import { until } from './snmp-tools.js';
 
 const DIR = join(ROOT, 'samples/traps');
-const SCENARIOS = readdirSync(DIR).filter((f) => f.endsWith('.traps')).sort();
+const SCENARIOS = readdirSync(DIR)
+  .filter((f) => f.endsWith('.traps'))
+  .sort();
 
 interface Expectation {
   trap: string;
@@ -24,7 +26,9 @@ function expectations(file: string): Expectation[] {
   const out: Expectation[] = [];
   for (const line of readFileSync(join(DIR, file), 'utf8').split('\n')) {
     if (line.startsWith('#>')) {
-      const fields = [...line.slice(2).matchAll(/([\w.]+)=("[^"]*"|\S+)/g)].map((m) => [m[1]!, m[2]!.replace(/^"|"$/g, '')] as [string, string]);
+      const fields = [...line.slice(2).matchAll(/([\w.]+)=("[^"]*"|\S+)/g)].map(
+        (m) => [m[1]!, m[2]!.replace(/^"|"$/g, '')] as [string, string],
+      );
       out.at(-1)!.fields.push(...fields);
     } else if (line.trim() !== '' && !line.startsWith('#')) out.push({ trap: line, fields: [] });
   }
@@ -32,14 +36,24 @@ function expectations(file: string): Expectation[] {
 }
 
 function get(obj: unknown, path: string): unknown {
-  return path.split('.').reduce<unknown>((o, k) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), obj);
+  return path
+    .split('.')
+    .reduce<unknown>(
+      (o, k) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined),
+      obj,
+    );
 }
 
 function replay(port: number, file: string): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(join(DIR, 'replay.sh'), ['127.0.0.1', String(port), join(DIR, file)], { timeout: 30_000, killSignal: 'SIGKILL', env: { ...process.env, DELAY: '0.02' } }, (err, _o, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stderr: String(stderr) });
-    });
+    execFile(
+      join(DIR, 'replay.sh'),
+      ['127.0.0.1', String(port), join(DIR, file)],
+      { timeout: 30_000, killSignal: 'SIGKILL', env: { ...process.env, DELAY: '0.02' } },
+      (err, _o, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stderr: String(stderr) });
+      },
+    );
   });
 }
 
@@ -68,7 +82,8 @@ afterAll(async () => {
 describe('samples/traps scenarios', () => {
   it('there are scenarios, each with an expectation per trap', () => {
     expect(SCENARIOS.length).toBeGreaterThanOrEqual(4);
-    for (const f of SCENARIOS) for (const e of expectations(f)) expect(e.fields.length, `${f}: ${e.trap}`).toBeGreaterThan(0);
+    for (const f of SCENARIOS)
+      for (const e of expectations(f)) expect(e.fields.length, `${f}: ${e.trap}`).toBeGreaterThan(0);
   });
 
   for (const file of SCENARIOS) {

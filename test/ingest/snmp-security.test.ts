@@ -17,7 +17,14 @@ describe('SNMPv3 users from the configuration', () => {
       users: [
         { name: 'n', level: 'noAuthNoPriv' },
         { name: 'a', level: 'authNoPriv', auth_protocol: 'md5', auth_key_env: 'K1' },
-        { name: 'p', level: 'authPriv', auth_protocol: 'sha', auth_key_env: 'K1', priv_protocol: 'des', priv_key_env: 'K2' },
+        {
+          name: 'p',
+          level: 'authPriv',
+          auth_protocol: 'sha',
+          auth_key_env: 'K1',
+          priv_protocol: 'des',
+          priv_key_env: 'K2',
+        },
       ],
     });
     const users = resolveUsers(cfg, { K1: 'auth-secret-1', K2: 'priv-secret-2' });
@@ -42,14 +49,24 @@ describe('SNMPv3 users from the configuration', () => {
   });
 
   it('rejects duplicate user names and odd-length engine IDs at load', () => {
-    expect(() => snmpCfg({ users: [{ name: 'x', level: 'noAuthNoPriv' }, { name: 'x', level: 'noAuthNoPriv' }] })).toThrow(/listed twice/);
+    expect(() =>
+      snmpCfg({
+        users: [
+          { name: 'x', level: 'noAuthNoPriv' },
+          { name: 'x', level: 'noAuthNoPriv' },
+        ],
+      }),
+    ).toThrow(/listed twice/);
     expect(() => snmpCfg({ engine_id: '8000b98380a' })).toThrow();
   });
 });
 
 describe('engine ID', () => {
   it('the configured one wins; otherwise stable per host and port', () => {
-    expect(engineId(snmpCfg({ engine_id: '8000B98380AABBCCDD' }))).toEqual({ id: '8000b98380aabbccdd', generated: false });
+    expect(engineId(snmpCfg({ engine_id: '8000B98380AABBCCDD' }))).toEqual({
+      id: '8000b98380aabbccdd',
+      generated: false,
+    });
     const a = engineId(snmpCfg({ port: 5162 }), 'host-a');
     expect(a.generated).toBe(true);
     expect(a.id).toMatch(/^8000b98380[0-9a-f]{24}$/);
@@ -60,11 +77,16 @@ describe('engine ID', () => {
 });
 
 describe("DES and Node's legacy OpenSSL provider", () => {
-  const probe = "const c=require('crypto');try{c.createDecipheriv('des-cbc',Buffer.alloc(8),Buffer.alloc(8));console.log('des')}catch{console.log('no-des')}";
+  const probe =
+    "const c=require('crypto');try{c.createDecipheriv('des-cbc',Buffer.alloc(8),Buffer.alloc(8));console.log('des')}catch{console.log('no-des')}";
   it('DES-CBC works with --openssl-legacy-provider (as the bin and npm start run it) and not without', () => {
     expect(execFileSync(process.execPath, ['--openssl-legacy-provider', '-e', probe]).toString().trim()).toBe('des');
     // Node 20 on OpenSSL 3: without the flag DES is gone, which is why the flag is needed.
-    expect(execFileSync(process.execPath, ['-e', probe], { env: { ...process.env, NODE_OPTIONS: '' } }).toString().trim()).toBe('no-des');
+    expect(
+      execFileSync(process.execPath, ['-e', probe], { env: { ...process.env, NODE_OPTIONS: '' } })
+        .toString()
+        .trim(),
+    ).toBe('no-des');
   });
 
   async function startupLog(argv: string[]): Promise<string> {
@@ -84,7 +106,9 @@ describe("DES and Node's legacy OpenSSL provider", () => {
         '  users: [{ name: d, level: authPriv, auth_protocol: sha, auth_key_env: T_A, priv_protocol: des, priv_key_env: T_P }]',
       ].join('\n'),
     );
-    const child = spawn(argv[0]!, [...argv.slice(1), 'start', '--config', file], { env: { ...process.env, NODE_OPTIONS: '', T_A: 'auth-key-123', T_P: 'priv-key-123' } });
+    const child = spawn(argv[0]!, [...argv.slice(1), 'start', '--config', file], {
+      env: { ...process.env, NODE_OPTIONS: '', T_A: 'auth-key-123', T_P: 'priv-key-123' },
+    });
     let err = '';
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);

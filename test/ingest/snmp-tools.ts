@@ -25,11 +25,20 @@ export interface ToolResult {
 export function snmpTool(tool: 'snmptrap' | 'snmpinform', args: string[], timeoutMs = 8000): Promise<ToolResult> {
   const dir = mkdtempSync(join(tmpdir(), 'acesync-snmp-tool-'));
   return new Promise((resolve) => {
-    execFile(`/usr/bin/${tool}`, ['-Ln', ...args], { env: toolEnv(dir), timeout: timeoutMs, killSignal: 'SIGKILL' }, (err, _stdout, stderr) => {
-      rmSync(dir, { recursive: true, force: true });
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null) : 0;
-      resolve({ code, stderr: String(stderr) });
-    });
+    execFile(
+      `/usr/bin/${tool}`,
+      ['-Ln', ...args],
+      { env: toolEnv(dir), timeout: timeoutMs, killSignal: 'SIGKILL' },
+      (err, _stdout, stderr) => {
+        rmSync(dir, { recursive: true, force: true });
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : null
+          : 0;
+        resolve({ code, stderr: String(stderr) });
+      },
+    );
   });
 }
 
@@ -41,7 +50,9 @@ export async function sendRaw(port: number, data: Buffer, from = '127.0.0.1'): P
       sock.once('error', reject);
       sock.bind(0, from, () => resolve());
     });
-    await new Promise<void>((resolve, reject) => sock.send(data, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      sock.send(data, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())),
+    );
   } finally {
     sock.close();
   }

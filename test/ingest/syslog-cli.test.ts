@@ -53,7 +53,13 @@ describe('acesync start --print-events', () => {
       await s.send(NOISE, udp!.port);
       await s.send(relevant('e2e'), udp!.port);
       const e = await r.waitForEvent((x) => x.command === 'rserver host re2e');
-      expect(e).toMatchObject({ kind: 'config-change', device: 'ace-a', context: 'ctx1', source: '127.0.0.1', transport: 'udp' });
+      expect(e).toMatchObject({
+        kind: 'config-change',
+        device: 'ace-a',
+        context: 'ctx1',
+        source: '127.0.0.1',
+        transport: 'udp',
+      });
       expect(typeof e.receivedAt).toBe('number');
       // Noise is counted, not printed.
       expect(r.stdout.some((l) => l.includes('302022'))).toBe(false);

@@ -12,7 +12,8 @@ import { SyslogIngest } from '../../src/ingest/syslog-ingest.js';
 import { ManualClock } from '../../src/core/clock.js';
 import type { AceEvent } from '../../src/core/events.js';
 
-export const RELEVANT = "<165>Nov 25 2026 10:00:00 ctx1: %ACE-5-111008: User 'admin' executed the 'rserver host r1' command.";
+export const RELEVANT =
+  "<165>Nov 25 2026 10:00:00 ctx1: %ACE-5-111008: User 'admin' executed the 'rserver host r1' command.";
 export const NOISE =
   '<166>Nov 25 2026 10:00:00 ctx1: %ACE-6-302022: Built TCP connection 0x1618 for vlan303:A/4928 (10.35.1.83/4928) to vlan600:B/80 (B/80)';
 
@@ -63,11 +64,20 @@ export interface Harness {
 
 /** Two devices; ace1 owns 127.0.0.1 and ::1, its context ctx1 owns 127.0.0.3. */
 export const DEVICES = [
-  { name: 'ace1', host: '10.0.0.1', peer: 'ace2', sources: ['127.0.0.1', '::1'], contexts: [{ name: 'ctx1', sources: ['127.0.0.3'] }] },
+  {
+    name: 'ace1',
+    host: '10.0.0.1',
+    peer: 'ace2',
+    sources: ['127.0.0.1', '::1'],
+    contexts: [{ name: 'ctx1', sources: ['127.0.0.3'] }],
+  },
   { name: 'ace2', host: '10.0.0.2', peer: 'ace1', sources: ['127.0.0.2'] },
 ];
 
-export async function startIngest(syslog: Record<string, unknown> = {}, devices: unknown[] = DEVICES): Promise<Harness> {
+export async function startIngest(
+  syslog: Record<string, unknown> = {},
+  devices: unknown[] = DEVICES,
+): Promise<Harness> {
   const config = configSchema.parse({
     syslog: { ...syslog, udp: { host: '127.0.0.1', port: 0, ...(syslog.udp as object | undefined) } },
     snmp: { enabled: false },
@@ -76,7 +86,8 @@ export async function startIngest(syslog: Record<string, unknown> = {}, devices:
   const logs: Array<Record<string, unknown>> = [];
   const logStream = new Writable({
     write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
       cb();
     },
   });
@@ -102,7 +113,10 @@ export async function startIngest(syslog: Record<string, unknown> = {}, devices:
     tcpPort: () => port('tcp'),
     count(source, outcome, transport = 'udp') {
       ingest.flushCounters();
-      return counters.snapshot().find((c) => c.source === source && c.outcome === outcome && c.transport === transport)?.count ?? 0;
+      return (
+        counters.snapshot().find((c) => c.source === source && c.outcome === outcome && c.transport === transport)
+          ?.count ?? 0
+      );
     },
   };
 }

@@ -86,7 +86,8 @@ describe('LossWatch', () => {
     const total = w.emitted.reduce((n, e) => n + (e.data!.dropped as number), 0);
     expect(total).toBe(70);
     // Windows follow each other without overlapping.
-    for (let k = 1; k < w.emitted.length; k++) expect(w.emitted[k]!.data!.from).toBeGreaterThanOrEqual(w.emitted[k - 1]!.data!.to as number);
+    for (let k = 1; k < w.emitted.length; k++)
+      expect(w.emitted[k]!.data!.from).toBeGreaterThanOrEqual(w.emitted[k - 1]!.data!.to as number);
   });
 
   it('reports a pending window on stop', async () => {
@@ -106,7 +107,10 @@ describe('SyslogIngest kernel loss detection', () => {
   });
 
   it('emits ingest-loss naming the flooding source when the event loop stalls', async () => {
-    const h = await startIngest({ udp: { host: '127.0.0.1', port: 0, recv_buffer_bytes: 65536 }, loss_check_interval_ms: 100 });
+    const h = await startIngest({
+      udp: { host: '127.0.0.1', port: 0, recv_buffer_bytes: 65536 },
+      loss_check_interval_ms: 100,
+    });
     open.push(h);
     const port = h.udpPort();
     const count = 20_000;

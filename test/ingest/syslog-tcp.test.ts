@@ -73,7 +73,9 @@ describe('SyslogIngest over TCP', () => {
     await h.sink.waitFor((e) => e.command === 'rserver host r3');
     const got = h.sink.events.map((e) => e.command);
     expect(got).toEqual(['rserver host r1', 'rserver host r2', 'rserver host r3']);
-    expect(h.sink.events.every((e) => e.transport === 'tcp' && e.device === 'ace1' && e.source === '127.0.0.1')).toBe(true);
+    expect(h.sink.events.every((e) => e.transport === 'tcp' && e.device === 'ace1' && e.source === '127.0.0.1')).toBe(
+      true,
+    );
     expect(h.count('127.0.0.1', 'accepted', 'tcp')).toBe(3);
     expect(h.count('127.0.0.1', 'noise', 'tcp')).toBe(1);
   });
@@ -146,12 +148,30 @@ describe('SyslogIngest over TCP', () => {
   it('receives what util-linux logger --tcp sends, with and without --octet-count', async () => {
     const h = await ingest();
     const msg = (cmd: string): string => `%ACE-5-111008: User 'admin' executed the '${cmd}' command.`;
-    const base = ['-n', '127.0.0.1', '-P', String(h.tcpPort()), '--tcp', '--rfc3164', '-p', 'local4.notice', '-t', 'ctx1'];
+    const base = [
+      '-n',
+      '127.0.0.1',
+      '-P',
+      String(h.tcpPort()),
+      '--tcp',
+      '--rfc3164',
+      '-p',
+      'local4.notice',
+      '-t',
+      'ctx1',
+    ];
     await run('logger', [...base, '--octet-count', msg('class-map match-all c1')], { timeout: 5000 });
     await run('logger', [...base, msg('policy-map multi-match p1')], { timeout: 5000 });
     const a = await h.sink.waitFor((e) => e.command === 'class-map match-all c1');
     const b = await h.sink.waitFor((e) => e.command === 'policy-map multi-match p1');
-    for (const e of [a, b]) expect(e).toMatchObject({ kind: 'config-change', device: 'ace1', context: 'ctx1', transport: 'tcp', source: '127.0.0.1' });
+    for (const e of [a, b])
+      expect(e).toMatchObject({
+        kind: 'config-change',
+        device: 'ace1',
+        context: 'ctx1',
+        transport: 'tcp',
+        source: '127.0.0.1',
+      });
   });
 
   it('ends open connections on stop', async () => {

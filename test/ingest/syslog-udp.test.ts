@@ -102,7 +102,9 @@ describe('SyslogIngest over UDP', () => {
       await h.sink.waitFor((x) => x.command === 'rserver host rsmall');
       expect(h.sink.events.some((e) => e.command?.includes('big-'))).toBe(false);
       expect(h.count('127.0.0.1', 'oversize')).toBe(1);
-      expect(h.logs.some((l) => l.msg === 'oversize syslog message dropped' && l.bytes === 600 + relevant('big-').length)).toBe(true);
+      expect(
+        h.logs.some((l) => l.msg === 'oversize syslog message dropped' && l.bytes === 600 + relevant('big-').length),
+      ).toBe(true);
     } finally {
       s.close();
     }
@@ -200,7 +202,19 @@ describe('SyslogIngest over UDP', () => {
     const h = await ingest();
     await run(
       'logger',
-      ['-n', '127.0.0.1', '-P', String(h.udpPort()), '--udp', '--rfc3164', '-p', 'local4.notice', '-t', 'ctx1', "%ACE-5-111008: User 'admin' executed the 'serverfarm host sf1' command."],
+      [
+        '-n',
+        '127.0.0.1',
+        '-P',
+        String(h.udpPort()),
+        '--udp',
+        '--rfc3164',
+        '-p',
+        'local4.notice',
+        '-t',
+        'ctx1',
+        "%ACE-5-111008: User 'admin' executed the 'serverfarm host sf1' command.",
+      ],
       { timeout: 5000 },
     );
     const e = await h.sink.waitFor((x) => x.command === 'serverfarm host sf1');
@@ -243,6 +257,8 @@ describe('SyslogIngest over UDP', () => {
 
   it('fails start with ACESYNC_LISTEN when the port is taken', async () => {
     const h = await ingest();
-    await expect(startIngest({ udp: { host: '127.0.0.1', port: h.udpPort() } })).rejects.toMatchObject({ code: 'ACESYNC_LISTEN' });
+    await expect(startIngest({ udp: { host: '127.0.0.1', port: h.udpPort() } })).rejects.toMatchObject({
+      code: 'ACESYNC_LISTEN',
+    });
   });
 });

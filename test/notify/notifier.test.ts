@@ -28,16 +28,43 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setup(o: { webhook?: Partial<WebhookConfig>; devices?: unknown[]; respond?: (n: number) => number; path?: string; receiver?: Receiver } = {}): Promise<Setup> {
+async function setup(
+  o: {
+    webhook?: Partial<WebhookConfig>;
+    devices?: unknown[];
+    respond?: (n: number) => number;
+    path?: string;
+    receiver?: Receiver;
+  } = {},
+): Promise<Setup> {
   const receiver = o.receiver ?? (await startReceiver(o.respond));
   if (!o.receiver) cleanups.push(() => receiver.close());
   const path = o.path ?? join(tempDir('acesync-notify-'), 'acesync.db');
   const config = testConfig({
     ...(o.devices ? { devices: o.devices } : {}),
-    webhooks: [{ name: 'ops', url: receiver.url, secret_env: 'HOOK_SECRET', group_wait_ms: 1000, group_interval_ms: 5000, repeat_interval_ms: 3_600_000, backoff_base_ms: 1000, ...o.webhook }],
+    webhooks: [
+      {
+        name: 'ops',
+        url: receiver.url,
+        secret_env: 'HOOK_SECRET',
+        group_wait_ms: 1000,
+        group_interval_ms: 5000,
+        repeat_interval_ms: 3_600_000,
+        backoff_base_ms: 1000,
+        ...o.webhook,
+      },
+    ],
   });
   const h = harness({ path, config });
-  const notifier = new Notifier({ store: h.store, webhooks: config.webhooks, clock: h.clock, logger: silentLogger, externalUrl: 'http://acesync.example:8080', env: { HOOK_SECRET: SECRET }, random: () => 0.5 });
+  const notifier = new Notifier({
+    store: h.store,
+    webhooks: config.webhooks,
+    clock: h.clock,
+    logger: silentLogger,
+    externalUrl: 'http://acesync.example:8080',
+    env: { HOOK_SECRET: SECRET },
+    random: () => 0.5,
+  });
   cleanups.push(async () => {
     await notifier.stop();
     if (!h.store.closed) h.close();
@@ -72,7 +99,12 @@ describe('Notifier', () => {
     expect(p.alerts).toHaveLength(1);
     const a = p.alerts[0]!;
     expect(a.status).toBe('firing');
-    expect(a.labels).toMatchObject({ alertname: 'logging-silenced', severity: 'critical', device: 'ace1', context: 'VC_WEB' });
+    expect(a.labels).toMatchObject({
+      alertname: 'logging-silenced',
+      severity: 'critical',
+      device: 'ace1',
+      context: 'VC_WEB',
+    });
     expect(a.annotations.summary).toContain("'no logging enable'");
     expect(a.startsAt).toBe(new Date(h.clock.now() - 1000).toISOString());
     expect(a.endsAt).toBe(ZERO_TIME);
@@ -87,16 +119,28 @@ describe('Notifier', () => {
 
   it('groups a failover of 200 contexts on each peer into one notification', async () => {
     const contexts = Array.from({ length: 200 }, (_, i) => ({ name: `VC_${String(i).padStart(3, '0')}`, ft_group: 2 }));
-    const devices = PAIR_DEVICES.map((d) => ({ ...d, contexts: [{ name: 'Admin', ft_group: 1 }, ...contexts.map((c) => ({ ...c }))] }));
+    const devices = PAIR_DEVICES.map((d) => ({
+      ...d,
+      contexts: [{ name: 'Admin', ft_group: 1 }, ...contexts.map((c) => ({ ...c }))],
+    }));
     const { h, notifier, receiver } = await setup({ devices });
-    h.feed({ kind: 'ha-state', id: '727012', device: 'ace1', ftGroup: 2, state: 'ACTIVE', prevState: 'STANDBY_HOT', reason: 'peer down' });
+    h.feed({
+      kind: 'ha-state',
+      id: '727012',
+      device: 'ace1',
+      ftGroup: 2,
+      state: 'ACTIVE',
+      prevState: 'STANDBY_HOT',
+      reason: 'peer down',
+    });
     // Nobody audits: every context of the group on both peers misses its 15-minute expectation.
     h.advance(16 * 60_000, 5_000);
     await notifier.flush();
     h.clock.advance(1000);
     await notifier.flush();
     const byName = new Map<string, AmPayload[]>();
-    for (const p of payloads(receiver)) byName.set(p.groupLabels.alertname!, [...(byName.get(p.groupLabels.alertname!) ?? []), p]);
+    for (const p of payloads(receiver))
+      byName.set(p.groupLabels.alertname!, [...(byName.get(p.groupLabels.alertname!) ?? []), p]);
     const expectations = byName.get('failover-marks-group-suspect') ?? [];
     expect(expectations).toHaveLength(1);
     expect(expectations[0]!.alerts).toHaveLength(400);
@@ -167,7 +211,11 @@ describe('Notifier', () => {
     const p = payloads(receiver)[1]!;
     expect(p.status).toBe('resolved');
     expect(p.alerts).toHaveLength(1);
-    expect(p.alerts[0]).toMatchObject({ status: 'resolved', fingerprint: fp, endsAt: new Date(alert.endsAt!).toISOString() });
+    expect(p.alerts[0]).toMatchObject({
+      status: 'resolved',
+      fingerprint: fp,
+      endsAt: new Date(alert.endsAt!).toISOString(),
+    });
     // Told once.
     h.clock.advance(10 * 3_600_000);
     await notifier.flush();
@@ -176,18 +224,38 @@ describe('Notifier', () => {
 
   it('does not resolve a logging-drift alert by sync state, only by a clean logging check', async () => {
     const { h, notifier } = await setup();
-    h.feed({ kind: 'logging-drift', transport: 'poll', device: 'ace2', context: 'VC_APP', data: { missing: ['logging host 192.0.2.10'] } });
+    h.feed({
+      kind: 'logging-drift',
+      transport: 'poll',
+      device: 'ace2',
+      context: 'VC_APP',
+      data: { missing: ['logging host 192.0.2.10'] },
+    });
     await notifier.flush();
     const [a] = notifier.alerts.firing();
-    expect(a).toMatchObject({ alertname: 'logging-drift', device: 'ace2', context: 'VC_APP', eventKind: 'logging-drift' });
+    expect(a).toMatchObject({
+      alertname: 'logging-drift',
+      device: 'ace2',
+      context: 'VC_APP',
+      eventKind: 'logging-drift',
+    });
     h.clock.advance(1000);
-    h.feed({ kind: 'audit-result', transport: 'poll', device: 'ace2', context: 'VC_APP', data: { outcome: 'in-sync', hash: 'h1' } });
+    h.feed({
+      kind: 'audit-result',
+      transport: 'poll',
+      device: 'ace2',
+      context: 'VC_APP',
+      data: { outcome: 'in-sync', hash: 'h1' },
+    });
     await notifier.flush();
     expect(notifier.alerts.get(a!.id)!.status).toBe('firing');
     h.clock.advance(1000);
     h.feed({ kind: 'logging-drift', transport: 'poll', device: 'ace2', context: 'VC_APP', data: { missing: [] } });
     await notifier.flush();
-    expect(notifier.alerts.get(a!.id)).toMatchObject({ status: 'resolved', resolvedReason: 'logging settings are complete again' });
+    expect(notifier.alerts.get(a!.id)).toMatchObject({
+      status: 'resolved',
+      resolvedReason: 'logging settings are complete again',
+    });
   });
 
   it('survives a restart: a pending delivery is sent by a new notifier on the same database', async () => {

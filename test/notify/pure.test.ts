@@ -15,10 +15,30 @@ const T = Date.UTC(2026, 2, 1);
 
 function alert(id: number, over: Partial<NoticedAlert> = {}): NoticedAlert {
   const labels = over.labels ?? { alertname: 'r', severity: 'warning', device: 'ace1', context: `VC_${id}` };
-  return { id, fingerprint: fingerprint(labels), alertname: labels.alertname!, severity: 'warning', device: labels.device ?? '', context: labels.context ?? '', labels, annotations: { summary: `s${id}` }, status: 'firing', startsAt: T, lastFiredAt: T, fireCount: 1, updatedAt: T, ...over };
+  return {
+    id,
+    fingerprint: fingerprint(labels),
+    alertname: labels.alertname!,
+    severity: 'warning',
+    device: labels.device ?? '',
+    context: labels.context ?? '',
+    labels,
+    annotations: { summary: `s${id}` },
+    status: 'firing',
+    startsAt: T,
+    lastFiredAt: T,
+    fireCount: 1,
+    updatedAt: T,
+    ...over,
+  };
 }
 
-const timing: GroupTiming = { group_wait_ms: 30_000, group_interval_ms: 300_000, repeat_interval_ms: 3_600_000, send_resolved: true };
+const timing: GroupTiming = {
+  group_wait_ms: 30_000,
+  group_interval_ms: 300_000,
+  repeat_interval_ms: 3_600_000,
+  send_resolved: true,
+};
 
 describe('labels', () => {
   it('fingerprints ignore label order and bound hostile values', () => {
@@ -33,10 +53,43 @@ describe('labels', () => {
   });
 
   it('turns an alert job into an alert keyed by its target', () => {
-    const job = { id: 7, type: 'alert', device: 'ace1', context: 'VC_WEB', dedupe: 'rule-x', requests: 3, updatedAt: T + 5, payload: { severity: 'critical', summary: 'boom', labels: { alertname: 'rule-x', severity: 'critical', device: 'ace1', context: 'VC_WEB', team: 'lb' }, rule: 'rule-x', eventId: 9, eventKind: 'config-change', at: T } } as unknown as Job;
+    const job = {
+      id: 7,
+      type: 'alert',
+      device: 'ace1',
+      context: 'VC_WEB',
+      dedupe: 'rule-x',
+      requests: 3,
+      updatedAt: T + 5,
+      payload: {
+        severity: 'critical',
+        summary: 'boom',
+        labels: { alertname: 'rule-x', severity: 'critical', device: 'ace1', context: 'VC_WEB', team: 'lb' },
+        rule: 'rule-x',
+        eventId: 9,
+        eventKind: 'config-change',
+        at: T,
+      },
+    } as unknown as Job;
     const a = alertFromJob(job);
-    expect(a).toMatchObject({ alertname: 'rule-x', severity: 'critical', device: 'ace1', context: 'VC_WEB', eventKind: 'config-change', eventId: 9, jobId: 7, count: 3, at: T });
-    expect(a.labels).toEqual({ alertname: 'rule-x', severity: 'critical', device: 'ace1', context: 'VC_WEB', team: 'lb' });
+    expect(a).toMatchObject({
+      alertname: 'rule-x',
+      severity: 'critical',
+      device: 'ace1',
+      context: 'VC_WEB',
+      eventKind: 'config-change',
+      eventId: 9,
+      jobId: 7,
+      count: 3,
+      at: T,
+    });
+    expect(a.labels).toEqual({
+      alertname: 'rule-x',
+      severity: 'critical',
+      device: 'ace1',
+      context: 'VC_WEB',
+      team: 'lb',
+    });
     expect(a.annotations).toEqual({ summary: 'boom', rule: 'rule-x' });
   });
 });
@@ -44,8 +97,25 @@ describe('labels', () => {
 describe('Alertmanager v4 payload', () => {
   it('has every v4 field, common labels, and truncates beyond max_alerts (firing first)', () => {
     const alerts = [alert(1), alert(2, { status: 'resolved', endsAt: T + 1000 }), alert(3)];
-    const p = buildPayload({ receiver: 'ops', groupLabels: { alertname: 'r' }, alerts, externalURL: 'http://x:8080/', maxAlerts: 2 });
-    expect(Object.keys(p).sort()).toEqual(['alerts', 'commonAnnotations', 'commonLabels', 'externalURL', 'groupKey', 'groupLabels', 'receiver', 'status', 'truncatedAlerts', 'version']);
+    const p = buildPayload({
+      receiver: 'ops',
+      groupLabels: { alertname: 'r' },
+      alerts,
+      externalURL: 'http://x:8080/',
+      maxAlerts: 2,
+    });
+    expect(Object.keys(p).sort()).toEqual([
+      'alerts',
+      'commonAnnotations',
+      'commonLabels',
+      'externalURL',
+      'groupKey',
+      'groupLabels',
+      'receiver',
+      'status',
+      'truncatedAlerts',
+      'version',
+    ]);
     expect(p.version).toBe('4');
     expect(p.status).toBe('firing');
     expect(p.truncatedAlerts).toBe(1);
@@ -53,9 +123,18 @@ describe('Alertmanager v4 payload', () => {
     expect(p.commonLabels).toEqual({ alertname: 'r', device: 'ace1', severity: 'warning' });
     expect(p.commonAnnotations).toEqual({});
     expect(p.alerts[0]!.endsAt).toBe(ZERO_TIME);
-    expect(p.alerts.map((a) => a.generatorURL).sort()).toEqual(['http://x:8080/contexts/ace1/VC_1', 'http://x:8080/contexts/ace1/VC_3']);
+    expect(p.alerts.map((a) => a.generatorURL).sort()).toEqual([
+      'http://x:8080/contexts/ace1/VC_1',
+      'http://x:8080/contexts/ace1/VC_3',
+    ]);
     expect(groupKey({ device: 'a"b', alertname: 'r' })).toBe('{}:{alertname="r", device="a\\"b"}');
-    const resolved = buildPayload({ receiver: 'ops', groupLabels: {}, alerts: [alerts[1]!], externalURL: 'http://x', maxAlerts: 10 });
+    const resolved = buildPayload({
+      receiver: 'ops',
+      groupLabels: {},
+      alerts: [alerts[1]!],
+      externalURL: 'http://x',
+      maxAlerts: 10,
+    });
     expect(resolved.status).toBe('resolved');
     expect(resolved.alerts[0]!.endsAt).toBe(new Date(T + 1000).toISOString());
   });
@@ -71,11 +150,23 @@ describe('grouping', () => {
   it('waits group_wait, then group_interval for news, and repeats after repeat_interval', () => {
     const a1 = alert(1);
     expect(decideGroup(undefined, [a1], T, timing)).toEqual({ action: 'open', nextFlushAt: T + 30_000 });
-    const opened: GroupState = { webhook: 'w', groupKey: 'k', groupLabels: {}, createdAt: T, nextFlushAt: T + 30_000, lastItems: [] };
+    const opened: GroupState = {
+      webhook: 'w',
+      groupKey: 'k',
+      groupLabels: {},
+      createdAt: T,
+      nextFlushAt: T + 30_000,
+      lastItems: [],
+    };
     expect(decideGroup(opened, [a1], T + 10_000, timing).action).toBe('none');
     const flush = decideGroup(opened, [a1], T + 30_000, timing);
     expect(flush.action).toBe('flush');
-    const sent: GroupState = { ...opened, lastFlushAt: T + 30_000, nextFlushAt: T + 330_000, lastItems: [`1@${T}:firing`] };
+    const sent: GroupState = {
+      ...opened,
+      lastFlushAt: T + 30_000,
+      nextFlushAt: T + 330_000,
+      lastItems: [`1@${T}:firing`],
+    };
     // Same alert again: nothing new until repeat_interval.
     expect(decideGroup(sent, [a1], T + 400_000, timing).action).toBe('none');
     expect(decideGroup(sent, [a1], T + 30_000 + 3_600_000, timing).action).toBe('flush');
@@ -92,7 +183,15 @@ describe('grouping', () => {
 });
 
 describe('resolution rules', () => {
-  const ctx = (over: Partial<ContextState>): ContextState => ({ device: 'ace1', context: 'VC_1', sync: 'suspect', since: T, configured: true, reasons: [], ...over });
+  const ctx = (over: Partial<ContextState>): ContextState => ({
+    device: 'ace1',
+    context: 'VC_1',
+    sync: 'suspect',
+    since: T,
+    configured: true,
+    reasons: [],
+    ...over,
+  });
   const view = (c: ContextState | undefined, signals: Record<string, number> = {}, now = T + 10_000): ResolveView => ({
     now,
     resolveTimeoutMs: 3_600_000,
@@ -106,7 +205,9 @@ describe('resolution rules', () => {
     expect(resolution(a, view(ctx({ sync: 'suspect', since: T + 500 })))).toBeUndefined();
     expect(resolution(a, view(ctx({ sync: 'in-sync', since: T })))).toBeUndefined(); // in sync before the alert
     expect(resolution(a, view(ctx({ sync: 'in-sync', since: T + 500 })))).toMatch(/in sync/);
-    expect(resolution(a, view(ctx({ sync: 'in-sync', since: T, lastAuditAt: T + 500, lastAuditOutcome: 'in-sync' })))).toMatch(/in sync/);
+    expect(
+      resolution(a, view(ctx({ sync: 'in-sync', since: T, lastAuditAt: T + 500, lastAuditOutcome: 'in-sync' }))),
+    ).toMatch(/in sync/);
     expect(resolution(a, view(ctx({ sync: 'removed', since: T + 500 })))).toBe('context removed');
   });
 
@@ -115,7 +216,9 @@ describe('resolution rules', () => {
     expect(resolution(drift, view(ctx({ sync: 'in-sync', since: T + 500 })))).toBeUndefined();
     expect(resolution(drift, view(undefined, { 'logging-clean|ace1|VC_1': T + 50 }))).toBeUndefined(); // before it fired
     expect(resolution(drift, view(undefined, { 'logging-clean|ace1|VC_1': T + 500 }))).toMatch(/logging/);
-    expect(resolution({ ...a, eventKind: 'crypto-parity' }, view(undefined, { 'crypto-ok|ace1|VC_1': T + 500 }))).toMatch(/certificates/);
+    expect(
+      resolution({ ...a, eventKind: 'crypto-parity' }, view(undefined, { 'crypto-ok|ace1|VC_1': T + 500 })),
+    ).toMatch(/certificates/);
   });
 
   it('a device alert clears on a successful audit; an untargeted one after the timeout', () => {
@@ -131,10 +234,22 @@ describe('resolution rules', () => {
 describe('webhooks config', () => {
   it('fills Alertmanager-like defaults and refuses secrets in URLs, duplicates and bad labels', () => {
     const [w] = webhooksSchema.parse([{ name: 'ops', url: 'https://hooks.example/x' }]);
-    expect(w).toMatchObject({ send_resolved: true, group_by: ['alertname'], group_wait_ms: 30_000, group_interval_ms: 300_000, repeat_interval_ms: 14_400_000, max_attempts: 10 });
+    expect(w).toMatchObject({
+      send_resolved: true,
+      group_by: ['alertname'],
+      group_wait_ms: 30_000,
+      group_interval_ms: 300_000,
+      repeat_interval_ms: 14_400_000,
+      max_attempts: 10,
+    });
     expect(webhooksSchema.safeParse([{ name: 'a', url: 'https://u:p@h.example/' }]).success).toBe(false);
     expect(webhooksSchema.safeParse([{ name: 'a', url: 'ftp://h.example/' }]).success).toBe(false);
-    expect(webhooksSchema.safeParse([{ name: 'a', url: 'http://h/' }, { name: 'a', url: 'http://h/' }]).success).toBe(false);
+    expect(
+      webhooksSchema.safeParse([
+        { name: 'a', url: 'http://h/' },
+        { name: 'a', url: 'http://h/' },
+      ]).success,
+    ).toBe(false);
     expect(webhooksSchema.safeParse([{ name: 'a', url: 'http://h/', group_by: ['bad label'] }]).success).toBe(false);
     expect(webhooksSchema.safeParse([{ name: 'a', url: 'http://h/', secret: 'inline' }]).success).toBe(false);
   });

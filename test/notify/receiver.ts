@@ -20,7 +20,10 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-export async function startReceiver(respond: (n: number) => number = () => 200, path = '/hook/T000/B000/s3cr3tpath'): Promise<Receiver> {
+export async function startReceiver(
+  respond: (n: number) => number = () => 200,
+  path = '/hook/T000/B000/s3cr3tpath',
+): Promise<Receiver> {
   const requests: Received[] = [];
   const r: Receiver = { url: '', requests, respond, close: async () => undefined };
   const server: Server = createServer((req, res) => {

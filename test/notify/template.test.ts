@@ -14,7 +14,9 @@ describe('webhook templates', () => {
   });
 
   it('repeats {{#each}} with @index/@last and resolves outer names inside', () => {
-    const t = compileTemplate('[{{#each alerts}}{"n": {{@number}}, "r": "{{receiver}}", "d": "{{labels.device}}"}{{#unless @last}},{{/unless}}{{/each}}]');
+    const t = compileTemplate(
+      '[{{#each alerts}}{"n": {{@number}}, "r": "{{receiver}}", "d": "{{labels.device}}"}{{#unless @last}},{{/unless}}{{/each}}]',
+    );
     const out = t.render({ receiver: 'ops', alerts: [{ labels: { device: 'ace1' } }, { labels: { device: 'ace2' } }] });
     expect(JSON.parse(out)).toEqual([
       { n: 1, r: 'ops', d: 'ace1' },
@@ -23,8 +25,14 @@ describe('webhook templates', () => {
   });
 
   it('has {{#if}}/{{else}} and {{json}}', () => {
-    const t = compileTemplate('{"s": "{{#if resolved}}ok{{else}}bad{{/if}}", "labels": {{json labels}}, "none": {{json missing}}}');
-    expect(JSON.parse(t.render({ resolved: false, labels: { a: '"' } }))).toEqual({ s: 'bad', labels: { a: '"' }, none: null });
+    const t = compileTemplate(
+      '{"s": "{{#if resolved}}ok{{else}}bad{{/if}}", "labels": {{json labels}}, "none": {{json missing}}}',
+    );
+    expect(JSON.parse(t.render({ resolved: false, labels: { a: '"' } }))).toEqual({
+      s: 'bad',
+      labels: { a: '"' },
+      none: null,
+    });
     expect(JSON.parse(t.render({ resolved: true, labels: {} })).s).toBe('ok');
   });
 

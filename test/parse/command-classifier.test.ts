@@ -79,9 +79,21 @@ describe('classifyCommand', () => {
   });
 
   it('names the context created or removed, keeping its case', () => {
-    expect(classifyCommand('context VC_New')).toStrictEqual({ kind: 'context-lifecycle', context: 'VC_New', change: 'added' });
-    expect(classifyCommand('no context VC_New')).toStrictEqual({ kind: 'context-lifecycle', context: 'VC_New', change: 'removed' });
-    expect(classifyCommand('cont Admin2')).toStrictEqual({ kind: 'context-lifecycle', context: 'Admin2', change: 'added' });
+    expect(classifyCommand('context VC_New')).toStrictEqual({
+      kind: 'context-lifecycle',
+      context: 'VC_New',
+      change: 'added',
+    });
+    expect(classifyCommand('no context VC_New')).toStrictEqual({
+      kind: 'context-lifecycle',
+      context: 'VC_New',
+      change: 'removed',
+    });
+    expect(classifyCommand('cont Admin2')).toStrictEqual({
+      kind: 'context-lifecycle',
+      context: 'Admin2',
+      change: 'added',
+    });
     // `context` alone is not a lifecycle change we can name
     expect(classifyCommand('context').kind).toBe('config-change');
   });

@@ -39,7 +39,7 @@ describe('isCertainNoise', () => {
       '%ACE-6_302022: bad separator',
       '%ace-6-302022: lower case',
       '%ACE-6-302022: quoting %ACE-5-111008: inside',
-      '<165>1 - h a - - [x m="%ACE-6-302022"] %ACE-5-111008: User \'a\' executed the \'x\' command.',
+      "<165>1 - h a - - [x m=\"%ACE-6-302022\"] %ACE-5-111008: User 'a' executed the 'x' command.",
     ]) {
       expect(isCertainNoise(b(line)), line).toBe(false);
     }

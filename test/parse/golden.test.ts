@@ -18,7 +18,14 @@ function load(file: string): Golden[] {
   return JSON.parse(readFileSync(new URL(`../fixtures/syslog/${file}`, import.meta.url), 'utf8')) as Golden[];
 }
 
-const RELEVANT_KINDS = new Set(['config-change', 'logging-change', 'crypto-change', 'context-lifecycle', 'ha-state', 'device-restart']);
+const RELEVANT_KINDS = new Set([
+  'config-change',
+  'logging-change',
+  'crypto-change',
+  'context-lifecycle',
+  'ha-state',
+  'device-restart',
+]);
 
 for (const file of ['reference-lines.json', 'catalogue.json', 'envelopes.json']) {
   describe(file, () => {

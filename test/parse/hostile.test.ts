@@ -47,7 +47,7 @@ describe('hostile input', () => {
 
   it('invalid UTF-8 decodes to replacement characters and still parses', () => {
     const raw = Buffer.concat([
-      Buffer.from('<165>Jan 12 2026 10:11:12 ace-a: %ACE-5-111008: User \'adm'),
+      Buffer.from("<165>Jan 12 2026 10:11:12 ace-a: %ACE-5-111008: User 'adm"),
       Buffer.from([0xc3, 0x28, 0xff, 0xfe]),
       Buffer.from("n' executed the 'logging trap 7' command."),
     ]).toString('utf8');
@@ -89,14 +89,16 @@ describe('hostile input', () => {
 
   it('many %ACE- tokens: the first well-formed header wins', () => {
     const decoys = '%ACE-'.repeat(10_000) + '%ACE-9-000000 ';
-    const e = check(`${decoys}%ACE-4-727012: HA: FT Group 1 changed state to FSM_FT_STATE_ACTIVE. Reason: x %ACE-6-302022: y`);
+    const e = check(
+      `${decoys}%ACE-4-727012: HA: FT Group 1 changed state to FSM_FT_STATE_ACTIVE. Reason: x %ACE-6-302022: y`,
+    );
     expect(e).toMatchObject({ kind: 'ha-state', id: '727012', ftGroup: 1, state: 'ACTIVE' });
     expect(check('%ACE-'.repeat(20_000)).kind).toBe('malformed');
     expect(isCertainNoise(Buffer.from(`${decoys}%ACE-6-302022: x`))).toBe(false);
   });
 
   it('lone surrogates, control characters and NULs do not break JSON output', () => {
-    const e = check('<165>ace\u0000a: %ACE-5-111008: User \'\ud800\' executed the \'context VC\u0007X\' command.');
+    const e = check("<165>ace\u0000a: %ACE-5-111008: User '\ud800' executed the 'context VC\u0007X' command.");
     expect(e.kind).toBe('context-lifecycle');
     expect(JSON.parse(JSON.stringify(e)).context).toBe('VC\u0007X');
   });

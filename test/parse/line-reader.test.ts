@@ -18,7 +18,14 @@ describe('readLines', () => {
 
   it('joins lines split across chunks, including inside CRLF and inside a UTF-8 character', async () => {
     const euro = Buffer.from('€', 'utf8'); // 3 bytes
-    const chunks = [Buffer.from('ab'), Buffer.from('c\r'), Buffer.from('\nx'), euro.subarray(0, 1), euro.subarray(1), Buffer.from('y\n')];
+    const chunks = [
+      Buffer.from('ab'),
+      Buffer.from('c\r'),
+      Buffer.from('\nx'),
+      euro.subarray(0, 1),
+      euro.subarray(1),
+      Buffer.from('y\n'),
+    ];
     expect(texts(await collect(chunks))).toEqual(['abc', 'x€y']);
   });
 

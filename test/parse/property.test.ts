@@ -73,7 +73,18 @@ describe('envelope variations keep the kind', () => {
         const e = parseSyslog(line);
         expect(e.kind, line).toBe(kind);
         // Fields from the body do not depend on the envelope.
-        for (const f of ['id', 'user', 'command', 'context', 'ftGroup', 'state', 'prevState', 'peerId', 'error', 'change'] as const) {
+        for (const f of [
+          'id',
+          'user',
+          'command',
+          'context',
+          'ftGroup',
+          'state',
+          'prevState',
+          'peerId',
+          'error',
+          'change',
+        ] as const) {
           expect(e[f], `${f} in ${line}`).toStrictEqual(plain[f]);
         }
         expect(isCertainNoise(Buffer.from(line, 'utf8')), line).toBe(false);
@@ -89,7 +100,33 @@ describe('envelope variations keep the kind', () => {
   }
 });
 
-const ALPHABET = ['%', 'A', 'C', 'E', '-', ':', ' ', '<', '>', '1', '5', '7', '0', '\u0000', '\ufffd', '[', ']', '"', '\\', "'", '\r', '\n', 'T', 'Z', '.'];
+const ALPHABET = [
+  '%',
+  'A',
+  'C',
+  'E',
+  '-',
+  ':',
+  ' ',
+  '<',
+  '>',
+  '1',
+  '5',
+  '7',
+  '0',
+  '\u0000',
+  '\ufffd',
+  '[',
+  ']',
+  '"',
+  '\\',
+  "'",
+  '\r',
+  '\n',
+  'T',
+  'Z',
+  '.',
+];
 
 function mutate(r: ReturnType<typeof prng>, s: string): string {
   let out = s;

@@ -17,21 +17,45 @@ describe('SNMPv1 -> SNMPv2 notification OID (RFC 3584)', () => {
   });
 
   it('enterprise-specific: enterprise.0.specific', () => {
-    const e = decodeTrap(v1('1.3.6.1.4.1.9.9.472', 6, 1, [['1.3.6.1.4.1.9.9.472.1.3.1', T.OctetString, s('VC_NEW')]]), SRC);
-    expect(e).toMatchObject({ kind: 'context-lifecycle', change: 'added', context: 'VC_NEW', trapOid: CMV.cmVirtContextAdded, notification: 'cmVirtContextAdded' });
+    const e = decodeTrap(
+      v1('1.3.6.1.4.1.9.9.472', 6, 1, [['1.3.6.1.4.1.9.9.472.1.3.1', T.OctetString, s('VC_NEW')]]),
+      SRC,
+    );
+    expect(e).toMatchObject({
+      kind: 'context-lifecycle',
+      change: 'added',
+      context: 'VC_NEW',
+      trapOid: CMV.cmVirtContextAdded,
+      notification: 'cmVirtContextAdded',
+    });
     expect(decodeTrap(v1('1.3.6.1.4.1.9.9.41.2', 6, 1), SRC).trapOid).toBe(CLOG.clogMessageGenerated);
   });
 
   it('an enterprise that already ends in .0 is tolerated', () => {
-    expect(decodeTrap(v1('1.3.6.1.4.1.9.9.650.0', 6, 1), SRC)).toMatchObject({ trapOid: CLR.clrRedundancyStateChange, notification: 'clrRedundancyStateChange' });
+    expect(decodeTrap(v1('1.3.6.1.4.1.9.9.650.0', 6, 1), SRC)).toMatchObject({
+      trapOid: CLR.clrRedundancyStateChange,
+      notification: 'clrRedundancyStateChange',
+    });
   });
 
   it('frames v1 varbinds like a v2 notification: sysUpTime, snmpTrapOID first; agent address and enterprise last', () => {
-    const e = decodeTrap(v1('1.3.6.1.4.1.9.9.472', 6, 2, [['1.3.6.1.4.1.9.9.472.1.3.1', T.OctetString, s('VC_OLD')]]), SRC);
-    expect(e.varbinds!.map((v) => v.oid)).toEqual([SNMP.sysUpTime, SNMP.snmpTrapOID, '1.3.6.1.4.1.9.9.472.1.3.1', SNMP.snmpTrapAddress, SNMP.snmpTrapEnterprise]);
+    const e = decodeTrap(
+      v1('1.3.6.1.4.1.9.9.472', 6, 2, [['1.3.6.1.4.1.9.9.472.1.3.1', T.OctetString, s('VC_OLD')]]),
+      SRC,
+    );
+    expect(e.varbinds!.map((v) => v.oid)).toEqual([
+      SNMP.sysUpTime,
+      SNMP.snmpTrapOID,
+      '1.3.6.1.4.1.9.9.472.1.3.1',
+      SNMP.snmpTrapAddress,
+      SNMP.snmpTrapEnterprise,
+    ]);
     expect(e.varbinds![0]!.value).toBe(777);
     expect(e.varbinds![3]!.value).toBe('192.0.2.10');
-    expect(e.data).toMatchObject({ snmpVersion: 'v1', v1: { enterprise: '1.3.6.1.4.1.9.9.472', generic: 6, specific: 2 } });
+    expect(e.data).toMatchObject({
+      snmpVersion: 'v1',
+      v1: { enterprise: '1.3.6.1.4.1.9.9.472', generic: 6, specific: 2 },
+    });
   });
 
   it('generic values outside 0-6 are malformed, not guessed', () => {
@@ -66,7 +90,13 @@ describe('decodeTrap', () => {
   });
 
   it('originating context from clogOriginIDType contextName(5)', () => {
-    const e = decodeTrap(v2(STD.linkDown, [[`${CLOG.clogOriginIDType}.0`, T.Integer, 5], [`${CLOG.clogOriginID}.0`, T.OctetString, s('VC_WEB')]]), SRC);
+    const e = decodeTrap(
+      v2(STD.linkDown, [
+        [`${CLOG.clogOriginIDType}.0`, T.Integer, 5],
+        [`${CLOG.clogOriginID}.0`, T.OctetString, s('VC_WEB')],
+      ]),
+      SRC,
+    );
     expect(e).toMatchObject({ originContext: 'VC_WEB', context: 'VC_WEB', deviceId: 'VC_WEB' });
   });
 
@@ -83,16 +113,31 @@ describe('decodeTrap', () => {
   });
 
   it('hostName / userDefined origins set deviceId only; none(1) is ignored', () => {
-    const host = decodeTrap(v2(STD.coldStart, [[`${CLOG.clogOriginIDType}.0`, T.Integer, 3], [`${CLOG.clogOriginID}.0`, T.OctetString, s('ace-a')]]), SRC);
+    const host = decodeTrap(
+      v2(STD.coldStart, [
+        [`${CLOG.clogOriginIDType}.0`, T.Integer, 3],
+        [`${CLOG.clogOriginID}.0`, T.OctetString, s('ace-a')],
+      ]),
+      SRC,
+    );
     expect(host.deviceId).toBe('ace-a');
     expect(host.originContext).toBeUndefined();
     expect(host.context).toBeUndefined();
-    const none = decodeTrap(v2(STD.coldStart, [[`${CLOG.clogOriginIDType}.0`, T.Integer, 1], [`${CLOG.clogOriginID}.0`, T.OctetString, s('x')]]), SRC);
+    const none = decodeTrap(
+      v2(STD.coldStart, [
+        [`${CLOG.clogOriginIDType}.0`, T.Integer, 1],
+        [`${CLOG.clogOriginID}.0`, T.OctetString, s('x')],
+      ]),
+      SRC,
+    );
     expect(none.deviceId).toBeUndefined();
   });
 
   it('unknown notification OIDs: kind unknown, varbinds kept', () => {
-    const e = decodeTrap(v2('1.3.6.1.4.1.99999.0.7', [['1.3.6.1.4.1.99999.1.1', T.OctetString, Buffer.from([0, 1, 2])]]), SRC);
+    const e = decodeTrap(
+      v2('1.3.6.1.4.1.99999.0.7', [['1.3.6.1.4.1.99999.1.1', T.OctetString, Buffer.from([0, 1, 2])]]),
+      SRC,
+    );
     expect(e).toMatchObject({ kind: 'unknown', trapOid: '1.3.6.1.4.1.99999.0.7' });
     expect(e.notification).toBeUndefined();
     expect(e.varbinds![2]).toEqual({ oid: '1.3.6.1.4.1.99999.1.1', type: 'HexString', value: '000102' });
@@ -105,16 +150,25 @@ describe('decodeTrap', () => {
   });
 
   it('bounds the number of varbinds and says how many were dropped', () => {
-    const many = Array.from({ length: 300 }, (_, i) => [`1.3.6.1.4.1.9.9.1.${i}`, T.Integer, i] as [string, number, number]);
+    const many = Array.from(
+      { length: 300 },
+      (_, i) => [`1.3.6.1.4.1.9.9.1.${i}`, T.Integer, i] as [string, number, number],
+    );
     const e = decodeTrap(v2(STD.coldStart, many), SRC);
     expect(e.varbinds).toHaveLength(VARBIND_LIMITS.maxVarbinds);
     expect(e.data).toMatchObject({ varbindsDropped: 302 - VARBIND_LIMITS.maxVarbinds });
   });
 
   it('hostile values in known fields stay bounded', () => {
-    const e = decodeTrap(v2(CMV.cmVirtContextAdded, [[CMV.cmNotifVirtContextName, T.OctetString, Buffer.alloc(5000, 0x41)]]), SRC);
+    const e = decodeTrap(
+      v2(CMV.cmVirtContextAdded, [[CMV.cmNotifVirtContextName, T.OctetString, Buffer.alloc(5000, 0x41)]]),
+      SRC,
+    );
     expect(e.context!.length).toBeLessThanOrEqual(64);
-    const st = decodeTrap(v2(CLR.clrRedundancyStateChange, [[`${CLR.clrRedState}.1.99999999999999999999`, T.Integer, 5]]), SRC);
+    const st = decodeTrap(
+      v2(CLR.clrRedundancyStateChange, [[`${CLR.clrRedState}.1.99999999999999999999`, T.Integer, 5]]),
+      SRC,
+    );
     expect(st.kind).toBe('ha-state');
     expect(st.ftGroup).toBeUndefined();
   });
@@ -123,7 +177,7 @@ describe('decodeTrap', () => {
 describe('fuzz: decodeTrap is total', () => {
   // Deterministic PRNG so a failure reproduces.
   let seed = 0x5eed;
-  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rnd = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   const pick = <X>(xs: X[]): X => xs[Math.floor(rnd() * xs.length)]!;
   const anyValue = (): unknown =>
     pick<() => unknown>([
@@ -137,15 +191,52 @@ describe('fuzz: decodeTrap is total', () => {
       () => Number.NaN,
       () => 10n ** 30n,
     ])();
-  const oids = [SNMP.snmpTrapOID, SNMP.sysUpTime, CLR.clrRedState + '.1.1', CLOG.clogHistMsgText + '.1', CLOG.clogOriginIDType + '.0', '1.3', 'garbage'];
+  const oids = [
+    SNMP.snmpTrapOID,
+    SNMP.sysUpTime,
+    CLR.clrRedState + '.1.1',
+    CLOG.clogHistMsgText + '.1',
+    CLOG.clogOriginIDType + '.0',
+    '1.3',
+    'garbage',
+  ];
 
   it('10k random inputs: never throws, always a wire kind, always bounded', () => {
-    const traps = [...new Set([CLOG.clogMessageGenerated, CLR.clrRedundancyStateChange, CMV.cmVirtContextAdded, STD.linkUp, '1.3.6.1.4.1.9.9.470.0.6', '1.3.6.1.4.1.9.9.161.2.0.6', '1.3.6.1.4.1.9.9.369.3.0.1', '1.3.6.1.4.1.9.9.43.2.0.1'])];
+    const traps = [
+      ...new Set([
+        CLOG.clogMessageGenerated,
+        CLR.clrRedundancyStateChange,
+        CMV.cmVirtContextAdded,
+        STD.linkUp,
+        '1.3.6.1.4.1.9.9.470.0.6',
+        '1.3.6.1.4.1.9.9.161.2.0.6',
+        '1.3.6.1.4.1.9.9.369.3.0.1',
+        '1.3.6.1.4.1.9.9.43.2.0.1',
+      ]),
+    ];
     for (let i = 0; i < 10_000; i++) {
       const n = Math.floor(rnd() * 8);
       const varbinds: unknown[] = [{ oid: SNMP.snmpTrapOID, type: T.OID, value: pick([...traps, anyValue()]) }];
-      for (let k = 0; k < n; k++) varbinds.push(rnd() < 0.1 ? anyValue() : { oid: pick([...oids, anyValue()]), type: pick([2, 4, 6, 64, 65, 67, 70, 3, 200, 'x', undefined]), value: anyValue() });
-      const input = rnd() < 0.2 ? { type: 164, enterprise: anyValue(), generic: pick([0, 6, -1, 7, anyValue()]), specific: anyValue(), varbinds } : { type: pick([167, 166, 0, anyValue()]), varbinds: rnd() < 0.05 ? anyValue() : varbinds };
+      for (let k = 0; k < n; k++)
+        varbinds.push(
+          rnd() < 0.1
+            ? anyValue()
+            : {
+                oid: pick([...oids, anyValue()]),
+                type: pick([2, 4, 6, 64, 65, 67, 70, 3, 200, 'x', undefined]),
+                value: anyValue(),
+              },
+        );
+      const input =
+        rnd() < 0.2
+          ? {
+              type: 164,
+              enterprise: anyValue(),
+              generic: pick([0, 6, -1, 7, anyValue()]),
+              specific: anyValue(),
+              varbinds,
+            }
+          : { type: pick([167, 166, 0, anyValue()]), varbinds: rnd() < 0.05 ? anyValue() : varbinds };
       const e = decodeTrap(input as never, SRC);
       expect(WIRE_KINDS).toContain(e.kind);
       expect(JSON.stringify(e).length).toBeLessThan(200_000);
@@ -153,6 +244,7 @@ describe('fuzz: decodeTrap is total', () => {
   });
 
   it('non-object input', () => {
-    for (const junk of [null, undefined, 42, 'str', []]) expect(WIRE_KINDS).toContain(decodeTrap(junk as never, SRC).kind);
+    for (const junk of [null, undefined, 42, 'str', []])
+      expect(WIRE_KINDS).toContain(decodeTrap(junk as never, SRC).kind);
   });
 });

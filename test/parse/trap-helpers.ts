@@ -2,7 +2,19 @@
 import type { TrapInput } from '../../src/parse/trap-decode.js';
 import { SNMP } from '../../src/parse/trap-oids.js';
 
-export const T = { Integer: 2, OctetString: 4, Null: 5, OID: 6, IpAddress: 64, Counter: 65, Gauge: 66, TimeTicks: 67, Opaque: 68, Counter64: 70, BitString: 3 } as const;
+export const T = {
+  Integer: 2,
+  OctetString: 4,
+  Null: 5,
+  OID: 6,
+  IpAddress: 64,
+  Counter: 65,
+  Gauge: 66,
+  TimeTicks: 67,
+  Opaque: 68,
+  Counter64: 70,
+  BitString: 3,
+} as const;
 
 export type Vb = [oid: string, type: number, value: unknown];
 

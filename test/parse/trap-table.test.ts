@@ -28,7 +28,14 @@ describe('clogMessageGenerated: the syslog body parser decides', () => {
     const e = clog('727012', text, 6);
     const syslog = parseAceBody(5, '727012', text);
     for (const [k, v] of Object.entries(syslog)) expect(e[k as keyof typeof e], k).toEqual(v);
-    expect(e).toMatchObject({ kind: 'ha-state', ftGroup: 1, state: 'ACTIVE', severity: 5, notification: 'clogMessageGenerated', transport: 'snmp' });
+    expect(e).toMatchObject({
+      kind: 'ha-state',
+      ftGroup: 1,
+      state: 'ACTIVE',
+      severity: 5,
+      notification: 'clogMessageGenerated',
+      transport: 'snmp',
+    });
   });
 
   it('111008 inside a trap carries user and command', () => {
@@ -41,7 +48,13 @@ describe('clogMessageGenerated: the syslog body parser decides', () => {
 
   it('a full %ACE-<sev>-<id>: body in the text wins over name and severity', () => {
     const e = clog('SYS', "%ACE-5-111008: User 'ops' executed the 'no rserver RS2' command.", 8);
-    expect(e).toMatchObject({ kind: 'config-change', id: '111008', severity: 5, user: 'ops', command: 'no rserver RS2' });
+    expect(e).toMatchObject({
+      kind: 'config-change',
+      id: '111008',
+      severity: 5,
+      user: 'ops',
+      command: 'no rserver RS2',
+    });
   });
 
   it('message names like ACE-5-111008 are understood', () => {
@@ -51,7 +64,9 @@ describe('clogMessageGenerated: the syslog body parser decides', () => {
   });
 
   it('a noise id stays noise; the 254-byte truncation marker is removed and flagged', () => {
-    expect(clog('302022', 'Built TCP connection 0x1 for vlan1:1.1.1.1/1 (1.1.1.1/1) to vlan2:2.2.2.2/80 (2.2.2.2/80)').kind).toBe('noise');
+    expect(
+      clog('302022', 'Built TCP connection 0x1 for vlan1:1.1.1.1/1 (1.1.1.1/1) to vlan2:2.2.2.2/80 (2.2.2.2/80)').kind,
+    ).toBe('noise');
     const long = "User 'admin' executed the '" + 'x'.repeat(260) + "' command.";
     const cut = long.slice(0, 254) + '*';
     const e = clog('111008', cut);
@@ -68,7 +83,13 @@ describe('clrRedundancyStateChange', () => {
         [`${CLR.clrRedStateChangeTime}.22.7`, T.TimeTicks, 100],
         [`${CLR.clrPeerId}.22.7`, T.Gauge, 1],
       ]);
-      expect(e).toMatchObject({ kind: 'ha-state', ftGroup: 7, state: name, peerId: 1, notification: 'clrRedundancyStateChange' });
+      expect(e).toMatchObject({
+        kind: 'ha-state',
+        ftGroup: 7,
+        state: name,
+        peerId: 1,
+        notification: 'clrRedundancyStateChange',
+      });
       expect(FT_STATES).toContain(e.state);
     }
   });
@@ -88,14 +109,24 @@ describe('clrRedundancyStateChange', () => {
 
 describe('cmVirtContextAdded / Removed', () => {
   it('context from cmNotifVirtContextName by prefix, change added/removed', () => {
-    expect(decode(CMV.cmVirtContextAdded, [[`${CMV.cmNotifVirtContextName}.0`, T.OctetString, s('VC_NEW')]])).toMatchObject({ kind: 'context-lifecycle', change: 'added', context: 'VC_NEW' });
-    expect(decode(CMV.cmVirtContextRemoved, [[CMV.cmNotifVirtContextName, T.OctetString, s('VC_OLD')]])).toMatchObject({ kind: 'context-lifecycle', change: 'removed', context: 'VC_OLD' });
+    expect(
+      decode(CMV.cmVirtContextAdded, [[`${CMV.cmNotifVirtContextName}.0`, T.OctetString, s('VC_NEW')]]),
+    ).toMatchObject({ kind: 'context-lifecycle', change: 'added', context: 'VC_NEW' });
+    expect(decode(CMV.cmVirtContextRemoved, [[CMV.cmNotifVirtContextName, T.OctetString, s('VC_OLD')]])).toMatchObject({
+      kind: 'context-lifecycle',
+      change: 'removed',
+      context: 'VC_OLD',
+    });
   });
 
   it('same fields as syslog 504001', () => {
     const trap = decode(CMV.cmVirtContextAdded, [[`${CMV.cmNotifVirtContextName}.5`, T.OctetString, s('VC_X')]]);
     const sys = parseAceBody(5, '504001', 'Security context VC_X was added to the system');
-    expect({ kind: trap.kind, change: trap.change, context: trap.context }).toEqual({ kind: sys.kind, change: sys.change, context: sys.context });
+    expect({ kind: trap.kind, change: trap.change, context: trap.context }).toEqual({
+      kind: sys.kind,
+      change: sys.change,
+      context: sys.context,
+    });
   });
 });
 
@@ -109,7 +140,12 @@ describe('rserver state notifications', () => {
       [`${CES.cesRserverIpAddressType}.${rsIdx}`, T.Integer, 1],
       [`${CES.cesRserverIpAddress}.${rsIdx}`, T.OctetString, Buffer.from([10, 1, 1, 5])],
     ]);
-    expect(e).toMatchObject({ kind: 'config-change', command: 'no inservice', notification: 'cesRserverStateDown', data: { rserver: 'RS1', ip: '10.1.1.5', adminStatus: 'outOfService', heuristic: 'admin-out-of-service' } });
+    expect(e).toMatchObject({
+      kind: 'config-change',
+      command: 'no inservice',
+      notification: 'cesRserverStateDown',
+      data: { rserver: 'RS1', ip: '10.1.1.5', adminStatus: 'outOfService', heuristic: 'admin-out-of-service' },
+    });
   });
 
   it('a probe failure is noise, with the name taken from the index when cesRealServerName is absent', () => {
@@ -119,7 +155,11 @@ describe('rserver state notifications', () => {
       [`${CES.cesRserverStatechangeDescr}.${rsIdx}`, T.OctetString, s('Probe PING failed')],
       [CES.cesProbeName, T.OctetString, s('PING')],
     ]);
-    expect(e).toMatchObject({ kind: 'noise', notification: 'cesRserverStateChange', data: { rserver: 'RS1', operStatus: 'probeFailed', probe: 'PING', heuristic: 'probe-driven' } });
+    expect(e).toMatchObject({
+      kind: 'noise',
+      notification: 'cesRserverStateChange',
+      data: { rserver: 'RS1', operStatus: 'probeFailed', probe: 'PING', heuristic: 'probe-driven' },
+    });
   });
 
   it('a description naming the user is a config change; a bare Up is noise', () => {
@@ -143,7 +183,11 @@ describe('rserver state notifications', () => {
       [`${CES.cesServerFarmRserverOperStatus}.${farmIdx}`, T.Integer, 1],
       [`${CES.cesServerFarmRserverBackupPort}.${farmIdx}`, T.Integer, 0],
     ]);
-    expect(e).toMatchObject({ kind: 'config-change', notification: 'cesRealServerStateDown', data: { serverfarm: 'SF_WEB', rserver: 'RS9' } });
+    expect(e).toMatchObject({
+      kind: 'config-change',
+      notification: 'cesRealServerStateDown',
+      data: { serverfarm: 'SF_WEB', rserver: 'RS9' },
+    });
     expect(decode(`${CES.notifications}.1`, []).notification).toBe('cesRealServerStateUp');
     expect(decode(`${CES.notifications}.3`, []).notification).toBe('cesRealServerStateChange');
   });
@@ -152,8 +196,13 @@ describe('rserver state notifications', () => {
     expect(classifyRserverChange({ admin: 3, oper: 16 }).kind).toBe('config-change');
     expect(classifyRserverChange({ admin: 3, oper: 16, probe: 'HTTP' }).kind).toBe('noise');
     expect(classifyRserverChange({ admin: 1, oper: 15, descr: 'ARP failed' }).kind).toBe('noise');
-    expect(classifyRserverChange({ admin: 1, oper: 1, descr: 'user configured no inservice' })).toMatchObject({ kind: 'config-change', command: 'no inservice' });
-    expect(classifyRserverChange({ admin: 1, oper: 2, descr: 'admin inservice after probe failure' }).kind).toBe('noise');
+    expect(classifyRserverChange({ admin: 1, oper: 1, descr: 'user configured no inservice' })).toMatchObject({
+      kind: 'config-change',
+      command: 'no inservice',
+    });
+    expect(classifyRserverChange({ admin: 1, oper: 2, descr: 'admin inservice after probe failure' }).kind).toBe(
+      'noise',
+    );
   });
 });
 
@@ -167,23 +216,44 @@ describe('virtual servers', () => {
       [`${SLB.slbVServerPolicyMap}.${vsIdx}`, T.OctetString, s('PM_MULTI')],
       [`${SLB.slbVServerIpAddress}.${vsIdx}`, T.OctetString, Buffer.from([10, 9, 9, 9])],
     ]);
-    expect(op).toMatchObject({ kind: 'noise', notification: 'ciscoSlbVServerVIPStateChange', data: { classMap: 'VIP_WEB', vserverState: 'outOfService', vip: '10.9.9.9' } });
+    expect(op).toMatchObject({
+      kind: 'noise',
+      notification: 'ciscoSlbVServerVIPStateChange',
+      data: { classMap: 'VIP_WEB', vserverState: 'outOfService', vip: '10.9.9.9' },
+    });
     // An InetAddress whose bytes happen to be printable is still an address.
-    const printable = decode(SLB.ciscoSlbVServerVIPStateChange, [[`${SLB.slbVServerIpAddress}.${vsIdx}`, T.OctetString, Buffer.from([65, 66, 67, 68])]]);
+    const printable = decode(SLB.ciscoSlbVServerVIPStateChange, [
+      [`${SLB.slbVServerIpAddress}.${vsIdx}`, T.OctetString, Buffer.from([65, 66, 67, 68])],
+    ]);
     expect(printable.data).toMatchObject({ vip: '65.66.67.68' });
     const cfg = decode(SLB.ciscoSlbVServerStateChange, [
       [`${SLB.slbVServerState}.${vsIdx}`, T.Integer, 1],
       [`${SLB.slbVServerStateChangeDescr}.${vsIdx}`, T.OctetString, s('Config: vip taken out of service by user')],
     ]);
-    expect(cfg).toMatchObject({ kind: 'config-change', command: 'no loadbalance vip inservice', notification: 'ciscoSlbVServerStateChange' });
+    expect(cfg).toMatchObject({
+      kind: 'config-change',
+      command: 'no loadbalance vip inservice',
+      notification: 'ciscoSlbVServerStateChange',
+    });
   });
 });
 
 describe('standard notifications', () => {
   it('coldStart / warmStart -> device-restart; authenticationFailure -> auth-failure', () => {
-    expect(decode(STD.coldStart)).toMatchObject({ kind: 'device-restart', reason: 'coldStart', notification: 'coldStart' });
-    expect(decode(STD.warmStart)).toMatchObject({ kind: 'device-restart', reason: 'warmStart', notification: 'warmStart' });
-    expect(decode(STD.authenticationFailure)).toMatchObject({ kind: 'auth-failure', notification: 'authenticationFailure' });
+    expect(decode(STD.coldStart)).toMatchObject({
+      kind: 'device-restart',
+      reason: 'coldStart',
+      notification: 'coldStart',
+    });
+    expect(decode(STD.warmStart)).toMatchObject({
+      kind: 'device-restart',
+      reason: 'warmStart',
+      notification: 'warmStart',
+    });
+    expect(decode(STD.authenticationFailure)).toMatchObject({
+      kind: 'auth-failure',
+      notification: 'authenticationFailure',
+    });
   });
 
   it('linkUp / linkDown -> link-state with the interface', () => {
@@ -193,7 +263,12 @@ describe('standard notifications', () => {
       [`${STD.ifOperStatus}.3`, T.Integer, 2],
       [`${STD.ifDescr}.3`, T.OctetString, s('vlan100')],
     ]);
-    expect(down).toMatchObject({ kind: 'link-state', state: 'DOWN', interface: 'vlan100', data: { ifIndex: 3, operStatus: 'down' } });
+    expect(down).toMatchObject({
+      kind: 'link-state',
+      state: 'DOWN',
+      interface: 'vlan100',
+      data: { ifIndex: 3, operStatus: 'down' },
+    });
     const up = decode(STD.linkUp, [[`${STD.ifOperStatus}.12`, T.Integer, 1]]);
     expect(up).toMatchObject({ kind: 'link-state', state: 'UP', interface: 'ifIndex 12' });
   });
@@ -208,7 +283,13 @@ describe('license notifications', () => {
       [CLM.clmLicenseExpiryWarningNotify, 'clmLicenseExpiryWarningNotify', 'expiry-warning'],
     ];
     for (const [oid, name, reason] of cases) {
-      const e = decode(oid, [[`${CLM.clmLicenseExpiryDate}.${idx('ACE-VIRT-020')}`, T.OctetString, Buffer.from([0x07, 0xea, 1, 31, 0, 0, 0, 0])]]);
+      const e = decode(oid, [
+        [
+          `${CLM.clmLicenseExpiryDate}.${idx('ACE-VIRT-020')}`,
+          T.OctetString,
+          Buffer.from([0x07, 0xea, 1, 31, 0, 0, 0, 0]),
+        ],
+      ]);
       expect(e).toMatchObject({ kind: 'license', reason, notification: name, data: { feature: 'ACE-VIRT-020' } });
     }
   });
@@ -223,13 +304,20 @@ describe('ciscoConfigManEvent', () => {
       ...(user ? ([[`${CCM.ccmHistoryEventTerminalUser}.12`, T.OctetString, s(user)]] as Vb[]) : []),
     ]);
   it('running config changed from the command source is a config change, with the user', () => {
-    expect(ev(2, 3, 'admin')).toMatchObject({ kind: 'config-change', user: 'admin', notification: 'ciscoConfigManEvent', data: { configSource: 'commandSource', configDestination: 'running' } });
+    expect(ev(2, 3, 'admin')).toMatchObject({
+      kind: 'config-change',
+      user: 'admin',
+      notification: 'ciscoConfigManEvent',
+      data: { configSource: 'commandSource', configDestination: 'running' },
+    });
   });
   it('copying running to startup (write memory) is noise', () => {
     expect(ev(3, 4).kind).toBe('noise');
   });
   it('ccmCLIRunningConfigChanged is a config change', () => {
-    expect(decode(CCM.ccmCLIRunningConfigChanged, [[`${CCM.ccmHistoryEventTerminalUser}.1`, T.OctetString, s('ops')]])).toMatchObject({ kind: 'config-change', user: 'ops' });
+    expect(
+      decode(CCM.ccmCLIRunningConfigChanged, [[`${CCM.ccmHistoryEventTerminalUser}.1`, T.OctetString, s('ops')]]),
+    ).toMatchObject({ kind: 'config-change', user: 'ops' });
   });
 });
 

@@ -6,8 +6,15 @@ const vb = (type: unknown, value: unknown, oid: unknown = '1.3.6.1.4.1.9.1') => 
 
 describe('decodeVarbind: values by type', () => {
   it('printable octet strings become text, keeping the bytes', () => {
-    expect(vb(T.OctetString, Buffer.from('VC_WEB'))).toEqual({ oid: '1.3.6.1.4.1.9.1', type: 'OctetString', value: 'VC_WEB' });
-    const list = decodeVarbinds([{ oid: '1.3.6.1.2.1.1.3.0', type: T.TimeTicks, value: 1 }, { oid: '1.3.6.1.4.1.9.1', type: T.OctetString, value: Buffer.from([65, 66, 67, 68]) }]);
+    expect(vb(T.OctetString, Buffer.from('VC_WEB'))).toEqual({
+      oid: '1.3.6.1.4.1.9.1',
+      type: 'OctetString',
+      value: 'VC_WEB',
+    });
+    const list = decodeVarbinds([
+      { oid: '1.3.6.1.2.1.1.3.0', type: T.TimeTicks, value: 1 },
+      { oid: '1.3.6.1.4.1.9.1', type: T.OctetString, value: Buffer.from([65, 66, 67, 68]) },
+    ]);
     // The value reads as text, but a decoder that knows it is an InetAddress needs the bytes.
     expect(list.varbinds[1]!.value).toBe('ABCD');
     expect([...list.bytes[1]!]).toEqual([65, 66, 67, 68]);
@@ -19,7 +26,10 @@ describe('decodeVarbind: values by type', () => {
   });
 
   it('binary octet strings become hex', () => {
-    expect(vb(T.OctetString, Buffer.from([0x0a, 0x00, 0x00, 0x01]))).toMatchObject({ type: HEX_STRING, value: '0a000001' });
+    expect(vb(T.OctetString, Buffer.from([0x0a, 0x00, 0x00, 0x01]))).toMatchObject({
+      type: HEX_STRING,
+      value: '0a000001',
+    });
     // Invalid UTF-8 is binary too.
     expect(vb(T.OctetString, Buffer.from([0x41, 0xff, 0x42])).type).toBe(HEX_STRING);
     // So is text with escape sequences a terminal would act on.
@@ -39,7 +49,9 @@ describe('decodeVarbind: values by type', () => {
 
   it('Counter64 bytes: a number while exact, a decimal string beyond', () => {
     expect(vb(T.Counter64, Buffer.from([0x01, 0x00])).value).toBe(256);
-    expect(vb(T.Counter64, Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])).value).toBe('18446744073709551615');
+    expect(vb(T.Counter64, Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])).value).toBe(
+      '18446744073709551615',
+    );
   });
 
   it('BitString and Opaque as hex', () => {
@@ -65,7 +77,20 @@ describe('decodeVarbind: hostile input', () => {
   });
 
   it('never throws, whatever the shape', () => {
-    const junk: unknown[] = [null, undefined, 1, 'x', {}, [], { oid: 5 }, { oid: '1.3', type: 'Integer', value: {} }, { type: 999, value: Buffer.from([1]) }, { type: T.Integer, value: Number.NaN }, { type: T.OctetString, value: { type: 'Buffer', data: [65, 66] } }, { type: T.IpAddress, value: 'not-an-ip' }];
+    const junk: unknown[] = [
+      null,
+      undefined,
+      1,
+      'x',
+      {},
+      [],
+      { oid: 5 },
+      { oid: '1.3', type: 'Integer', value: {} },
+      { type: 999, value: Buffer.from([1]) },
+      { type: T.Integer, value: Number.NaN },
+      { type: T.OctetString, value: { type: 'Buffer', data: [65, 66] } },
+      { type: T.IpAddress, value: 'not-an-ip' },
+    ];
     for (const j of junk) expect(() => decodeVarbind(j as never)).not.toThrow();
     expect(vb(T.Integer, Number.NaN).value).toBeNull();
     expect(vb(T.IpAddress, 'not-an-ip').value).toBeNull();

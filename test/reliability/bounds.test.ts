@@ -51,7 +51,10 @@ beforeAll(async () => {
     engine: { watch_rules: false, tick_interval_ms: 50, jobs: { workers: false } },
     devices: [{ name: 'ace-q', host: '127.0.0.1', contexts: [{ name: 'VC_Q', sources: ['127.0.0.1'] }] }],
   });
-  const logger = pino({ level: 'info' }, { write: (l: string) => void (logs.length < 100_000 && logs.push(JSON.parse(l) as Record<string, unknown>)) });
+  const logger = pino(
+    { level: 'info' },
+    { write: (l: string) => void (logs.length < 100_000 && logs.push(JSON.parse(l) as Record<string, unknown>)) },
+  );
   app = buildApp({ loaded: { config, baseDir: dir }, logger });
   await app.start();
   const addrs = app.listeners.flatMap((l) => l.addresses());
@@ -65,51 +68,90 @@ afterAll(async () => {
 });
 
 function counterTotal(outcome: string): number {
-  return app.counters.snapshot().filter((c) => c.outcome === outcome).reduce((n, c) => n + c.count, 0);
+  return app.counters
+    .snapshot()
+    .filter((c) => c.outcome === outcome)
+    .reduce((n, c) => n + c.count, 0);
 }
 
 describe('resource bounds at their limits', () => {
-  it(`5000 spoofed sources: every datagram dropped and counted, the counters track at most ${COUNTER_SOURCES} sources`, { timeout: 40_000 }, async () => {
-    const line = Buffer.from("<165>Nov 25 2026 10:00:00 VC_Q: %ACE-5-111008: User 'mallory' executed the 'no logging enable' command.");
-    const addresses = Array.from({ length: 5000 }, (_, i) => `127.77.${Math.floor(i / 250)}.${(i % 250) + 1}`);
-    // 100 sockets at a time, each bound to its own loopback address (all of 127/8 is local).
-    for (let i = 0; i < addresses.length; i += 100) {
-      await Promise.all(
-        addresses.slice(i, i + 100).map(
-          (address) =>
-            new Promise<void>((resolveP, reject) => {
-              const s = createSocket('udp4');
-              s.once('error', reject);
-              s.bind(0, address, () => s.send(line, udpPort, '127.0.0.1', (err) => (err ? reject(err) : s.close(() => resolveP()))));
-            }),
-        ),
+  it(
+    `5000 spoofed sources: every datagram dropped and counted, the counters track at most ${COUNTER_SOURCES} sources`,
+    { timeout: 40_000 },
+    async () => {
+      const line = Buffer.from(
+        "<165>Nov 25 2026 10:00:00 VC_Q: %ACE-5-111008: User 'mallory' executed the 'no logging enable' command.",
       );
-    }
-    // Batched counts reach the shared counters within a second or so.
-    await until('every spoofed datagram counted', () => counterTotal('dropped-unknown-source') + app.counters.kernelDrops >= addresses.length, 10_000);
-    const snap = app.counters.snapshot();
-    const sources = new Set(snap.map((c) => `${c.transport}|${c.source}`));
-    expect(sources.size).toBeLessThanOrEqual(COUNTER_SOURCES + 1);
-    expect(sources.has('udp|other')).toBe(true);
-    expect(counterTotal('dropped-unknown-source')).toBeLessThanOrEqual(addresses.length);
-    // Nothing from them was stored or evaluated.
-    expect((app.store.db.prepare("SELECT COUNT(*) AS n FROM events WHERE json_extract(body, '$.user') = 'mallory'").get() as { n: number }).n).toBe(0);
-    // A listed source still gets through.
-    const s = createSocket('udp4');
-    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-    s.send("<165>Nov 25 2026 10:00:00 VC_Q: %ACE-5-111008: User 'admin' executed the 'rserver host AFTER-SPOOF' command.", udpPort, '127.0.0.1');
-    await until('the listed source accepted', () => (app.store.db.prepare("SELECT COUNT(*) AS n FROM events WHERE json_extract(body, '$.command') = 'rserver host AFTER-SPOOF'").get() as { n: number }).n === 1);
-    s.close();
-    const logged = logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('syslog from a source not in the inventory dropped')).length;
-    console.log(`bounds: ${sources.size} counter keys for 5000 spoofed sources; ${logged} log lines about them`);
-  });
+      const addresses = Array.from({ length: 5000 }, (_, i) => `127.77.${Math.floor(i / 250)}.${(i % 250) + 1}`);
+      // 100 sockets at a time, each bound to its own loopback address (all of 127/8 is local).
+      for (let i = 0; i < addresses.length; i += 100) {
+        await Promise.all(
+          addresses.slice(i, i + 100).map(
+            (address) =>
+              new Promise<void>((resolveP, reject) => {
+                const s = createSocket('udp4');
+                s.once('error', reject);
+                s.bind(0, address, () =>
+                  s.send(line, udpPort, '127.0.0.1', (err) => (err ? reject(err) : s.close(() => resolveP()))),
+                );
+              }),
+          ),
+        );
+      }
+      // Batched counts reach the shared counters within a second or so.
+      await until(
+        'every spoofed datagram counted',
+        () => counterTotal('dropped-unknown-source') + app.counters.kernelDrops >= addresses.length,
+        10_000,
+      );
+      const snap = app.counters.snapshot();
+      const sources = new Set(snap.map((c) => `${c.transport}|${c.source}`));
+      expect(sources.size).toBeLessThanOrEqual(COUNTER_SOURCES + 1);
+      expect(sources.has('udp|other')).toBe(true);
+      expect(counterTotal('dropped-unknown-source')).toBeLessThanOrEqual(addresses.length);
+      // Nothing from them was stored or evaluated.
+      expect(
+        (
+          app.store.db
+            .prepare("SELECT COUNT(*) AS n FROM events WHERE json_extract(body, '$.user') = 'mallory'")
+            .get() as { n: number }
+        ).n,
+      ).toBe(0);
+      // A listed source still gets through.
+      const s = createSocket('udp4');
+      await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+      s.send(
+        "<165>Nov 25 2026 10:00:00 VC_Q: %ACE-5-111008: User 'admin' executed the 'rserver host AFTER-SPOOF' command.",
+        udpPort,
+        '127.0.0.1',
+      );
+      await until(
+        'the listed source accepted',
+        () =>
+          (
+            app.store.db
+              .prepare(
+                "SELECT COUNT(*) AS n FROM events WHERE json_extract(body, '$.command') = 'rserver host AFTER-SPOOF'",
+              )
+              .get() as { n: number }
+          ).n === 1,
+      );
+      s.close();
+      const logged = logs.filter(
+        (l) => typeof l.msg === 'string' && l.msg.startsWith('syslog from a source not in the inventory dropped'),
+      ).length;
+      console.log(`bounds: ${sources.size} counter keys for 5000 spoofed sources; ${logged} log lines about them`);
+    },
+  );
 
   it(`the pipeline queue (queue_limit ${QUEUE_LIMIT}): a burst beyond it is dropped and reported as one ingest-loss, which the rules act on`, async () => {
-    const before = (app.store.db.prepare("SELECT COALESCE(MAX(id), 0) AS n FROM events").get() as { n: number }).n;
+    const before = (app.store.db.prepare('SELECT COALESCE(MAX(id), 0) AS n FROM events').get() as { n: number }).n;
     const burst = 1000;
     // One synchronous burst, faster than any drain: what a stalled pipeline sees.
     for (let i = 0; i < burst; i++) {
-      const e: AceEvent = parseSyslog(`<165>Nov 25 2026 10:00:00 VC_Q: %ACE-5-111008: User 'admin' executed the 'rserver host Q-${i}' command.`);
+      const e: AceEvent = parseSyslog(
+        `<165>Nov 25 2026 10:00:00 VC_Q: %ACE-5-111008: User 'admin' executed the 'rserver host Q-${i}' command.`,
+      );
       app.inventory.attribute(e, '127.0.0.1');
       e.transport = 'udp';
       e.receivedAt = Date.now();
@@ -118,7 +160,9 @@ describe('resource bounds at their limits', () => {
     expect(app.queue.length).toBe(QUEUE_LIMIT);
     await until('the burst drained', () => app.queue.length === 0);
     await sleep(100);
-    const rows = app.store.db.prepare('SELECT id, kind, body FROM events WHERE id > ? ORDER BY id').all(before) as Array<{ id: number; kind: string; body: string }>;
+    const rows = app.store.db
+      .prepare('SELECT id, kind, body FROM events WHERE id > ? ORDER BY id')
+      .all(before) as Array<{ id: number; kind: string; body: string }>;
     expect(rows.filter((r) => r.kind === 'config-change')).toHaveLength(QUEUE_LIMIT);
     const losses = rows.filter((r) => r.kind === 'ingest-loss');
     expect(losses).toHaveLength(1);
@@ -127,7 +171,9 @@ describe('resource bounds at their limits', () => {
     expect(loss.data.dropped).toBe(burst - QUEUE_LIMIT);
     expect(loss.data.sources).toContain('127.0.0.1');
     // The rules acted on it: the context of that source suspect, an audit asked for after its settle window.
-    const matched = app.store.db.prepare("SELECT rule FROM decisions WHERE event_id = ? AND kind = 'match'").all(losses[0]!.id) as Array<{ rule: string }>;
+    const matched = app.store.db
+      .prepare("SELECT rule FROM decisions WHERE event_id = ? AND kind = 'match'")
+      .all(losses[0]!.id) as Array<{ rule: string }>;
     expect(matched.map((m) => m.rule)).toContain('ingest-loss-audits-sources');
     expect(app.store.context('ace-q', 'VC_Q')?.sync).toBe('suspect');
   });
@@ -136,15 +182,18 @@ describe('resource bounds at their limits', () => {
     const open: Array<{ req: ClientRequest; res: IncomingMessage }> = [];
     const connect = (): Promise<{ req: ClientRequest; res: IncomingMessage; body: Promise<string> }> =>
       new Promise((resolveP, reject) => {
-        const req = get({ host: '127.0.0.1', port: httpPort, path: '/api/v1/stream', headers: { accept: 'text/event-stream' } }, (res) => {
-          let body = '';
-          const done = new Promise<string>((r) => {
-            res.on('data', (c: Buffer) => (body += c.toString('utf8')));
-            res.on('end', () => r(body));
-            res.on('close', () => r(body));
-          });
-          resolveP({ req, res, body: done });
-        });
+        const req = get(
+          { host: '127.0.0.1', port: httpPort, path: '/api/v1/stream', headers: { accept: 'text/event-stream' } },
+          (res) => {
+            let body = '';
+            const done = new Promise<string>((r) => {
+              res.on('data', (c: Buffer) => (body += c.toString('utf8')));
+              res.on('end', () => r(body));
+              res.on('close', () => r(body));
+            });
+            resolveP({ req, res, body: done });
+          },
+        );
         req.on('error', reject);
       });
     try {

@@ -104,100 +104,133 @@ async function cuttingProxy(listenHost: string, upstream: { host: string; port: 
  * they matched (the stored body of a result carrying a big configuration is truncated, so
  * the rule that matched is the reliable record of its outcome).
  */
-function auditResults(h: LabApp, device: string, context: string): Array<{ id: number; error?: string; rules: string[] }> {
+function auditResults(
+  h: LabApp,
+  device: string,
+  context: string,
+): Array<{ id: number; error?: string; rules: string[] }> {
   const db = h.app.store.db;
-  const rows = db.prepare("SELECT id, body FROM events WHERE kind = 'audit-result' AND device = ? AND context = ? ORDER BY id").all(device, context) as Array<{ id: number; body: string }>;
-  const matched = db.prepare("SELECT rule FROM decisions WHERE event_id = ? AND kind = 'match' AND rule LIKE 'audit-%' ORDER BY id");
+  const rows = db
+    .prepare("SELECT id, body FROM events WHERE kind = 'audit-result' AND device = ? AND context = ? ORDER BY id")
+    .all(device, context) as Array<{ id: number; body: string }>;
+  const matched = db.prepare(
+    "SELECT rule FROM decisions WHERE event_id = ? AND kind = 'match' AND rule LIKE 'audit-%' ORDER BY id",
+  );
   return rows.map((r) => {
     const e = JSON.parse(r.body) as { error?: string };
-    return { id: r.id, ...(e.error !== undefined ? { error: e.error } : {}), rules: (matched.all(r.id) as Array<{ rule: string }>).map((m) => m.rule) };
+    return {
+      id: r.id,
+      ...(e.error !== undefined ? { error: e.error } : {}),
+      rules: (matched.all(r.id) as Array<{ rule: string }>).map((m) => m.rule),
+    };
   });
 }
 const failed = (r: { rules: string[] }): boolean => r.rules.includes('audit-failed');
 
 describe('devices that misbehave on SSH', () => {
-  it('a device that accepts TCP and never answers: its audits time out and are retried; the others complete', { timeout: 60_000 }, async () => {
-    const hung = await silentServer('127.0.0.1');
-    cleanups.push(() => hung.close());
-    const h = await startLabApp(dirs, {
-      editConfig(cfg, lab) {
-        const devices = cfg.devices as Array<Record<string, unknown>>;
-        devices.push({
-          name: 'ace-hung',
-          host: '127.0.0.1',
-          contexts: [{ name: 'VC_HUNG', sources: ['127.0.60.1'] }],
-          ssh: {
-            port: hung.port,
-            username: 'admin',
-            password_env: DEMO_ACE_PASSWORD_ENV,
-            host_key_sha256: lab.ace.endpoint('ace-a').hostKeySha256,
-            connect_timeout_ms: 800,
-            command_timeout_ms: 800,
-          },
-        });
-      },
-    });
-    cleanups.push(() => h.stop());
-    // startLabApp returned: the pair was seeded into ANM and confirmed in-sync while the hung device was being tried.
-    expect(h.allInSync()).toBe(true);
-    await until('two failed audits of the hung device, reported to the rules', () => auditResults(h, 'ace-hung', 'VC_HUNG').length >= 2, 30_000);
-    const jobs = h.app.jobs.list({ type: 'audit', device: 'ace-hung', limit: 100 });
-    expect(hung.accepted()).toBeGreaterThanOrEqual(2);
-    for (const j of jobs.filter((x) => x.lastError)) expect(j.lastError).toMatch(/timed out|within \d+ ms|timeout/i);
-    // Still being retried (backoff), not given up.
-    expect(jobs.some((j) => j.state === 'pending' || j.state === 'running')).toBe(true);
-    // Each attempt reported an error the rules saw; the context is not claimed to be in sync.
-    const results = auditResults(h, 'ace-hung', 'VC_HUNG');
-    expect(results.length).toBeGreaterThanOrEqual(2);
-    expect(results.every((r) => failed(r) && /within \d+ ms|timed out|timeout/i.test(r.error ?? ''))).toBe(true);
-    expect(h.syncOf('ace-hung', 'VC_HUNG')).not.toBe('in-sync');
-    // The healthy devices' audits all completed.
-    for (const d of LAB_DEVICES) expect(h.app.jobs.list({ type: 'audit', device: d, limit: 100 }).filter((j) => j.state === 'failed')).toEqual([]);
-  });
+  it(
+    'a device that accepts TCP and never answers: its audits time out and are retried; the others complete',
+    { timeout: 60_000 },
+    async () => {
+      const hung = await silentServer('127.0.0.1');
+      cleanups.push(() => hung.close());
+      const h = await startLabApp(dirs, {
+        editConfig(cfg, lab) {
+          const devices = cfg.devices as Array<Record<string, unknown>>;
+          devices.push({
+            name: 'ace-hung',
+            host: '127.0.0.1',
+            contexts: [{ name: 'VC_HUNG', sources: ['127.0.60.1'] }],
+            ssh: {
+              port: hung.port,
+              username: 'admin',
+              password_env: DEMO_ACE_PASSWORD_ENV,
+              host_key_sha256: lab.ace.endpoint('ace-a').hostKeySha256,
+              connect_timeout_ms: 800,
+              command_timeout_ms: 800,
+            },
+          });
+        },
+      });
+      cleanups.push(() => h.stop());
+      // startLabApp returned: the pair was seeded into ANM and confirmed in-sync while the hung device was being tried.
+      expect(h.allInSync()).toBe(true);
+      await until(
+        'two failed audits of the hung device, reported to the rules',
+        () => auditResults(h, 'ace-hung', 'VC_HUNG').length >= 2,
+        30_000,
+      );
+      const jobs = h.app.jobs.list({ type: 'audit', device: 'ace-hung', limit: 100 });
+      expect(hung.accepted()).toBeGreaterThanOrEqual(2);
+      for (const j of jobs.filter((x) => x.lastError)) expect(j.lastError).toMatch(/timed out|within \d+ ms|timeout/i);
+      // Still being retried (backoff), not given up.
+      expect(jobs.some((j) => j.state === 'pending' || j.state === 'running')).toBe(true);
+      // Each attempt reported an error the rules saw; the context is not claimed to be in sync.
+      const results = auditResults(h, 'ace-hung', 'VC_HUNG');
+      expect(results.length).toBeGreaterThanOrEqual(2);
+      expect(results.every((r) => failed(r) && /within \d+ ms|timed out|timeout/i.test(r.error ?? ''))).toBe(true);
+      expect(h.syncOf('ace-hung', 'VC_HUNG')).not.toBe('in-sync');
+      // The healthy devices' audits all completed.
+      for (const d of LAB_DEVICES)
+        expect(h.app.jobs.list({ type: 'audit', device: d, limit: 100 }).filter((j) => j.state === 'failed')).toEqual(
+          [],
+        );
+    },
+  );
 
-  it('a device that drops the session in the middle of show running-config: audit error, retried later, the change still uploaded', { timeout: 60_000 }, async () => {
-    let proxy: Awaited<ReturnType<typeof cuttingProxy>> | undefined;
-    const BULK = Array.from({ length: 3000 }, (_, i) => `rserver host BULK-${i}\n  ip address 10.${100 + (i >> 8)}.${i & 255}.9\n  inservice`).join('\n');
-    const h = await startLabApp(dirs, {
-      // Periodic audits every few seconds: the way an audit that failed is tried again.
-      timings: { auditIntervalMs: 2_500 },
-      async editConfig(cfg, lab) {
-        // VC_APP holds ~150 KB on both peers, so its running-config is what is flowing when the cut comes.
-        for (const d of LAB_DEVICES) lab.ace.setRunningConfig(d, 'VC_APP', `${lab.ace.getRunningConfig(d, 'VC_APP')}\n${BULK}\n`);
-        const ep = lab.ace.endpoint('ace-b');
-        proxy = await cuttingProxy(ep.host, { host: ep.host, port: ep.port });
-        const devices = cfg.devices as Array<{ name: string; ssh: Record<string, unknown> }>;
-        devices.find((d) => d.name === 'ace-b')!.ssh.port = proxy.port;
-      },
-    });
-    cleanups.push(async () => {
-      await h.stop();
-      await proxy?.close();
-    });
-    const { app, lab } = h;
-    expect(lab.anm.copy('ace-b', 'VC_APP')!.config).toContain('rserver host BULK-2999');
-    const before = auditResults(h, 'ace-b', 'VC_APP').at(-1)?.id ?? 0;
-    const t0 = Date.now();
-    // The next 40 KB from ace-b's SSH server: well inside VC_APP's configuration.
-    proxy!.arm(40_000);
-    lab.ace.configure('ace-a', 'VC_APP', ['rserver host CUT-1', '  ip address 10.99.0.1', '  inservice']);
-    await until('the session to ace-b cut', () => proxy!.cuts() === 1, 20_000);
-    await until(
-      'an audit error for ace-b/VC_APP, then the change uploaded and confirmed on both peers',
-      () => auditResults(h, 'ace-b', 'VC_APP').some((r) => r.id > before && failed(r)) && LAB_DEVICES.every((d) => h.syncOf(d, 'VC_APP') === 'in-sync' && h.anmHolds(d, 'VC_APP')),
-      30_000,
-    );
-    const after = auditResults(h, 'ace-b', 'VC_APP').filter((r) => r.id > before);
-    const firstError = after.findIndex(failed);
-    expect(after[firstError]!.error).toMatch(/closed|reset|ended|EPIPE/i);
-    // Audited again after the error, and this time read whole: found stale, then confirmed.
-    const later = after.slice(firstError + 1).flatMap((r) => r.rules);
-    expect(later).toContain('audit-finds-stale');
-    expect(later).toContain('audit-confirms-in-sync');
-    expect(lab.anm.copy('ace-b', 'VC_APP')!.config).toContain('rserver host CUT-1');
-    expect(lab.anm.copy('ace-b', 'VC_APP')!.config).toContain('rserver host BULK-2999');
-    // Uploaded once per peer for the one change.
-    for (const d of LAB_DEVICES) expect(h.uploads(d, 'VC_APP', t0)).toBe(1);
-    expect(app.jobs.list({ type: 'audit', device: 'ace-b', state: 'failed', limit: 100 })).toEqual([]);
-  });
+  it(
+    'a device that drops the session in the middle of show running-config: audit error, retried later, the change still uploaded',
+    { timeout: 60_000 },
+    async () => {
+      let proxy: Awaited<ReturnType<typeof cuttingProxy>> | undefined;
+      const BULK = Array.from(
+        { length: 3000 },
+        (_, i) => `rserver host BULK-${i}\n  ip address 10.${100 + (i >> 8)}.${i & 255}.9\n  inservice`,
+      ).join('\n');
+      const h = await startLabApp(dirs, {
+        // Periodic audits every few seconds: the way an audit that failed is tried again.
+        timings: { auditIntervalMs: 2_500 },
+        async editConfig(cfg, lab) {
+          // VC_APP holds ~150 KB on both peers, so its running-config is what is flowing when the cut comes.
+          for (const d of LAB_DEVICES)
+            lab.ace.setRunningConfig(d, 'VC_APP', `${lab.ace.getRunningConfig(d, 'VC_APP')}\n${BULK}\n`);
+          const ep = lab.ace.endpoint('ace-b');
+          proxy = await cuttingProxy(ep.host, { host: ep.host, port: ep.port });
+          const devices = cfg.devices as Array<{ name: string; ssh: Record<string, unknown> }>;
+          devices.find((d) => d.name === 'ace-b')!.ssh.port = proxy.port;
+        },
+      });
+      cleanups.push(async () => {
+        await h.stop();
+        await proxy?.close();
+      });
+      const { app, lab } = h;
+      expect(lab.anm.copy('ace-b', 'VC_APP')!.config).toContain('rserver host BULK-2999');
+      const before = auditResults(h, 'ace-b', 'VC_APP').at(-1)?.id ?? 0;
+      const t0 = Date.now();
+      // The next 40 KB from ace-b's SSH server: well inside VC_APP's configuration.
+      proxy!.arm(40_000);
+      lab.ace.configure('ace-a', 'VC_APP', ['rserver host CUT-1', '  ip address 10.99.0.1', '  inservice']);
+      await until('the session to ace-b cut', () => proxy!.cuts() === 1, 20_000);
+      await until(
+        'an audit error for ace-b/VC_APP, then the change uploaded and confirmed on both peers',
+        () =>
+          auditResults(h, 'ace-b', 'VC_APP').some((r) => r.id > before && failed(r)) &&
+          LAB_DEVICES.every((d) => h.syncOf(d, 'VC_APP') === 'in-sync' && h.anmHolds(d, 'VC_APP')),
+        30_000,
+      );
+      const after = auditResults(h, 'ace-b', 'VC_APP').filter((r) => r.id > before);
+      const firstError = after.findIndex(failed);
+      expect(after[firstError]!.error).toMatch(/closed|reset|ended|EPIPE/i);
+      // Audited again after the error, and this time read whole: found stale, then confirmed.
+      const later = after.slice(firstError + 1).flatMap((r) => r.rules);
+      expect(later).toContain('audit-finds-stale');
+      expect(later).toContain('audit-confirms-in-sync');
+      expect(lab.anm.copy('ace-b', 'VC_APP')!.config).toContain('rserver host CUT-1');
+      expect(lab.anm.copy('ace-b', 'VC_APP')!.config).toContain('rserver host BULK-2999');
+      // Uploaded once per peer for the one change.
+      for (const d of LAB_DEVICES) expect(h.uploads(d, 'VC_APP', t0)).toBe(1);
+      expect(app.jobs.list({ type: 'audit', device: 'ace-b', state: 'failed', limit: 100 })).toEqual([]);
+    },
+  );
 });

@@ -27,7 +27,17 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseProcNetUdp } from '../../src/ingest/udp-drops.js';
 import { startCli, waitStarted, type Running } from '../helpers/cli.js';
-import { buildFloodSender, median, memoryMb, RULES, sleep, TempDirs, timedGet, until, type TimedResponse } from './helpers.js';
+import {
+  buildFloodSender,
+  median,
+  memoryMb,
+  RULES,
+  sleep,
+  TempDirs,
+  timedGet,
+  until,
+  type TimedResponse,
+} from './helpers.js';
 
 const EVERY = 1000;
 const RSS_BOUND_MB = 400;
@@ -46,7 +56,11 @@ interface SentStep {
 }
 
 async function runSender(path: string, port: number, step: (typeof STEPS)[number]): Promise<SentStep> {
-  const child = spawn(path, ['127.0.0.1', String(port), String(step.rate), String(step.seconds), String(step.seqStart), String(EVERY)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    path,
+    ['127.0.0.1', String(port), String(step.rate), String(step.seconds), String(step.seqStart), String(EVERY)],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
@@ -93,7 +107,11 @@ describe('flood of connection logs against acesync start', () => {
         cfg,
         JSON.stringify({
           log: { level: 'info' },
-          syslog: { udp: { host: '127.0.0.1', port: 0 }, tcp: { enabled: false }, loss_check_interval_ms: LOSS_CHECK_MS },
+          syslog: {
+            udp: { host: '127.0.0.1', port: 0 },
+            tcp: { enabled: false },
+            loss_check_interval_ms: LOSS_CHECK_MS,
+          },
           snmp: { enabled: false },
           http: { enabled: true, host: '127.0.0.1', port: 0 },
           store: { path: dbPath },
@@ -166,14 +184,26 @@ describe('flood of connection logs against acesync start', () => {
       let windows: Array<{ from: number; to: number; dropped: number; reason: string }>;
       try {
         stored = new Map();
-        for (const r of db.prepare("SELECT id, json_extract(body, '$.command') AS command FROM events WHERE kind = 'config-change' AND device = 'flood-ace'").iterate() as IterableIterator<{ id: number; command: string }>) {
+        for (const r of db
+          .prepare(
+            "SELECT id, json_extract(body, '$.command') AS command FROM events WHERE kind = 'config-change' AND device = 'flood-ace'",
+          )
+          .iterate() as IterableIterator<{ id: number; command: string }>) {
           const m = /^rserver host bench-(\d+)$/.exec(r.command ?? '');
           if (m) stored.set(Number(m[1]), r.id);
         }
         evaluated = new Set(
-          (db.prepare("SELECT DISTINCT event_id AS id FROM decisions WHERE kind = 'match' AND rule = 'config-change-marks-suspect' AND event_id IS NOT NULL").all() as Array<{ id: number }>).map((r) => r.id),
+          (
+            db
+              .prepare(
+                "SELECT DISTINCT event_id AS id FROM decisions WHERE kind = 'match' AND rule = 'config-change-marks-suspect' AND event_id IS NOT NULL",
+              )
+              .all() as Array<{ id: number }>
+          ).map((r) => r.id),
         );
-        windows = (db.prepare("SELECT body FROM events WHERE kind = 'ingest-loss'").all() as Array<{ body: string }>).map((r) => {
+        windows = (
+          db.prepare("SELECT body FROM events WHERE kind = 'ingest-loss'").all() as Array<{ body: string }>
+        ).map((r) => {
           const e = JSON.parse(r.body) as { reason?: string; data: { from: number; to: number; dropped: number } };
           return { from: e.data.from, to: e.data.to, dropped: e.data.dropped, reason: e.reason ?? '' };
         });
@@ -211,7 +241,11 @@ describe('flood of connection logs against acesync start', () => {
         kernelDrops: drops,
         lossWindows: windows.length,
         peakRssMb: Math.round(Math.max(peakRss, mem?.hwm ?? 0)),
-        latencyMs: { api: Math.round(latency.api), page: Math.round(latency.page), max: Math.round(Math.max(...answers.map((a) => a.ms))) },
+        latencyMs: {
+          api: Math.round(latency.api),
+          page: Math.round(latency.page),
+          max: Math.round(Math.max(...answers.map((a) => a.ms))),
+        },
       };
       console.log(`flood: ${JSON.stringify(summary)}`);
 

@@ -45,7 +45,8 @@ function mutate(rand: () => number, src: Buffer): Buffer {
     const at = Math.floor(rand() * b.length);
     const op = rand();
     if (op < 0.5) b[at] = Math.floor(rand() * 256);
-    else if (op < 0.75) b[at] = 0xff; // lengths and tags at their extremes
+    else if (op < 0.75)
+      b[at] = 0xff; // lengths and tags at their extremes
     else return Buffer.concat([b.subarray(0, at), b.subarray(at + 1 + Math.floor(rand() * 16))]);
   }
   return b;
@@ -67,16 +68,24 @@ describe('TCP framer under random and mutated streams', () => {
   it(`never throws, never buffers past its bound, and resynchronises or closes (seed ${SEED})`, () => {
     const rand = prng(SEED);
     const max = 2048;
-    const valid = Buffer.from('<165>Nov 25 2026 10:00:00 C1: %ACE-5-111008: User \'admin\' executed the \'rserver host r1\' command.');
+    const valid = Buffer.from(
+      "<165>Nov 25 2026 10:00:00 C1: %ACE-5-111008: User 'admin' executed the 'rserver host r1' command.",
+    );
     for (let round = 0; round < 2000; round++) {
       let messages = 0;
-      const f = new SyslogFramer({ maxMessageBytes: max }, { message: () => messages++, oversize: () => undefined, error: () => undefined });
+      const f = new SyslogFramer(
+        { maxMessageBytes: max },
+        { message: () => messages++, oversize: () => undefined, error: () => undefined },
+      );
       const kind = round % 4;
       const stream =
         kind === 0
           ? randomBytes(rand, 8192)
           : kind === 1
-            ? mutate(rand, Buffer.concat(Array.from({ length: 8 }, () => Buffer.concat([Buffer.from(`${valid.length} `), valid]))))
+            ? mutate(
+                rand,
+                Buffer.concat(Array.from({ length: 8 }, () => Buffer.concat([Buffer.from(`${valid.length} `), valid]))),
+              )
             : kind === 2
               ? Buffer.from(`${'9'.repeat(1 + Math.floor(rand() * 40))} ${'x'.repeat(Math.floor(rand() * 4096))}`)
               : mutate(rand, Buffer.concat(Array.from({ length: 8 }, () => Buffer.concat([valid, Buffer.from('\n')]))));
@@ -109,12 +118,21 @@ describe('the live SNMP receiver under hostile datagrams', () => {
     const events: AceEvent[] = [];
     const counters = new IngestCounters();
     const logger = pino({ level: 'warn' }, new Writable({ write: (_c, _e, cb) => cb() }));
-    ingest = new SnmpIngest({ config, inventory: Inventory.fromConfig(config), sink: { push: (e) => events.push(e) }, logger, clock: systemClock, counters });
+    ingest = new SnmpIngest({
+      config,
+      inventory: Inventory.fromConfig(config),
+      sink: { push: (e) => events.push(e) },
+      logger,
+      clock: systemClock,
+      counters,
+    });
     await ingest.start();
     const port = ingest.addresses()[0]!.port;
 
     const rand = prng(SEED);
-    const valid = v2cMessage('public', '1.3.6.1.4.1.9.9.41.2.0.1', [varbind('1.3.6.1.4.1.9.9.41.1.2.3.1.5.1', str('%ACE-5-111008: User \'a\' executed the \'rserver host x\' command.'))]);
+    const valid = v2cMessage('public', '1.3.6.1.4.1.9.9.41.2.0.1', [
+      varbind('1.3.6.1.4.1.9.9.41.1.2.3.1.5.1', str("%ACE-5-111008: User 'a' executed the 'rserver host x' command.")),
+    ]);
     const hostile: Buffer[] = [
       deepBer(5000),
       Buffer.from([0x30, 0x84, 0x7f, 0xff, 0xff, 0xff, 0x02, 0x01, 0x01]), // 2 GiB declared
@@ -135,7 +153,8 @@ describe('the live SNMP receiver under hostile datagrams', () => {
       const before = events.length;
       sock.send(valid, port, '127.0.0.1');
       const deadline = Date.now() + 5000;
-      while (!events.slice(before).some((e) => e.id === '111008') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      while (!events.slice(before).some((e) => e.id === '111008') && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
       expect(events.slice(before).some((e) => e.kind === 'config-change' && e.id === '111008')).toBe(true);
     } finally {
       sock.close();

@@ -65,7 +65,13 @@ export function timedGet(url: string, timeoutMs = 5_000, headers: Record<string,
     const req = request(url, { method: 'GET', headers, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolveP({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - t0 }));
+      res.on('end', () =>
+        resolveP({
+          status: res.statusCode ?? 0,
+          body: Buffer.concat(chunks).toString('utf8'),
+          ms: performance.now() - t0,
+        }),
+      );
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out after ${timeoutMs} ms`)));
@@ -112,6 +118,8 @@ export function buildFloodSender(dir: string): { path?: string; why?: string } {
     execFileSync('cc', ['-O2', '-Wall', '-o', out, FLOOD_SENDER_SRC], { stdio: 'pipe', timeout: 60_000 });
     return { path: out };
   } catch (err) {
-    return { why: `cannot build the flood sender with cc: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` };
+    return {
+      why: `cannot build the flood sender with cc: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+    };
   }
 }

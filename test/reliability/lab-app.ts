@@ -94,17 +94,23 @@ export async function startLabApp(dirs: TempDirs, o: LabAppOptions = {}): Promis
       syncOf: (d, c) => a.store.context(d, c)?.sync,
       anmHolds(d, c) {
         const copy = lab.anm.copy(d, c);
-        return copy !== undefined && normaliseRunningConfig(copy.config) === normaliseRunningConfig(lab.ace.getRunningConfig(d, c));
+        return (
+          copy !== undefined &&
+          normaliseRunningConfig(copy.config) === normaliseRunningConfig(lab.ace.getRunningConfig(d, c))
+        );
       },
-      uploads: (d, c, since = 0) => lab.anm.state.history.filter((r) => r.ok && r.device === d && r.context === c && r.at >= since).length,
-      allInSync: () => targets.every((t) => h.syncOf(t.device, t.context) === 'in-sync' && h.anmHolds(t.device, t.context)),
+      uploads: (d, c, since = 0) =>
+        lab.anm.state.history.filter((r) => r.ok && r.device === d && r.context === c && r.at >= since).length,
+      allInSync: () =>
+        targets.every((t) => h.syncOf(t.device, t.context) === 'in-sync' && h.anmHolds(t.device, t.context)),
       lastJobId: () => a.jobs.list({ limit: 1 })[0]?.id ?? 0,
       async stop() {
         await a.stop().catch(() => undefined);
         await lab.stop();
       },
     };
-    if (o.seed !== false) await until('the seed procedure: every context uploaded and in-sync', () => h.allInSync(), 30_000);
+    if (o.seed !== false)
+      await until('the seed procedure: every context uploaded and in-sync', () => h.allInSync(), 30_000);
     return h;
   } catch (err) {
     await app?.stop().catch(() => undefined);

@@ -26,7 +26,10 @@ const mounts: string[] = [];
 let cli: Running | undefined;
 
 function mountTmpfs(dir: string, sizeKb: number): string | undefined {
-  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeKb}k,mode=0755`, 'tmpfs', dir], { encoding: 'utf8', timeout: 10_000 });
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeKb}k,mode=0755`, 'tmpfs', dir], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
   if (r.status !== 0) return `mount -t tmpfs failed (${(r.stderr || r.error?.message || '').trim()}); needs root`;
   mounts.push(dir);
   return undefined;
@@ -87,83 +90,94 @@ function fill(dir: string): string {
 }
 
 describe('state database on a failing file system', () => {
-  it.skipIf(cannotMount !== undefined)('a full disk: exit 1 with a clear error, the file sound, and a later start runs on it', { timeout: 60_000 }, async () => {
-    const dir = dirs.make('acesync-full-');
-    const mnt = join(dir, 'mnt');
-    mkdirSync(mnt);
-    expect(mountTmpfs(mnt, 4096)).toBeUndefined();
-    const dbPath = join(mnt, 'acesync.db');
-    const cfg = writeConfig(dir, dbPath);
-    cli = startCli(['start', '--config', cfg], { cwd: dir });
-    const udp = (await waitStarted(cli)).find((l) => l.transport === 'udp')!;
-    const sock = createSocket('udp4');
-    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
-    const line = (i: number): string => `<165>Nov 25 2026 10:00:00 VC_D: %ACE-5-111008: User 'admin' executed the 'rserver host FULL-${i} ${'x'.repeat(3000)}' command.`;
-    // Some events stored while there is room...
-    for (let i = 0; i < 50; i++) sock.send(line(i), udp.port, '127.0.0.1');
-    await sleep(500);
-    // ... then the disk fills up, and events keep coming until acesync gives up.
-    const filler = fill(mnt);
-    const exited = new Promise<number | null>((r) => cli!.child.once('exit', (code) => r(code)));
-    let i = 50;
-    let code: number | null | undefined;
-    void exited.then((c) => (code = c));
-    const deadline = Date.now() + 30_000;
-    while (code === undefined && Date.now() < deadline) {
-      for (let k = 0; k < 20; k++) sock.send(line(i++), udp.port, '127.0.0.1');
-      await sleep(20);
-    }
-    sock.close();
-    expect(code, 'acesync kept running on a full disk').toBe(1);
-    const stderr = cli.stderr.join('\n');
-    cli = undefined;
-    expect(stderr).toContain('ACESYNC_STORE_WRITE');
-    expect(stderr).toMatch(/full/i);
-    expect(stderr).toContain(dbPath);
+  it.skipIf(cannotMount !== undefined)(
+    'a full disk: exit 1 with a clear error, the file sound, and a later start runs on it',
+    { timeout: 60_000 },
+    async () => {
+      const dir = dirs.make('acesync-full-');
+      const mnt = join(dir, 'mnt');
+      mkdirSync(mnt);
+      expect(mountTmpfs(mnt, 4096)).toBeUndefined();
+      const dbPath = join(mnt, 'acesync.db');
+      const cfg = writeConfig(dir, dbPath);
+      cli = startCli(['start', '--config', cfg], { cwd: dir });
+      const udp = (await waitStarted(cli)).find((l) => l.transport === 'udp')!;
+      const sock = createSocket('udp4');
+      await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+      const line = (i: number): string =>
+        `<165>Nov 25 2026 10:00:00 VC_D: %ACE-5-111008: User 'admin' executed the 'rserver host FULL-${i} ${'x'.repeat(3000)}' command.`;
+      // Some events stored while there is room...
+      for (let i = 0; i < 50; i++) sock.send(line(i), udp.port, '127.0.0.1');
+      await sleep(500);
+      // ... then the disk fills up, and events keep coming until acesync gives up.
+      const filler = fill(mnt);
+      const exited = new Promise<number | null>((r) => cli!.child.once('exit', (code) => r(code)));
+      let i = 50;
+      let code: number | null | undefined;
+      void exited.then((c) => (code = c));
+      const deadline = Date.now() + 30_000;
+      while (code === undefined && Date.now() < deadline) {
+        for (let k = 0; k < 20; k++) sock.send(line(i++), udp.port, '127.0.0.1');
+        await sleep(20);
+      }
+      sock.close();
+      expect(code, 'acesync kept running on a full disk').toBe(1);
+      const stderr = cli.stderr.join('\n');
+      cli = undefined;
+      expect(stderr).toContain('ACESYNC_STORE_WRITE');
+      expect(stderr).toMatch(/full/i);
+      expect(stderr).toContain(dbPath);
 
-    // The file as it was left: sound, and it kept what was stored before.
-    const kept = withCrashCopy(dbPath, dir, (db) => {
-      expect(integrityCheck(db)).toBe('ok');
-      return (db.prepare("SELECT COUNT(*) AS n FROM events WHERE kind = 'config-change'").get() as { n: number }).n;
-    });
-    expect(kept).toBeGreaterThanOrEqual(1);
+      // The file as it was left: sound, and it kept what was stored before.
+      const kept = withCrashCopy(dbPath, dir, (db) => {
+        expect(integrityCheck(db)).toBe('ok');
+        return (db.prepare("SELECT COUNT(*) AS n FROM events WHERE kind = 'config-change'").get() as { n: number }).n;
+      });
+      expect(kept).toBeGreaterThanOrEqual(1);
 
-    // Space freed: acesync starts on the same file and finds what it stored.
-    rmSync(filler);
-    cli = startCli(['start', '--config', cfg], { cwd: dir });
-    await waitStarted(cli);
-    expect(await cli.stop('SIGTERM')).toBe(0);
-    cli = undefined;
-    withCrashCopy(dbPath, dir, (db) => {
-      expect(integrityCheck(db)).toBe('ok');
-      expect((db.prepare("SELECT COUNT(*) AS n FROM events WHERE kind = 'config-change'").get() as { n: number }).n).toBeGreaterThanOrEqual(kept);
-    });
-  });
+      // Space freed: acesync starts on the same file and finds what it stored.
+      rmSync(filler);
+      cli = startCli(['start', '--config', cfg], { cwd: dir });
+      await waitStarted(cli);
+      expect(await cli.stop('SIGTERM')).toBe(0);
+      cli = undefined;
+      withCrashCopy(dbPath, dir, (db) => {
+        expect(integrityCheck(db)).toBe('ok');
+        expect(
+          (db.prepare("SELECT COUNT(*) AS n FROM events WHERE kind = 'config-change'").get() as { n: number }).n,
+        ).toBeGreaterThanOrEqual(kept);
+      });
+    },
+  );
 
-  it.skipIf(cannotMount !== undefined)('a read-only file system: exit 1 naming the file, which is left untouched', { timeout: 40_000 }, async () => {
-    const dir = dirs.make('acesync-rofs-');
-    const mnt = join(dir, 'mnt');
-    mkdirSync(mnt);
-    expect(mountTmpfs(mnt, 4096)).toBeUndefined();
-    const dbPath = join(mnt, 'acesync.db');
-    const cfg = writeConfig(dir, dbPath);
-    // A first run creates the database, then stops cleanly.
-    cli = startCli(['start', '--config', cfg], { cwd: dir });
-    await waitStarted(cli);
-    expect(await cli.stop('SIGTERM')).toBe(0);
-    cli = undefined;
-    const remount = spawnSync('mount', ['-o', 'remount,ro', mnt], { encoding: 'utf8', timeout: 10_000 });
-    expect(remount.status, remount.stderr).toBe(0);
-    const files = ['', '-wal', '-shm'].filter((s) => existsSync(dbPath + s));
-    const before = files.map((s) => readFileSync(dbPath + s));
-    const r = await runCli(['start', '--config', cfg], { cwd: dir, timeoutMs: 20_000 });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('ACESYNC_STORE_OPEN');
-    expect(r.stderr).toContain(dbPath);
-    expect(r.stderr).toMatch(/read-only/i);
-    expect(files.map((s) => readFileSync(dbPath + s))).toEqual(before);
-    withCrashCopy(dbPath, dir, (db) => expect(integrityCheck(db)).toBe('ok'));
-  });
+  it.skipIf(cannotMount !== undefined)(
+    'a read-only file system: exit 1 naming the file, which is left untouched',
+    { timeout: 40_000 },
+    async () => {
+      const dir = dirs.make('acesync-rofs-');
+      const mnt = join(dir, 'mnt');
+      mkdirSync(mnt);
+      expect(mountTmpfs(mnt, 4096)).toBeUndefined();
+      const dbPath = join(mnt, 'acesync.db');
+      const cfg = writeConfig(dir, dbPath);
+      // A first run creates the database, then stops cleanly.
+      cli = startCli(['start', '--config', cfg], { cwd: dir });
+      await waitStarted(cli);
+      expect(await cli.stop('SIGTERM')).toBe(0);
+      cli = undefined;
+      const remount = spawnSync('mount', ['-o', 'remount,ro', mnt], { encoding: 'utf8', timeout: 10_000 });
+      expect(remount.status, remount.stderr).toBe(0);
+      const files = ['', '-wal', '-shm'].filter((s) => existsSync(dbPath + s));
+      const before = files.map((s) => readFileSync(dbPath + s));
+      const r = await runCli(['start', '--config', cfg], { cwd: dir, timeoutMs: 20_000 });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('ACESYNC_STORE_OPEN');
+      expect(r.stderr).toContain(dbPath);
+      expect(r.stderr).toMatch(/read-only/i);
+      expect(files.map((s) => readFileSync(dbPath + s))).toEqual(before);
+      withCrashCopy(dbPath, dir, (db) => expect(integrityCheck(db)).toBe('ok'));
+    },
+  );
 });
 
 if (cannotMount !== undefined) console.log(`store-faults skipped: ${cannotMount}`);

@@ -11,7 +11,17 @@ afterEach(() => db?.close());
 function queue(opts: { random?: () => number; path?: string } = {}): { q: JobQueue; clock: ManualClock } {
   const clock = new ManualClock(Date.UTC(2026, 2, 1));
   db = openDatabase({ path: opts.path ?? ':memory:' });
-  return { clock, q: new JobQueue(db, { clock, maxAttempts: 3, backoffBaseMs: 1000, backoffMaxMs: 60_000, jitterRatio: 0.2, random: opts.random ?? (() => 0.5) }) };
+  return {
+    clock,
+    q: new JobQueue(db, {
+      clock,
+      maxAttempts: 3,
+      backoffBaseMs: 1000,
+      backoffMaxMs: 60_000,
+      jitterRatio: 0.2,
+      random: opts.random ?? (() => 0.5),
+    }),
+  };
 }
 
 describe('enqueue', () => {
@@ -19,7 +29,14 @@ describe('enqueue', () => {
     const { q, clock } = queue();
     const a = q.enqueue({ type: 'audit', device: 'ace1', context: 'VC', payload: { reasons: ['r1'], x: 1 } });
     clock.advance(1000);
-    const b = q.enqueue({ type: 'audit', device: 'ace1', context: 'VC', payload: { reasons: ['r2'], y: 2 }, priority: 10, runAt: clock.now() - 5000 });
+    const b = q.enqueue({
+      type: 'audit',
+      device: 'ace1',
+      context: 'VC',
+      payload: { reasons: ['r2'], y: 2 },
+      priority: 10,
+      runAt: clock.now() - 5000,
+    });
     expect(a.created).toBe(true);
     expect(b.created).toBe(false);
     expect(b.job.id).toBe(a.job.id);

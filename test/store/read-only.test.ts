@@ -14,7 +14,13 @@ import { harness, tempDir, change, DEFAULT_RULES } from '../engine/helpers.js';
 const NOBODY = 65534;
 const isRoot = process.getuid?.() === 0;
 // As nobody, the CLI itself must be readable (it is, in a checkout with the usual umask).
-const nobodyCanRun = !isRoot || spawnSync(process.execPath, ['-e', `require('fs').readFileSync(${JSON.stringify(CLI)})`], { uid: NOBODY, gid: NOBODY, timeout: 10_000 }).status === 0;
+const nobodyCanRun =
+  !isRoot ||
+  spawnSync(process.execPath, ['-e', `require('fs').readFileSync(${JSON.stringify(CLI)})`], {
+    uid: NOBODY,
+    gid: NOBODY,
+    timeout: 10_000,
+  }).status === 0;
 
 describe('read-only state database', () => {
   it.skipIf(!nobodyCanRun)('start exits 1 with ACESYNC_STORE_OPEN naming the file, and does not touch it', async () => {

@@ -22,7 +22,13 @@ afterEach(() => {
 
 function open(path: string, devices = PAIR_DEVICES, clock = new ManualClock(T0)): Store {
   const config = testConfig({ devices });
-  return Store.open({ path, inventory: Inventory.fromConfig(config), clock, retention: config.store.retention, engine: config.engine });
+  return Store.open({
+    path,
+    inventory: Inventory.fromConfig(config),
+    clock,
+    retention: config.store.retention,
+    engine: config.engine,
+  });
 }
 
 describe('migrations', () => {
@@ -34,12 +40,32 @@ describe('migrations', () => {
     expect(s1.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(s1.db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(s1.db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
-    const tables = (s1.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
-    expect(tables).toEqual(expect.arrayContaining(['contexts', 'decisions', 'devices', 'events', 'ft_roles', 'jobs', 'timers', 'config_versions', 'throttles', 'poll_cadence', 'schema_version']));
+    const tables = (
+      s1.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{
+        name: string;
+      }>
+    ).map((r) => r.name);
+    expect(tables).toEqual(
+      expect.arrayContaining([
+        'contexts',
+        'decisions',
+        'devices',
+        'events',
+        'ft_roles',
+        'jobs',
+        'timers',
+        'config_versions',
+        'throttles',
+        'poll_cadence',
+        'schema_version',
+      ]),
+    );
     s1.insertEvent({ kind: 'config-change', device: 'ace1', context: 'VC_WEB' }, T0);
     s1.close();
     const s2 = open(path);
-    expect((s2.db.prepare('SELECT COUNT(*) AS n FROM schema_version').get() as { n: number }).n).toBe(MIGRATIONS.length);
+    expect((s2.db.prepare('SELECT COUNT(*) AS n FROM schema_version').get() as { n: number }).n).toBe(
+      MIGRATIONS.length,
+    );
     expect(s2.event(1)!.kind).toBe('config-change');
     s2.close();
   });
@@ -67,7 +93,8 @@ describe('migrations', () => {
   });
 
   it('a read-only database file gives ACESYNC_STORE_OPEN naming the file (non-root) ', () => {
-    if (process.getuid?.() === 0) return; // root ignores file modes; test/store/read-only.test.ts covers it with a child process
+    // root ignores file modes; test/store/read-only.test.ts covers it with a child process
+    if (process.getuid?.() === 0) return;
     const path = join(tempDir(), 'state.db');
     open(path).close();
     chmodSync(path, 0o444);
@@ -106,8 +133,30 @@ describe('transactions', () => {
             outcomes: [],
             effects: [
               { kind: 'mark', rule: 'r', device: 'ace1', context: 'VC_WEB', to: 'stale', reason: 'x' },
-              { kind: 'job', rule: 'r', job: 'audit', device: 'ace1', context: 'VC_WEB', payload: {}, priority: 10, dedupe: '', reason: 'x' },
-              { kind: 'settle', rule: 'r', ruleHash: 'h', job: 'audit', device: 'ace2', context: 'VC_WEB', settleMs: 5000, maxWaitMs: 60000, priority: 10, payload: {}, reason: 'x' },
+              {
+                kind: 'job',
+                rule: 'r',
+                job: 'audit',
+                device: 'ace1',
+                context: 'VC_WEB',
+                payload: {},
+                priority: 10,
+                dedupe: '',
+                reason: 'x',
+              },
+              {
+                kind: 'settle',
+                rule: 'r',
+                ruleHash: 'h',
+                job: 'audit',
+                device: 'ace2',
+                context: 'VC_WEB',
+                settleMs: 5000,
+                maxWaitMs: 60000,
+                priority: 10,
+                payload: {},
+                reason: 'x',
+              },
             ],
           },
           {},
@@ -120,7 +169,9 @@ describe('transactions', () => {
     expect(store.timers()).toHaveLength(0);
     expect(store.jobs.counts().pending).toBe(0);
     expect(store.decisions({ limit: 1000 })).toHaveLength(before);
-    const row = store.db.prepare("SELECT sync FROM contexts WHERE device = 'ace1' AND name = 'VC_WEB'").get() as { sync: string };
+    const row = store.db.prepare("SELECT sync FROM contexts WHERE device = 'ace1' AND name = 'VC_WEB'").get() as {
+      sync: string;
+    };
     expect(row.sync).toBe('unknown');
   });
 
@@ -162,7 +213,10 @@ describe('transactions', () => {
     const { store, processor } = h;
     const pages = store.db.pragma('page_count', { simple: true }) as number;
     store.db.pragma(`max_page_count = ${pages + 3}`);
-    const big = Array.from({ length: 400 }, (_, i) => ({ ...change('ace1', 'VC_WEB', `rserver host r${i}`), raw: 'x'.repeat(4000) }));
+    const big = Array.from({ length: 400 }, (_, i) => ({
+      ...change('ace1', 'VC_WEB', `rserver host r${i}`),
+      raw: 'x'.repeat(4000),
+    }));
     let err: unknown;
     try {
       processor.handle(big);
@@ -179,13 +233,17 @@ describe('transactions', () => {
   it('a database that turned read-only while running is ACESYNC_STORE_WRITE', () => {
     h = harness({ path: join(tempDir(), 'ro.db') });
     h.store.db.pragma('query_only = ON');
-    expect(() => h!.processor.handle([change('ace1', 'VC_WEB', 'x')])).toThrow(expect.objectContaining({ code: 'ACESYNC_STORE_WRITE', message: expect.stringMatching(/read-only/) }));
+    expect(() => h!.processor.handle([change('ace1', 'VC_WEB', 'x')])).toThrow(
+      expect.objectContaining({ code: 'ACESYNC_STORE_WRITE', message: expect.stringMatching(/read-only/) }),
+    );
   });
 });
 
 describe('retention', () => {
   it('prunes every growing table to its bound and keeps what must stay', () => {
-    const config = testConfig({ store: { retention: { events_days: 1, decisions_days: 2, jobs_days: 1, config_versions: 2, max_events: 1000 } } });
+    const config = testConfig({
+      store: { retention: { events_days: 1, decisions_days: 2, jobs_days: 1, config_versions: 2, max_events: 1000 } },
+    });
     h = harness({ config });
     const { store, clock } = h;
     // Old history...
@@ -208,10 +266,17 @@ describe('retention', () => {
     expect(counts.events).toBe(201);
     expect(store.event(1)).toBeUndefined();
     expect(counts.decisions).toBeGreaterThan(0);
-    expect((store.db.prepare('SELECT MIN(at) AS m FROM decisions').get() as { m: number }).m).toBeGreaterThanOrEqual(clock.now() - 2 * DAY);
+    expect((store.db.prepare('SELECT MIN(at) AS m FROM decisions').get() as { m: number }).m).toBeGreaterThanOrEqual(
+      clock.now() - 2 * DAY,
+    );
     expect(store.jobs.get(oldJob.id)).toBeUndefined();
     // Newest two versions plus ANM's copy (the oldest) survive.
-    expect(store.versions.list('ace1', 'VC_WEB').map((v) => v.hash).sort()).toEqual(['h0', 'h2', 'h3']);
+    expect(
+      store.versions
+        .list('ace1', 'VC_WEB')
+        .map((v) => v.hash)
+        .sort(),
+    ).toEqual(['h0', 'h2', 'h3']);
     expect(store.anmCopy('ace1', 'VC_WEB')!.hash).toBe('h0');
     expect(n('throttles')).toBe(0);
     // Pending work is never pruned.
@@ -266,7 +331,13 @@ describe('processor bookkeeping', () => {
   it('counts noise without storing it unless configured', () => {
     const config = testConfig();
     const clock = new ManualClock(T0);
-    const store = Store.open({ path: ':memory:', inventory: Inventory.fromConfig(config), clock, retention: config.store.retention, engine: config.engine });
+    const store = Store.open({
+      path: ':memory:',
+      inventory: Inventory.fromConfig(config),
+      clock,
+      retention: config.store.retention,
+      engine: config.engine,
+    });
     const p1 = new Processor({ store, ruleset: harnessRules(), clock, logger: silentLogger });
     p1.handle([{ kind: 'noise', id: '302022' }, change('ace1', 'VC_WEB', 'x')]);
     expect(p1.stats.noise).toBe(1);
@@ -274,7 +345,9 @@ describe('processor bookkeeping', () => {
     const p2 = new Processor({ store, ruleset: harnessRules(), clock, logger: silentLogger, storeNoise: true });
     p2.handle([{ kind: 'noise', id: '302022' }]);
     expect(p2.stats.stored).toBe(1);
-    expect((store.db.prepare("SELECT COUNT(*) AS n FROM events WHERE kind = 'noise'").get() as { n: number }).n).toBe(1);
+    expect((store.db.prepare("SELECT COUNT(*) AS n FROM events WHERE kind = 'noise'").get() as { n: number }).n).toBe(
+      1,
+    );
     store.close();
   });
 });
@@ -293,7 +366,12 @@ describe('bounds on what events can create', () => {
     h.feed({ kind: 'context-lifecycle', device: 'ace1', context: 'bad name; drop table', change: 'added' });
     expect(h.store.context('ace1', 'bad name; drop table')).toBeUndefined();
     expect(h.records.some((r) => r.kind === 'note' && /bad name/.test(r.reason ?? ''))).toBe(true);
-    const flood = Array.from({ length: MAX_CONTEXTS_PER_DEVICE + 50 }, (_, i) => ({ kind: 'context-lifecycle' as const, device: 'ace1', context: `VC_F${i}`, change: 'discovered' as const }));
+    const flood = Array.from({ length: MAX_CONTEXTS_PER_DEVICE + 50 }, (_, i) => ({
+      kind: 'context-lifecycle' as const,
+      device: 'ace1',
+      context: `VC_F${i}`,
+      change: 'discovered' as const,
+    }));
     h.feed(...flood);
     expect(h.store.contexts().filter((c) => c.device === 'ace1')).toHaveLength(MAX_CONTEXTS_PER_DEVICE);
   });

@@ -15,7 +15,12 @@ afterEach(async () => {
 });
 
 const post = (url: string, headers: Record<string, string> = {}, payload?: unknown) =>
-  f.app.inject({ method: 'POST', url, headers: payload === undefined ? headers : { 'content-type': 'application/json', ...headers }, payload: payload === undefined ? undefined : JSON.stringify(payload) });
+  f.app.inject({
+    method: 'POST',
+    url,
+    headers: payload === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    payload: payload === undefined ? undefined : JSON.stringify(payload),
+  });
 
 describe('auth on mutations', () => {
   const url = '/api/v1/contexts/ace1/VC_WEB/resync';
@@ -47,7 +52,12 @@ describe('auth on mutations', () => {
   });
 
   it('checks the token before reading the body', async () => {
-    const r = await f.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: '{not json' });
+    const r = await f.app.inject({
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'application/json' },
+      payload: '{not json',
+    });
     expect(r.statusCode).toBe(401);
   });
 });
@@ -58,9 +68,20 @@ describe('POST /api/v1/contexts/:device/:context/resync', () => {
     expect(r.statusCode).toBe(202);
     const body = r.json();
     expect(body.jobs.map((j: any) => j.type)).toEqual(['audit', 'upload']);
-    for (const j of body.jobs) expect(f.store.jobs.get(j.id)).toMatchObject({ state: 'pending', device: 'ace2', context: 'VC_APP', priority: 10 });
+    for (const j of body.jobs)
+      expect(f.store.jobs.get(j.id)).toMatchObject({
+        state: 'pending',
+        device: 'ace2',
+        context: 'VC_APP',
+        priority: 10,
+      });
     const event = f.store.event(body.eventId)!;
-    expect(event).toMatchObject({ kind: 'operator', device: 'ace2', context: 'VC_APP', text: 'resync requested by an operator: ANM shows Out Of Sync' });
+    expect(event).toMatchObject({
+      kind: 'operator',
+      device: 'ace2',
+      context: 'VC_APP',
+      text: 'resync requested by an operator: ANM shows Out Of Sync',
+    });
     const decisions = f.store.decisions({ eventId: body.eventId });
     expect(decisions.map((d) => [d.rule, d.action, d.detail?.job])).toEqual([
       ['operator', 'audit', body.jobs[0].id],
@@ -76,7 +97,12 @@ describe('POST /api/v1/contexts/:device/:context/resync', () => {
     expect(extra.json().code).toBe('ACESYNC_BAD_REQUEST');
     const long = await post('/api/v1/contexts/ace1/VC_WEB/resync', f.auth, { note: 'x'.repeat(201) });
     expect(long.statusCode).toBe(400);
-    const broken = await f.app.inject({ method: 'POST', url: '/api/v1/contexts/ace1/VC_WEB/resync', headers: { ...f.auth, 'content-type': 'application/json' }, payload: '{oops' });
+    const broken = await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/contexts/ace1/VC_WEB/resync',
+      headers: { ...f.auth, 'content-type': 'application/json' },
+      payload: '{oops',
+    });
     expect(broken.statusCode).toBe(400);
     expect(broken.json().code).toBe('ACESYNC_BAD_REQUEST');
   });
@@ -105,11 +131,19 @@ describe('POST /api/v1/contexts/:device/:context/acknowledge-upload', () => {
     runAudits(f, 'differs'); // stale, upload queued
     const [upload] = f.store.jobs.claim({ types: ['upload'], limit: 1, perDevice: 1 });
     // The manual strategy parks the job and reports waiting-operator.
-    f.feed({ kind: 'upload-result', transport: 'action', device: upload!.device, context: upload!.context, data: { outcome: 'waiting-operator', strategy: 'manual', jobId: upload!.id } });
+    f.feed({
+      kind: 'upload-result',
+      transport: 'action',
+      device: upload!.device,
+      context: upload!.context,
+      data: { outcome: 'waiting-operator', strategy: 'manual', jobId: upload!.id },
+    });
     f.store.jobs.complete(upload!.id, { outcome: 'waiting-operator', steps: '1. ...' });
     expect(f.sync(upload!.device, upload!.context)).toBe('stale');
 
-    const r = await post(`/api/v1/contexts/${upload!.device}/${upload!.context}/acknowledge-upload`, f.auth, { note: 'done in ANM' });
+    const r = await post(`/api/v1/contexts/${upload!.device}/${upload!.context}/acknowledge-upload`, f.auth, {
+      note: 'done in ANM',
+    });
     expect(r.statusCode).toBe(202);
     const body = r.json();
     expect(body.jobs).toHaveLength(1);
@@ -117,17 +151,27 @@ describe('POST /api/v1/contexts/:device/:context/acknowledge-upload', () => {
     expect(f.sync(upload!.device, upload!.context)).toBe('syncing');
     const c = f.store.context(upload!.device, upload!.context)!;
     expect(c.anmHash).toBe(c.lastAuditHash);
-    expect(f.store.event(body.eventId)).toMatchObject({ kind: 'upload-result', data: { outcome: 'ok', strategy: 'manual', acknowledged: true, jobId: upload!.id } });
+    expect(f.store.event(body.eventId)).toMatchObject({
+      kind: 'upload-result',
+      data: { outcome: 'ok', strategy: 'manual', acknowledged: true, jobId: upload!.id },
+    });
     runAudits(f, 'in-sync');
     expect(f.sync(upload!.device, upload!.context)).toBe('in-sync');
     // Acknowledged once: a second one has nothing to acknowledge.
-    expect((await post(`/api/v1/contexts/${upload!.device}/${upload!.context}/acknowledge-upload`, f.auth)).statusCode).toBe(409);
+    expect(
+      (await post(`/api/v1/contexts/${upload!.device}/${upload!.context}/acknowledge-upload`, f.auth)).statusCode,
+    ).toBe(409);
   });
 });
 
 describe('page forms', () => {
   const form = (url: string, token?: string) =>
-    f.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: token === undefined ? '' : new URLSearchParams({ token }).toString() });
+    f.app.inject({
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: token === undefined ? '' : new URLSearchParams({ token }).toString(),
+    });
 
   it('resync form: wrong token is an HTML 401, the right one queues and redirects', async () => {
     const bad = await form('/contexts/ace1/VC_WEB/resync', 'nope');
@@ -140,7 +184,12 @@ describe('page forms', () => {
     expect(ok.statusCode).toBe(303);
     const jobs = f.store.jobs.list({ device: 'ace1', context: 'VC_WEB' });
     expect(jobs.map((j) => j.type).sort()).toEqual(['audit', 'upload']);
-    expect(ok.headers.location).toBe(`/contexts/ace1/VC_WEB?done=resync&jobs=${jobs.map((j) => j.id).sort((a, b) => a - b).join(',')}#actions`);
+    expect(ok.headers.location).toBe(
+      `/contexts/ace1/VC_WEB?done=resync&jobs=${jobs
+        .map((j) => j.id)
+        .sort((a, b) => a - b)
+        .join(',')}#actions`,
+    );
     const page = await f.app.inject(ok.headers.location!.replace('#actions', ''));
     expect(page.body).toMatch(/Resync queued: audit job \d+ \(pending\), upload job \d+ \(pending\)/);
     expect(page.body).not.toContain(TOKEN);

@@ -46,10 +46,24 @@ describe('GET /api/v1/devices, /pairs, /contexts', () => {
     const d = await get('/api/v1/devices');
     expect(d.status).toBe(200);
     expect(d.json.items.map((x: any) => x.name)).toEqual(['ace1', 'ace2']);
-    expect(d.json.items[0]).toMatchObject({ host: '192.0.2.1', peer: 'ace2', pair: 'ace1+ace2', configured: true, contexts: 4, auditOverdue: false, roles: [{ group: 2, role: 'ACTIVE' }] });
+    expect(d.json.items[0]).toMatchObject({
+      host: '192.0.2.1',
+      peer: 'ace2',
+      pair: 'ace1+ace2',
+      configured: true,
+      contexts: 4,
+      auditOverdue: false,
+      roles: [{ group: 2, role: 'ACTIVE' }],
+    });
     expect(d.json.items[0].ssh).toBeUndefined();
     const p = await get('/api/v1/pairs');
-    expect(p.json.items).toEqual([{ id: 'ace1+ace2', devices: ['ace1', 'ace2'], groups: [{ group: 2, roles: { ace1: 'ACTIVE', ace2: 'STANDBY_HOT' } }] }]);
+    expect(p.json.items).toEqual([
+      {
+        id: 'ace1+ace2',
+        devices: ['ace1', 'ace2'],
+        groups: [{ group: 2, roles: { ace1: 'ACTIVE', ace2: 'STANDBY_HOT' } }],
+      },
+    ]);
   });
 
   it('lists contexts and filters them by state; a bad filter is a 400', async () => {
@@ -58,7 +72,13 @@ describe('GET /api/v1/devices, /pairs, /contexts', () => {
     expect(all.json.items).toHaveLength(8);
     const suspect = await get('/api/v1/contexts?state=suspect');
     expect(suspect.json.items.map((c: any) => `${c.device}/${c.context}`)).toEqual(['ace1/VC_WEB', 'ace2/VC_WEB']);
-    expect(suspect.json.items[0]).toMatchObject({ sync: 'suspect', label: 'Suspect', configured: true, ftGroup: 2, reason: "admin ran 'rserver host web1' in VC_WEB on ace1" });
+    expect(suspect.json.items[0]).toMatchObject({
+      sync: 'suspect',
+      label: 'Suspect',
+      configured: true,
+      ftGroup: 2,
+      reason: "admin ran 'rserver host web1' in VC_WEB on ace1",
+    });
     expect((await get('/api/v1/contexts?state=suspect&device=ace2')).json.items).toHaveLength(1);
     for (const bad of ['/api/v1/contexts?state=bogus', '/api/v1/contexts?colour=red']) {
       const r = await get(bad);
@@ -73,8 +93,17 @@ describe('GET /api/v1/devices, /pairs, /contexts', () => {
     f.advance(6000);
     const r = await get('/api/v1/contexts/ace2/VC_WEB');
     expect(r.status).toBe(200);
-    expect(r.json).toMatchObject({ device: 'ace2', context: 'VC_WEB', sync: 'suspect', peer: { device: 'ace1', sync: 'suspect' } });
-    expect(r.json.reasons.at(-1)).toMatchObject({ rule: 'config-change-marks-suspect', from: 'unknown', to: 'suspect' });
+    expect(r.json).toMatchObject({
+      device: 'ace2',
+      context: 'VC_WEB',
+      sync: 'suspect',
+      peer: { device: 'ace1', sync: 'suspect' },
+    });
+    expect(r.json.reasons.at(-1)).toMatchObject({
+      rule: 'config-change-marks-suspect',
+      from: 'unknown',
+      to: 'suspect',
+    });
     expect(r.json.jobs[0]).toMatchObject({ type: 'audit', state: 'pending', device: 'ace2', context: 'VC_WEB' });
     // The chain of the change typed on ace1: event -> rule -> decision -> action, seen from the peer's page.
     const chain = r.json.explanation.find((c: any) => c.event?.kind === 'config-change');
@@ -91,9 +120,21 @@ describe('GET /api/v1/devices, /pairs, /contexts', () => {
   });
 
   it('diffs two stored configuration versions', async () => {
-    f.feed({ kind: 'audit-result', transport: 'poll', device: 'ace1', context: 'VC_WEB', data: { outcome: 'differs', hash: HASH_A, config: 'a\nb\nc\n' } });
+    f.feed({
+      kind: 'audit-result',
+      transport: 'poll',
+      device: 'ace1',
+      context: 'VC_WEB',
+      data: { outcome: 'differs', hash: HASH_A, config: 'a\nb\nc\n' },
+    });
     f.clock.advance(1000);
-    f.feed({ kind: 'audit-result', transport: 'poll', device: 'ace1', context: 'VC_WEB', data: { outcome: 'differs', hash: HASH_B, config: 'a\nB\nc\n' } });
+    f.feed({
+      kind: 'audit-result',
+      transport: 'poll',
+      device: 'ace1',
+      context: 'VC_WEB',
+      data: { outcome: 'differs', hash: HASH_B, config: 'a\nB\nc\n' },
+    });
     const r = await get(`/api/v1/contexts/ace1/VC_WEB/diff?from=${HASH_A}&to=${HASH_B.slice(0, 12)}`);
     expect(r.status).toBe(200);
     expect(r.json.from).toBe(HASH_A);
@@ -126,11 +167,22 @@ describe('GET /api/v1/events, /jobs', () => {
     expect(seen).toHaveLength(7);
     expect([...seen].sort((a, b) => b - a)).toEqual(seen);
     const first = (await get('/api/v1/events?limit=1')).json.items[0];
-    expect(first).toMatchObject({ kind: 'config-change', device: 'ace1', context: 'VC_WEB', summary: 'admin: rserver host r6' });
+    expect(first).toMatchObject({
+      kind: 'config-change',
+      device: 'ace1',
+      context: 'VC_WEB',
+      summary: 'admin: rserver host r6',
+    });
     expect(first.event.command).toBe('rserver host r6');
     expect((await get('/api/v1/events?context=VC_APP')).json.items).toHaveLength(3);
     expect((await get('/api/v1/events?kind=ha-state')).json.items).toHaveLength(0);
-    for (const bad of ['/api/v1/events?kind=nope', '/api/v1/events?cursor=0', '/api/v1/events?cursor=abc', '/api/v1/events?limit=501']) expect((await get(bad)).status).toBe(400);
+    for (const bad of [
+      '/api/v1/events?kind=nope',
+      '/api/v1/events?cursor=0',
+      '/api/v1/events?cursor=abc',
+      '/api/v1/events?limit=501',
+    ])
+      expect((await get(bad)).status).toBe(400);
   });
 
   it('pages jobs and filters them by state and type', async () => {
@@ -142,7 +194,10 @@ describe('GET /api/v1/events, /jobs', () => {
     const rest = await get(`/api/v1/jobs?limit=50&cursor=${all.json.nextCursor}`);
     const ids = [...all.json.items, ...rest.json.items].map((j: any) => j.id);
     expect(new Set(ids).size).toBe(ids.length);
-    expect((await get('/api/v1/jobs?type=audit&state=done')).json.items.map((j: any) => j.context)).toEqual(['VC_WEB', 'VC_WEB']);
+    expect((await get('/api/v1/jobs?type=audit&state=done')).json.items.map((j: any) => j.context)).toEqual([
+      'VC_WEB',
+      'VC_WEB',
+    ]);
     expect((await get('/api/v1/jobs?type=upload&state=pending')).json.items).toHaveLength(2);
     expect((await get('/api/v1/jobs?state=weird')).status).toBe(400);
   });
@@ -154,7 +209,14 @@ describe('GET /api/v1/alerts, /alerts/deliveries, /rules', () => {
     await f.notifier.flush();
     const r = await get('/api/v1/alerts?status=firing');
     expect(r.json.items).toHaveLength(1);
-    expect(r.json.items[0]).toMatchObject({ alertname: 'logging-silenced', severity: 'critical', status: 'firing', device: 'ace1', context: 'VC_WEB', fireCount: 1 });
+    expect(r.json.items[0]).toMatchObject({
+      alertname: 'logging-silenced',
+      severity: 'critical',
+      status: 'firing',
+      device: 'ace1',
+      context: 'VC_WEB',
+      fireCount: 1,
+    });
     expect((await get('/api/v1/alerts?status=resolved')).json.items).toHaveLength(0);
     expect((await get('/api/v1/alerts/deliveries')).json.items).toEqual([]);
     expect((await get('/api/v1/alerts?status=open')).status).toBe(400);
@@ -163,7 +225,11 @@ describe('GET /api/v1/alerts, /alerts/deliveries, /rules', () => {
   it('lists the rules with their files and descriptions', async () => {
     const r = await get('/api/v1/rules');
     const rule = r.json.items.find((x: any) => x.name === 'config-change-marks-suspect');
-    expect(rule).toMatchObject({ file: 'config-change.yaml', on: ['config-change', 'logging-change'], actions: ['mark', 'audit'] });
+    expect(rule).toMatchObject({
+      file: 'config-change.yaml',
+      on: ['config-change', 'logging-change'],
+      actions: ['mark', 'audit'],
+    });
     expect(rule.description).toMatch(/suspect on both peers/);
     expect(r.json.items.length).toBeGreaterThan(10);
   });
@@ -181,7 +247,13 @@ describe('errors and documents', () => {
   });
 
   it('serves no files by path: traversal attempts are plain 404s', async () => {
-    for (const u of ['/assets/../../etc/passwd', '/assets/..%2F..%2Fetc%2Fpasswd', '/assets/app.css/../../../package.json', '/contexts/..%2F..%2Fetc/passwd', '/api/v1/contexts/..%2F..%2F/etc%2Fpasswd']) {
+    for (const u of [
+      '/assets/../../etc/passwd',
+      '/assets/..%2F..%2Fetc%2Fpasswd',
+      '/assets/app.css/../../../package.json',
+      '/contexts/..%2F..%2Fetc/passwd',
+      '/api/v1/contexts/..%2F..%2F/etc%2Fpasswd',
+    ]) {
       const r = await f.app.inject(u);
       expect(r.statusCode, u).toBe(404);
       expect(r.body).not.toContain('root:');
@@ -199,7 +271,23 @@ describe('errors and documents', () => {
   it('serves an OpenAPI document generated from the route schemas', async () => {
     const doc = (await get('/api/v1/openapi.json')).json;
     expect(doc.openapi).toBe('3.1.0');
-    for (const p of ['/api/v1/devices', '/api/v1/pairs', '/api/v1/contexts', '/api/v1/contexts/{device}/{context}', '/api/v1/contexts/{device}/{context}/diff', '/api/v1/events', '/api/v1/jobs', '/api/v1/alerts', '/api/v1/rules', '/api/v1/contexts/{device}/{context}/resync', '/api/v1/devices/{device}/audit', '/api/v1/contexts/{device}/{context}/acknowledge-upload', '/healthz', '/readyz', '/metrics'])
+    for (const p of [
+      '/api/v1/devices',
+      '/api/v1/pairs',
+      '/api/v1/contexts',
+      '/api/v1/contexts/{device}/{context}',
+      '/api/v1/contexts/{device}/{context}/diff',
+      '/api/v1/events',
+      '/api/v1/jobs',
+      '/api/v1/alerts',
+      '/api/v1/rules',
+      '/api/v1/contexts/{device}/{context}/resync',
+      '/api/v1/devices/{device}/audit',
+      '/api/v1/contexts/{device}/{context}/acknowledge-upload',
+      '/healthz',
+      '/readyz',
+      '/metrics',
+    ])
       expect(doc.paths[p], p).toBeDefined();
     const resync = doc.paths['/api/v1/contexts/{device}/{context}/resync'].post;
     expect(resync.security).toEqual([{ bearerAuth: [] }]);

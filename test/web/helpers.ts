@@ -46,7 +46,15 @@ export async function webFixture(o: WebFixtureOptions = {}): Promise<WebFixture>
   const env: NodeJS.ProcessEnv = { ...o.env, ...(o.token === null ? {} : { [TOKEN_ENV]: o.token ?? TOKEN }) };
   const logger = o.logger ?? silentLogger;
   const counters = new IngestCounters();
-  const notifier = new Notifier({ store: h.store, webhooks: config.webhooks, clock: h.clock, logger, externalUrl: 'http://127.0.0.1:8080', env, random: () => 0.5 });
+  const notifier = new Notifier({
+    store: h.store,
+    webhooks: config.webhooks,
+    clock: h.clock,
+    logger,
+    externalUrl: 'http://127.0.0.1:8080',
+    env,
+    random: () => 0.5,
+  });
   const app = buildWebServer({
     store: h.store,
     processor: h.processor,
@@ -58,7 +66,10 @@ export async function webFixture(o: WebFixtureOptions = {}): Promise<WebFixture>
     notifier,
     env,
     liveIntervalMs: o.liveIntervalMs ?? 100,
-    readiness: () => ({ ready: o.ready ?? true, checks: { rules: true, listeners: o.ready === false ? 'syslog udp not bound' : true } }),
+    readiness: () => ({
+      ready: o.ready ?? true,
+      checks: { rules: true, listeners: o.ready === false ? 'syslog udp not bound' : true },
+    }),
   });
   await app.ready();
   return {
@@ -90,7 +101,13 @@ export function driveToInSync(f: Harness): void {
   runAudits(f, 'differs');
   const uploads = f.store.jobs.claim({ types: ['upload'], limit: 100, perDevice: 100 });
   for (const j of uploads) {
-    f.feed({ kind: 'upload-result', transport: 'action', device: j.device, context: j.context, data: { outcome: 'ok', strategy: 'command', jobId: j.id } });
+    f.feed({
+      kind: 'upload-result',
+      transport: 'action',
+      device: j.device,
+      context: j.context,
+      data: { outcome: 'ok', strategy: 'command', jobId: j.id },
+    });
     f.store.recordAnmCopy(j.device, j.context, `h-${j.device}-${j.context}`);
     f.store.jobs.complete(j.id, { outcome: 'ok' });
   }

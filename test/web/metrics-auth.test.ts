@@ -42,7 +42,9 @@ describe('/metrics', () => {
     expect(r.statusCode).toBe(200);
     expect(r.headers['content-type']).toMatch(/^text\/plain/);
     const m = r.body;
-    expect(sample(m, 'acesync_ingest_messages_total', { transport: 'udp', source: '10.0.0.1', outcome: 'accepted' })).toBe(5);
+    expect(
+      sample(m, 'acesync_ingest_messages_total', { transport: 'udp', source: '10.0.0.1', outcome: 'accepted' }),
+    ).toBe(5);
     expect(sample(m, 'acesync_ingest_messages_total', { transport: 'snmp', outcome: 'rejected-auth' })).toBe(1);
     expect(sample(m, 'acesync_ingest_kernel_drops_total')).toBe(7);
     expect(sample(m, 'acesync_events_total', { kind: 'config-change' })).toBe(2);
@@ -69,16 +71,39 @@ describe('bound beyond loopback', () => {
     f = await webFixture({ config: { http: { host: '0.0.0.0', token_env: 'ACESYNC_TEST_TOKEN' } } });
     const app = f.app;
     expect((await app.inject('/api/v1/contexts')).statusCode).toBe(401);
-    expect((await app.inject({ url: '/api/v1/contexts', headers: { authorization: 'Bearer nope' } })).statusCode).toBe(401);
-    expect((await app.inject({ url: '/api/v1/contexts', headers: { authorization: `Bearer ${TOKEN}`, host: 'acesync.corp.example' } })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/api/v1/contexts', headers: { authorization: 'Bearer nope' } })).statusCode).toBe(
+      401,
+    );
+    expect(
+      (
+        await app.inject({
+          url: '/api/v1/contexts',
+          headers: { authorization: `Bearer ${TOKEN}`, host: 'acesync.corp.example' },
+        })
+      ).statusCode,
+    ).toBe(200);
     expect((await app.inject('/metrics')).statusCode).toBe(401);
     expect((await app.inject('/healthz')).statusCode).toBe(200);
     expect((await app.inject('/assets/app.css')).statusCode).toBe(200);
     const page = await app.inject('/');
     expect(page.statusCode).toBe(303);
     expect(page.headers.location).toBe('/login');
-    expect((await app.inject({ method: 'POST', url: '/login', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'token=wrong' })).statusCode).toBe(401);
-    const login = await app.inject({ method: 'POST', url: '/login', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `token=${TOKEN}` });
+    expect(
+      (
+        await app.inject({
+          method: 'POST',
+          url: '/login',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          payload: 'token=wrong',
+        })
+      ).statusCode,
+    ).toBe(401);
+    const login = await app.inject({
+      method: 'POST',
+      url: '/login',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `token=${TOKEN}`,
+    });
     expect(login.statusCode).toBe(303);
     const cookie = String(login.headers['set-cookie']);
     expect(cookie).toMatch(/^acesync_session=[A-Za-z0-9_-]+; Path=\/; HttpOnly; SameSite=Strict/);
@@ -87,6 +112,9 @@ describe('bound beyond loopback', () => {
     expect((await app.inject({ url: '/', headers: { cookie: session } })).statusCode).toBe(200);
     expect((await app.inject({ url: '/', headers: { cookie: 'acesync_session=forged' } })).statusCode).toBe(303);
     // The cookie does not authorise mutations: they still need the bearer token.
-    expect((await app.inject({ method: 'POST', url: '/api/v1/devices/ace1/audit', headers: { cookie: session } })).statusCode).toBe(401);
+    expect(
+      (await app.inject({ method: 'POST', url: '/api/v1/devices/ace1/audit', headers: { cookie: session } }))
+        .statusCode,
+    ).toBe(401);
   });
 });

@@ -43,7 +43,7 @@ describe('overview', () => {
     const web1 = row(html, 'ace1', 'VC_WEB');
     expect(web1).toContain('data-state="suspect"');
     expect(web1).toContain('Suspect'); // text, not colour alone
-    expect(web1).toContain("admin ran &#39;probe icmp P1&#39; in VC_WEB on ace1");
+    expect(web1).toContain('admin ran &#39;probe icmp P1&#39; in VC_WEB on ace1');
     expect(web1).toMatch(/data-field="audit"><time datetime="[^"]+"/);
     expect(row(html, 'ace2', 'Admin')).toContain('data-state="unknown"');
     // Counts per state, updated live by data-count.
@@ -54,7 +54,13 @@ describe('overview', () => {
   });
 
   it('calls out logging drift and overdue audits first', async () => {
-    f.feed({ kind: 'logging-drift', transport: 'poll', device: 'ace2', context: 'VC_DB', data: { missing: ['logging host 192.0.2.9'] } });
+    f.feed({
+      kind: 'logging-drift',
+      transport: 'poll',
+      device: 'ace2',
+      context: 'VC_DB',
+      data: { missing: ['logging host 192.0.2.9'] },
+    });
     f.advance(61_000, 5_000);
     const html = await page('/');
     const attention = html.indexOf('Needs attention');
@@ -69,7 +75,15 @@ describe('overview', () => {
   });
 
   it('lists open alerts', async () => {
-    f.feed({ kind: 'config-change', id: '111008', device: 'ace1', context: 'VC_WEB', originContext: 'VC_WEB', user: 'bob', command: 'no logging host 10.1.1.1' });
+    f.feed({
+      kind: 'config-change',
+      id: '111008',
+      device: 'ace1',
+      context: 'VC_WEB',
+      originContext: 'VC_WEB',
+      user: 'bob',
+      command: 'no logging host 10.1.1.1',
+    });
     await f.notifier.flush();
     const html = await page('/');
     expect(html).toMatch(/Open alerts \(<span data-count="alerts-firing">1<\/span>\)/);
@@ -96,9 +110,21 @@ describe('context page', () => {
     makeSuspect(f);
     f.advance(6000);
     runAudits(f, (d) => (d === 'ace1' ? 'differs' : 'in-sync'));
-    f.feed({ kind: 'audit-result', transport: 'poll', device: 'ace1', context: 'VC_WEB', data: { outcome: 'differs', hash: '1'.repeat(64), config: 'logging enable\nrserver host web1\n' } });
+    f.feed({
+      kind: 'audit-result',
+      transport: 'poll',
+      device: 'ace1',
+      context: 'VC_WEB',
+      data: { outcome: 'differs', hash: '1'.repeat(64), config: 'logging enable\nrserver host web1\n' },
+    });
     f.clock.advance(1000);
-    f.feed({ kind: 'audit-result', transport: 'poll', device: 'ace1', context: 'VC_WEB', data: { outcome: 'differs', hash: '2'.repeat(64), config: 'logging enable\nrserver host web2\n' } });
+    f.feed({
+      kind: 'audit-result',
+      transport: 'poll',
+      device: 'ace1',
+      context: 'VC_WEB',
+      data: { outcome: 'differs', hash: '2'.repeat(64), config: 'logging enable\nrserver host web2\n' },
+    });
     const html = await page('/contexts/ace1/VC_WEB');
     expect(html).toContain('<h1>VC_WEB <span class="muted">on</span> ace1</h1>');
     expect(html).toMatch(/data-device="ace1" data-context="VC_WEB" data-sync="stale"/);
@@ -108,11 +134,15 @@ describe('context page', () => {
     expect(why).toContain('<span class="step-kind">Event</span> <code>config-change</code>');
     expect(why).toContain('<span class="step-kind">Rule</span> <code>config-change-marks-suspect</code>');
     expect(why).toMatch(/<span class="step-kind">Decision<\/span> .*data-state="unknown".*→.*data-state="suspect"/);
-    expect(why).toMatch(/<span class="step-kind">Action<\/span> <code>audit<\/code> job \d+ by <code>config-change-marks-suspect<\/code> → <span class="step-kind">Result<\/span> job \d+ <strong>done<\/strong>/);
+    expect(why).toMatch(
+      /<span class="step-kind">Action<\/span> <code>audit<\/code> job \d+ by <code>config-change-marks-suspect<\/code> → <span class="step-kind">Result<\/span> job \d+ <strong>done<\/strong>/,
+    );
     expect(why).toContain('<span class="step-kind">Rule</span> <code>audit-finds-stale</code>');
     // History and the default diff (previous -> newest).
     expect(html).toContain('Configuration history');
-    expect(html).toMatch(/<pre class="diff"[^>]*>[\s\S]*<span class="del">-rserver host web1<\/span>\n<span class="add">\+rserver host web2<\/span>/);
+    expect(html).toMatch(
+      /<pre class="diff"[^>]*>[\s\S]*<span class="del">-rserver host web1<\/span>\n<span class="add">\+rserver host web2<\/span>/,
+    );
     expect(html).toContain('<label for="diff-from">From</label>');
     // Jobs and the form.
     expect(html).toMatch(/<td data-label="Type">upload<\/td><td data-label="State">pending/);
@@ -123,7 +153,13 @@ describe('context page', () => {
 
   it('picks the versions of the diff from the query', async () => {
     for (const [i, text] of ['a\n', 'b\n', 'c\n'].entries()) {
-      f.feed({ kind: 'audit-result', transport: 'poll', device: 'ace2', context: 'VC_DB', data: { outcome: 'differs', hash: String(i + 1).repeat(64), config: text } });
+      f.feed({
+        kind: 'audit-result',
+        transport: 'poll',
+        device: 'ace2',
+        context: 'VC_DB',
+        data: { outcome: 'differs', hash: String(i + 1).repeat(64), config: text },
+      });
       f.clock.advance(1000);
     }
     const html = await page(`/contexts/ace2/VC_DB?from=${'1'.repeat(64)}&to=${'3'.repeat(64)}`);
@@ -133,7 +169,13 @@ describe('context page', () => {
 
   it('offers the acknowledge form only while an upload waits for an operator', async () => {
     expect(await page('/contexts/ace1/VC_WEB')).not.toContain('/acknowledge"');
-    f.feed({ kind: 'upload-result', transport: 'action', device: 'ace1', context: 'VC_WEB', data: { outcome: 'waiting-operator', strategy: 'manual' } });
+    f.feed({
+      kind: 'upload-result',
+      transport: 'action',
+      device: 'ace1',
+      context: 'VC_WEB',
+      data: { outcome: 'waiting-operator', strategy: 'manual' },
+    });
     expect(await page('/contexts/ace1/VC_WEB')).toContain('action="/contexts/ace1/VC_WEB/acknowledge"');
   });
 

@@ -36,7 +36,16 @@ beforeAll(async () => {
     config: {
       devices: PAIR_DEVICES.map((d) => ({ ...d, ssh: { password_env: 'ACE_PW' } })),
       snmp: { communities: [SECRETS.community] },
-      webhooks: [{ name: 'slack', url: receiver.url, secret_env: 'HOOK_SECRET', group_wait_ms: 0, max_attempts: 2, backoff_base_ms: 10 }],
+      webhooks: [
+        {
+          name: 'slack',
+          url: receiver.url,
+          secret_env: 'HOOK_SECRET',
+          group_wait_ms: 0,
+          max_attempts: 2,
+          backoff_base_ms: 10,
+        },
+      ],
     },
   });
   f.feed(change('ace1', 'VC_WEB', 'no logging enable'));
@@ -53,7 +62,12 @@ afterAll(async () => {
   await receiver.close();
 });
 
-async function call(method: 'GET' | 'POST', url: string, headers: Record<string, string> = {}, payload?: string): Promise<void> {
+async function call(
+  method: 'GET' | 'POST',
+  url: string,
+  headers: Record<string, string> = {},
+  payload?: string,
+): Promise<void> {
   const r = await f.app.inject({ method, url, headers, payload });
   answers.push(`${r.statusCode} ${JSON.stringify(r.headers)}\n${r.body}`);
 }
@@ -61,16 +75,38 @@ async function call(method: 'GET' | 'POST', url: string, headers: Record<string,
 describe('secrets', () => {
   it('appear in no response and no log line', async () => {
     const reads = [
-      '/', '/contexts/ace1/VC_WEB', '/contexts/ace1/NOPE', '/nothing', '/login', '/healthz', '/readyz', '/metrics', '/api/v1/openapi.json',
-      '/api/v1/devices', '/api/v1/pairs', '/api/v1/contexts', '/api/v1/contexts/ace1/VC_WEB', '/api/v1/events?limit=500', '/api/v1/jobs?limit=500',
-      '/api/v1/alerts', '/api/v1/alerts/deliveries', '/api/v1/rules', '/api/v1/contexts?state=nope', '/api/v1/nothing',
+      '/',
+      '/contexts/ace1/VC_WEB',
+      '/contexts/ace1/NOPE',
+      '/nothing',
+      '/login',
+      '/healthz',
+      '/readyz',
+      '/metrics',
+      '/api/v1/openapi.json',
+      '/api/v1/devices',
+      '/api/v1/pairs',
+      '/api/v1/contexts',
+      '/api/v1/contexts/ace1/VC_WEB',
+      '/api/v1/events?limit=500',
+      '/api/v1/jobs?limit=500',
+      '/api/v1/alerts',
+      '/api/v1/alerts/deliveries',
+      '/api/v1/rules',
+      '/api/v1/contexts?state=nope',
+      '/api/v1/nothing',
     ];
     for (const u of reads) await call('GET', u);
     await call('POST', '/api/v1/contexts/ace1/VC_WEB/resync', { authorization: 'Bearer wrong' });
     await call('POST', '/api/v1/contexts/ace1/VC_WEB/resync', { authorization: `Bearer ${TOKEN}` });
     await call('POST', '/api/v1/devices/ace1/audit', { authorization: `Bearer ${TOKEN}` });
     await call('POST', '/api/v1/contexts/ace1/VC_WEB/acknowledge-upload', { authorization: `Bearer ${TOKEN}` });
-    await call('POST', '/contexts/ace1/VC_WEB/resync', { 'content-type': 'application/x-www-form-urlencoded' }, `token=${TOKEN}`);
+    await call(
+      'POST',
+      '/contexts/ace1/VC_WEB/resync',
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      `token=${TOKEN}`,
+    );
     await call('POST', '/login', { 'content-type': 'application/x-www-form-urlencoded' }, `token=${TOKEN}`);
     await call('GET', '/api/v1/alerts/deliveries');
     const deliveries = (await f.app.inject('/api/v1/alerts/deliveries')).json().items;
@@ -79,7 +115,8 @@ describe('secrets', () => {
     const everything = answers.join('\n') + logs.join('');
     expect(answers.length).toBeGreaterThan(25);
     expect(logs.length).toBeGreaterThan(0);
-    for (const s of [TOKEN, SECRETS.password, SECRETS.community, SECRETS.hmac, 'slackpathS3CRET', receiver.url]) expect(everything, s).not.toContain(s);
+    for (const s of [TOKEN, SECRETS.password, SECRETS.community, SECRETS.hmac, 'slackpathS3CRET', receiver.url])
+      expect(everything, s).not.toContain(s);
     // The login cookie is derived from the token, not the token.
     expect(answers.find((a) => a.includes('acesync_session='))).toBeDefined();
   });

@@ -21,7 +21,8 @@ function connect(port: number, path = '/api/v1/stream'): Promise<Sse> {
   return new Promise((resolve, reject) => {
     const req = get({ host: '127.0.0.1', port, path, timeout: 5000 }, (res) => {
       const events: Sse['events'] = [];
-      const waiters: Array<{ pred: (e: Sse['events'][number]) => boolean; done: (e: Sse['events'][number]) => void }> = [];
+      const waiters: Array<{ pred: (e: Sse['events'][number]) => boolean; done: (e: Sse['events'][number]) => void }> =
+        [];
       let buf = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
@@ -35,7 +36,11 @@ function connect(port: number, path = '/api/v1/stream'): Promise<Sse> {
           if (!ev || data === undefined) continue;
           const e = { event: ev, data: JSON.parse(data) };
           events.push(e);
-          for (const w of [...waiters]) if (w.pred(e)) (waiters.splice(waiters.indexOf(w), 1), w.done(e));
+          for (const w of [...waiters])
+            if (w.pred(e)) {
+              waiters.splice(waiters.indexOf(w), 1);
+              w.done(e);
+            }
         }
       });
       resolve({
@@ -75,10 +80,18 @@ describe('GET /api/v1/stream', () => {
     expect(s.res.headers['content-security-policy']).toContain("script-src 'self'");
     const snap = await s.next((e) => e.event === 'snapshot');
     expect(snap.data.contexts).toHaveLength(8);
-    expect(snap.data.contexts.find((c: any) => c.device === 'ace1' && c.context === 'VC_WEB')).toMatchObject({ sync: 'unknown', label: 'Unknown' });
+    expect(snap.data.contexts.find((c: any) => c.device === 'ace1' && c.context === 'VC_WEB')).toMatchObject({
+      sync: 'unknown',
+      label: 'Unknown',
+    });
     f.feed(change('ace1', 'VC_WEB', 'rserver host web9'));
     const upd = await s.next((e) => e.event === 'context' && e.data.device === 'ace2' && e.data.context === 'VC_WEB');
-    expect(upd.data).toMatchObject({ sync: 'suspect', label: 'Suspect', tone: 'warn', reason: "admin ran 'rserver host web9' in VC_WEB on ace1" });
+    expect(upd.data).toMatchObject({
+      sync: 'suspect',
+      label: 'Suspect',
+      tone: 'warn',
+      reason: "admin ran 'rserver host web9' in VC_WEB on ace1",
+    });
     const summary = await s.next((e) => e.event === 'summary');
     expect(summary.data.counts.suspect).toBe(2);
     // Unchanged contexts are not sent.
@@ -87,7 +100,16 @@ describe('GET /api/v1/stream', () => {
   });
 
   it('bounds the number of listeners', async () => {
-    const app = buildWebServer({ store: f.store, inventory: f.inventory, counters: f.counters, config: f.config, logger: silentLogger, clock: f.clock, readiness: () => ({ ready: true, checks: {} }), maxLiveClients: 1 });
+    const app = buildWebServer({
+      store: f.store,
+      inventory: f.inventory,
+      counters: f.counters,
+      config: f.config,
+      logger: silentLogger,
+      clock: f.clock,
+      readiness: () => ({ ready: true, checks: {} }),
+      maxLiveClients: 1,
+    });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const p = (app.server.address() as AddressInfo).port;
     const one = await connect(p);
@@ -103,7 +125,10 @@ describe('GET /api/v1/stream', () => {
     expect(JSON.parse(two.body).code).toBe('ACESYNC_UNAVAILABLE');
     // Closing the server ends the open stream instead of waiting for the browser to leave.
     const ended = new Promise<void>((resolve) => one.res.on('close', () => resolve()));
-    await Promise.race([app.close(), new Promise((_, ko) => setTimeout(() => ko(new Error('close hung on an open stream')), 3000))]);
+    await Promise.race([
+      app.close(),
+      new Promise((_, ko) => setTimeout(() => ko(new Error('close hung on an open stream')), 3000)),
+    ]);
     await ended;
   });
 });

@@ -21,10 +21,34 @@ let headers: Record<string, unknown>;
 beforeAll(async () => {
   f = await webFixture();
   const command = `no logging enable ${SCRIPT} ${IMG} ${QUOTES} ${CONTROL} ${LONG}`;
-  f.feed({ kind: 'config-change', id: '111008', device: 'ace1', context: 'VC_WEB', originContext: 'VC_WEB', user: IMG, command, text: `User '${IMG}' executed the '${command}' command.`, raw: `<189>${LONG}${SCRIPT}` });
+  f.feed({
+    kind: 'config-change',
+    id: '111008',
+    device: 'ace1',
+    context: 'VC_WEB',
+    originContext: 'VC_WEB',
+    user: IMG,
+    command,
+    text: `User '${IMG}' executed the '${command}' command.`,
+    raw: `<189>${LONG}${SCRIPT}`,
+  });
   // A context name from the device itself (a `context` command in Admin).
-  f.feed({ kind: 'context-lifecycle', id: '504001', device: 'ace1', context: EVIL_CONTEXT, originContext: 'Admin', change: 'added', user: IMG });
-  f.feed({ kind: 'logging-drift', transport: 'poll', device: 'ace2', context: 'VC_WEB', data: { missing: [`logging host ${IMG}`], harmful: [SCRIPT] } });
+  f.feed({
+    kind: 'context-lifecycle',
+    id: '504001',
+    device: 'ace1',
+    context: EVIL_CONTEXT,
+    originContext: 'Admin',
+    change: 'added',
+    user: IMG,
+  });
+  f.feed({
+    kind: 'logging-drift',
+    transport: 'poll',
+    device: 'ace2',
+    context: 'VC_WEB',
+    data: { missing: [`logging host ${IMG}`], harmful: [SCRIPT] },
+  });
   f.advance(6000);
   await f.notifier.flush();
   const o = await f.app.inject('/');
@@ -52,7 +76,8 @@ describe('hostile device strings', () => {
     expect(overview).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(overview).toContain('&quot;&gt;&lt;img src=x onerror=alert(2)&gt;');
     assertInert(overview);
-    // The store refuses the hostile context name as a context, but the event naming it is listed, its link percent-encoded.
+    // The store refuses the hostile context name as a context, but the event naming it is listed, its link
+    // percent-encoded.
     expect(f.store.context('ace1', EVIL_CONTEXT)).toBeUndefined();
     expect(overview).toContain(`href="/contexts/ace1/${encodeURIComponent(EVIL_CONTEXT)}"`);
     expect(overview).toContain('VC_&lt;script&gt;x&lt;/script&gt;');

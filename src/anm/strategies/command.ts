@@ -68,7 +68,9 @@ export class CommandUploadStrategy implements UploadStrategy {
     this.#cfg = opts.config;
     this.#o = opts;
     this.#log = (opts.logger ?? silentLogger).child({ component: 'anm-upload', strategy: 'command' });
-    const secrets = this.#cfg.pass_env.map((n) => opts.env[n]).filter((v): v is string => typeof v === 'string' && v !== '');
+    const secrets = this.#cfg.pass_env
+      .map((n) => opts.env[n])
+      .filter((v): v is string => typeof v === 'string' && v !== '');
     if (this.#cfg.pass_anm_password && opts.anmPassword) secrets.push(opts.anmPassword);
     // Longest first, so a secret that contains another is scrubbed whole.
     this.#secrets = secrets.sort((a, b) => b.length - a.length);
@@ -85,8 +87,16 @@ export class CommandUploadStrategy implements UploadStrategy {
     const started = Date.now();
     const what = `upload of ${job.device}/${job.context} via command`;
     const timeoutMs = opts.timeoutMs ?? this.#cfg.timeout_ms;
-    if (opts.signal.aborted) return Promise.reject(anmError('ACESYNC_UPLOAD', 'aborted', `${what}: aborted before it started`));
-    const vars = { device: job.device, context: job.context, address: job.address, peer: job.peer ?? '', job_id: job.jobId !== undefined ? String(job.jobId) : '', anm_url: this.#o.anmUrl ?? '' };
+    if (opts.signal.aborted)
+      return Promise.reject(anmError('ACESYNC_UPLOAD', 'aborted', `${what}: aborted before it started`));
+    const vars = {
+      device: job.device,
+      context: job.context,
+      address: job.address,
+      peer: job.peer ?? '',
+      job_id: job.jobId !== undefined ? String(job.jobId) : '',
+      anm_url: this.#o.anmUrl ?? '',
+    };
     const argv = this.#cfg.argv.map((a) => renderTemplate(a, vars));
     const program = argv[0]!.includes('/') && !isAbsolute(argv[0]!) ? resolve(this.#o.baseDir, argv[0]!) : argv[0]!;
     const cwd = this.#cfg.cwd !== undefined ? resolve(this.#o.baseDir, this.#cfg.cwd) : this.#o.baseDir;
@@ -94,9 +104,18 @@ export class CommandUploadStrategy implements UploadStrategy {
     return new Promise<UploadResult>((resolveP, rejectP) => {
       let child: ChildProcess;
       try {
-        child = spawn(program, argv.slice(1), { cwd, env: this.#env(job), stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+        child = spawn(program, argv.slice(1), {
+          cwd,
+          env: this.#env(job),
+          stdio: ['pipe', 'pipe', 'pipe'],
+          detached: true,
+        });
       } catch (e) {
-        rejectP(anmError('ACESYNC_UPLOAD', 'config', `${what}: cannot start ${program}: ${(e as Error).message}`, { retryable: false }));
+        rejectP(
+          anmError('ACESYNC_UPLOAD', 'config', `${what}: cannot start ${program}: ${(e as Error).message}`, {
+            retryable: false,
+          }),
+        );
         return;
       }
       this.#running.add(child);
@@ -108,7 +127,10 @@ export class CommandUploadStrategy implements UploadStrategy {
       child.stderr!.on('data', (c: Buffer) => err.push(c));
       // A script that does not read stdin closes it: EPIPE here is not a failure.
       child.stdin!.on('error', () => {});
-      child.stdin!.end(JSON.stringify({ ...job, strategy: 'command', anm: { url: this.#o.anmUrl, username: this.#o.anmUsername } }) + '\n');
+      child.stdin!.end(
+        JSON.stringify({ ...job, strategy: 'command', anm: { url: this.#o.anmUrl, username: this.#o.anmUsername } }) +
+          '\n',
+      );
 
       let stopReason: 'timeout' | 'aborted' | undefined;
       let killTimer: NodeJS.Timeout | undefined;
@@ -133,7 +155,12 @@ export class CommandUploadStrategy implements UploadStrategy {
         if (finished) return;
         finished = true;
         done();
-        rejectP(anmError('ACESYNC_UPLOAD', 'config', `${what}: cannot run ${program}: ${e.code ?? e.message}`, { retryable: false, cause: e }));
+        rejectP(
+          anmError('ACESYNC_UPLOAD', 'config', `${what}: cannot run ${program}: ${e.code ?? e.message}`, {
+            retryable: false,
+            cause: e,
+          }),
+        );
       });
       let exitTimer: NodeJS.Timeout | undefined;
       const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
@@ -149,7 +176,14 @@ export class CommandUploadStrategy implements UploadStrategy {
         const stderr = this.#tail(err);
         const detail = snippet(stdout || stderr, 300, 'tail');
         if (stopReason === 'timeout') {
-          rejectP(anmError('ACESYNC_UPLOAD', 'timeout', `${what}: killed after ${timeoutMs} ms${stderr ? `; stderr: ${snippet(stderr, 200, 'tail')}` : ''}`, { exitCode: code }));
+          rejectP(
+            anmError(
+              'ACESYNC_UPLOAD',
+              'timeout',
+              `${what}: killed after ${timeoutMs} ms${stderr ? `; stderr: ${snippet(stderr, 200, 'tail')}` : ''}`,
+              { exitCode: code },
+            ),
+          );
           return;
         }
         if (stopReason === 'aborted') {
@@ -158,13 +192,26 @@ export class CommandUploadStrategy implements UploadStrategy {
         }
         if (code === 0) {
           this.#log.debug({ device: job.device, context: job.context }, 'upload script succeeded');
-          resolveP({ outcome: 'ok', strategy: 'command', durationMs: Date.now() - started, detail, ...(job.jobId !== undefined ? { jobId: job.jobId } : {}) });
+          resolveP({
+            outcome: 'ok',
+            strategy: 'command',
+            durationMs: Date.now() - started,
+            detail,
+            ...(job.jobId !== undefined ? { jobId: job.jobId } : {}),
+          });
           return;
         }
         // Killed by someone else (OOM killer, operator): nothing says the failure is final.
         const retryable = code === null || this.#cfg.retryable_exit_codes.includes(code);
         const how = code === null ? `was killed by ${signal}` : `exited with code ${code}`;
-        rejectP(anmError('ACESYNC_UPLOAD', 'command', `${what}: ${program} ${how}${stderr || stdout ? `: ${snippet(stderr || stdout, 200, 'tail')}` : ''}`, { retryable, exitCode: code }));
+        rejectP(
+          anmError(
+            'ACESYNC_UPLOAD',
+            'command',
+            `${what}: ${program} ${how}${stderr || stdout ? `: ${snippet(stderr || stdout, 200, 'tail')}` : ''}`,
+            { retryable, exitCode: code },
+          ),
+        );
       };
       child.once('close', (code, signal) => finish(code, signal));
       // 'close' waits for stdout/stderr to close; a background grandchild can hold them

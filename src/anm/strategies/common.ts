@@ -4,9 +4,21 @@ import type { UploadResultData } from '../../core/events.js';
 import type { StrategyName, UploadOptions } from '../strategy.js';
 
 /** A thrown upload error as the `upload-result` event payload, with the retry decision. */
-export function failedResult(err: unknown, strategy: StrategyName, extra: { jobId?: number; attempts?: number } = {}): UploadResultData & { retryable: boolean; kind: AnmFailureKind | 'unknown'; code: string } {
+export function failedResult(
+  err: unknown,
+  strategy: StrategyName,
+  extra: { jobId?: number; attempts?: number } = {},
+): UploadResultData & { retryable: boolean; kind: AnmFailureKind | 'unknown'; code: string } {
   const c = classifyAnmFailure(err);
-  return { outcome: 'failed', strategy, error: c.message, retryable: c.retryable, kind: c.kind, code: c.code, ...extra };
+  return {
+    outcome: 'failed',
+    strategy,
+    error: c.message,
+    retryable: c.retryable,
+    kind: c.kind,
+    code: c.code,
+    ...extra,
+  };
 }
 
 /**
@@ -21,7 +33,12 @@ export class DeadlineExceeded extends Error {
   }
 }
 
-export async function withDeadline<T>(opts: UploadOptions, defaultMs: number, what: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withDeadline<T>(
+  opts: UploadOptions,
+  defaultMs: number,
+  what: string,
+  fn: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const ms = opts.timeoutMs ?? defaultMs;
   const ctl = new AbortController();
   let timedOut = false;
@@ -46,7 +63,10 @@ export async function withDeadline<T>(opts: UploadOptions, defaultMs: number, wh
 
 /** Make device-sourced or server-sourced text safe for an error message: one line, bounded. */
 export function snippet(text: string, max = 200, keep: 'head' | 'tail' = 'head'): string {
-  const one = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const one = text
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   if (one.length <= max) return one;
   return keep === 'head' ? `${one.slice(0, max)}…` : `…${one.slice(one.length - max)}`;
 }

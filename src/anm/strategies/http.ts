@@ -53,9 +53,14 @@ export class HttpUploadStrategy implements UploadStrategy {
     this.#password = opts.password;
     this.#reqTimeout = opts.requestTimeoutMs;
     this.#breaker = opts.breaker;
-    this.#log = (opts.logger ?? silentLogger).child({ component: 'anm-upload', strategy: 'http', anm: opts.transport.origin });
+    this.#log = (opts.logger ?? silentLogger).child({
+      component: 'anm-upload',
+      strategy: 'http',
+      anm: opts.transport.origin,
+    });
     this.#loginLocation = new RegExp(opts.config.login.login_location_regex, 'i');
-    if (opts.config.login.login_page_regex !== undefined) this.#loginPage = new RegExp(opts.config.login.login_page_regex, 'i');
+    if (opts.config.login.login_page_regex !== undefined)
+      this.#loginPage = new RegExp(opts.config.login.login_page_regex, 'i');
     this.#success = new RegExp(opts.config.success.body_regex);
   }
 
@@ -76,7 +81,12 @@ export class HttpUploadStrategy implements UploadStrategy {
         await this.#login(signal);
         res = await this.#sync(job, signal);
         if (this.#isLoginResponse(res))
-          throw anmError('ACESYNC_UPLOAD', 'auth', `${what}: ANM still asks for a login right after logging in (HTTP ${res.status}); check anm.strategy.login`, { target: this.#t.origin, status: res.status, retryable: false });
+          throw anmError(
+            'ACESYNC_UPLOAD',
+            'auth',
+            `${what}: ANM still asks for a login right after logging in (HTTP ${res.status}); check anm.strategy.login`,
+            { target: this.#t.origin, status: res.status, retryable: false },
+          );
       }
       this.#check(res, what);
       this.#stats.uploads++;
@@ -144,17 +154,34 @@ export class HttpUploadStrategy implements UploadStrategy {
     }
     const res = await this.#send(l.method, path, headers, body, signal);
     const target = this.#t.origin;
-    if (res.status >= 500) throw anmError('ACESYNC_UPLOAD', 'http-5xx', `ANM login: HTTP ${res.status}`, { target, status: res.status });
+    if (res.status >= 500)
+      throw anmError('ACESYNC_UPLOAD', 'http-5xx', `ANM login: HTTP ${res.status}`, { target, status: res.status });
     // A refused login is final: repeating a bad password can lock the account.
     if (res.status >= 400 || this.#isLoginResponse(res))
-      throw anmError('ACESYNC_UPLOAD', 'auth', `ANM refused the login of '${this.#user}' (HTTP ${res.status}${res.headers.location ? ` to ${snippet(String(res.headers.location), 80)}` : ''})`, { target, status: res.status, retryable: false });
+      throw anmError(
+        'ACESYNC_UPLOAD',
+        'auth',
+        `ANM refused the login of '${this.#user}' (HTTP ${res.status}${res.headers.location ? ` to ${snippet(String(res.headers.location), 80)}` : ''})`,
+        { target, status: res.status, retryable: false },
+      );
     if (this.#jar.size === 0)
-      throw anmError('ACESYNC_UPLOAD', 'auth', `ANM login answered HTTP ${res.status} but set no session cookie; check anm.strategy.login`, { target, status: res.status, retryable: false });
+      throw anmError(
+        'ACESYNC_UPLOAD',
+        'auth',
+        `ANM login answered HTTP ${res.status} but set no session cookie; check anm.strategy.login`,
+        { target, status: res.status, retryable: false },
+      );
     this.#stats.logins++;
     this.#log.debug('logged in to ANM web UI');
   }
 
-  async #send(method: string, path: string, headers: Record<string, string>, body: string | undefined, signal: AbortSignal): Promise<HttpResponse> {
+  async #send(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+    signal: AbortSignal,
+  ): Promise<HttpResponse> {
     const run = async (): Promise<HttpResponse> => {
       const cookie = this.#jar.header();
       const res = await this.#t
@@ -170,12 +197,23 @@ export class HttpUploadStrategy implements UploadStrategy {
           // Our own upload deadline cut a request ANM did not answer: that is a timeout
           // (it counts against the breaker), not a cancellation.
           if (e instanceof AnmError && e.kind === 'aborted' && signal.reason instanceof DeadlineExceeded)
-            throw anmError('ACESYNC_UPLOAD', 'timeout', `ANM ${method} ${path.split('?')[0]}: no answer before the upload deadline`, { target: this.#t.origin, cause: e });
+            throw anmError(
+              'ACESYNC_UPLOAD',
+              'timeout',
+              `ANM ${method} ${path.split('?')[0]}: no answer before the upload deadline`,
+              { target: this.#t.origin, cause: e },
+            );
           throw e;
         });
       this.#jar.store(setCookies(res));
       // 5xx is a server-health failure for the breaker; throw it inside the breaker's run.
-      if (res.status >= 500) throw anmError('ACESYNC_UPLOAD', 'http-5xx', `ANM ${method} ${path.split('?')[0]}: HTTP ${res.status}: ${snippet(res.body, 120)}`, { target: this.#t.origin, status: res.status });
+      if (res.status >= 500)
+        throw anmError(
+          'ACESYNC_UPLOAD',
+          'http-5xx',
+          `ANM ${method} ${path.split('?')[0]}: HTTP ${res.status}: ${snippet(res.body, 120)}`,
+          { target: this.#t.origin, status: res.status },
+        );
       return res;
     };
     // A cancellation (shutdown) says nothing about ANM's health.
@@ -184,7 +222,8 @@ export class HttpUploadStrategy implements UploadStrategy {
 
   #isLoginResponse(res: HttpResponse): boolean {
     if (res.status === 401) return true;
-    if (res.status >= 300 && res.status < 400 && typeof res.headers.location === 'string') return this.#loginLocation.test(res.headers.location);
+    if (res.status >= 300 && res.status < 400 && typeof res.headers.location === 'string')
+      return this.#loginLocation.test(res.headers.location);
     return res.status === 200 && this.#loginPage !== undefined && this.#loginPage.test(res.body);
   }
 
@@ -192,9 +231,23 @@ export class HttpUploadStrategy implements UploadStrategy {
     const target = this.#t.origin;
     const okStatus = this.#cfg.success.status.includes(res.status);
     if (okStatus && this.#success.test(res.body)) return;
-    if (res.status === 403) throw anmError('ACESYNC_UPLOAD', 'auth', `${what}: HTTP 403 (the ANM account may lack the right to sync)`, { target, status: res.status, retryable: false });
-    if (res.status >= 400) throw anmError('ACESYNC_UPLOAD', 'http-4xx', `${what}: HTTP ${res.status}: ${snippet(res.body)}`, { target, status: res.status });
+    if (res.status === 403)
+      throw anmError('ACESYNC_UPLOAD', 'auth', `${what}: HTTP 403 (the ANM account may lack the right to sync)`, {
+        target,
+        status: res.status,
+        retryable: false,
+      });
+    if (res.status >= 400)
+      throw anmError('ACESYNC_UPLOAD', 'http-4xx', `${what}: HTTP ${res.status}: ${snippet(res.body)}`, {
+        target,
+        status: res.status,
+      });
     // Answered, but not the success we expect: ANM may have failed to reach the ACE. Retry.
-    throw anmError('ACESYNC_UPLOAD', 'criteria', `${what}: HTTP ${res.status} does not meet the success criteria (status ${this.#cfg.success.status.join('/')}, body /${this.#cfg.success.body_regex}/): ${snippet(res.body)}`, { target, status: res.status });
+    throw anmError(
+      'ACESYNC_UPLOAD',
+      'criteria',
+      `${what}: HTTP ${res.status} does not meet the success criteria (status ${this.#cfg.success.status.join('/')}, body /${this.#cfg.success.body_regex}/): ${snippet(res.body)}`,
+      { target, status: res.status },
+    );
   }
 }

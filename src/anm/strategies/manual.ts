@@ -46,17 +46,22 @@ export function manualSteps({ job, syncLabel, anmUrl, note }: ManualStepsInput):
         `also run \`show ft config-error\` and \`show ft group status\` (STANDBY_COLD means the standby is missing a file the active uses).`,
     );
   } else {
-    lines.push(`${n++}. Check \`show crypto files\` and \`show ft config-error\` in context ${context} for missing certificates or keys.`);
+    lines.push(
+      `${n++}. Check \`show crypto files\` and \`show ft config-error\` in context ${context} for missing certificates or keys.`,
+    );
   }
   if (context === ADMIN_CONTEXT) {
     const fresh = (job.newContexts ?? []).slice(0, MAX_LIST);
-    const list = fresh.length > 0 ? `: ${fresh.join(', ')}${(job.newContexts?.length ?? 0) > MAX_LIST ? ', …' : ''}` : '';
+    const list =
+      fresh.length > 0 ? `: ${fresh.join(', ')}${(job.newContexts?.length ?? 0) > MAX_LIST ? ', …' : ''}` : '';
     lines.push(
       `${n++}. After the Admin upload, ANM imports user contexts that are new on ${device}. ` +
         `Upload every newly imported user context the same way ("${syncLabel}")${list}.`,
     );
   }
-  lines.push(`${n++}. Acknowledge this upload in acesync (API) so it re-audits ${where} and records the configuration as ANM's copy.`);
+  lines.push(
+    `${n++}. Acknowledge this upload in acesync (API) so it re-audits ${where} and records the configuration as ANM's copy.`,
+  );
   if (note) lines.push('', note);
   return lines.join('\n');
 }
@@ -75,7 +80,8 @@ export class ManualUploadStrategy implements UploadStrategy {
   }
 
   async upload(job: UploadJob, opts: UploadOptions): Promise<UploadResult> {
-    if (opts.signal.aborted) throw anmError('ACESYNC_UPLOAD', 'aborted', `manual upload of ${job.device}/${job.context}: aborted`);
+    if (opts.signal.aborted)
+      throw anmError('ACESYNC_UPLOAD', 'aborted', `manual upload of ${job.device}/${job.context}: aborted`);
     const steps = manualSteps({
       job,
       syncLabel: this.#o.config.sync_label,

@@ -20,33 +20,49 @@ export function templateVars(s: string): string[] {
 }
 
 function templated(allowed: readonly string[], minLength = 0) {
-  return z.string().min(minLength).superRefine((s, ctx) => {
-    for (const v of templateVars(s))
-      if (!allowed.includes(v)) ctx.addIssue({ code: 'custom', message: `unknown template variable {{${v}}}; allowed here: ${allowed.map((a) => `{{${a}}}`).join(', ')}` });
-  });
+  return z
+    .string()
+    .min(minLength)
+    .superRefine((s, ctx) => {
+      for (const v of templateVars(s))
+        if (!allowed.includes(v))
+          ctx.addIssue({
+            code: 'custom',
+            message: `unknown template variable {{${v}}}; allowed here: ${allowed.map((a) => `{{${a}}}`).join(', ')}`,
+          });
+    });
 }
 
-const regexString = z.string().min(1).superRefine((s, ctx) => {
-  try {
-    new RegExp(s);
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${(e as Error).message}` });
-  }
-});
+const regexString = z
+  .string()
+  .min(1)
+  .superRefine((s, ctx) => {
+    try {
+      new RegExp(s);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${(e as Error).message}` });
+    }
+  });
 
 const FORBIDDEN_HEADERS = new Set(['cookie', 'host', 'content-length', 'transfer-encoding', 'connection']);
 /** Extra request headers; checked on the record so the message names the header. */
 const headers = (allowed: readonly string[]) =>
   z.record(z.string(), templated(allowed)).superRefine((h, ctx) => {
     for (const name of Object.keys(h)) {
-      if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: `'${name}' is not a valid HTTP header name` });
-      else if (FORBIDDEN_HEADERS.has(name.toLowerCase())) ctx.addIssue({ code: 'custom', path: [name], message: `acesync sets the ${name} header itself` });
+      if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name))
+        ctx.addIssue({ code: 'custom', path: [name], message: `'${name}' is not a valid HTTP header name` });
+      else if (FORBIDDEN_HEADERS.has(name.toLowerCase()))
+        ctx.addIssue({ code: 'custom', path: [name], message: `acesync sets the ${name} header itself` });
     }
   });
 
-const path = (allowed: readonly string[]) => templated(allowed).refine((p) => p.startsWith('/'), 'expected a path starting with /');
+const path = (allowed: readonly string[]) =>
+  templated(allowed).refine((p) => p.startsWith('/'), 'expected a path starting with /');
 
-/** The `http` strategy. Defaults match the ANM simulator (src/sim/anm); capture your ANM's real request (samples/anm/README.md). */
+/**
+ * The `http` strategy. Defaults match the ANM simulator (src/sim/anm); capture your ANM's real request
+ * (samples/anm/README.md).
+ */
 export const httpStrategySchema = z.strictObject({
   type: z.literal('http'),
   /** Form login whose session cookie is kept and re-used. */
@@ -55,7 +71,9 @@ export const httpStrategySchema = z.strictObject({
       enabled: z.boolean().default(true),
       method: z.enum(['POST', 'GET']).default('POST'),
       path: path(LOGIN_TEMPLATE_VARS).default('/anm/j_security_check'),
-      fields: z.record(z.string().min(1), templated(LOGIN_TEMPLATE_VARS)).default({ j_username: '{{username}}', j_password: '{{password}}' }),
+      fields: z
+        .record(z.string().min(1), templated(LOGIN_TEMPLATE_VARS))
+        .default({ j_username: '{{username}}', j_password: '{{password}}' }),
       /** A 3xx whose Location matches this is "go to the login page": session expired or login refused. */
       login_location_regex: regexString.default('login|j_security_check'),
       /** A 200 whose body matches this is the login page (some apps answer 200 instead of redirecting). */
@@ -70,9 +88,12 @@ export const httpStrategySchema = z.strictObject({
       /** Query string parameters (templated, URL-encoded). */
       query: z.record(z.string().min(1), templated(REQUEST_TEMPLATE_VARS)).default({}),
       /** Form fields (templated, sent as application/x-www-form-urlencoded). */
-      fields: z
-        .record(z.string().min(1), templated(REQUEST_TEMPLATE_VARS))
-        .default({ deviceName: '{{device}}', deviceIp: '{{address}}', contextName: '{{context}}', direction: 'CLI_TO_ANM' }),
+      fields: z.record(z.string().min(1), templated(REQUEST_TEMPLATE_VARS)).default({
+        deviceName: '{{device}}',
+        deviceIp: '{{address}}',
+        contextName: '{{context}}',
+        direction: 'CLI_TO_ANM',
+      }),
       headers: headers(REQUEST_TEMPLATE_VARS).default({}),
     })
     .prefault({}),
@@ -102,7 +123,12 @@ export const commandStrategySchema = z.strictObject({
   /** Pass the ANM password (from anm.password_env) to the script as ANM_PASSWORD. */
   pass_anm_password: z.boolean().default(false),
   /** Bytes of stdout/stderr kept (the tail); the rest is discarded. */
-  max_output_bytes: z.number().int().min(256).max(1024 * 1024).default(16 * 1024),
+  max_output_bytes: z
+    .number()
+    .int()
+    .min(256)
+    .max(1024 * 1024)
+    .default(16 * 1024),
 });
 
 export const manualStrategySchema = z.strictObject({
@@ -113,7 +139,11 @@ export const manualStrategySchema = z.strictObject({
   note: z.string().max(1000).optional(),
 });
 
-export const strategySchema = z.discriminatedUnion('type', [httpStrategySchema, commandStrategySchema, manualStrategySchema]);
+export const strategySchema = z.discriminatedUnion('type', [
+  httpStrategySchema,
+  commandStrategySchema,
+  manualStrategySchema,
+]);
 
 export const anmSchema = z
   .strictObject({
@@ -145,18 +175,36 @@ export const anmSchema = z
   })
   .superRefine((a, ctx) => {
     if (a.ca_file !== undefined && a.insecure)
-      ctx.addIssue({ code: 'custom', path: ['insecure'], message: 'choose one: ca_file (verify ANM against this CA) or insecure: true (accept any certificate)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['insecure'],
+        message: 'choose one: ca_file (verify ANM against this CA) or insecure: true (accept any certificate)',
+      });
     if ((a.ca_file !== undefined || a.insecure) && a.url !== undefined && !a.url.startsWith('https:'))
-      ctx.addIssue({ code: 'custom', path: [a.ca_file !== undefined ? 'ca_file' : 'insecure'], message: 'ca_file/insecure apply to https URLs only' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [a.ca_file !== undefined ? 'ca_file' : 'insecure'],
+        message: 'ca_file/insecure apply to https URLs only',
+      });
     if (!a.enabled) return;
     // The http strategy logs in to ANM; so does the SOAP client whenever a username is given.
     const needsServer = a.strategy.type === 'http';
-    if (needsServer && a.url === undefined) ctx.addIssue({ code: 'custom', path: ['url'], message: 'the http strategy needs anm.url' });
-    if (needsServer && a.username === undefined) ctx.addIssue({ code: 'custom', path: ['username'], message: 'anm.username is required to log in to ANM' });
+    if (needsServer && a.url === undefined)
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'the http strategy needs anm.url' });
+    if (needsServer && a.username === undefined)
+      ctx.addIssue({ code: 'custom', path: ['username'], message: 'anm.username is required to log in to ANM' });
     if ((needsServer || a.username !== undefined) && a.password_env === undefined)
-      ctx.addIssue({ code: 'custom', path: ['password_env'], message: 'anm.password_env is required (the name of the environment variable holding the ANM password)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['password_env'],
+        message: 'anm.password_env is required (the name of the environment variable holding the ANM password)',
+      });
     if (a.strategy.type === 'command' && a.strategy.pass_anm_password && a.password_env === undefined)
-      ctx.addIssue({ code: 'custom', path: ['strategy', 'pass_anm_password'], message: 'pass_anm_password needs anm.password_env' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['strategy', 'pass_anm_password'],
+        message: 'pass_anm_password needs anm.password_env',
+      });
   })
   .prefault({});
 

@@ -18,7 +18,9 @@ export const engineSchema = z
      */
     anm_users: z.array(z.string().min(1).max(64)).default([]),
     /** Extra values rules can reference as `$name` (`anm_users` is always defined). */
-    variables: z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/, 'variable names are lower-case letters, digits, _'), variableValue).default({}),
+    variables: z
+      .record(z.string().regex(/^[a-z_][a-z0-9_]*$/, 'variable names are lower-case letters, digits, _'), variableValue)
+      .default({}),
     /** Settle window used by `audit: {settle: default}` and friends. */
     default_settle_ms: z.number().int().min(0).max(3_600_000).default(5_000),
     /** A trailing settle window never postpones its job by more than this after the first request. */
@@ -30,7 +32,11 @@ export const engineSchema = z
     /** Reload the rules when a file in the rules folder changes (SIGHUP always reloads). */
     watch_rules: z.boolean().default(true),
     /** How often retention pruning and `PRAGMA optimize` run. */
-    maintenance_interval_ms: z.number().int().min(1000).default(60 * 60 * 1000),
+    maintenance_interval_ms: z
+      .number()
+      .int()
+      .min(1000)
+      .default(60 * 60 * 1000),
     jobs: z
       .strictObject({
         /**
@@ -43,7 +49,11 @@ export const engineSchema = z
         max_attempts: z.number().int().min(1).max(100).default(5),
         /** First retry delay; doubles per attempt up to `backoff_max_ms`, with jitter. */
         backoff_base_ms: z.number().int().min(10).default(5_000),
-        backoff_max_ms: z.number().int().min(10).default(10 * 60 * 1000),
+        backoff_max_ms: z
+          .number()
+          .int()
+          .min(10)
+          .default(10 * 60 * 1000),
         /** Fraction of the delay randomised (0: none, 0.2: ±20 %). */
         jitter_ratio: z.number().min(0).max(1).default(0.2),
       })

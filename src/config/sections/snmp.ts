@@ -12,9 +12,17 @@ export const snmpUserSchema = z
   })
   .superRefine((u, ctx) => {
     if (u.level !== 'noAuthNoPriv' && (!u.auth_protocol || !u.auth_key_env))
-      ctx.addIssue({ code: 'custom', message: `level ${u.level} needs auth_protocol and auth_key_env`, path: ['auth_protocol'] });
+      ctx.addIssue({
+        code: 'custom',
+        message: `level ${u.level} needs auth_protocol and auth_key_env`,
+        path: ['auth_protocol'],
+      });
     if (u.level === 'authPriv' && (!u.priv_protocol || !u.priv_key_env))
-      ctx.addIssue({ code: 'custom', message: 'level authPriv needs priv_protocol and priv_key_env', path: ['priv_protocol'] });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'level authPriv needs priv_protocol and priv_key_env',
+        path: ['priv_protocol'],
+      });
   });
 
 export const snmpSchema = z
@@ -22,7 +30,10 @@ export const snmpSchema = z
     enabled: z.boolean().default(true),
     host: host.default('0.0.0.0'),
     port: port.default(5162),
-    /** v1/v2c communities accepted. Empty list: v1/v2c traps are all rejected. Unknown sources follow `syslog.accept_unknown_sources`. */
+    /**
+     * v1/v2c communities accepted. Empty list: v1/v2c traps are all rejected. Unknown sources follow
+     * `syslog.accept_unknown_sources`.
+     */
     communities: z.array(z.string().min(1)).default(['public']),
     /** SNMPv3 USM users; keys only by environment variable. */
     users: z
@@ -31,12 +42,17 @@ export const snmpSchema = z
       .superRefine((users, ctx) => {
         const seen = new Set<string>();
         users.forEach((u, i) => {
-          if (seen.has(u.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `SNMP user '${u.name}' is listed twice` });
+          if (seen.has(u.name))
+            ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `SNMP user '${u.name}' is listed twice` });
           seen.add(u.name);
         });
       }),
     /** SO_RCVBUF of the trap socket: net-snmp's default holds ~166 traps. */
-    recv_buffer_bytes: z.number().int().min(65536).default(32 * 1024 * 1024),
+    recv_buffer_bytes: z
+      .number()
+      .int()
+      .min(65536)
+      .default(32 * 1024 * 1024),
     /**
      * Authoritative engine ID for v3 informs (hex, 5-32 octets). Absent: derived from the
      * host name and port (stable across restarts) and logged at start.

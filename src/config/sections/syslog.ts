@@ -10,7 +10,11 @@ export const syslogSchema = z
         host: host.default('0.0.0.0'),
         port: port.default(5514),
         /** SO_RCVBUF; absorbs stalls of the event loop. The kernel doubles and caps it (net.core.rmem_max). */
-        recv_buffer_bytes: z.number().int().min(65536).default(8 * 1024 * 1024),
+        recv_buffer_bytes: z
+          .number()
+          .int()
+          .min(65536)
+          .default(8 * 1024 * 1024),
       })
       .prefault({}),
     tcp: z
@@ -20,7 +24,11 @@ export const syslogSchema = z
         port: port.default(5514),
         max_connections: z.number().int().min(1).max(10000).default(256),
         /** Close a connection that sent nothing for this long. */
-        idle_timeout_ms: z.number().int().min(1000).default(10 * 60 * 1000),
+        idle_timeout_ms: z
+          .number()
+          .int()
+          .min(1000)
+          .default(10 * 60 * 1000),
       })
       .prefault({}),
     /** Accept messages from addresses not listed in any device's or context's `sources`. */

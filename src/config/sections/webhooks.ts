@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { envName, ms } from './common.js';
 
 /** Alertmanager-style label names (what `group_by` may list). */
-const labelName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'expected a label name, e.g. alertname, device, context, severity');
+const labelName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'expected a label name, e.g. alertname, device, context, severity');
 
 /**
  * One webhook receiver (issue "Status page, JSON API, webhook alerts"). Alerts are persisted
@@ -19,7 +21,9 @@ export const webhookSchema = z
       .url()
       .refine((u) => /^https?:$/.test(new URL(u).protocol), { message: 'only http:// and https:// URLs are supported' })
       // A password in the URL would end up in logs and API output: secrets come from the environment.
-      .refine((u) => new URL(u).username === '' && new URL(u).password === '', { message: 'no user or password in the URL: use secret_env for the signature' }),
+      .refine((u) => new URL(u).username === '' && new URL(u).password === '', {
+        message: 'no user or password in the URL: use secret_env for the signature',
+      }),
     /** Environment variable holding the HMAC key; without it the body is sent unsigned. */
     secret_env: envName.optional(),
     /** A body template file (`{{var}}`, `{{#each alerts}}`); default: Alertmanager v4 JSON. */
@@ -40,11 +44,18 @@ export const webhookSchema = z
     max_attempts: z.number().int().min(1).max(100).default(10),
     /** First retry delay; doubles per attempt up to `backoff_max_ms`. */
     backoff_base_ms: z.number().int().min(10).default(1000),
-    backoff_max_ms: z.number().int().min(10).default(5 * 60_000),
+    backoff_max_ms: z
+      .number()
+      .int()
+      .min(10)
+      .default(5 * 60_000),
     /** Most alerts in one notification; the rest are counted in `truncatedAlerts`. */
     max_alerts: z.number().int().min(1).max(10_000).default(500),
   })
-  .refine((w) => w.backoff_max_ms >= w.backoff_base_ms, { message: 'backoff_max_ms must be at least backoff_base_ms', path: ['backoff_max_ms'] });
+  .refine((w) => w.backoff_max_ms >= w.backoff_base_ms, {
+    message: 'backoff_max_ms must be at least backoff_base_ms',
+    path: ['backoff_max_ms'],
+  });
 
 export const webhooksSchema = z
   .array(webhookSchema)
@@ -53,7 +64,8 @@ export const webhooksSchema = z
   .superRefine((list, ctx) => {
     const seen = new Set<string>();
     list.forEach((w, i) => {
-      if (seen.has(w.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `webhook name '${w.name}' is used twice` });
+      if (seen.has(w.name))
+        ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `webhook name '${w.name}' is used twice` });
       seen.add(w.name);
     });
   });

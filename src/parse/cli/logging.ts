@@ -174,8 +174,10 @@ export function parseShowLogging(output: string): ShowLogging {
     if ((m = /^Syslog logging\s*:\s*(enabled|disabled)/i.exec(line))) r.enabled = m[1]!.toLowerCase() === 'enabled';
     else if ((m = /^Trap logging\s*:\s*(?:level\s+)?(\w+)/i.exec(line))) r.trapLevel = parseLevel(m[1]);
     else if ((m = /^Facility\s*:\s*(\d+)/i.exec(line))) r.facility = Number(m[1]);
-    else if ((m = /^Standby logging\s*:\s*(enabled|disabled)/i.exec(line))) r.standby = m[1]!.toLowerCase() === 'enabled';
-    else if ((m = /^Timestamp logging\s*:\s*(enabled|disabled)/i.exec(line))) r.timestamp = m[1]!.toLowerCase() === 'enabled';
+    else if ((m = /^Standby logging\s*:\s*(enabled|disabled)/i.exec(line)))
+      r.standby = m[1]!.toLowerCase() === 'enabled';
+    else if ((m = /^Timestamp logging\s*:\s*(enabled|disabled)/i.exec(line)))
+      r.timestamp = m[1]!.toLowerCase() === 'enabled';
     else if ((m = /^Logging to\s+(\S+)/i.exec(line))) r.hosts.push(m[1]!);
   }
   return r;

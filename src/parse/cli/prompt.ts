@@ -20,12 +20,15 @@ const PROMPT_AT_END = new RegExp(`(?:^|\\n)(${NAME})/(${NAME})(?:\\((conf[0-9A-Z
 const MORE_AT_END = /--More--\s*$/;
 
 /** Terminal control sequences (colour, cursor moves) some shells add; never part of output. */
-// eslint-disable-next-line no-control-regex
+
 const ANSI = /\u001b\[[0-9;?]*[A-Za-z]|\u001b[()][A-Za-z0-9]|[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
 
 /** Strip CR, backspaces and terminal escapes: what is left is the text a person would read. */
 export function cleanTerminalText(s: string): string {
-  return s.replace(/\r\n?/g, '\n').replace(/[^\n]\u0008/g, '').replace(ANSI, '');
+  return s
+    .replace(/\r\n?/g, '\n')
+    .replace(/[^\n]\u0008/g, '')
+    .replace(ANSI, '');
 }
 
 /**

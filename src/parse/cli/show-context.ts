@@ -34,7 +34,11 @@ export function parseShowContext(output: string): ContextInfo[] {
     if (key === 'description') cur.description = value;
     else if (key === 'resource-class') cur.resourceClass = value;
     else if (key === 'config count' && /^\d+$/.test(value)) cur.configCount = Number(value);
-    else if (key === 'vlans') cur.vlans = value.split(/[,\s]+/).filter((v) => v !== '').slice(0, 4096);
+    else if (key === 'vlans')
+      cur.vlans = value
+        .split(/[,\s]+/)
+        .filter((v) => v !== '')
+        .slice(0, 4096);
   }
   return out;
 }

@@ -28,9 +28,11 @@ async function main(): Promise<number> {
   const sim = await AceSimulator.start(resolveSimFiles(spec, baseDir), { noSsh: true });
   const dev = sim.device(values.device ?? spec.devices[0]!.name);
   const wanted = values.user ?? process.env.USER;
-  const user = dev.users.find((u) => u.username === wanted) ?? dev.users.find((u) => u.context === ADMIN) ?? dev.users[0]!;
+  const user =
+    dev.users.find((u) => u.username === wanted) ?? dev.users.find((u) => u.context === ADMIN) ?? dev.users[0]!;
   const cli = new CliSession(dev, user);
-  const write = (s: string): Promise<void> => new Promise((resolve) => (process.stdout.write(s) ? resolve() : process.stdout.once('drain', resolve)));
+  const write = (s: string): Promise<void> =>
+    new Promise((resolve) => (process.stdout.write(s) ? resolve() : process.stdout.once('drain', resolve)));
 
   const original = process.env.SSH_ORIGINAL_COMMAND;
   if (original !== undefined && original.trim() !== '') {

@@ -19,7 +19,11 @@ const EXEC_VOCAB: Vocab = {
     'running-config': null,
     'startup-config': null,
     context: null,
-    ft: { group: { status: null, detail: null, summary: null, brief: null }, peer: { status: null, detail: null, summary: null, brief: null }, 'config-error': null },
+    ft: {
+      group: { status: null, detail: null, summary: null, brief: null },
+      peer: { status: null, detail: null, summary: null, brief: null },
+      'config-error': null,
+    },
     logging: null,
     crypto: { files: null, certificate: null, key: null },
     version: null,
@@ -30,7 +34,12 @@ const EXEC_VOCAB: Vocab = {
   terminal: { length: null, width: null, monitor: null },
   changeto: null,
   invoke: { context: null },
-  crypto: { export: null, import: { 'non-exportable': null, terminal: null }, delete: null, generate: { key: { 'non-exportable': null } } },
+  crypto: {
+    export: null,
+    import: { 'non-exportable': null, terminal: null },
+    delete: null,
+    generate: { key: { 'non-exportable': null } },
+  },
   ft: { switchover: null },
   copy: { 'running-config': { 'startup-config': null } },
   write: { memory: null },
@@ -41,15 +50,51 @@ const EXEC_VOCAB: Vocab = {
 
 /** First words accepted at the top of configuration mode. */
 const CONFIG_WORDS = new Set([
-  'access-group', 'access-list', 'action-list', 'arp', 'banner', 'class-map', 'clock', 'crypto', 'domain', 'ft',
-  'interface', 'ip', 'kalap', 'ldap-server', 'logging', 'login', 'ntp', 'parameter-map', 'peer', 'policy-map', 'probe',
-  'radius-server', 'role', 'rserver', 'script', 'serverfarm', 'service-policy', 'shared-vlan-hostid', 'snmp-server',
-  'ssh', 'ssl-proxy', 'sticky', 'tacacs-server', 'telnet', 'timeout', 'username', 'optimize', 'aaa', 'nat-pool',
+  'access-group',
+  'access-list',
+  'action-list',
+  'arp',
+  'banner',
+  'class-map',
+  'clock',
+  'crypto',
+  'domain',
+  'ft',
+  'interface',
+  'ip',
+  'kalap',
+  'ldap-server',
+  'logging',
+  'login',
+  'ntp',
+  'parameter-map',
+  'peer',
+  'policy-map',
+  'probe',
+  'radius-server',
+  'role',
+  'rserver',
+  'script',
+  'serverfarm',
+  'service-policy',
+  'shared-vlan-hostid',
+  'snmp-server',
+  'ssh',
+  'ssl-proxy',
+  'sticky',
+  'tacacs-server',
+  'telnet',
+  'timeout',
+  'username',
+  'optimize',
+  'aaa',
+  'nat-pool',
 ]);
 /** Only the Admin context may use these. */
 const ADMIN_ONLY = new Set(['context', 'hostname', 'resource-class']);
 /** Typed in a sub-mode, these leave it: they never appear inside a block. */
-const TOP_ONLY = /^(?:no )?(?:logging|snmp-server|access-list|hostname|context|ft auto-sync|access-group|username|ssh|telnet|banner|ntp|clock)\b/;
+const TOP_ONLY =
+  /^(?:no )?(?:logging|snmp-server|access-list|hostname|context|ft auto-sync|access-group|username|ssh|telnet|banner|ntp|clock)\b/;
 /** Session housekeeping not accounted as 111008 (so polling does not flood; ACE behaviour unknown). */
 const NOT_ACCOUNTED = /^(?:terminal|exit|end|logout|changeto|invoke)\b/;
 
@@ -81,7 +126,12 @@ export class CliSession {
 
   prompt(): string {
     if (this.#import) return '';
-    const mode = this.#frames === undefined ? undefined : this.#frames.length === 0 ? 'config' : this.#frames[this.#frames.length - 1]!.mode;
+    const mode =
+      this.#frames === undefined
+        ? undefined
+        : this.#frames.length === 0
+          ? 'config'
+          : this.#frames[this.#frames.length - 1]!.mode;
     return formatPrompt({ hostname: this.device.hostname, context: this.context, mode });
   }
 
@@ -127,7 +177,10 @@ export class CliSession {
     if (pipe >= 0) {
       const spec = line.slice(pipe + 3).trim();
       line = line.slice(0, pipe).trim();
-      const m = /^(i|in|inc|incl|inclu|includ|include|e|ex|exc|excl|exclu|exclud|exclude|b|be|beg|begi|begin)\s+(.+)$/.exec(spec);
+      const m =
+        /^(i|in|inc|incl|inclu|includ|include|e|ex|exc|excl|exclu|exclud|exclude|b|be|beg|begi|begin)\s+(.+)$/.exec(
+          spec,
+        );
       if (!m) return this.#invalid(line, line.length + 3);
       let re: RegExp;
       try {
@@ -182,7 +235,8 @@ export class CliSession {
       case 'changeto': {
         const target = w[1];
         if (target === undefined) return this.#invalid(cmd, cmd.length);
-        if (this.user.context !== ADMIN) return '% Permission denied: changeto is allowed only from the Admin context\n';
+        if (this.user.context !== ADMIN)
+          return '% Permission denied: changeto is allowed only from the Admin context\n';
         if (!dev.contexts.has(target)) return `Error: Context '${target}' does not exist\n`;
         if (interactive) this.context = target;
         return '';
@@ -190,7 +244,8 @@ export class CliSession {
       case 'invoke': {
         const target = w[2];
         if (this.context !== ADMIN) return '% invoke context is allowed only from the Admin context\n';
-        if (target === undefined || !dev.contexts.has(target)) return `Error: Context '${target ?? ''}' does not exist\n`;
+        if (target === undefined || !dev.contexts.has(target))
+          return `Error: Context '${target ?? ''}' does not exist\n`;
         const rest = w.slice(3).join(' ');
         if (!/^sh(o(w)?)?\b/.test(rest)) return '% Only show commands can be invoked\n';
         return this.#exec(rest, target, false);
@@ -210,7 +265,8 @@ export class CliSession {
         const num = w.slice(2).find((x) => /^\d+$/.test(x));
         const group = num !== undefined ? Number(num) : dev.groupOf(ctxName);
         if (group === undefined) return 'Error: No FT group is configured for this context\n';
-        if (ctxName !== ADMIN && dev.groupOf(ctxName) !== group) return 'Error: FT group does not belong to this context\n';
+        if (ctxName !== ADMIN && dev.groupOf(ctxName) !== group)
+          return 'Error: FT group does not belong to this context\n';
         try {
           if (dev.ftState(group).state === 'ACTIVE') dev.executed(ctxName, this.user.username, cmd);
           switchover(dev, group, force);
@@ -283,7 +339,8 @@ export class CliSession {
         const exportable = !w.includes('non-exportable');
         const ti = w.indexOf('terminal');
         const name = ti >= 0 ? w[ti + 1] : undefined;
-        if (name === undefined || !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) return '% Only import from terminal is simulated: crypto import [non-exportable] terminal NAME\n';
+        if (name === undefined || !/^[A-Za-z0-9_.-]{1,64}$/.test(name))
+          return '% Only import from terminal is simulated: crypto import [non-exportable] terminal NAME\n';
         if (ctx.crypto.has(name)) return `Error: File '${name}' already exists\n`;
         this.#import = { name, exportable, lines: [] };
         return 'Enter PEM formatted data ending with a blank line or "quit" on a line by itself\n';
@@ -297,7 +354,8 @@ export class CliSession {
         const rest = w.slice(exportable ? 3 : 4);
         const bits = Number(rest[0]);
         const name = rest[1];
-        if (![512, 768, 1024, 1536, 2048, 4096].includes(bits) || name === undefined) return this.#invalid(cmd, cmd.length);
+        if (![512, 768, 1024, 1536, 2048, 4096].includes(bits) || name === undefined)
+          return this.#invalid(cmd, cmd.length);
         if (ctx.crypto.has(name)) return `Error: File '${name}' already exists\n`;
         ctx.addCrypto({ name, kind: 'key', exportable, pem: mintRsaKey(bits) });
         return '';
@@ -313,10 +371,18 @@ export class CliSession {
     if (line === '' || line === 'quit') {
       this.#import = undefined;
       const pem = imp.lines.join('\n') + '\n';
-      const kind = /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem) ? 'key' : /-----BEGIN CERTIFICATE-----/.test(pem) ? 'cert' : undefined;
+      const kind = /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)
+        ? 'key'
+        : /-----BEGIN CERTIFICATE-----/.test(pem)
+          ? 'cert'
+          : undefined;
       if (!kind) return 'Error: Invalid PEM data, nothing imported\n';
       this.device.contexts.get(this.context)!.addCrypto({ name: imp.name, kind, exportable: imp.exportable, pem });
-      this.device.executed(this.context, this.user.username, `crypto import ${imp.exportable ? '' : 'non-exportable '}terminal ${imp.name}`);
+      this.device.executed(
+        this.context,
+        this.user.username,
+        `crypto import ${imp.exportable ? '' : 'non-exportable '}terminal ${imp.name}`,
+      );
       return '';
     }
     if (imp.lines.length < 2000) imp.lines.push(line);

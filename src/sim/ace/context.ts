@@ -59,7 +59,8 @@ export class SimContext {
   }
 
   logging(): LoggingSettings {
-    if (this.#loggingCache?.version !== this.version) this.#loggingCache = { version: this.version, value: parseLoggingConfig(this.text()) };
+    if (this.#loggingCache?.version !== this.version)
+      this.#loggingCache = { version: this.version, value: parseLoggingConfig(this.text()) };
     return this.#loggingCache.value;
   }
 

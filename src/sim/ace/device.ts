@@ -190,7 +190,15 @@ export class SimDevice {
       });
       for (const h of log.hosts) {
         this.net.syslog.send(ctx.source, { ip: h.ip, port: h.port, protocol: h.protocol }, line);
-        this.net.record({ at: now, device: this.name, context: contextName, kind: 'syslog', id, target: `${h.ip}:${h.port}`, text: line });
+        this.net.record({
+          at: now,
+          device: this.name,
+          context: contextName,
+          kind: 'syslog',
+          id,
+          target: `${h.ip}:${h.port}`,
+          text: line,
+        });
       }
     }
     const snmp = ctx.snmp();
@@ -204,8 +212,23 @@ export class SimDevice {
             ? { type: 3, id: this.hostname }
             : { type: 1, id: '' };
       for (const h of snmp.hosts) {
-        this.net.traps.sendClog(ctx.source, h, { severity, id, text, uptimeCs: this.uptimeCs(), origin, historyIndex: ++this.#historyIndex });
-        this.net.record({ at: now, device: this.name, context: contextName, kind: 'trap', id, target: `${h.ip}:${h.port}`, text });
+        this.net.traps.sendClog(ctx.source, h, {
+          severity,
+          id,
+          text,
+          uptimeCs: this.uptimeCs(),
+          origin,
+          historyIndex: ++this.#historyIndex,
+        });
+        this.net.record({
+          at: now,
+          device: this.name,
+          context: contextName,
+          kind: 'trap',
+          id,
+          target: `${h.ip}:${h.port}`,
+          text,
+        });
       }
     }
   }

@@ -59,7 +59,10 @@ export class SyslogSender {
     if (this.#udp.size >= MAX_SOCKETS) {
       const [oldKey, old] = this.#udp.entries().next().value as [string, Promise<dgram.Socket>];
       this.#udp.delete(oldKey);
-      void old.then((s) => s.close(), () => undefined);
+      void old.then(
+        (s) => s.close(),
+        () => undefined,
+      );
     }
     p = new Promise<dgram.Socket>((resolve) => {
       const sock = dgram.createSocket(v6 ? 'udp6' : 'udp4');
@@ -186,7 +189,11 @@ export class TrapSender {
       { oid: `${CLOG.histFacility}.${i}`, type: snmp.ObjectType.OctetString, value: 'ACE' },
       { oid: `${CLOG.histSeverity}.${i}`, type: snmp.ObjectType.Integer, value: m.severity + 1 },
       { oid: `${CLOG.histMsgName}.${i}`, type: snmp.ObjectType.OctetString, value: m.id },
-      { oid: `${CLOG.histMsgText}.${i}`, type: snmp.ObjectType.OctetString, value: m.text.length > 255 ? m.text.slice(0, 254) + '*' : m.text },
+      {
+        oid: `${CLOG.histMsgText}.${i}`,
+        type: snmp.ObjectType.OctetString,
+        value: m.text.length > 255 ? m.text.slice(0, 254) + '*' : m.text,
+      },
       { oid: `${CLOG.histTimestamp}.${i}`, type: snmp.ObjectType.TimeTicks, value: m.uptimeCs },
       { oid: CLOG.originIdType, type: snmp.ObjectType.Integer, value: m.origin.type },
       { oid: CLOG.originId, type: snmp.ObjectType.OctetString, value: m.origin.id },

@@ -20,7 +20,13 @@ function setState(dev: SimDevice, group: number, state: string, reason: string):
   rt.since = dev.net.clock.now();
   const members = dev.ftGroups().find((g) => g.id === group)?.contexts ?? [];
   for (const c of members)
-    dev.emit(c, 6, '727012', `${dev.hostname}: HA: FT Group ${group} changed state to FSM_FT_STATE_${state}. Reason: ${reason}.`, { ha: true });
+    dev.emit(
+      c,
+      6,
+      '727012',
+      `${dev.hostname}: HA: FT Group ${group} changed state to FSM_FT_STATE_${state}. Reason: ${reason}.`,
+      { ha: true },
+    );
 }
 
 /** The peer of `dev` when it is up and the pair can talk. */
@@ -42,9 +48,12 @@ function copyContext(active: SimDevice, standby: SimDevice, name: string): SimCo
     const local = dst.tree.filter(deviceLocal);
     dst.tree = [...local, ...cloneTree(src.tree.filter((n) => !deviceLocal(n)))];
     // Contexts follow Admin's `context X` definitions.
-    const defined = new Set(src.tree.map((n) => /^context (\S+)$/.exec(n.line)?.[1]).filter((x): x is string => x !== undefined));
+    const defined = new Set(
+      src.tree.map((n) => /^context (\S+)$/.exec(n.line)?.[1]).filter((x): x is string => x !== undefined),
+    );
     for (const c of defined) if (!standby.contexts.has(c)) standby.addContext(c);
-    for (const c of [...standby.contexts.keys()]) if (c !== ADMIN && !defined.has(c) && active.contexts.has(c) === false) standby.contexts.delete(c);
+    for (const c of [...standby.contexts.keys()])
+      if (c !== ADMIN && !defined.has(c) && active.contexts.has(c) === false) standby.contexts.delete(c);
   } else {
     dst.tree = cloneTree(src.tree);
   }
@@ -64,13 +73,22 @@ function checkStandby(standby: SimDevice, group: number, kind: 'Incremental' | '
     const errors = ctx
       .cryptoReferences()
       .filter((r) => !ctx.crypto.has(r.file))
-      .map((r) => ({ command: r.command, error: `Unable to locate the ${r.kind === 'cert' ? 'certificate' : 'key'} file '${r.file}'` }));
+      .map((r) => ({
+        command: r.command,
+        error: `Unable to locate the ${r.kind === 'cert' ? 'certificate' : 'key'} file '${r.file}'`,
+      }));
     ctx.configErrors = errors;
     ctx.configErrorsAt = now;
     if (errors.length > 0) {
       ok = false;
       reasons.push(`${errors[0]!.error}`);
-      standby.emit(name, 3, '727005', `${standby.hostname}: HA: Config replication failed for context ${name}. Error : ${errors[0]!.error}`, { ha: true });
+      standby.emit(
+        name,
+        3,
+        '727005',
+        `${standby.hostname}: HA: Config replication failed for context ${name}. Error : ${errors[0]!.error}`,
+        { ha: true },
+      );
     }
   }
   const rt = standby.ftState(group);
@@ -100,7 +118,7 @@ function checkStandby(standby: SimDevice, group: number, kind: 'Incremental' | '
  * standby to log replicated commands, rules/standby-change.yaml would need to tell the two
  * apart). A command typed on the standby itself is logged if `logging standby` is set.
  */
-export function afterConfigChange(dev: SimDevice, context: string, user: string, command: string): void {
+export function afterConfigChange(dev: SimDevice, context: string, _user: string, _command: string): void {
   const group = dev.groupOf(context);
   const peer = livePeer(dev);
   if (group === undefined || !peer || dev.ftState(group).state !== 'ACTIVE') return;
@@ -136,7 +154,8 @@ export class FtError extends Error {}
 export function switchover(dev: SimDevice, group: number, force = false): void {
   const peer = livePeer(dev);
   const rt = dev.ftState(group);
-  if (rt.state !== 'ACTIVE') throw new FtError('Switchover can only be initiated from the active member of the FT group');
+  if (rt.state !== 'ACTIVE')
+    throw new FtError('Switchover can only be initiated from the active member of the FT group');
   if (!peer) throw new FtError('Peer is not reachable, switchover not possible');
   const ps = peer.ftState(group).state;
   if (ps !== 'STANDBY_HOT' && !force) throw new FtError(`Peer is in ${ps} state, use 'ft switchover ${group} force'`);
@@ -169,7 +188,8 @@ export function recoverDevice(dev: SimDevice): void {
     const rt = dev.ftState(g.id);
     rt.state = 'STANDBY_CONFIG';
     rt.since = dev.net.clock.now();
-    for (const c of g.contexts) peer.emit(c, 6, '727013', `${peer.hostname}: HA: Peer 1 is UP and reachable.`, { ha: true });
+    for (const c of g.contexts)
+      peer.emit(c, 6, '727013', `${peer.hostname}: HA: Peer 1 is UP and reachable.`, { ha: true });
     bulkSync(dev, g.id);
   }
 }

@@ -49,8 +49,15 @@ export function haPairSpec(o: HaPairOptions): SimSpecInput {
   const contexts = ['Admin', ...(o.contexts ?? ['VC_WEB', 'VC_APP'])];
   const base = o.sourceBase ?? 50;
   const users = [{ username: o.username ?? 'admin', password: o.password }];
-  const logging = { hosts: [{ ip: o.syslog.ip, port: o.syslog.port }], trap: 6, device_id: 'context-name' as const, standby: o.loggingStandby ?? true };
-  const snmp = o.snmp ? { hosts: [{ ip: o.snmp.ip, port: o.snmp.port, community: o.snmp.community ?? 'public' }] } : undefined;
+  const logging = {
+    hosts: [{ ip: o.syslog.ip, port: o.syslog.port }],
+    trap: 6,
+    device_id: 'context-name' as const,
+    standby: o.loggingStandby ?? true,
+  };
+  const snmp = o.snmp
+    ? { hosts: [{ ip: o.snmp.ip, port: o.snmp.port, community: o.snmp.community ?? 'public' }] }
+    : undefined;
   const device = (name: string, peer: string, idx: number) => ({
     name,
     peer,

@@ -31,16 +31,37 @@ export function showRunningConfig(ctx: SimContext, section?: string): string {
 }
 
 export function showContext(dev: SimDevice, from: string, name?: string): string {
-  const list = [...dev.contexts.values()].filter((c) => (from === ADMIN ? true : c.name === from) && (name === undefined || c.name === name));
+  const list = [...dev.contexts.values()].filter(
+    (c) => (from === ADMIN ? true : c.name === from) && (name === undefined || c.name === name),
+  );
   const out: string[] = [`Number of Contexts = ${list.length}`, ''];
   for (const c of list) {
-    const desc = c.name === ADMIN ? '' : (dev.admin.tree.find((n) => n.line === `context ${c.name}`)?.children.find((k) => k.line.startsWith('description '))?.line.slice(12) ?? '');
-    const member = c.name === ADMIN ? 'default' : (dev.admin.tree.find((n) => n.line === `context ${c.name}`)?.children.find((k) => k.line.startsWith('member '))?.line.slice(7) ?? 'default');
+    const desc =
+      c.name === ADMIN
+        ? ''
+        : (dev.admin.tree
+            .find((n) => n.line === `context ${c.name}`)
+            ?.children.find((k) => k.line.startsWith('description '))
+            ?.line.slice(12) ?? '');
+    const member =
+      c.name === ADMIN
+        ? 'default'
+        : (dev.admin.tree
+            .find((n) => n.line === `context ${c.name}`)
+            ?.children.find((k) => k.line.startsWith('member '))
+            ?.line.slice(7) ?? 'default');
     const vlans = (c.name === ADMIN ? [] : (dev.admin.tree.find((n) => n.line === `context ${c.name}`)?.children ?? []))
       .map((k) => /^allocate-interface vlan (\d+)/.exec(k.line)?.[1])
       .filter((v): v is string => v !== undefined)
       .map((v) => `Vlan${v}`);
-    out.push(`Name: ${c.name} , Id: ${c.id}`, `Config count: ${c.tree.length}`, `Description: ${desc}`, `Resource-class: ${member}`, `Vlans: ${vlans.join(', ')}`, '');
+    out.push(
+      `Name: ${c.name} , Id: ${c.id}`,
+      `Config count: ${c.tree.length}`,
+      `Description: ${desc}`,
+      `Resource-class: ${member}`,
+      `Vlans: ${vlans.join(', ')}`,
+      '',
+    );
   }
   return out.join('\n');
 }
@@ -48,8 +69,11 @@ export function showContext(dev: SimDevice, from: string, name?: string): string
 const S = (s: string): string => `FSM_FT_STATE_${s}`;
 
 export function showFtGroup(dev: SimDevice, from: string, view: string, groupId?: number): string {
-  const groups = dev.ftGroups().filter((g) => (from === ADMIN || g.contexts.includes(from)) && (groupId === undefined || g.id === groupId));
-  if (groups.length === 0) return groupId !== undefined ? `Error: FT group ${groupId} does not exist\n` : 'No FT groups configured\n';
+  const groups = dev
+    .ftGroups()
+    .filter((g) => (from === ADMIN || g.contexts.includes(from)) && (groupId === undefined || g.id === groupId));
+  if (groups.length === 0)
+    return groupId !== undefined ? `Error: FT group ${groupId} does not exist\n` : 'No FT groups configured\n';
   const blocks: string[] = [];
   for (const g of groups) {
     const rt = dev.ftState(g.id);
@@ -59,7 +83,12 @@ export function showFtGroup(dev: SimDevice, from: string, view: string, groupId?
     if (view === 'brief') {
       lines.push(kv('My State', S(rt.state)), kv('Peer State', S(peer)), kv('Context Name', g.contexts.join(', ')));
     } else if (view === 'summary') {
-      lines.push(kv('Configured Status', g.inservice ? 'in-service' : 'out-of-service'), kv('My State', S(rt.state)), kv('Peer State', S(peer)), kv('No. of Contexts', g.contexts.length));
+      lines.push(
+        kv('Configured Status', g.inservice ? 'in-service' : 'out-of-service'),
+        kv('My State', S(rt.state)),
+        kv('Peer State', S(peer)),
+        kv('No. of Contexts', g.contexts.length),
+      );
     } else if (view === 'detail') {
       lines.push(kv('No. of Contexts', g.contexts.length));
       for (const c of g.contexts) lines.push(kv('Context Name', c), kv('Context Id', dev.contexts.get(c)?.id ?? '-'));
@@ -129,7 +158,16 @@ export function showFtConfigError(dev: SimDevice, ctx: SimContext): string {
 
 export function showLogging(dev: SimDevice, ctx: SimContext): string {
   const l = ctx.logging();
-  const lvl = ['emergencies', 'alerts', 'critical', 'errors', 'warnings', 'notifications', 'informational', 'debugging'];
+  const lvl = [
+    'emergencies',
+    'alerts',
+    'critical',
+    'errors',
+    'warnings',
+    'notifications',
+    'informational',
+    'debugging',
+  ];
   const out = [
     `Syslog logging: ${l.enabled ? 'enabled' : 'disabled'}`,
     `    Facility: ${l.facility ?? DEFAULT_FACILITY}`,
@@ -153,7 +191,9 @@ export function showCryptoFiles(ctx: SimContext): string {
     '-----------------------------------------------------------------------',
   ];
   for (const f of [...ctx.crypto.values()].sort((a, b) => a.name.localeCompare(b.name)))
-    out.push(`${f.name.padEnd(40)} ${String(f.pem.length).padEnd(5)} PEM     ${(f.exportable ? 'Yes' : 'No').padEnd(10)} ${f.kind === 'key' ? 'KEY' : 'CERT'}`);
+    out.push(
+      `${f.name.padEnd(40)} ${String(f.pem.length).padEnd(5)} PEM     ${(f.exportable ? 'Yes' : 'No').padEnd(10)} ${f.kind === 'key' ? 'KEY' : 'CERT'}`,
+    );
   return out.join('\n') + '\n';
 }
 

@@ -41,12 +41,18 @@ function ensureBlock(tree: ConfigNode[], header: string, children: string[]): vo
 
 /** Build one device's state from its spec (no sockets). `shared` makes generated crypto identical on both peers. */
 export function buildDevice(d: DeviceSpec, net: SimNetwork, shared: Map<string, string>): SimDevice {
-  const users: SimUser[] = d.users.map((u) => ({ username: u.username, password: u.password, authorizedKeys: u.authorized_keys, context: u.context }));
+  const users: SimUser[] = d.users.map((u) => ({
+    username: u.username,
+    password: u.password,
+    authorizedKeys: u.authorized_keys,
+    context: u.context,
+  }));
   const adminSpec = d.contexts.find((c) => c.name === ADMIN);
   const dev = new SimDevice(d.name, net, users, adminSpec?.config ?? '', adminSpec?.source);
   dev.lockStandbyConfig = d.lock_standby_config;
   const admin = dev.admin.tree;
-  if (!admin.some((n) => /^hostname\s/.test(n.line))) admin.unshift({ line: `hostname ${d.hostname ?? d.name}`, children: [] });
+  if (!admin.some((n) => /^hostname\s/.test(n.line)))
+    admin.unshift({ line: `hostname ${d.hostname ?? d.name}`, children: [] });
   const groups = new Map<number, string[]>();
   for (const c of d.contexts) {
     const ctx = c.name === ADMIN ? dev.admin : dev.addContext(c.name, c.config, c.source);
@@ -72,7 +78,13 @@ export function buildDevice(d: DeviceSpec, net: SimNetwork, shared: Map<string, 
   if (groups.size > 0 && d.peer !== undefined && !admin.some((n) => /^ft peer /.test(n.line)))
     ensureBlock(admin, 'ft peer 1', ['heartbeat interval 300', 'heartbeat count 10']);
   for (const [g, members] of groups)
-    ensureBlock(admin, `ft group ${g}`, ['peer 1', `priority ${d.role === 'standby' ? 100 : 110}`, `peer priority ${d.role === 'standby' ? 110 : 100}`, ...members.map((m) => `associate-context ${m}`), 'inservice']);
+    ensureBlock(admin, `ft group ${g}`, [
+      'peer 1',
+      `priority ${d.role === 'standby' ? 100 : 110}`,
+      `peer priority ${d.role === 'standby' ? 110 : 100}`,
+      ...members.map((m) => `associate-context ${m}`),
+      'inservice',
+    ]);
   dev.admin.touch();
   return dev;
 }
@@ -134,8 +146,14 @@ export class AceSimulator {
     if (!opts.noSsh) {
       try {
         for (const d of spec.devices) {
-          const hostKey = d.ssh.host_key_file ? readFileSync(d.ssh.host_key_file, 'utf8') : generateHostKey(d.ssh.legacy_only);
-          const server = new SimSshServer(sim.devices.get(d.name)!, { host: d.ssh.host, port: d.ssh.port, hostKey, legacyOnly: d.ssh.legacy_only }, sim.sessions);
+          const hostKey = d.ssh.host_key_file
+            ? readFileSync(d.ssh.host_key_file, 'utf8')
+            : generateHostKey(d.ssh.legacy_only);
+          const server = new SimSshServer(
+            sim.devices.get(d.name)!,
+            { host: d.ssh.host, port: d.ssh.port, hostKey, legacyOnly: d.ssh.legacy_only },
+            sim.sessions,
+          );
           sim.servers.set(d.name, server);
           await server.listen();
         }
@@ -206,7 +224,10 @@ export class AceSimulator {
    */
   type(device: string, context: string, commands: string | string[], opts: { user?: string } = {}): string {
     const dev = this.device(device);
-    const user = opts.user !== undefined ? dev.users.find((u) => u.username === opts.user) : (dev.users.find((u) => u.context === ADMIN) ?? dev.users[0]);
+    const user =
+      opts.user !== undefined
+        ? dev.users.find((u) => u.username === opts.user)
+        : (dev.users.find((u) => u.context === ADMIN) ?? dev.users[0]);
     if (!user) throw new Error(`no user '${opts.user}' on '${device}'`);
     const cli = new CliSession(dev, user);
     let out = '';
@@ -220,7 +241,11 @@ export class AceSimulator {
     return this.type(device, context, ['configure terminal', ...lines, 'end'], opts);
   }
 
-  addCryptoFile(device: string, context: string, file: Partial<CryptoFile> & { name: string; kind: 'cert' | 'key' }): CryptoFile {
+  addCryptoFile(
+    device: string,
+    context: string,
+    file: Partial<CryptoFile> & { name: string; kind: 'cert' | 'key' },
+  ): CryptoFile {
     const c = this.device(device).contexts.get(context);
     if (!c) throw new Error(`no context '${context}' on '${device}'`);
     const pem = file.pem ?? (file.kind === 'cert' ? mintSelfSigned(file.name).cert : mintSelfSigned(file.name).key);
@@ -244,7 +269,12 @@ export class AceSimulator {
 
   /** Switch a group over from its active (found automatically unless named). */
   switchover(group: number, opts: { device?: string; force?: boolean } = {}): void {
-    const dev = opts.device !== undefined ? this.device(opts.device) : [...this.devices.values()].find((d) => d.up && d.ftGroups().some((g) => g.id === group) && d.ftState(group).state === 'ACTIVE');
+    const dev =
+      opts.device !== undefined
+        ? this.device(opts.device)
+        : [...this.devices.values()].find(
+            (d) => d.up && d.ftGroups().some((g) => g.id === group) && d.ftState(group).state === 'ACTIVE',
+          );
     if (!dev) throw new Error(`no active device for FT group ${group}`);
     switchover(dev, group, opts.force);
   }
@@ -265,7 +295,10 @@ export class AceSimulator {
   }
 
   bulkSync(group: number, device?: string): boolean {
-    const dev = device !== undefined ? this.device(device) : [...this.devices.values()].find((d) => d.ftGroups().some((g) => g.id === group));
+    const dev =
+      device !== undefined
+        ? this.device(device)
+        : [...this.devices.values()].find((d) => d.ftGroups().some((g) => g.id === group));
     if (!dev) throw new Error(`no device with FT group ${group}`);
     return bulkSync(dev, group);
   }

@@ -10,7 +10,11 @@ import { FileProblemsError } from '../../core/errors.js';
 import { parseYaml, zodProblems } from '../../config/yaml-source.js';
 import { envName, ip, port } from '../../config/sections/common.js';
 
-const name = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . -');
+const name = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . -');
 
 export const cryptoSpecSchema = z.strictObject({
   name,
@@ -36,7 +40,9 @@ export const contextSpecSchema = z.strictObject({
   /** Shorthand that expands into `logging ...` lines. */
   logging: z
     .strictObject({
-      hosts: z.array(z.strictObject({ ip, port: port.default(514), protocol: z.enum(['udp', 'tcp']).default('udp') })).default([]),
+      hosts: z
+        .array(z.strictObject({ ip, port: port.default(514), protocol: z.enum(['udp', 'tcp']).default('udp') }))
+        .default([]),
       trap: z.number().int().min(0).max(7).default(6),
       device_id: z.enum(['context-name', 'hostname']).optional(),
       timestamp: z.boolean().default(false),
@@ -47,7 +53,16 @@ export const contextSpecSchema = z.strictObject({
   /** Shorthand that expands into `snmp-server host ...` lines. */
   snmp: z
     .strictObject({
-      hosts: z.array(z.strictObject({ ip, port: port.default(162), community: z.string().min(1).default('public'), inform: z.boolean().default(false) })).default([]),
+      hosts: z
+        .array(
+          z.strictObject({
+            ip,
+            port: port.default(162),
+            community: z.string().min(1).default('public'),
+            inform: z.boolean().default(false),
+          }),
+        )
+        .default([]),
     })
     .optional(),
   crypto: z.array(cryptoSpecSchema).default([]),
@@ -87,28 +102,47 @@ export const deviceSpecSchema = z.strictObject({
   contexts: z.array(contextSpecSchema).default([]),
 });
 
-export const simSpecSchema = z
-  .strictObject({ devices: z.array(deviceSpecSchema).min(1) })
-  .superRefine((spec, ctx) => {
-    const names = spec.devices.map((d) => d.name);
-    spec.devices.forEach((d, i) => {
-      if (names.indexOf(d.name) !== i) ctx.addIssue({ code: 'custom', path: ['devices', i, 'name'], message: `device '${d.name}' is listed twice` });
-      if (d.peer !== undefined) {
-        const j = names.indexOf(d.peer);
-        if (j < 0) ctx.addIssue({ code: 'custom', path: ['devices', i, 'peer'], message: `peer '${d.peer}' is not a device in this file` });
-        else if (j === i) ctx.addIssue({ code: 'custom', path: ['devices', i, 'peer'], message: 'a device cannot be its own peer' });
-      }
-      const seen = new Set<string>();
-      d.contexts.forEach((c, k) => {
-        if (seen.has(c.name)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'contexts', k, 'name'], message: `context '${c.name}' is listed twice` });
-        seen.add(c.name);
-      });
-      d.users.forEach((u, k) => {
-        if (u.password === undefined && u.password_env === undefined && u.authorized_keys.length === 0 && u.authorized_keys_file === undefined)
-          ctx.addIssue({ code: 'custom', path: ['devices', i, 'users', k], message: 'a user needs password, password_env or authorized keys' });
-      });
+export const simSpecSchema = z.strictObject({ devices: z.array(deviceSpecSchema).min(1) }).superRefine((spec, ctx) => {
+  const names = spec.devices.map((d) => d.name);
+  spec.devices.forEach((d, i) => {
+    if (names.indexOf(d.name) !== i)
+      ctx.addIssue({ code: 'custom', path: ['devices', i, 'name'], message: `device '${d.name}' is listed twice` });
+    if (d.peer !== undefined) {
+      const j = names.indexOf(d.peer);
+      if (j < 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['devices', i, 'peer'],
+          message: `peer '${d.peer}' is not a device in this file`,
+        });
+      else if (j === i)
+        ctx.addIssue({ code: 'custom', path: ['devices', i, 'peer'], message: 'a device cannot be its own peer' });
+    }
+    const seen = new Set<string>();
+    d.contexts.forEach((c, k) => {
+      if (seen.has(c.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['devices', i, 'contexts', k, 'name'],
+          message: `context '${c.name}' is listed twice`,
+        });
+      seen.add(c.name);
+    });
+    d.users.forEach((u, k) => {
+      if (
+        u.password === undefined &&
+        u.password_env === undefined &&
+        u.authorized_keys.length === 0 &&
+        u.authorized_keys_file === undefined
+      )
+        ctx.addIssue({
+          code: 'custom',
+          path: ['devices', i, 'users', k],
+          message: 'a user needs password, password_env or authorized keys',
+        });
     });
   });
+});
 
 export type SimSpecInput = z.input<typeof simSpecSchema>;
 export type SimSpec = z.output<typeof simSpecSchema>;
@@ -160,11 +194,19 @@ export function resolveSimFiles(spec: SimSpec, baseDir: string, env: NodeJS.Proc
       if (u.password_env !== undefined) {
         password = env[u.password_env];
         if (password === undefined || password === '')
-          problems.push({ file: '(environment)', path: `devices[${i}].users[${k}].password_env`, message: `environment variable ${u.password_env} is not set` });
+          problems.push({
+            file: '(environment)',
+            path: `devices[${i}].users[${k}].password_env`,
+            message: `environment variable ${u.password_env} is not set`,
+          });
       }
       const keys = [...u.authorized_keys];
       if (u.authorized_keys_file !== undefined)
-        keys.push(...read(u.authorized_keys_file, `devices[${i}].users[${k}].authorized_keys_file`).split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#')));
+        keys.push(
+          ...read(u.authorized_keys_file, `devices[${i}].users[${k}].authorized_keys_file`)
+            .split('\n')
+            .filter((l) => l.trim() !== '' && !l.startsWith('#')),
+        );
       return { ...u, password, authorized_keys: keys, authorized_keys_file: undefined };
     }),
     contexts: d.contexts.map((c, k) => ({
@@ -195,7 +237,11 @@ export function shorthandLines(c: ContextSpec): string[] {
     if (l.standby) lines.push('logging standby');
     for (const h of l.hosts) lines.push(`logging host ${h.ip} ${h.protocol}/${h.port}`);
   }
-  if (c.snmp) for (const h of c.snmp.hosts) lines.push(`snmp-server host ${h.ip} ${h.inform ? 'informs' : 'traps'} version 2c ${h.community} udp-port ${h.port}`);
+  if (c.snmp)
+    for (const h of c.snmp.hosts)
+      lines.push(
+        `snmp-server host ${h.ip} ${h.inform ? 'informs' : 'traps'} version 2c ${h.community} udp-port ${h.port}`,
+      );
   if (c.ft_group !== undefined && c.auto_sync) lines.push('ft auto-sync running-config');
   return lines;
 }

@@ -132,7 +132,11 @@ export class SimSshServer {
     let user: SimUser | undefined;
     client.on('authentication', (ctx) => {
       const u = this.device.users.find((x) => x.username === ctx.username);
-      const methods: Array<'password' | 'keyboard-interactive' | 'publickey'> = ['password', 'keyboard-interactive', 'publickey'];
+      const methods: Array<'password' | 'keyboard-interactive' | 'publickey'> = [
+        'password',
+        'keyboard-interactive',
+        'publickey',
+      ];
       const fail = (): void => {
         this.authFailures++;
         ctx.reject(methods);
@@ -146,10 +150,14 @@ export class SimSshServer {
           return u?.password !== undefined && equalSecret(ctx.password, u.password) ? ok() : fail();
         case 'keyboard-interactive':
           return ctx.prompt([{ prompt: 'Password: ', echo: false }], (answers) =>
-            u?.password !== undefined && answers.length === 1 && equalSecret(answers[0] ?? '', u.password) ? ok() : fail(),
+            u?.password !== undefined && answers.length === 1 && equalSecret(answers[0] ?? '', u.password)
+              ? ok()
+              : fail(),
           );
         case 'publickey': {
-          const key = u ? parsedKeys(u).find((k) => k.type === ctx.key.algo && k.getPublicSSH().equals(ctx.key.data)) : undefined;
+          const key = u
+            ? parsedKeys(u).find((k) => k.type === ctx.key.algo && k.getPublicSSH().equals(ctx.key.data))
+            : undefined;
           if (!key) return fail();
           if (!ctx.signature) return ctx.accept(); // the client asks whether this key would do
           return key.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) === true ? ok() : fail();

@@ -42,12 +42,18 @@ export function mintRsaKey(bits: number): string {
 }
 
 export function toPem(label: string, der: Buffer): string {
-  const b64 = der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  const b64 = der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '');
   return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
 }
 
 /** Facts `show crypto certificate` prints; undefined when the PEM is not a certificate. */
-export function describeCertificate(pem: string): { subject: string; issuer: string; serial: string; validFrom: string; validTo: string; keyType: string } | undefined {
+export function describeCertificate(
+  pem: string,
+):
+  { subject: string; issuer: string; serial: string; validFrom: string; validTo: string; keyType: string } | undefined {
   try {
     const c = new X509Certificate(pem);
     return {

@@ -10,8 +10,14 @@ import { parseYaml, zodProblems } from '../../config/yaml-source.js';
 import { FileProblemsError } from '../../core/errors.js';
 
 export const simUserSchema = z
-  .strictObject({ username: z.string().min(1).max(128), password: z.string().min(1).optional(), password_env: envName.optional() })
-  .refine((s) => (s.password === undefined) !== (s.password_env === undefined), { message: 'give exactly one of password or password_env' });
+  .strictObject({
+    username: z.string().min(1).max(128),
+    password: z.string().min(1).optional(),
+    password_env: envName.optional(),
+  })
+  .refine((s) => (s.password === undefined) !== (s.password_env === undefined), {
+    message: 'give exactly one of password or password_env',
+  });
 
 export const simDeviceSchema = z.strictObject({
   /** ANM's name of the ACE (acesync's device name, so `{{device}}` finds it). */
@@ -23,7 +29,15 @@ export const simDeviceSchema = z.strictObject({
   slot: z.number().int().min(1).max(16).optional(),
   chassis_ip: z.string().min(1).optional(),
   /** Contexts ANM has imported. An Admin sync adds the user contexts it finds. */
-  contexts: z.array(z.string().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/)).default(['Admin']),
+  contexts: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .max(64)
+        .regex(/^[A-Za-z0-9_.-]+$/),
+    )
+    .default(['Admin']),
   /** How the simulator reaches the (simulated) ACE to fetch running-configs. */
   ssh: z
     .strictObject({
@@ -32,7 +46,10 @@ export const simDeviceSchema = z.strictObject({
       username: z.string().min(1).default('admin'),
       password: z.string().min(1).optional(),
       password_env: envName.optional(),
-      host_key_sha256: z.string().regex(/^SHA256:[A-Za-z0-9+/=]+$/).optional(),
+      host_key_sha256: z
+        .string()
+        .regex(/^SHA256:[A-Za-z0-9+/=]+$/)
+        .optional(),
     })
     .prefault({}),
 });
@@ -50,9 +67,14 @@ export const simAnmConfigSchema = z.strictObject({
       /** Write the certificate a client must trust here (use it as anm.ca_file). */
       ca_out_file: z.string().min(1).optional(),
     })
-    .refine((t) => (t.cert_file === undefined) === (t.key_file === undefined), { message: 'give both cert_file and key_file, or neither' })
+    .refine((t) => (t.cert_file === undefined) === (t.key_file === undefined), {
+      message: 'give both cert_file and key_file, or neither',
+    })
     .prefault({}),
-  users: z.array(simUserSchema).min(1).default([{ username: 'admin', password: 'admin' }]),
+  users: z
+    .array(simUserSchema)
+    .min(1)
+    .default([{ username: 'admin', password: 'admin' }]),
   /** Session lifetime of SOAP tokens and web sessions (ANM's idle timeout). */
   token_ttl_ms: ms.min(1).default(30 * 60_000),
   /** Spelling of the DeviceID address field in responses: ipAddr (4.1 XSD) or ipAddress (5.1 docs). */
@@ -77,17 +99,32 @@ export function parseSimAnmConfig(text: string, file = '(sim anm config)'): SimA
   if (!parsed.success) throw new FileProblemsError('ACESYNC_CONFIG_INVALID', zodProblems(src, parsed.error));
   const names = new Set<string>();
   parsed.data.devices.forEach((d, i) => {
-    if (names.has(d.name)) throw new FileProblemsError('ACESYNC_CONFIG_INVALID', [{ file, ...src.locate(['devices', i, 'name']), path: `devices[${i}].name`, message: `device '${d.name}' is listed twice` }]);
+    if (names.has(d.name))
+      throw new FileProblemsError('ACESYNC_CONFIG_INVALID', [
+        {
+          file,
+          ...src.locate(['devices', i, 'name']),
+          path: `devices[${i}].name`,
+          message: `device '${d.name}' is listed twice`,
+        },
+      ]);
     names.add(d.name);
   });
   return parsed.data;
 }
 
 /** A password from the literal or the environment variable; throws naming the key when unset. */
-export function simSecret(s: { password?: string | undefined; password_env?: string | undefined }, env: NodeJS.ProcessEnv, what: string): string | undefined {
+export function simSecret(
+  s: { password?: string | undefined; password_env?: string | undefined },
+  env: NodeJS.ProcessEnv,
+  what: string,
+): string | undefined {
   if (s.password !== undefined) return s.password;
   if (s.password_env === undefined) return undefined;
   const v = env[s.password_env];
-  if (v === undefined || v === '') throw new FileProblemsError('ACESYNC_CONFIG_SECRET_MISSING', [{ file: '(sim anm config)', path: what, message: `environment variable ${s.password_env} is not set` }]);
+  if (v === undefined || v === '')
+    throw new FileProblemsError('ACESYNC_CONFIG_SECRET_MISSING', [
+      { file: '(sim anm config)', path: what, message: `environment variable ${s.password_env} is not set` },
+    ]);
   return v;
 }

@@ -31,7 +31,14 @@ const behaviourSchema = z.strictObject({
   scope: z.enum(['all', 'soap', 'web']).optional(),
   count: z.number().int().min(1).max(1_000_000).optional(),
 });
-const contextSchema = z.strictObject({ device: z.string().min(1), context: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/) });
+const contextSchema = z.strictObject({
+  device: z.string().min(1),
+  context: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_.-]+$/),
+});
 
 export async function handleControl(t: ControlTarget, method: string, url: URL, body: string): Promise<ControlReply> {
   const parse = <S extends z.ZodType>(schema: S): z.output<S> | ControlReply => {
@@ -42,9 +49,12 @@ export async function handleControl(t: ControlTarget, method: string, url: URL, 
       return { status: 400, body: { error: 'body is not JSON' } };
     }
     const r = schema.safeParse(raw);
-    return r.success ? (r.data as z.output<S>) : { status: 400, body: { error: r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') } };
+    return r.success
+      ? (r.data as z.output<S>)
+      : { status: 400, body: { error: r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') } };
   };
-  const isReply = (v: unknown): v is ControlReply => typeof v === 'object' && v !== null && 'status' in v && 'body' in v;
+  const isReply = (v: unknown): v is ControlReply =>
+    typeof v === 'object' && v !== null && 'status' in v && 'body' in v;
 
   const route = `${method} ${url.pathname}`;
   switch (route) {
@@ -57,7 +67,12 @@ export async function handleControl(t: ControlTarget, method: string, url: URL, 
     case 'POST /behaviour': {
       const b = parse(behaviourSchema);
       if (isReply(b)) return b;
-      await t.setBehaviour({ mode: b.mode, ...(b.delay_ms !== undefined ? { delayMs: b.delay_ms } : {}), ...(b.scope ? { scope: b.scope } : {}), ...(b.count !== undefined ? { count: b.count } : {}) });
+      await t.setBehaviour({
+        mode: b.mode,
+        ...(b.delay_ms !== undefined ? { delayMs: b.delay_ms } : {}),
+        ...(b.scope ? { scope: b.scope } : {}),
+        ...(b.count !== undefined ? { count: b.count } : {}),
+      });
       return { status: 200, body: { behaviour: t.behaviour() } };
     }
     case 'POST /sessions/expire':

@@ -108,13 +108,21 @@ export async function startAnmSimulator(opts: AnmSimulatorOptions): Promise<AnmS
       },
     };
   });
-  const state = new AnmSimState({ users, tokenTtlMs: cfg.token_ttl_ms, devices, ...(opts.clock ? { clock: opts.clock } : {}) });
+  const state = new AnmSimState({
+    users,
+    tokenTtlMs: cfg.token_ttl_ms,
+    devices,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  });
   const fetcher = opts.fetchRunningConfig ?? (await import('./ssh-fetch.js')).sshFetchRunningConfig;
   const web = new WebUi(state, fetcher, cfg.fetch_timeout_ms);
 
   let tls: { cert: string; key: string } | undefined;
   if (cfg.tls.enabled) {
-    tls = cfg.tls.cert_file && cfg.tls.key_file ? { cert: readFileSync(cfg.tls.cert_file, 'utf8'), key: readFileSync(cfg.tls.key_file, 'utf8') } : mintTlsServerCert('acesync ANM simulator', [cfg.listen.host]);
+    tls =
+      cfg.tls.cert_file && cfg.tls.key_file
+        ? { cert: readFileSync(cfg.tls.cert_file, 'utf8'), key: readFileSync(cfg.tls.key_file, 'utf8') }
+        : mintTlsServerCert('acesync ANM simulator', [cfg.listen.host]);
     if (cfg.tls.ca_out_file) writeFileSync(cfg.tls.ca_out_file, tls.cert, { mode: 0o644 });
   }
 
@@ -124,7 +132,8 @@ export async function startAnmSimulator(opts: AnmSimulatorOptions): Promise<AnmS
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
 
-  const applies = (scope: 'soap' | 'web'): boolean => behaviour.mode !== 'normal' && (behaviour.scope ?? 'all') !== (scope === 'soap' ? 'web' : 'soap');
+  const applies = (scope: 'soap' | 'web'): boolean =>
+    behaviour.mode !== 'normal' && (behaviour.scope ?? 'all') !== (scope === 'soap' ? 'web' : 'soap');
   const consume = (): void => {
     if (behaviour.count === undefined) return;
     behaviour = { ...behaviour, count: behaviour.count - 1 };
@@ -162,19 +171,36 @@ export async function startAnmSimulator(opts: AnmSimulatorOptions): Promise<AnmS
         res.on('close', () => hanging.delete(res));
         return;
       }
-      if (mode === 'fail') return send(res, { status: 500, headers: { 'content-type': 'text/html' }, body: '<html><body><h1>HTTP Status 500 - Internal Server Error</h1></body></html>' });
+      if (mode === 'fail')
+        return send(res, {
+          status: 500,
+          headers: { 'content-type': 'text/html' },
+          body: '<html><body><h1>HTTP Status 500 - Internal Server Error</h1></body></html>',
+        });
       if (mode === 'slow') {
         await sleep(delayMs);
         if (closed) return;
       }
     }
     if (scope === 'soap') {
-      if (req.method === 'GET' && url.searchParams.has('wsdl')) return send(res, { status: 200, headers: { 'content-type': 'text/xml' }, body: simulatorWsdl(`${sim.url}${SOAP_PATH}`) });
+      if (req.method === 'GET' && url.searchParams.has('wsdl'))
+        return send(res, {
+          status: 200,
+          headers: { 'content-type': 'text/xml' },
+          body: simulatorWsdl(`${sim.url}${SOAP_PATH}`),
+        });
       if (req.method !== 'POST') return send(res, { status: 405, headers: { allow: 'POST' } });
       const r = handleSoap(state, body, cfg.ip_field);
       return send(res, { status: r.status, headers: { 'content-type': 'text/xml; charset=utf-8' }, body: r.body });
     }
-    const r = await web.handle({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body, secure: tls !== undefined });
+    const r = await web.handle({
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+      secure: tls !== undefined,
+    });
     send(res, r ?? { status: 404, body: 'not found' });
   };
 
@@ -184,7 +210,9 @@ export async function startAnmSimulator(opts: AnmSimulatorOptions): Promise<AnmS
       if (!res.headersSent) send(res, { status: 500, body: 'simulator error' });
     });
   };
-  const server: http.Server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, handler) : http.createServer(handler);
+  const server: http.Server = tls
+    ? https.createServer({ cert: tls.cert, key: tls.key }, handler)
+    : http.createServer(handler);
   server.on('connection', (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -195,7 +223,11 @@ export async function startAnmSimulator(opts: AnmSimulatorOptions): Promise<AnmS
   const control = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://control');
     readBody(req, 64 * 1024)
-      .then((body) => (body === undefined ? { status: 413, body: { error: 'too large' } } : handleControl(sim, req.method ?? 'GET', url, body)))
+      .then((body) =>
+        body === undefined
+          ? { status: 413, body: { error: 'too large' } }
+          : handleControl(sim, req.method ?? 'GET', url, body),
+      )
       .then((r) => {
         res.writeHead(r.status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(r.body));

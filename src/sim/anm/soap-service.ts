@@ -94,10 +94,31 @@ export function simulatorWsdl(location: string): string {
     `<message name="${name}">${inParts.map(([n, t]) => `<part name="${n}" type="${t}"/>`).join('')}</message>` +
     `<message name="${name}Response">${out ? `<part name="return" type="${out}"/>` : ''}</message>`;
   const ops: Array<[string, Array<[string, string]>, string | undefined]> = [
-    ['login', [['user', 'xsd:string'], ['password', 'xsd:string']], 'tns:SessionToken'],
+    [
+      'login',
+      [
+        ['user', 'xsd:string'],
+        ['password', 'xsd:string'],
+      ],
+      'tns:SessionToken',
+    ],
     ['logout', [['sessionToken', 'tns:SessionToken']], undefined],
-    ['listDeviceIds', [['sessionToken', 'tns:SessionToken'], ['deviceType', 'tns:DeviceType']], 'tns:DeviceIDArray'],
-    ['listVirtualContexts', [['sessionToken', 'tns:SessionToken'], ['deviceIDs', 'tns:DeviceID']], 'tns:DeviceIDArray'],
+    [
+      'listDeviceIds',
+      [
+        ['sessionToken', 'tns:SessionToken'],
+        ['deviceType', 'tns:DeviceType'],
+      ],
+      'tns:DeviceIDArray',
+    ],
+    [
+      'listVirtualContexts',
+      [
+        ['sessionToken', 'tns:SessionToken'],
+        ['deviceIDs', 'tns:DeviceID'],
+      ],
+      'tns:DeviceIDArray',
+    ],
   ];
   return (
     '<?xml version="1.0" encoding="UTF-8"?>' +
@@ -106,10 +127,20 @@ export function simulatorWsdl(location: string): string {
     ops.map(([n, i, o]) => op(n, i, o)).join('') +
     '<message name="WSException"><part name="fault" element="tns:WSException"/></message>' +
     '<portType name="OperationManager">' +
-    ops.map(([n]) => `<operation name="${n}"><input message="tns:${n}"/><output message="tns:${n}Response"/><fault name="WSException" message="tns:WSException"/></operation>`).join('') +
+    ops
+      .map(
+        ([n]) =>
+          `<operation name="${n}"><input message="tns:${n}"/><output message="tns:${n}Response"/><fault name="WSException" message="tns:WSException"/></operation>`,
+      )
+      .join('') +
     '</portType>' +
     '<binding name="OperationManagerPortBinding" type="tns:OperationManager"><soap:binding transport="http://schemas.xmlsoap.org/soap/http" style="rpc"/>' +
-    ops.map(([n]) => `<operation name="${n}"><soap:operation soapAction=""/><input><soap:body use="literal" namespace="http://anm.cisco.com"/></input><output><soap:body use="literal" namespace="http://anm.cisco.com"/></output></operation>`).join('') +
+    ops
+      .map(
+        ([n]) =>
+          `<operation name="${n}"><soap:operation soapAction=""/><input><soap:body use="literal" namespace="http://anm.cisco.com"/></input><output><soap:body use="literal" namespace="http://anm.cisco.com"/></output></operation>`,
+      )
+      .join('') +
     '</binding>' +
     `<service name="OperationManagerService"><port name="OperationManagerPort" binding="tns:OperationManagerPortBinding"><soap:address location="${location.replace(/[&<>"']/g, '')}"/></port></service>` +
     '</definitions>'

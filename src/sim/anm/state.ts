@@ -83,7 +83,16 @@ export class AnmSimState {
   }
 
   static zeroCounters(): SimCounters {
-    return { requests: 0, soap: {}, soapFaults: 0, webLogins: 0, webLoginFailures: 0, syncs: 0, syncFailures: 0, injected: 0 };
+    return {
+      requests: 0,
+      soap: {},
+      soapFaults: 0,
+      webLogins: 0,
+      webLoginFailures: 0,
+      syncs: 0,
+      syncFailures: 0,
+      injected: 0,
+    };
   }
 
   now(): number {
@@ -183,7 +192,12 @@ export class AnmSimState {
   /** A JSON-able picture for the control API (configs omitted; fetch one with `copy`). */
   snapshot(): Record<string, unknown> {
     return {
-      devices: [...this.devices.values()].map((d) => ({ name: d.name, address: d.address, deviceType: d.deviceType, contexts: d.contexts })),
+      devices: [...this.devices.values()].map((d) => ({
+        name: d.name,
+        address: d.address,
+        deviceType: d.deviceType,
+        contexts: d.contexts,
+      })),
       copies: [...this.copies.values()].map(({ config, ...rest }) => ({ ...rest, bytes: Buffer.byteLength(config) })),
       history: this.history.slice(-1000),
       counters: this.counters,

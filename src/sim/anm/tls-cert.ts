@@ -29,7 +29,12 @@ export interface SelfSignedTls {
 }
 
 /** Mint a certificate for `CN=<cn>` valid for `days`, for localhost/127.0.0.1/::1 and `altNames`. */
-export function mintTlsServerCert(cn = 'acesync ANM simulator', altNames: string[] = [], days = 30, now = Date.now()): SelfSignedTls {
+export function mintTlsServerCert(
+  cn = 'acesync ANM simulator',
+  altNames: string[] = [],
+  days = 30,
+  now = Date.now(),
+): SelfSignedTls {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const names = [...new Set(['localhost', '127.0.0.1', '::1', ...altNames])];
   const san = seq(...names.map((n) => (isIP(n) ? tlv(0x87, ipBytes(n)) : tlv(0x82, Buffer.from(n, 'ascii')))));
@@ -54,6 +59,12 @@ export function mintTlsServerCert(cn = 'acesync ANM simulator', altNames: string
     extensions,
   );
   const der = seq(tbs, sigAlg, tlv(0x03, Buffer.concat([Buffer.from([0]), sign('sha256', tbs, privateKey)])));
-  const b64 = der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
-  return { cert: `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`, key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+  const b64 = der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '');
+  return {
+    cert: `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`,
+    key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
 }

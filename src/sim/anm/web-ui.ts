@@ -34,7 +34,11 @@ export interface AceLogin {
 }
 
 /** How the simulator reads a context's running-config from the ACE (SSH in production, injectable in tests). */
-export type FetchRunningConfig = (device: AceLogin, context: string, opts: { signal: AbortSignal; timeoutMs: number }) => Promise<string>;
+export type FetchRunningConfig = (
+  device: AceLogin,
+  context: string,
+  opts: { signal: AbortSignal; timeoutMs: number },
+) => Promise<string>;
 
 export const WEB_PATHS = {
   loginPage: '/anm/login.jsp',
@@ -57,9 +61,20 @@ function cookieValue(header: string | string[] | undefined, name: string): strin
   return undefined;
 }
 
-const json = (status: number, obj: unknown): WebReply => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(obj) });
-const redirect = (location: string, extra: Record<string, string | string[]> = {}): WebReply => ({ status: 302, headers: { location, ...extra } });
-const html = (body: string): WebReply => ({ status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body });
+const json = (status: number, obj: unknown): WebReply => ({
+  status,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(obj),
+});
+const redirect = (location: string, extra: Record<string, string | string[]> = {}): WebReply => ({
+  status: 302,
+  headers: { location, ...extra },
+});
+const html = (body: string): WebReply => ({
+  status: 200,
+  headers: { 'content-type': 'text/html; charset=utf-8' },
+  body,
+});
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** User contexts an Admin running-config defines. */
@@ -108,7 +123,9 @@ export class WebUi {
         }
         this.#state.counters.webLogins++;
         const id = this.#state.openSession('web', u);
-        return redirect(WEB_PATHS.home, { 'set-cookie': `${SESSION_COOKIE}=${id}; Path=/anm; HttpOnly${req.secure ? '; Secure' : ''}` });
+        return redirect(WEB_PATHS.home, {
+          'set-cookie': `${SESSION_COOKIE}=${id}; Path=/anm; HttpOnly${req.secure ? '; Secure' : ''}`,
+        });
       }
       case WEB_PATHS.logout:
         if (sid) this.#state.closeSession('web', sid);
@@ -117,7 +134,9 @@ export class WebUi {
         if (!user) return redirect(WEB_PATHS.loginPage);
         return html(
           `<html><body><h1>ANM simulator</h1><p>Logged in as ${esc(user)}</p><ul>` +
-            [...this.#state.devices.values()].map((d) => `<li>${esc(d.name)} (${esc(d.address)}): ${d.contexts.map(esc).join(', ')}</li>`).join('') +
+            [...this.#state.devices.values()]
+              .map((d) => `<li>${esc(d.name)} (${esc(d.address)}): ${d.contexts.map(esc).join(', ')}</li>`)
+              .join('') +
             '</ul></body></html>',
         );
       case WEB_PATHS.sync:
@@ -131,12 +150,18 @@ export class WebUi {
   async #sync(req: WebRequest, user: string): Promise<WebReply> {
     const form = req.method === 'GET' ? req.query : new URLSearchParams(req.body);
     const direction = form.get('direction') ?? 'CLI_TO_ANM';
-    if (direction !== 'CLI_TO_ANM') return json(400, { result: 'error', message: `direction ${direction.slice(0, 40)} is not simulated` });
+    if (direction !== 'CLI_TO_ANM')
+      return json(400, { result: 'error', message: `direction ${direction.slice(0, 40)} is not simulated` });
     const device = this.#state.findDevice(form.get('deviceName') ?? undefined, form.get('deviceIp') ?? undefined);
     const context = form.get('contextName') ?? '';
     if (!device) return json(404, { result: 'error', message: 'device not found in ANM' });
-    if (!device.contexts.includes(context)) return json(404, { result: 'error', message: `context ${context.slice(0, 64)} is not imported in ANM for ${device.name}` });
-    if (this.#waiting.length >= MAX_WAITING_FETCHES) return json(503, { result: 'error', message: 'too many syncs in progress' });
+    if (!device.contexts.includes(context))
+      return json(404, {
+        result: 'error',
+        message: `context ${context.slice(0, 64)} is not imported in ANM for ${device.name}`,
+      });
+    if (this.#waiting.length >= MAX_WAITING_FETCHES)
+      return json(503, { result: 'error', message: 'too many syncs in progress' });
     this.#state.counters.syncs++;
     await this.#slot();
     try {
@@ -161,8 +186,22 @@ export class WebUi {
     }
     const copy = this.#state.storeCopy(device, context, config, user);
     const imported = context === 'Admin' ? this.#state.importContexts(device, contextsInAdminConfig(config)) : [];
-    this.#state.record({ device: device.name, context, at: copy.at, user, ok: true, sha256: copy.sha256, bytes: Buffer.byteLength(config), ...(imported.length ? { imported } : {}) });
-    return json(200, { result: 'success', message: `CLI > ANM Sync completed for ${device.name}/${context}`, sha256: copy.sha256, imported });
+    this.#state.record({
+      device: device.name,
+      context,
+      at: copy.at,
+      user,
+      ok: true,
+      sha256: copy.sha256,
+      bytes: Buffer.byteLength(config),
+      ...(imported.length ? { imported } : {}),
+    });
+    return json(200, {
+      result: 'success',
+      message: `CLI > ANM Sync completed for ${device.name}/${context}`,
+      sha256: copy.sha256,
+      imported,
+    });
   }
 
   #slot(): Promise<void> {

@@ -24,7 +24,14 @@ export interface Chain {
   eventId?: number;
   event?: { kind: string; summary: string; device?: string; context?: string; transport?: string; receivedAt?: number };
   rules: Array<{ rule: string; status: 'fired' | 'throttled'; conditions?: string; note?: string }>;
-  states: Array<{ device?: string; context?: string; from?: string | null; to?: string; rule?: string; reason?: string }>;
+  states: Array<{
+    device?: string;
+    context?: string;
+    from?: string | null;
+    to?: string;
+    rule?: string;
+    reason?: string;
+  }>;
   actions: ChainAction[];
   notes: string[];
 }
@@ -55,7 +62,15 @@ function jobView(queue: JobQueue, id: number): ChainAction['job'] {
   const j = queue.get(id);
   if (!j) return undefined;
   const result = j.result === undefined ? undefined : JSON.stringify(j.result);
-  return { id: j.id, type: j.type, state: j.state, attempts: j.attempts, lastError: j.lastError, finishedAt: j.finishedAt, result: result && result.length > 300 ? result.slice(0, 299) + '…' : result };
+  return {
+    id: j.id,
+    type: j.type,
+    state: j.state,
+    attempts: j.attempts,
+    lastError: j.lastError,
+    finishedAt: j.finishedAt,
+    result: result && result.length > 300 ? result.slice(0, 299) + '…' : result,
+  };
 }
 
 /** Chains newest first. */
@@ -77,10 +92,19 @@ export function explanation(store: Store, device: string, context: string): Chai
   for (const chain of chains) {
     if (chain.eventId === undefined) continue;
     const e = store.event(chain.eventId);
-    if (e) chain.event = { kind: e.kind, summary: eventSummary(e), device: e.device, context: e.context, transport: e.transport, receivedAt: e.receivedAt };
+    if (e)
+      chain.event = {
+        kind: e.kind,
+        summary: eventSummary(e),
+        device: e.device,
+        context: e.context,
+        transport: e.transport,
+        receivedAt: e.receivedAt,
+      };
     // Rules are recorded against the event's own target; a peer's chain shows them too.
     if (chain.rules.length === 0)
-      for (const d of store.decisions({ eventId: chain.eventId, kinds: ['match', 'throttled'], limit: 50 })) addDecision(chain, d, store.jobs);
+      for (const d of store.decisions({ eventId: chain.eventId, kinds: ['match', 'throttled'], limit: 50 }))
+        addDecision(chain, d, store.jobs);
   }
   return chains;
 }
@@ -90,14 +114,34 @@ function addDecision(chain: Chain, d: DecisionRecord & { id: number }, queue: Jo
     case 'match':
     case 'throttled':
       if (!chain.rules.some((r) => r.rule === d.rule))
-        chain.rules.push({ rule: d.rule ?? '?', status: d.kind === 'match' ? 'fired' : 'throttled', conditions: traceText(d.detail?.conditions) || undefined, note: d.reason });
+        chain.rules.push({
+          rule: d.rule ?? '?',
+          status: d.kind === 'match' ? 'fired' : 'throttled',
+          conditions: traceText(d.detail?.conditions) || undefined,
+          note: d.reason,
+        });
       return;
     case 'state':
-      chain.states.push({ device: d.device, context: d.context, from: d.from, to: d.to, rule: d.rule, reason: d.reason });
+      chain.states.push({
+        device: d.device,
+        context: d.context,
+        from: d.from,
+        to: d.to,
+        rule: d.rule,
+        reason: d.reason,
+      });
       return;
     case 'action': {
       const jobId = typeof d.detail?.job === 'number' ? d.detail.job : undefined;
-      chain.actions.push({ action: d.action ?? '?', rule: d.rule, reason: d.reason, due: d.due, jobId, merged: d.detail?.merged === true, job: jobId !== undefined ? jobView(queue, jobId) : undefined });
+      chain.actions.push({
+        action: d.action ?? '?',
+        rule: d.rule,
+        reason: d.reason,
+        due: d.due,
+        jobId,
+        merged: d.detail?.merged === true,
+        job: jobId !== undefined ? jobView(queue, jobId) : undefined,
+      });
       return;
     }
     default:
@@ -105,7 +149,12 @@ function addDecision(chain: Chain, d: DecisionRecord & { id: number }, queue: Jo
   }
 }
 
-export function contextDetail(store: Store, device: string, context: string, diff?: { from?: string; to?: string }): ContextDetail {
+export function contextDetail(
+  store: Store,
+  device: string,
+  context: string,
+  diff?: { from?: string; to?: string },
+): ContextDetail {
   const state = store.context(device, context);
   const peerName = store.view.peerOf(device);
   const group = state?.ftGroup;
@@ -121,7 +170,10 @@ export function contextDetail(store: Store, device: string, context: string, dif
   };
   // Default diff: ANM's copy (else the previous version) against the newest.
   const toV = diff?.to ? versions.find((v) => v.hash === diff.to) : versions[0];
-  const fromV = diff?.from ? versions.find((v) => v.hash === diff.from) : (versions.find((v) => v.isAnm && v !== toV) ?? versions.find((v) => v !== toV));
-  if (toV && fromV && toV !== fromV) detail.diff = { from: fromV, to: toV, text: store.versions.diff(device, context, fromV.hash, toV.hash) };
+  const fromV = diff?.from
+    ? versions.find((v) => v.hash === diff.from)
+    : (versions.find((v) => v.isAnm && v !== toV) ?? versions.find((v) => v !== toV));
+  if (toV && fromV && toV !== fromV)
+    detail.diff = { from: fromV, to: toV, text: store.versions.diff(device, context, fromV.hash, toV.hash) };
   return detail;
 }

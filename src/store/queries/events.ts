@@ -53,7 +53,15 @@ function toStored(r: Row): StoredEvent {
   } catch {
     event = { kind: r.kind as AceEvent['kind'] };
   }
-  return { id: r.id, receivedAt: r.received_at, kind: r.kind, msgId: r.msg_id ?? undefined, device: r.device ?? undefined, context: r.context ?? undefined, event };
+  return {
+    id: r.id,
+    receivedAt: r.received_at,
+    kind: r.kind,
+    msgId: r.msg_id ?? undefined,
+    device: r.device ?? undefined,
+    context: r.context ?? undefined,
+    event,
+  };
 }
 
 export function listEvents(db: Database, f: EventFilter): EventPage {
@@ -62,21 +70,37 @@ export function listEvents(db: Database, f: EventFilter): EventPage {
   const floor = Math.max(0, top - SCAN_WINDOW);
   const where = ['id < ?', 'id >= ?'];
   const args: unknown[] = [top, floor];
-  if (f.kind !== undefined) (where.push('kind = ?'), args.push(f.kind));
-  if (f.device !== undefined) (where.push('device = ?'), args.push(f.device));
-  if (f.context !== undefined) (where.push('context = ?'), args.push(f.context));
-  const rows = db.prepare(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`).all(...args, limit) as Row[];
+  if (f.kind !== undefined) {
+    where.push('kind = ?');
+    args.push(f.kind);
+  }
+  if (f.device !== undefined) {
+    where.push('device = ?');
+    args.push(f.device);
+  }
+  if (f.context !== undefined) {
+    where.push('context = ?');
+    args.push(f.context);
+  }
+  const rows = db
+    .prepare(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`)
+    .all(...args, limit) as Row[];
   const items = rows.map(toStored);
   if (items.length === limit) return { items, nextCursor: items[items.length - 1]!.id };
   // The window is exhausted: continue below it, if anything is there.
-  const older = floor > 0 ? (db.prepare('SELECT MAX(id) AS m FROM events WHERE id < ?').get(floor) as { m: number | null }).m : null;
+  const older =
+    floor > 0
+      ? (db.prepare('SELECT MAX(id) AS m FROM events WHERE id < ?').get(floor) as { m: number | null }).m
+      : null;
   return older !== null ? { items, nextCursor: floor } : { items };
 }
 
 /** The newest event of `kind` per (device, context) among the latest `window` events. */
 export function latestOfKind(db: Database, kind: string, window = SCAN_WINDOW): Map<string, StoredEvent> {
   const max = (db.prepare('SELECT MAX(id) AS m FROM events').get() as { m: number | null }).m ?? 0;
-  const rows = db.prepare('SELECT * FROM events WHERE id > ? AND kind = ? ORDER BY id DESC').all(max - window, kind) as Row[];
+  const rows = db
+    .prepare('SELECT * FROM events WHERE id > ? AND kind = ? ORDER BY id DESC')
+    .all(max - window, kind) as Row[];
   const out = new Map<string, StoredEvent>();
   for (const r of rows) {
     const key = `${r.device ?? ''}\u0000${r.context ?? ''}`;
@@ -88,14 +112,18 @@ export function latestOfKind(db: Database, kind: string, window = SCAN_WINDOW): 
 /** One line that says what an event was about (bounded by the caller). */
 export function eventSummary(e: AceEvent): string {
   if (e.command) return `${e.user ? e.user + ': ' : ''}${e.command}`;
-  if (e.kind === 'ha-state') return `FT group ${e.ftGroup ?? '?'}: ${e.prevState ?? '?'} -> ${e.state ?? '?'}${e.reason ? ` (${e.reason})` : ''}`;
+  if (e.kind === 'ha-state')
+    return `FT group ${e.ftGroup ?? '?'}: ${e.prevState ?? '?'} -> ${e.state ?? '?'}${e.reason ? ` (${e.reason})` : ''}`;
   const d = e.data ?? {};
   if (e.kind === 'audit-result') return `audit: ${String(d.outcome ?? '?')}${e.error ? ` (${e.error})` : ''}`;
-  if (e.kind === 'upload-result') return `upload: ${String(d.outcome ?? '?')} via ${String(d.strategy ?? '?')}${d.error ? ` (${String(d.error)})` : ''}`;
+  if (e.kind === 'upload-result')
+    return `upload: ${String(d.outcome ?? '?')} via ${String(d.strategy ?? '?')}${d.error ? ` (${String(d.error)})` : ''}`;
   if (e.kind === 'logging-drift') {
     const missing = Array.isArray(d.missing) ? d.missing : [];
     const harmful = Array.isArray(d.harmful) ? d.harmful : [];
-    return missing.length + harmful.length === 0 ? 'logging settings complete' : `logging drift: missing ${missing.join(', ') || 'nothing'}; harmful ${harmful.join(', ') || 'nothing'}`;
+    return missing.length + harmful.length === 0
+      ? 'logging settings complete'
+      : `logging drift: missing ${missing.join(', ') || 'nothing'}; harmful ${harmful.join(', ') || 'nothing'}`;
   }
   if (e.kind === 'ingest-loss') return `${String(d.dropped ?? '?')} messages lost`;
   if (e.kind === 'operator') return e.text ?? 'operator action';

@@ -74,7 +74,9 @@ export interface Overview {
 const MAX_DRIFT_SHOWN = 20;
 
 export function deviceViews(store: Store, inventory: Inventory, config: Config, now: number): Map<string, DeviceView> {
-  const rows = store.db.prepare('SELECT name, host, peer, configured, first_seen FROM devices ORDER BY name').all() as Array<{ name: string; host: string; peer: string | null; configured: number; first_seen: number }>;
+  const rows = store.db
+    .prepare('SELECT name, host, peer, configured, first_seen FROM devices ORDER BY name')
+    .all() as Array<{ name: string; host: string; peer: string | null; configured: number; first_seen: number }>;
   const roles = store.roles();
   const contexts = store.contexts();
   const drift = latestOfKind(store.db, 'logging-drift');
@@ -82,7 +84,9 @@ export function deviceViews(store: Store, inventory: Inventory, config: Config, 
   for (const r of rows) {
     const inv = inventory.devices.get(r.name);
     const mine = contexts.filter((c) => c.device === r.name);
-    const good = mine.filter((c) => c.lastAuditAt !== undefined && c.lastAuditOutcome !== 'error').map((c) => c.lastAuditAt!);
+    const good = mine
+      .filter((c) => c.lastAuditAt !== undefined && c.lastAuditOutcome !== 'error')
+      .map((c) => c.lastAuditAt!);
     const lastGood = good.length > 0 ? Math.max(...good) : undefined;
     const d: DeviceView = {
       name: r.name,
@@ -92,7 +96,10 @@ export function deviceViews(store: Store, inventory: Inventory, config: Config, 
       roles: roles.filter((x) => x.device === r.name).map((x) => ({ group: x.group, role: x.role, since: x.since })),
       lastGoodAuditAt: lastGood,
       firstSeen: r.first_seen,
-      auditOverdue: r.configured === 1 && config.poller.enabled && now - (lastGood ?? r.first_seen) > config.poller.overdue_after_ms,
+      auditOverdue:
+        r.configured === 1 &&
+        config.poller.enabled &&
+        now - (lastGood ?? r.first_seen) > config.poller.overdue_after_ms,
       loggingDrift: [],
     };
     for (const e of drift.values()) {
@@ -100,7 +107,8 @@ export function deviceViews(store: Store, inventory: Inventory, config: Config, 
       const data = e.event.data ?? {};
       const missing = Array.isArray(data.missing) ? data.missing.map(String) : [];
       const harmful = Array.isArray(data.harmful) ? data.harmful.map(String) : [];
-      if (missing.length + harmful.length > 0) d.loggingDrift.push({ context: e.context, missing, harmful, at: e.receivedAt });
+      if (missing.length + harmful.length > 0)
+        d.loggingDrift.push({ context: e.context, missing, harmful, at: e.receivedAt });
     }
     out.set(r.name, d);
   }
@@ -111,13 +119,18 @@ export function deviceViews(store: Store, inventory: Inventory, config: Config, 
 function autosync(store: Store): Map<string, string> {
   const out = new Map<string, string>();
   const max = (store.db.prepare('SELECT MAX(id) AS m FROM events').get() as { m: number | null }).m ?? 0;
-  const rows = store.db.prepare("SELECT device, body FROM events WHERE id > ? AND kind = 'ft-status' ORDER BY id DESC").all(max - 50_000) as Array<{ device: string | null; body: string }>;
+  const rows = store.db
+    .prepare("SELECT device, body FROM events WHERE id > ? AND kind = 'ft-status' ORDER BY id DESC")
+    .all(max - 50_000) as Array<{ device: string | null; body: string }>;
   for (const r of rows) {
     try {
       const e = JSON.parse(r.body) as { ftGroup?: number; data?: { runningSync?: string; startupSync?: string } };
       const key = `${r.device}\u0000${e.ftGroup}`;
       if (out.has(key) || e.ftGroup === undefined) continue;
-      const parts = [e.data?.runningSync && `running-config: ${e.data.runningSync}`, e.data?.startupSync && `startup-config: ${e.data.startupSync}`].filter(Boolean);
+      const parts = [
+        e.data?.runningSync && `running-config: ${e.data.runningSync}`,
+        e.data?.startupSync && `startup-config: ${e.data.startupSync}`,
+      ].filter(Boolean);
       if (parts.length > 0) out.set(key, parts.join('; '));
     } catch {
       /* a body that does not parse is skipped */
@@ -126,9 +139,16 @@ function autosync(store: Store): Map<string, string> {
   return out;
 }
 
-const byContextName = (a: string, b: string): number => (a === ADMIN_CONTEXT ? -1 : b === ADMIN_CONTEXT ? 1 : a.localeCompare(b));
+const byContextName = (a: string, b: string): number =>
+  a === ADMIN_CONTEXT ? -1 : b === ADMIN_CONTEXT ? 1 : a.localeCompare(b);
 
-export function buildOverview(store: Store, inventory: Inventory, config: Config, alerts: AlertStore, now: number): Overview {
+export function buildOverview(
+  store: Store,
+  inventory: Inventory,
+  config: Config,
+  alerts: AlertStore,
+  now: number,
+): Overview {
   const devices = deviceViews(store, inventory, config, now);
   const contexts = store.contexts();
   const sync = autosync(store);
@@ -163,16 +183,33 @@ export function buildOverview(store: Store, inventory: Inventory, config: Config
     for (const d of devs) {
       if (d.auditOverdue) {
         needs = true;
-        attention.push({ device: d.name, kind: 'audit-overdue', text: d.lastGoodAuditAt === undefined ? 'never audited successfully' : 'no successful audit for longer than poller.overdue_after_ms' });
+        attention.push({
+          device: d.name,
+          kind: 'audit-overdue',
+          text:
+            d.lastGoodAuditAt === undefined
+              ? 'never audited successfully'
+              : 'no successful audit for longer than poller.overdue_after_ms',
+        });
       }
       for (const x of d.loggingDrift) {
         needs = true;
-        attention.push({ device: d.name, context: x.context, kind: 'logging-drift', text: `logging settings incomplete: missing ${x.missing.join(', ') || 'nothing'}; harmful ${x.harmful.join(', ') || 'nothing'}` });
+        attention.push({
+          device: d.name,
+          context: x.context,
+          kind: 'logging-drift',
+          text: `logging settings incomplete: missing ${x.missing.join(', ') || 'nothing'}; harmful ${x.harmful.join(', ') || 'nothing'}`,
+        });
       }
-      for (const r of d.roles) if (r.role === 'STANDBY_COLD') {
-        needs = true;
-        attention.push({ device: d.name, kind: 'standby-cold', text: `FT group ${r.group} is STANDBY_COLD: configuration is not replicated to the standby` });
-      }
+      for (const r of d.roles)
+        if (r.role === 'STANDBY_COLD') {
+          needs = true;
+          attention.push({
+            device: d.name,
+            kind: 'standby-cold',
+            text: `FT group ${r.group} is STANDBY_COLD: configuration is not replicated to the standby`,
+          });
+        }
     }
     for (const row of rows)
       for (const p of row.peers)
@@ -185,7 +222,13 @@ export function buildOverview(store: Store, inventory: Inventory, config: Config
   });
   // Trouble first: pairs needing attention, then by name.
   pairs.sort((a, b) => Number(b.attention) - Number(a.attention) || a.id.localeCompare(b.id));
-  const order: Record<AttentionItem['kind'], number> = { 'logging-drift': 0, 'audit-overdue': 1, 'standby-cold': 2, failed: 3, stale: 4 };
+  const order: Record<AttentionItem['kind'], number> = {
+    'logging-drift': 0,
+    'audit-overdue': 1,
+    'standby-cold': 2,
+    failed: 3,
+    stale: 4,
+  };
   attention.sort((a, b) => order[a.kind] - order[b.kind] || a.device.localeCompare(b.device));
 
   return {

@@ -12,35 +12,60 @@ type Body = { note?: string } | null | undefined;
 export function actionRoutes(app: FastifyInstance, w: WebContext): void {
   const responses = { 202: S.actionResult, ...S.errors };
 
-  app.post<{ Params: { device: string; context: string }; Body: Body }>('/api/v1/contexts/:device/:context/resync', {
-    config: { mutation: true },
-    schema: { summary: 'Audit this context and upload it to ANM now; returns the job ids', tags: ['actions'], params: S.contextParams, body: S.actionBody, response: responses },
-  }, async (req, reply) => {
-    const r = resyncContext(w.actions, req.params.device, req.params.context, req.body?.note);
-    return reply.code(202).send(r);
-  });
-
-  app.post<{ Params: { device: string }; Body: Body }>('/api/v1/devices/:device/audit', {
-    config: { mutation: true },
-    schema: { summary: 'Audit every context of this device now; returns the job id', tags: ['actions'], params: S.deviceParams, body: S.actionBody, response: responses },
-  }, async (req, reply) => {
-    const r = auditDevice(w.actions, req.params.device, req.body?.note);
-    return reply.code(202).send(r);
-  });
-
-  app.post<{ Params: { device: string; context: string }; Body: Body }>('/api/v1/contexts/:device/:context/acknowledge-upload', {
-    config: { mutation: true },
-    schema: {
-      summary: 'The operator uploaded this context in ANM (manual strategy): record it and re-audit',
-      description: 'For an upload that finished as waiting-operator (manual strategy): records ANM\'s copy as the configuration last audited, and sends an upload-result (ok, manual, acknowledged) event through the rules: the default rule upload-ok-reaudits marks the context syncing and queues the confirming audit. 409 when no upload is waiting.',
-      tags: ['actions'],
-      params: S.contextParams,
-      body: S.actionBody,
-      response: responses,
+  app.post<{ Params: { device: string; context: string }; Body: Body }>(
+    '/api/v1/contexts/:device/:context/resync',
+    {
+      config: { mutation: true },
+      schema: {
+        summary: 'Audit this context and upload it to ANM now; returns the job ids',
+        tags: ['actions'],
+        params: S.contextParams,
+        body: S.actionBody,
+        response: responses,
+      },
     },
-  }, async (req, reply) => {
-    const r = acknowledgeUpload(w.actions, req.params.device, req.params.context, req.body?.note);
-    w.hub.poke();
-    return reply.code(202).send(r);
-  });
+    async (req, reply) => {
+      const r = resyncContext(w.actions, req.params.device, req.params.context, req.body?.note);
+      return reply.code(202).send(r);
+    },
+  );
+
+  app.post<{ Params: { device: string }; Body: Body }>(
+    '/api/v1/devices/:device/audit',
+    {
+      config: { mutation: true },
+      schema: {
+        summary: 'Audit every context of this device now; returns the job id',
+        tags: ['actions'],
+        params: S.deviceParams,
+        body: S.actionBody,
+        response: responses,
+      },
+    },
+    async (req, reply) => {
+      const r = auditDevice(w.actions, req.params.device, req.body?.note);
+      return reply.code(202).send(r);
+    },
+  );
+
+  app.post<{ Params: { device: string; context: string }; Body: Body }>(
+    '/api/v1/contexts/:device/:context/acknowledge-upload',
+    {
+      config: { mutation: true },
+      schema: {
+        summary: 'The operator uploaded this context in ANM (manual strategy): record it and re-audit',
+        description:
+          "For an upload that finished as waiting-operator (manual strategy): records ANM's copy as the configuration last audited, and sends an upload-result (ok, manual, acknowledged) event through the rules: the default rule upload-ok-reaudits marks the context syncing and queues the confirming audit. 409 when no upload is waiting.",
+        tags: ['actions'],
+        params: S.contextParams,
+        body: S.actionBody,
+        response: responses,
+      },
+    },
+    async (req, reply) => {
+      const r = acknowledgeUpload(w.actions, req.params.device, req.params.context, req.body?.note);
+      w.hub.poke();
+      return reply.code(202).send(r);
+    },
+  );
 }

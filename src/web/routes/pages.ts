@@ -23,7 +23,12 @@ function sendHtml(reply: FastifyReply, body: { value: string }, status = 200): F
 }
 
 /** The notice after a form post: rebuilt from job ids in the query, never echoed from it. */
-function noticeFrom(w: WebContext, device: string, context: string, q: Record<string, string | undefined>): { ok: boolean; text: string } | undefined {
+function noticeFrom(
+  w: WebContext,
+  device: string,
+  context: string,
+  q: Record<string, string | undefined>,
+): { ok: boolean; text: string } | undefined {
   const done = q.done === 'resync' || q.done === 'acknowledged' ? q.done : undefined;
   if (!done) return undefined;
   const ids = (q.jobs ?? '')
@@ -31,9 +36,17 @@ function noticeFrom(w: WebContext, device: string, context: string, q: Record<st
     .slice(0, 10)
     .map((s) => Number(s))
     .filter((n) => Number.isSafeInteger(n) && n > 0);
-  const jobs = ids.map((id) => w.queue.get(id)).filter((j) => j !== undefined && j.device === device && (j.context === context || j.context === ''));
+  const jobs = ids
+    .map((id) => w.queue.get(id))
+    .filter((j) => j !== undefined && j.device === device && (j.context === context || j.context === ''));
   const list = jobs.map((j) => `${j!.type} job ${j!.id} (${j!.state})`).join(', ');
-  return { ok: true, text: done === 'resync' ? `Resync queued: ${list || 'no job'}.` : `Upload acknowledged${list ? `; queued ${list}` : ''}.` };
+  return {
+    ok: true,
+    text:
+      done === 'resync'
+        ? `Resync queued: ${list || 'no job'}.`
+        : `Upload acknowledged${list ? `; queued ${list}` : ''}.`,
+  };
 }
 
 export function pageRoutes(app: FastifyInstance, w: WebContext): void {
@@ -44,37 +57,50 @@ export function pageRoutes(app: FastifyInstance, w: WebContext): void {
     return sendHtml(reply, overviewPage(buildOverview(store, deps.inventory, deps.config, w.alerts, now)));
   });
 
-  app.get<{ Params: { device: string; context: string }; Querystring: Record<string, string | undefined> }>('/contexts/:device/:context', async (req, reply) => {
-    const { device, context } = req.params;
-    if (!store.context(device, context)) throw notFoundContext(device, context);
-    const q = req.query;
-    const hash = (v: string | undefined) => (typeof v === 'string' && /^[0-9a-f]{8,128}$/.test(v) ? v : undefined);
-    const now = deps.clock.now();
-    const detail = contextDetail(store, device, context, { from: hash(q.from), to: hash(q.to) });
-    return sendHtml(
-      reply,
-      contextPage({
-        device,
-        context,
-        detail,
-        alerts: w.alerts.list({ device, context, limit: 20 }),
-        now,
-        notice: noticeFrom(w, device, context, q),
-        tokenConfigured: currentToken(w.tokens) !== undefined,
-        tokenEnv: w.tokens.tokenEnv,
-      }),
-    );
-  });
-
-  const formAction = (suffix: string, done: 'resync' | 'acknowledged', run: (device: string, context: string) => ActionResult): void => {
-    app.post<{ Params: { device: string; context: string }; Body: Form }>(`/contexts/:device/:context/${suffix}`, async (req, reply) => {
+  app.get<{ Params: { device: string; context: string }; Querystring: Record<string, string | undefined> }>(
+    '/contexts/:device/:context',
+    async (req, reply) => {
       const { device, context } = req.params;
-      const body = req.body && typeof req.body === 'object' ? req.body : {};
-      requireToken(w.tokens, typeof body.token === 'string' ? body.token : undefined);
-      const r = run(device, context);
-      w.hub.poke();
-      return reply.redirect(`${contextHref(device, context)}?done=${done}&jobs=${r.jobs.map((j) => j.id).join(',')}#actions`, 303);
-    });
+      if (!store.context(device, context)) throw notFoundContext(device, context);
+      const q = req.query;
+      const hash = (v: string | undefined) => (typeof v === 'string' && /^[0-9a-f]{8,128}$/.test(v) ? v : undefined);
+      const now = deps.clock.now();
+      const detail = contextDetail(store, device, context, { from: hash(q.from), to: hash(q.to) });
+      return sendHtml(
+        reply,
+        contextPage({
+          device,
+          context,
+          detail,
+          alerts: w.alerts.list({ device, context, limit: 20 }),
+          now,
+          notice: noticeFrom(w, device, context, q),
+          tokenConfigured: currentToken(w.tokens) !== undefined,
+          tokenEnv: w.tokens.tokenEnv,
+        }),
+      );
+    },
+  );
+
+  const formAction = (
+    suffix: string,
+    done: 'resync' | 'acknowledged',
+    run: (device: string, context: string) => ActionResult,
+  ): void => {
+    app.post<{ Params: { device: string; context: string }; Body: Form }>(
+      `/contexts/:device/:context/${suffix}`,
+      async (req, reply) => {
+        const { device, context } = req.params;
+        const body = req.body && typeof req.body === 'object' ? req.body : {};
+        requireToken(w.tokens, typeof body.token === 'string' ? body.token : undefined);
+        const r = run(device, context);
+        w.hub.poke();
+        return reply.redirect(
+          `${contextHref(device, context)}?done=${done}&jobs=${r.jobs.map((j) => j.id).join(',')}#actions`,
+          303,
+        );
+      },
+    );
   };
   formAction('resync', 'resync', (d, c) => resyncContext(w.actions, d, c));
   formAction('acknowledge', 'acknowledged', (d, c) => acknowledgeUpload(w.actions, d, c));
@@ -85,23 +111,33 @@ export function pageRoutes(app: FastifyInstance, w: WebContext): void {
       page({
         title: 'Sign in',
         body: html`<h1>Sign in</h1>
-<p>This acesync is reachable beyond this machine, so reading it needs the API token (from the environment variable <code>${w.tokens.tokenEnv}</code>).</p>
-<form class="action" method="post" action="/login">
-<label for="login-token">API token</label>
-<input id="login-token" name="token" type="password" autocomplete="current-password" required>
-<button type="submit">Sign in</button>
-</form>`,
+          <p>
+            This acesync is reachable beyond this machine, so reading it needs the API token (from the environment
+            variable <code>${w.tokens.tokenEnv}</code>).
+          </p>
+          <form class="action" method="post" action="/login">
+            <label for="login-token">API token</label>
+            <input id="login-token" name="token" type="password" autocomplete="current-password" required />
+            <button type="submit">Sign in</button>
+          </form>`,
       }),
     ),
   );
 
   app.post<{ Body: Form }>('/login', { config: { public: true } }, async (req, reply) => {
     const token = currentToken(w.tokens);
-    if (token === undefined) throw new AcesyncError('ACESYNC_TOKEN_UNSET', `signing in is not possible: the environment variable ${w.tokens.tokenEnv} is not set`);
+    if (token === undefined)
+      throw new AcesyncError(
+        'ACESYNC_TOKEN_UNSET',
+        `signing in is not possible: the environment variable ${w.tokens.tokenEnv} is not set`,
+      );
     const given = req.body && typeof req.body === 'object' ? req.body.token : undefined;
     if (!tokenMatches(given, token)) throw new AcesyncError('ACESYNC_UNAUTHORIZED', 'the token is not valid');
     const secure = (deps.config.http.external_url ?? '').startsWith('https:') ? '; Secure' : '';
-    reply.header('set-cookie', `${SESSION_COOKIE}=${sessionValue(token)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200${secure}`);
+    reply.header(
+      'set-cookie',
+      `${SESSION_COOKIE}=${sessionValue(token)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200${secure}`,
+    );
     return reply.redirect('/', 303);
   });
 }

@@ -16,10 +16,27 @@ export const name = { type: 'string', minLength: 1, maxLength: 256 } as const;
 export const limit = { type: 'integer', minimum: 1, maximum: 500, default: 50, description: 'items per page' } as const;
 export const cursor = { type: 'integer', minimum: 1, description: 'nextCursor of the previous page' } as const;
 
-export const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 503: errorSchema } as const;
+export const errors = {
+  400: errorSchema,
+  401: errorSchema,
+  403: errorSchema,
+  404: errorSchema,
+  409: errorSchema,
+  503: errorSchema,
+} as const;
 
-export const contextParams = { type: 'object', required: ['device', 'context'], properties: { device: name, context: name }, additionalProperties: false } as const;
-export const deviceParams = { type: 'object', required: ['device'], properties: { device: name }, additionalProperties: false } as const;
+export const contextParams = {
+  type: 'object',
+  required: ['device', 'context'],
+  properties: { device: name, context: name },
+  additionalProperties: false,
+} as const;
+export const deviceParams = {
+  type: 'object',
+  required: ['device'],
+  properties: { device: name },
+  additionalProperties: false,
+} as const;
 
 export const contextItem = {
   type: 'object',
@@ -49,7 +66,14 @@ export const reasonItem = {
 
 export const versionItem = {
   type: 'object',
-  properties: { hash: str, firstSeen: ms, lastSeen: ms, seenCount: int, isAnm: { type: 'boolean' }, textStored: { type: 'boolean' } },
+  properties: {
+    hash: str,
+    firstSeen: ms,
+    lastSeen: ms,
+    seenCount: int,
+    isAnm: { type: 'boolean' },
+    textStored: { type: 'boolean' },
+  },
 } as const;
 
 export const jobItem = {
@@ -86,7 +110,11 @@ export const contextDetail = {
     peer: { type: 'object', properties: { device: str, sync: str } },
     versions: { type: 'array', items: versionItem },
     jobs: { type: 'array', items: jobItem },
-    explanation: { type: 'array', items: anyObject, description: 'event -> rule -> decision -> action -> result, newest first' },
+    explanation: {
+      type: 'array',
+      items: anyObject,
+      description: 'event -> rule -> decision -> action -> result, newest first',
+    },
   },
 } as const;
 
@@ -105,7 +133,18 @@ export const deviceItem = {
     roles: { type: 'array', items: roleItem },
     lastSuccessfulAuditAt: ms,
     auditOverdue: { type: 'boolean' },
-    loggingDrift: { type: 'array', items: { type: 'object', properties: { context: str, missing: { type: 'array', items: str }, harmful: { type: 'array', items: str }, at: ms } } },
+    loggingDrift: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          context: str,
+          missing: { type: 'array', items: str },
+          harmful: { type: 'array', items: str },
+          at: ms,
+        },
+      },
+    },
     pollCadence: { type: 'object', properties: { mode: str, until: ms, reason: str } },
   },
 } as const;
@@ -123,7 +162,16 @@ export const EVENT_KINDS = [...WIRE_KINDS, ...INTERNAL_KINDS];
 
 export const eventItem = {
   type: 'object',
-  properties: { id: int, receivedAt: ms, kind: str, msgId: str, device: str, context: str, summary: str, event: anyObject },
+  properties: {
+    id: int,
+    receivedAt: ms,
+    kind: str,
+    msgId: str,
+    device: str,
+    context: str,
+    summary: str,
+    event: anyObject,
+  },
 } as const;
 
 export const alertItem = {
@@ -180,7 +228,14 @@ export const ruleItem = {
 } as const;
 
 export function pageOf(item: object): object {
-  return { type: 'object', required: ['items'], properties: { items: { type: 'array', items: item }, nextCursor: { type: 'integer', description: 'pass as cursor for the next page; absent at the end' } } };
+  return {
+    type: 'object',
+    required: ['items'],
+    properties: {
+      items: { type: 'array', items: item },
+      nextCursor: { type: 'integer', description: 'pass as cursor for the next page; absent at the end' },
+    },
+  };
 }
 
 export const actionBody = {
@@ -194,7 +249,13 @@ export const actionResult = {
   required: ['jobs', 'message'],
   properties: {
     eventId: int,
-    jobs: { type: 'array', items: { type: 'object', properties: { id: int, type: str, device: str, context: str, merged: { type: 'boolean' } } } },
+    jobs: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { id: int, type: str, device: str, context: str, merged: { type: 'boolean' } },
+      },
+    },
     message: str,
   },
 } as const;

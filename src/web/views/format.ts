@@ -18,11 +18,31 @@ export interface StateWording {
 }
 
 export const STATE_WORDING: Record<SyncState, StateWording> = {
-  'in-sync': { label: 'In sync', help: "Audited: the device's running-config equals ANM's copy.", tone: 'ok', symbol: '✓' },
-  suspect: { label: 'Suspect', help: "Something happened that may have made ANM's copy stale; an audit is due.", tone: 'warn', symbol: '?' },
-  stale: { label: 'Out Of Sync', help: "Audited: ANM's copy differs from the device (ANM calls this Out Of Sync); an upload is due.", tone: 'bad', symbol: '✗' },
+  'in-sync': {
+    label: 'In sync',
+    help: "Audited: the device's running-config equals ANM's copy.",
+    tone: 'ok',
+    symbol: '✓',
+  },
+  suspect: {
+    label: 'Suspect',
+    help: "Something happened that may have made ANM's copy stale; an audit is due.",
+    tone: 'warn',
+    symbol: '?',
+  },
+  stale: {
+    label: 'Out Of Sync',
+    help: "Audited: ANM's copy differs from the device (ANM calls this Out Of Sync); an upload is due.",
+    tone: 'bad',
+    symbol: '✗',
+  },
   syncing: { label: 'Syncing', help: 'Uploaded to ANM; a confirming audit is due.', tone: 'busy', symbol: '↻' },
-  failed: { label: 'Upload failed', help: 'The upload to ANM failed after its retries; see the jobs and alerts.', tone: 'bad', symbol: '!' },
+  failed: {
+    label: 'Upload failed',
+    help: 'The upload to ANM failed after its retries; see the jobs and alerts.',
+    tone: 'bad',
+    symbol: '!',
+  },
   unknown: { label: 'Unknown', help: 'Not audited yet.', tone: 'muted', symbol: '·' },
   removed: { label: 'Removed', help: 'The context was removed from the device.', tone: 'muted', symbol: '–' },
 };
@@ -57,7 +77,10 @@ export function isoTime(ms: number | undefined): string {
 /** `2026-03-01 10:00:00Z`: compact, unambiguous, sortable. */
 export function shortTime(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '—';
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** `3 min ago`, `2 h ago`, `in 20 s`. */
@@ -65,7 +88,14 @@ export function relative(ms: number | undefined, now: number): string {
   if (ms === undefined || !Number.isFinite(ms)) return 'never';
   const d = Math.round((now - ms) / 1000);
   const a = Math.abs(d);
-  const v = a < 60 ? `${a} s` : a < 3600 ? `${Math.floor(a / 60)} min` : a < 172_800 ? `${Math.floor(a / 3600)} h` : `${Math.floor(a / 86_400)} d`;
+  const v =
+    a < 60
+      ? `${a} s`
+      : a < 3600
+        ? `${Math.floor(a / 60)} min`
+        : a < 172_800
+          ? `${Math.floor(a / 3600)} h`
+          : `${Math.floor(a / 86_400)} d`;
   return d >= 0 ? `${v} ago` : `in ${v}`;
 }
 

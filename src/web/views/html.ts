@@ -22,7 +22,14 @@ export const DEFAULT_MAX = 2000;
 
 // C0/C1 controls except tab and newline.
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g;
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+  '`': '&#96;',
+};
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"'`]/g, (c) => ESCAPES[c]!);
@@ -30,7 +37,14 @@ export function escapeHtml(s: string): string {
 
 /** Clean and bound a value as plain text (not escaped yet). */
 export function bound(v: unknown, max = DEFAULT_MAX): string {
-  let s = typeof v === 'string' ? v : v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  let s =
+    typeof v === 'string'
+      ? v
+      : v === undefined || v === null
+        ? ''
+        : typeof v === 'object'
+          ? JSON.stringify(v)
+          : String(v);
   if (s.length > max + 1) s = s.slice(0, max + 1);
   s = s.replace(CONTROL, '\ufffd');
   return s.length > max ? s.slice(0, Math.max(0, max - 1)) + '…' : s;

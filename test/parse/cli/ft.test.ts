@@ -33,7 +33,9 @@ describe('show ft group', () => {
   });
 
   it('collects context names and sync switches from detail', () => {
-    const g = parseFtGroups(`FT Group : 3\nContext Name : VC_WEB\nContext Id : 2\nMy State : FSM_FT_STATE_STANDBY_WARM\nRunning cfg sync enabled : Disabled\n`);
+    const g = parseFtGroups(
+      `FT Group : 3\nContext Name : VC_WEB\nContext Id : 2\nMy State : FSM_FT_STATE_STANDBY_WARM\nRunning cfg sync enabled : Disabled\n`,
+    );
     expect(g[0]).toMatchObject({ group: 3, contexts: ['VC_WEB'], myState: 'STANDBY_WARM', runningSyncEnabled: false });
   });
 
@@ -50,7 +52,8 @@ describe('show ft group', () => {
 
 describe('show ft config-error', () => {
   it('parses the reference sample', () => {
-    const out = "Mon Aug 13 09:19:18 UTC 2012\n\n`script file 2 test.tcl`\nError: Unable to locate the script file 'test.tcl'\n";
+    const out =
+      "Mon Aug 13 09:19:18 UTC 2012\n\n`script file 2 test.tcl`\nError: Unable to locate the script file 'test.tcl'\n";
     const e = parseFtConfigErrors(out);
     expect(e).toEqual([{ command: 'script file 2 test.tcl', error: "Unable to locate the script file 'test.tcl'" }]);
     expect(formatFtConfigError(e[0]!)).toBe("`script file 2 test.tcl`: Unable to locate the script file 'test.tcl'");

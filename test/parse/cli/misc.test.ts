@@ -7,7 +7,8 @@ import { commandError, extractOutput, promptAtEnd } from '../../../src/parse/cli
 
 describe('show context', () => {
   it('reads each block (Netshot form "Name: X , Id: n")', () => {
-    const out = 'Number of Contexts = 2\n\nName: Admin , Id: 0\nConfig count: 12\nDescription: \nResource-class: default\nVlans: Vlan10, Vlan20\n\nName: VC_WEB , Id: 3\nResource-class: gold\n';
+    const out =
+      'Number of Contexts = 2\n\nName: Admin , Id: 0\nConfig count: 12\nDescription: \nResource-class: default\nVlans: Vlan10, Vlan20\n\nName: VC_WEB , Id: 3\nResource-class: gold\n';
     expect(parseShowContext(out)).toEqual([
       { name: 'Admin', id: 0, vlans: ['Vlan10', 'Vlan20'], configCount: 12, description: '', resourceClass: 'default' },
       { name: 'VC_WEB', id: 3, vlans: [], resourceClass: 'gold' },
@@ -61,7 +62,15 @@ describe('logging settings', () => {
 
   it('reads the top-level logging lines', () => {
     const s = parseLoggingConfig(cfg);
-    expect(s).toMatchObject({ enabled: true, timestamp: true, trap: 6, facility: 17, deviceId: { kind: 'context-name' }, disabledMessages: ['302022'], messageLevels: { '111008': 7 } });
+    expect(s).toMatchObject({
+      enabled: true,
+      timestamp: true,
+      trap: 6,
+      facility: 17,
+      deviceId: { kind: 'context-name' },
+      disabledMessages: ['302022'],
+      messageLevels: { '111008': 7 },
+    });
     expect(s.hosts.map((h) => [h.ip, h.protocol, h.port, h.emblem])).toEqual([
       ['10.1.1.5', 'udp', 514, true],
       ['10.1.1.6', 'tcp', 1470, false],
@@ -79,7 +88,11 @@ describe('logging settings', () => {
   });
 
   it('reads show logging loosely', () => {
-    expect(parseShowLogging('Syslog logging: enabled\n    Facility: 20\n    Trap logging: level informational\n        Logging to 10.1.1.5 udp/514\n')).toEqual({
+    expect(
+      parseShowLogging(
+        'Syslog logging: enabled\n    Facility: 20\n    Trap logging: level informational\n        Logging to 10.1.1.5 udp/514\n',
+      ),
+    ).toEqual({
       enabled: true,
       facility: 20,
       trapLevel: 6,
@@ -91,7 +104,11 @@ describe('logging settings', () => {
 describe('prompts', () => {
   it('finds exec, config and sub-mode prompts at the end of a buffer only', () => {
     expect(promptAtEnd('foo\nace-1/Admin# ')).toEqual({ hostname: 'ace-1', context: 'Admin', mode: undefined });
-    expect(promptAtEnd('x\nace-1/VC_WEB(config-if)# ')).toEqual({ hostname: 'ace-1', context: 'VC_WEB', mode: 'config-if' });
+    expect(promptAtEnd('x\nace-1/VC_WEB(config-if)# ')).toEqual({
+      hostname: 'ace-1',
+      context: 'VC_WEB',
+      mode: 'config-if',
+    });
     expect(promptAtEnd('ace-1/Admin# \nmore output')).toBeUndefined();
     expect(promptAtEnd('x\nother/Admin# ', 'ace-1')).toBeUndefined();
   });

@@ -1,12 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { configHash, hashRunningConfig, normaliseRunningConfig, stripRunningConfigHeader } from '../../../src/parse/cli/running-config.js';
+import {
+  configHash,
+  hashRunningConfig,
+  normaliseRunningConfig,
+  stripRunningConfigHeader,
+} from '../../../src/parse/cli/running-config.js';
 
-const RAW = 'Generating configuration....\r\n\r\nlogging enable   \r\nlogging trap 6\r\n\r\n\r\nrserver host R1\r\n  ip address 10.1.1.1\t\r\n  inservice\r\n\r\n';
+const RAW =
+  'Generating configuration....\r\n\r\nlogging enable   \r\nlogging trap 6\r\n\r\n\r\nrserver host R1\r\n  ip address 10.1.1.1\t\r\n  inservice\r\n\r\n';
 
 describe('running-config normalisation', () => {
   it('strips the header, CR, trailing spaces and folds blank runs', () => {
-    expect(normaliseRunningConfig(RAW)).toBe('logging enable\nlogging trap 6\n\nrserver host R1\n  ip address 10.1.1.1\n  inservice');
+    expect(normaliseRunningConfig(RAW)).toBe(
+      'logging enable\nlogging trap 6\n\nrserver host R1\n  ip address 10.1.1.1\n  inservice',
+    );
   });
 
   it('is idempotent and makes equivalent captures hash the same', () => {
@@ -22,7 +30,7 @@ describe('running-config normalisation', () => {
       'Generating configuration....',
       '',
       'logging enable',
-      '<165>Jan 01 2026 10:00:00 C1: %ACE-5-111008: User \'x\' executed the \'y\' command.',
+      "<165>Jan 01 2026 10:00:00 C1: %ACE-5-111008: User 'x' executed the 'y' command.",
       '%ACE-3-251010: Health probe failed for server 10.1.1.1 on port 80, server reply timeout',
       '! Last configuration change at 10:00:00 UTC Thu Jan 1 2026 by admin',
       'logging trap 6',

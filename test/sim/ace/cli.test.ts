@@ -71,7 +71,16 @@ describe('simulated ACE CLI', () => {
 
   it('keeps member lines in their block and leaves it for a new top-level block', () => {
     // Typed as a person types: no indentation.
-    sim.configure('ace-a', 'C2', ['serverfarm host SF9', 'probe P9', 'rserver R9', 'inservice', 'exit', 'predictor leastconns', 'rserver host R10', 'ip address 10.0.0.10']);
+    sim.configure('ace-a', 'C2', [
+      'serverfarm host SF9',
+      'probe P9',
+      'rserver R9',
+      'inservice',
+      'exit',
+      'predictor leastconns',
+      'rserver host R10',
+      'ip address 10.0.0.10',
+    ]);
     const cfg = sim.getRunningConfig('ace-a', 'C2');
     expect(cfg).toContain('serverfarm host SF9\n  probe P9\n  rserver R9\n    inservice\n  predictor leastconns');
     expect(cfg).toContain('rserver host R10\n  ip address 10.0.0.10');
@@ -95,7 +104,10 @@ describe('simulated ACE CLI', () => {
 
   it('lets only Admin users change context, and only Admin invoke into others', () => {
     const dev = sim.device('ace-a');
-    const web = new CliSession(dev, dev.users.find((u) => u.username === 'webop')!);
+    const web = new CliSession(
+      dev,
+      dev.users.find((u) => u.username === 'webop')!,
+    );
     expect(web.prompt()).toBe('ace-a/C1# ');
     expect(web.line('changeto C2')).toMatch(/Permission denied/);
     expect(web.prompt()).toBe('ace-a/C1# ');

@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 describe('simulated ACE syslog', () => {
-  it('sends 111008 from the context\'s own address, only while logging is enabled', async () => {
+  it("sends 111008 from the context's own address, only while logging is enabled", async () => {
     const line = "User 'admin' executed the 'probe icmp P1' command.";
     sim.configure('ace-a', 'C1', ['probe icmp P1']);
     const hit = await rx.waitFor((g) => g.text.includes(line));
@@ -45,7 +45,13 @@ describe('simulated ACE syslog', () => {
     sim.configure('ace-a', 'C1', ['probe icmp P4']);
     await settle();
     expect(rx.got.slice(mark).some((g) => g.text.includes("'probe icmp P4'"))).toBe(false);
-    sim.configure('ace-a', 'C1', ['logging trap 6', 'no probe icmp P1', 'no probe icmp P2', 'no probe icmp P3', 'no probe icmp P4']);
+    sim.configure('ace-a', 'C1', [
+      'logging trap 6',
+      'no probe icmp P1',
+      'no probe icmp P2',
+      'no probe icmp P3',
+      'no probe icmp P4',
+    ]);
     expect(sim.getRunningConfig('ace-a', 'C1')).not.toMatch(/probe icmp/);
     expect(sim.getRunningConfig('ace-a', 'C1')).toMatch(/^logging trap 6$/m);
   });
@@ -72,7 +78,7 @@ describe('simulated ACE syslog', () => {
     sim.configure('ace-b', 'C1', ['no probe icmp S2']);
   });
 
-  it('replicates the active\'s changes to the standby (auto-sync); the standby does not account replicated commands', async () => {
+  it("replicates the active's changes to the standby (auto-sync); the standby does not account replicated commands", async () => {
     const mark = rx.got.length;
     sim.configure('ace-a', 'C1', ['rserver host WEB9', '  ip address 10.10.20.19']);
     expect(sim.getRunningConfig('ace-b', 'C1')).toContain('rserver host WEB9\n  ip address 10.10.20.19');
@@ -84,7 +90,9 @@ describe('simulated ACE syslog', () => {
     expect(sim.getRunningConfig('ace-b', 'C2')).toContain('rserver host APP9');
     await rx.waitFor((g) => g.from === '127.0.0.13' && g.text.includes("'rserver host APP9'"));
     await settle();
-    expect(rx.got.slice(mark).some((g) => (g.from === '127.0.0.22' || g.from === '127.0.0.23') && /WEB9|APP9/.test(g.text))).toBe(false);
+    expect(
+      rx.got.slice(mark).some((g) => (g.from === '127.0.0.22' || g.from === '127.0.0.23') && /WEB9|APP9/.test(g.text)),
+    ).toBe(false);
     // Without auto-sync nothing is replicated.
     sim.configure('ace-a', 'C2', ['no ft auto-sync running-config', 'rserver host APP10']);
     expect(sim.getRunningConfig('ace-b', 'C2')).not.toContain('APP10');
@@ -96,7 +104,10 @@ describe('simulated ACE syslog', () => {
   it('emits 504001/504002 from Admin when a context is created or removed', async () => {
     sim.configure('ace-a', 'Admin', ['context VC_X', '  allocate-interface vlan 310', 'exit']);
     const added = await rx.waitFor((g) => g.text.includes('504001'));
-    expect(added).toMatchObject({ from: '127.0.0.11', text: '<165>Admin: %ACE-5-504001: Security context VC_X was added to the system' });
+    expect(added).toMatchObject({
+      from: '127.0.0.11',
+      text: '<165>Admin: %ACE-5-504001: Security context VC_X was added to the system',
+    });
     expect(sim.device('ace-a').contexts.has('VC_X')).toBe(true);
     expect(sim.device('ace-b').contexts.has('VC_X')).toBe(true);
     sim.configure('ace-a', 'Admin', ['no context VC_X']);
@@ -110,7 +121,12 @@ describe('simulated ACE syslog', () => {
     sim.configure('ace-a', 'C1', ['probe icmp T1']);
     const hit = await rx.waitFor((g) => g.text.includes("'probe icmp T1'"));
     expect(hit.text).toMatch(/^<141>[A-Z][a-z]{2} \d{2} \d{4} \d{2}:\d{2}:\d{2} ace-a: %ACE-5-111008: /);
-    sim.configure('ace-a', 'C1', ['no logging timestamp', 'logging device-id context-name', 'no logging facility', 'no probe icmp T1']);
+    sim.configure('ace-a', 'C1', [
+      'no logging timestamp',
+      'logging device-id context-name',
+      'no logging facility',
+      'no probe icmp T1',
+    ]);
   });
 
   it('switchover sends 727012 on both devices, and a clogMessageGenerated trap where snmp-server host is set', async () => {
@@ -126,7 +142,9 @@ describe('simulated ACE syslog', () => {
       sim.type('ace-a', 'C1', 'ft switchover');
       const a = await rx.waitFor((g) => g.from === '127.0.0.12' && g.text.includes('727012'));
       const b = await rx.waitFor((g) => g.from === '127.0.0.22' && g.text.includes('727012'));
-      expect(a.text).toBe('<166>C1: %ACE-6-727012: ace-a: HA: FT Group 2 changed state to FSM_FT_STATE_STANDBY_HOT. Reason: Switchover requested by user.');
+      expect(a.text).toBe(
+        '<166>C1: %ACE-6-727012: ace-a: HA: FT Group 2 changed state to FSM_FT_STATE_STANDBY_HOT. Reason: Switchover requested by user.',
+      );
       expect(b.text).toContain('ace-b: HA: FT Group 2 changed state to FSM_FT_STATE_ACTIVE.');
       expect(rx.got.slice(mark).some((g) => g.text.includes("executed the 'ft switchover' command"))).toBe(true);
       expect(sim.ftState('ace-b', 2)).toEqual({ state: 'ACTIVE', peerState: 'STANDBY_HOT' });
@@ -155,15 +173,31 @@ describe('simulated ACE syslog', () => {
     await sim.failDevice('ace-a');
     try {
       expect(sim.ftState('ace-b', 2)).toEqual({ state: 'ACTIVE', peerState: 'UNKNOWN' });
-      await rx.waitFor((g) => g.from === '127.0.0.22' && /FT Group 2 changed state to FSM_FT_STATE_ACTIVE\. Reason: Peer down/.test(g.text));
+      await rx.waitFor(
+        (g) =>
+          g.from === '127.0.0.22' && /FT Group 2 changed state to FSM_FT_STATE_ACTIVE\. Reason: Peer down/.test(g.text),
+      );
       await expect(
-        openAceSession({ host: ep.host, port: ep.port, username: 'admin', password: PASSWORD, hostKeySha256: ep.hostKeySha256, connectTimeoutMs: 1000 }),
+        openAceSession({
+          host: ep.host,
+          port: ep.port,
+          username: 'admin',
+          password: PASSWORD,
+          hostKeySha256: ep.hostKeySha256,
+          connectTimeoutMs: 1000,
+        }),
       ).rejects.toThrow();
     } finally {
       await sim.recoverDevice('ace-a');
     }
     expect(sim.ftState('ace-a', 2)).toEqual({ state: 'STANDBY_HOT', peerState: 'ACTIVE' });
-    const s = await openAceSession({ host: ep.host, port: ep.port, username: 'admin', password: PASSWORD, hostKeySha256: ep.hostKeySha256 });
+    const s = await openAceSession({
+      host: ep.host,
+      port: ep.port,
+      username: 'admin',
+      password: PASSWORD,
+      hostKeySha256: ep.hostKeySha256,
+    });
     await s.close();
     for (const g of [1, 2, 3]) sim.switchover(g, { device: 'ace-b' });
     expect(sim.ftState('ace-a', 1).state).toBe('ACTIVE');
@@ -177,10 +211,16 @@ describe('simulated ACE config sync failure', () => {
     expect(sim.ftState('ace-b', 3).state).toBe('STANDBY_COLD');
     expect(sim.ftState('ace-a', 3).peerState).toBe('STANDBY_COLD');
     const m = sim.messages({ device: 'ace-b', context: 'C2', id: '727005' });
-    expect(m[0]!.text).toContain("HA: Config replication failed for context C2. Error : Unable to locate the certificate file 'only-here.crt'");
+    expect(m[0]!.text).toContain(
+      "HA: Config replication failed for context C2. Error : Unable to locate the certificate file 'only-here.crt'",
+    );
     expect(sim.type('ace-b', 'C2', 'show ft config-error')).toContain('`cert only-here.crt`');
     // Import the file on the standby, re-enable auto-sync on the active: bulk sync -> HOT.
-    sim.addCryptoFile('ace-b', 'C2', sim.cryptoFiles('ace-a', 'C2').find((f) => f.name === 'only-here.crt')!);
+    sim.addCryptoFile(
+      'ace-b',
+      'C2',
+      sim.cryptoFiles('ace-a', 'C2').find((f) => f.name === 'only-here.crt')!,
+    );
     sim.configure('ace-a', 'C2', ['no ft auto-sync running-config', 'ft auto-sync running-config']);
     expect(sim.ftState('ace-b', 3).state).toBe('STANDBY_HOT');
     expect(sim.type('ace-b', 'C2', 'show ft config-error')).toMatch(/No bulk config apply errors/);

@@ -5,7 +5,10 @@ import { udpReceiver } from '../../devices/fixture.js';
 describe('haPairSpec', () => {
   it('starts a synced pair whose contexts log from their own addresses', async () => {
     const rx = await udpReceiver();
-    const sim = await AceSimulator.start(haPairSpec({ password: 'pw', syslog: { ip: '127.0.0.1', port: rx.port }, contexts: ['VC_WEB'] }), { noSsh: true });
+    const sim = await AceSimulator.start(
+      haPairSpec({ password: 'pw', syslog: { ip: '127.0.0.1', port: rx.port }, contexts: ['VC_WEB'] }),
+      { noSsh: true },
+    );
     try {
       expect(sim.ftState('ace-a', 2)).toEqual({ state: 'ACTIVE', peerState: 'STANDBY_HOT' });
       expect(sim.getRunningConfig('ace-b', 'VC_WEB')).toBe(sim.getRunningConfig('ace-a', 'VC_WEB'));

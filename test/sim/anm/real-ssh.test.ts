@@ -32,7 +32,20 @@ describe('ANM simulator syncing from the ACE simulator over SSH', () => {
       config: simAnmConfigSchema.parse({
         users: [{ username: ANM_USER, password: ANM_PASSWORD }],
         fetch_timeout_ms: 15_000,
-        devices: [{ name: 'ace-a', address: '10.1.1.1', contexts: ['Admin', 'VC_WEB'], ssh: { host: ep.host, port: ep.port, username: 'admin', password: 'ace-pw', host_key_sha256: ep.hostKeySha256 } }],
+        devices: [
+          {
+            name: 'ace-a',
+            address: '10.1.1.1',
+            contexts: ['Admin', 'VC_WEB'],
+            ssh: {
+              host: ep.host,
+              port: ep.port,
+              username: 'admin',
+              password: 'ace-pw',
+              host_key_sha256: ep.hostKeySha256,
+            },
+          },
+        ],
       }),
     });
   });
@@ -41,10 +54,15 @@ describe('ANM simulator syncing from the ACE simulator over SSH', () => {
     await ace?.stop();
   });
 
-  it('an upload makes ANM hold the context\'s running-config read over SSH', async () => {
-    const s = createUploadStrategy(anmConfig(anm.url, { strategy: { type: 'http' }, timeout_ms: 20_000 }), { env: ENV });
+  it("an upload makes ANM hold the context's running-config read over SSH", async () => {
+    const s = createUploadStrategy(anmConfig(anm.url, { strategy: { type: 'http' }, timeout_ms: 20_000 }), {
+      env: ENV,
+    });
     try {
-      const r = await s.upload({ device: 'ace-a', context: 'VC_WEB', address: '10.1.1.1' }, { signal: signal(), timeoutMs: 30_000 });
+      const r = await s.upload(
+        { device: 'ace-a', context: 'VC_WEB', address: '10.1.1.1' },
+        { signal: signal(), timeoutMs: 30_000 },
+      );
       expect(r.outcome).toBe('ok');
       const copy = anm.copy('ace-a', 'VC_WEB')!;
       expect(copy.config).toContain('rserver host WEB1');
@@ -54,16 +72,26 @@ describe('ANM simulator syncing from the ACE simulator over SSH', () => {
       // A change on the device reaches ANM's copy only through the next upload.
       ace.configure('ace-a', 'VC_WEB', ['rserver host WEB2', 'ip address 192.0.2.11']);
       expect(anm.copy('ace-a', 'VC_WEB')!.config).not.toContain('WEB2');
-      await s.upload({ device: 'ace-a', context: 'VC_WEB', address: '10.1.1.1' }, { signal: signal(), timeoutMs: 30_000 });
+      await s.upload(
+        { device: 'ace-a', context: 'VC_WEB', address: '10.1.1.1' },
+        { signal: signal(), timeoutMs: 30_000 },
+      );
       expect(anm.copy('ace-a', 'VC_WEB')!.config).toContain('rserver host WEB2');
 
       // A user context created in Admin is imported by ANM after the Admin upload.
       ace.configure('ace-a', 'Admin', ['context VC_NEW']);
-      await s.upload({ device: 'ace-a', context: 'Admin', address: '10.1.1.1' }, { signal: signal(), timeoutMs: 30_000 });
+      await s.upload(
+        { device: 'ace-a', context: 'Admin', address: '10.1.1.1' },
+        { signal: signal(), timeoutMs: 30_000 },
+      );
       expect(anm.state.history.at(-1)).toMatchObject({ context: 'Admin', ok: true, imported: ['VC_NEW'] });
       const c = createAnmClient(anmConfig(anm.url), { env: ENV })!;
       try {
-        expect((await c.listVirtualContexts({ ipAddr: '10.1.1.1' })).map((d) => d.name)).toEqual(['Admin', 'VC_WEB', 'VC_NEW']);
+        expect((await c.listVirtualContexts({ ipAddr: '10.1.1.1' })).map((d) => d.name)).toEqual([
+          'Admin',
+          'VC_WEB',
+          'VC_NEW',
+        ]);
       } finally {
         await c.close();
       }
@@ -73,14 +101,20 @@ describe('ANM simulator syncing from the ACE simulator over SSH', () => {
   });
 
   it('a device ANM cannot reach makes the upload fail retryably, and it succeeds once the device is back', async () => {
-    const s = createUploadStrategy(anmConfig(anm.url, { strategy: { type: 'http' }, timeout_ms: 20_000 }), { env: ENV });
+    const s = createUploadStrategy(anmConfig(anm.url, { strategy: { type: 'http' }, timeout_ms: 20_000 }), {
+      env: ENV,
+    });
     try {
       await ace.failDevice('ace-a');
-      const err = await s.upload({ device: 'ace-a', context: 'VC_WEB', address: '10.1.1.1' }, { signal: signal(), timeoutMs: 30_000 }).catch((e: unknown) => e);
+      const err = await s
+        .upload({ device: 'ace-a', context: 'VC_WEB', address: '10.1.1.1' }, { signal: signal(), timeoutMs: 30_000 })
+        .catch((e: unknown) => e);
       expect(err).toMatchObject({ details: { kind: 'criteria', retryable: true } });
       expect(anm.state.history.at(-1)).toMatchObject({ ok: false, context: 'VC_WEB' });
       await ace.recoverDevice('ace-a');
-      await expect(s.upload({ device: 'ace-a', context: 'VC_WEB', address: '10.1.1.1' }, { signal: signal(), timeoutMs: 30_000 })).resolves.toMatchObject({ outcome: 'ok' });
+      await expect(
+        s.upload({ device: 'ace-a', context: 'VC_WEB', address: '10.1.1.1' }, { signal: signal(), timeoutMs: 30_000 }),
+      ).resolves.toMatchObject({ outcome: 'ok' });
     } finally {
       await s.close();
     }
