@@ -74,7 +74,7 @@ export interface App {
   onFatal(listener: (err: AcesyncError) => void): void;
   /** Start the components in order; when one fails, those already started are stopped (in reverse). */
   start(): Promise<void>;
-  /** Stop the started components in reverse order. */
+  /** Stop the started components in reverse order; the database is closed even if start never ran. */
   stop(): Promise<void>;
 }
 
@@ -314,6 +314,13 @@ export function buildApp(opts: AppOptions): App {
     reloadRules,
     onFatal: (listener) => fatal.onFatal(listener),
     start: () => lifecycle.start(),
-    stop: () => lifecycle.stop(),
+    async stop() {
+      try {
+        await lifecycle.stop();
+      } finally {
+        // buildApp opened the database: it is closed even when start never ran.
+        if (!store.closed) store.close();
+      }
+    },
   };
 }

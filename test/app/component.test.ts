@@ -121,4 +121,22 @@ describe('buildApp lifecycle', () => {
     await new Promise<void>((r) => probe.close(() => r()));
     await app.stop(); // nothing left to stop
   });
+
+  it('stop without start closes the database buildApp opened', async () => {
+    const dir = tempDir('acesync-lifecycle-');
+    const config = configSchema.parse({
+      rules: DEFAULT_RULES,
+      store: { path: join(dir, 'state.db') },
+      syslog: { udp: { enabled: false }, tcp: { enabled: false } },
+      snmp: { enabled: false },
+      http: { enabled: false },
+      engine: { watch_rules: false, jobs: { workers: false } },
+      devices: [{ name: 'ace1', host: '192.0.2.1', contexts: [{ name: 'VC_WEB' }] }],
+    });
+    app = buildApp({ loaded: { config, baseDir: dir, file: join(dir, 'acesync.yaml') }, logger: silentLogger });
+    expect(app.store.closed).toBe(false);
+    expect(app.components).not.toContain('web');
+    await app.stop();
+    expect(app.store.closed).toBe(true);
+  });
 });
