@@ -1,8 +1,9 @@
 /**
- * The service as an ordered list of named components (zigbee2mqtt's controller starts and stops its extensions
- * the same way): started in order, stopped in reverse, each step's name and duration logged. A start that fails
- * stops the components already started, in reverse, and rethrows; stop only stops what was started, so calling
- * it again (or after a failed start) is harmless.
+ * The service as an ordered list of named components, as zigbee2mqtt's controller holds its extensions: started
+ * in order and, unlike there, stopped in reverse, so nothing stops while a component started after it still
+ * runs. Each step's name and duration is logged. A start that fails stops the components already started, in
+ * reverse, and rethrows; stop only stops what was started, so calling it again (or after a failed start) is
+ * harmless.
  */
 import type { Logger } from '../core/log.js';
 
