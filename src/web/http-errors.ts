@@ -1,11 +1,11 @@
 /**
- * Errors as `{code, message}` with codes from the catalogue (src/errors.ts), for the API;
+ * Errors as `{code, message}` with codes and statuses from the catalogue (src/core/errors.ts), for the API;
  * the same errors as a small HTML page for the page routes. Internal errors are logged
  * with their stack and answered with a generic message: nothing from the inside (paths,
  * SQL, secrets) reaches a response.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AcesyncError, ERROR_CODES, type ErrorCode } from '../core/errors.js';
+import { AcesyncError, ERROR_CODES, httpStatusOf, type ErrorCode } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { bound } from './views/html.js';
 import { errorPage } from './views/error-page.js';
@@ -19,24 +19,14 @@ export const errorSchema = {
   type: 'object',
   required: ['code', 'message'],
   properties: {
-    code: { type: 'string', description: 'Stable error code (src/errors.ts)' },
+    code: { type: 'string', description: 'Stable error code (docs/errors.md)' },
     message: { type: 'string' },
   },
 } as const;
 
-const STATUS: Partial<Record<ErrorCode, number>> = {
-  ACESYNC_NOT_FOUND: 404,
-  ACESYNC_UNAUTHORIZED: 401,
-  ACESYNC_TOKEN_UNSET: 403,
-  ACESYNC_BAD_REQUEST: 400,
-  ACESYNC_CONFLICT: 409,
-  ACESYNC_UNAVAILABLE: 503,
-  ACESYNC_STORE_WRITE: 503,
-  ACESYNC_STORE_OPEN: 503,
-};
-
+/** HTTP status of an answer carrying `code`, from the catalogue (src/core/errors.ts). */
 export function statusOf(code: ErrorCode): number {
-  return STATUS[code] ?? 500;
+  return httpStatusOf(code);
 }
 
 /** Map anything thrown in a handler to a status and a safe body. */
