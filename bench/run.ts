@@ -13,7 +13,7 @@ import { dirname, join, basename } from 'node:path';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // Order matters a little: cheap in-process benches first, socket floods last.
-const ORDER = ['startup', 'parse', 'engine', 'traps', 'audit', 'upload', 'udp-ingest'];
+const ORDER = ['startup', 'parse', 'engine', 'event-latency', 'traps', 'audit', 'upload', 'udp-ingest'];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
