@@ -40,6 +40,11 @@ export async function ladder(
   attempt: (rate: number) => Promise<Attempt>,
   reps = REPS,
 ): Promise<LadderResult> {
+  // BENCH_QUICK=1: a smoke run of the harness (one repetition, two rates); its figures mean nothing.
+  if (process.env.BENCH_QUICK === '1') {
+    reps = 1;
+    coarse = coarse.slice(0, 2);
+  }
   const log: LadderResult['log'] = [];
   const good = new Map<number, number[]>();
   const tryRate = async (rate: number): Promise<boolean> => {

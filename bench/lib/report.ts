@@ -26,7 +26,11 @@ export const TABLE: Array<[string[], string]> = [
   ],
   [['syslog_rcvbuf_effective', 'rsyslog_rcvbuf_effective'], 'receive buffer the kernel granted each, bytes (`ss`)'],
   [['syslog_sustained_per_s', 'rsyslog_sustained_per_s'], 'datagrams/s taken in under overload (unthrottled sender)'],
-  [['undetected_relevant_loss'], 'relevant lines lost outside every `ingest-loss` window'],
+  [
+    ['undetected_relevant_loss'],
+    'relevant lines lost and not followed by a real audit (SSH, simulated ACE) of their context',
+  ],
+  [['relevant_loss_outside_windows'], 'relevant lines lost outside every `ingest-loss` window'],
   [
     ['traps_per_s', 'service_traps_per_s', 'snmptrapd_traps_per_s'],
     'SNMPv2c traps lossless in 3 of 3: acesync receive path / whole service (rules + store) / snmptrapd -n, same run',
