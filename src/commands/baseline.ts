@@ -60,7 +60,7 @@ async function serviceAnswers(base: string): Promise<boolean> {
   }
 }
 
-function readToken(config: Config, tokenFile: string | undefined): string | undefined {
+export function readToken(config: Config, tokenFile: string | undefined): string | undefined {
   const fromEnv = process.env[config.http.token_env];
   if (fromEnv) return fromEnv;
   if (tokenFile === undefined) return undefined;

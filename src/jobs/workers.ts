@@ -15,6 +15,8 @@ import type { Poller } from '../devices/poller.js';
 import type { Store } from '../store/store.js';
 import { classifyAnmFailure, failedResult, type StrategyName, type UploadStrategy } from '../anm/strategy.js';
 import type { Job } from '../store/job-queue.js';
+import { newUserContexts } from '../store/queries/procedure.js';
+import { ADMIN_CONTEXT } from '../inventory/inventory.js';
 import type { FirstAuditMode } from '../config/sections/engine.js';
 import type { JobHandler, JobOutcome } from './runner.js';
 
@@ -174,6 +176,10 @@ export function uploadHandler(deps: WorkerDeps): JobHandler {
           peer: dev.peer,
           jobId: job.id,
           role,
+          // Step 4 of the procedure: the user contexts an Admin upload makes ANM import.
+          ...(job.context === ADMIN_CONTEXT
+            ? { newContexts: newUserContexts(deps.store, job.device, deps.clock.now()) }
+            : {}),
           reason: Array.isArray(job.payload.reasons) ? String(job.payload.reasons.at(-1) ?? '') : undefined,
         },
         { signal },
@@ -186,7 +192,8 @@ export function uploadHandler(deps: WorkerDeps): JobHandler {
     if (result.outcome === 'waiting-operator') {
       const data: UploadResultData = { outcome: 'waiting-operator', strategy: result.strategy };
       if (result.steps !== undefined) data.steps = result.steps;
-      return { events: [uploadEvent(job, data, now)], result: { outcome: result.outcome, steps: result.steps } };
+      // The steps stay in the event; the pair's procedure page shows them as a list.
+      return { events: [uploadEvent(job, data, now)], result: { outcome: result.outcome, strategy: result.strategy } };
     }
     // ANM fetched the context's configuration: read it ourselves and record it as ANM's
     // copy. The rules then ask for an audit, which confirms in-sync against this copy.

@@ -7,6 +7,8 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AcesyncError } from '../../core/errors.js';
 import { acknowledgeUpload, resyncContext, type ActionResult } from '../actions.js';
 import { adoptBaseline } from '../adopt.js';
+import { pairKeyOf } from '../../anm/procedure.js';
+import { pairOf } from '../../store/queries/procedure.js';
 import { currentToken, requireToken, SESSION_COOKIE, sessionValue, tokenMatches } from '../auth.js';
 import type { WebContext } from '../context.js';
 import { contextDetail } from '../../store/queries/context-detail.js';
@@ -106,6 +108,7 @@ export function pageRoutes(app: FastifyInstance, w: WebContext): void {
           notice: noticeFrom(w, device, context, q),
           tokenConfigured: currentToken(w.tokens) !== undefined,
           tokenEnv: w.tokens.tokenEnv,
+          procedureHref: `/procedures/${encodeURIComponent(pairKeyOf(pairOf(store, device)))}`,
         }),
       );
     },

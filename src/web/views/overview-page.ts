@@ -63,7 +63,7 @@ export function alertsTable(alerts: AlertRecord[], now: number, caption: string)
                 ${text(a.alertname, 80)}${a.fireCount > 1 ? html` <span class="muted">×${a.fireCount}</span>` : ''}
               </th>
               <td data-label="Target">
-                ${a.device && a.context ? html`<a href="${contextHref(a.device, a.context)}">${text(a.context, 64)}</a> on ${text(a.device, 64)}` : text(a.device || '—', 64)}
+                ${a.labels.pair ? html`<a href="/procedures/${encodeURIComponent(a.labels.pair)}">procedure of ${text(a.labels.pair, 130)}</a>` : a.device && a.context ? html`<a href="${contextHref(a.device, a.context)}">${text(a.context, 64)}</a> on ${text(a.device, 64)}` : text(a.device || '—', 64)}
               </td>
               <td data-label="Since">${timeCell(a.startsAt, now)}</td>
               <td data-label="Summary" class="reason">${text(a.annotations.summary ?? '', 400)}</td>
