@@ -101,8 +101,27 @@ export function adoptBaseline(d: ActionDeps, sel: AdoptSelection, by: string, re
     }
     const records = processor.handle(events);
     const eventOf = new Map<string, number>();
-    for (const r of records)
+    const moved = new Set<string>();
+    for (const r of records) {
       if (r.eventId !== undefined && r.device && r.context) eventOf.set(`${r.device}/${r.context}`, r.eventId);
+      if (r.kind === 'state' && r.device && r.context) moved.add(`${r.device}/${r.context}`);
+    }
+    // A context already in-sync does not change state, so the rule writes no state row; it
+    // still gets its one decision (a note on the same event), so who adopted what, and why,
+    // is in `explain` and the page's "Why" chain for every selected context.
+    for (const c of targets) {
+      const k = `${c.device}/${c.context}`;
+      if (moved.has(k)) continue;
+      d.store.applier.record({
+        at: now,
+        ...(eventOf.has(k) ? { eventId: eventOf.get(k)! } : {}),
+        rule: 'baseline-adopted',
+        kind: 'note',
+        device: c.device,
+        context: c.context,
+        reason: `baseline adopted by ${who}: ${why} (state was already ${d.store.context(c.device, c.context)?.sync ?? c.sync})`,
+      });
+    }
     const adopted = targets.map((c) => ({
       device: c.device,
       context: c.context,

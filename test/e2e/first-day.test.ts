@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../src/app/app.js';
+import { StoreReader } from '../../src/store/reader.js';
 import { startLab, type Lab } from '../../src/demo/lab.js';
 import { silentLogger } from '../../src/core/log.js';
 import { runCli } from '../helpers/cli.js';
@@ -230,6 +231,124 @@ describe('first day: adopt the baseline, then a manual procedure a person can fo
       const again = await runCli(['procedure', 'ack', PAIR, '--config', cfgFile], { env, timeoutMs: 30_000 });
       expect(again.code).toBe(1);
       expect(again.stderr).toContain('ACESYNC_NOT_FOUND');
+    },
+  );
+
+  it(
+    'first_audit: adopt with the http strategy: no upload at all; with the service stopped the CLI adopts directly',
+    { timeout: 90_000 },
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'acesync-first-day-'));
+      current.dir = dir;
+      const lab = await startLab({
+        syslogPort: await freeUdpPort(),
+        snmpPort: await freeUdpPort(),
+        snmpEnabled: false,
+        httpEnabled: true,
+        httpPort: await freeTcpPort(),
+        storePath: join(dir, 'acesync.db'),
+        rulesPath: RULES,
+        baseDir: dir,
+        timings: { auditIntervalMs: 60_000, settleMs: 200, jobBackoffMs: 200, tickMs: 50 },
+        logLevel: 'silent',
+        overrides: { engine: { first_audit: 'adopt' } },
+      });
+      current.lab = lab;
+      const env = { ...lab.env, ACESYNC_TOKEN: TOKEN };
+      const app = buildApp({ loaded: lab.loaded, env, logger: silentLogger });
+      current.app = app;
+      await app.start();
+      const targets = DEVICES.flatMap((device) => ['Admin', ...lab.contexts].map((context) => ({ device, context })));
+      await until(
+        'every context adopted at its first audit',
+        () => targets.every((t) => app.store.context(t.device, t.context)?.sync === 'in-sync'),
+        30_000,
+      );
+      for (const t of targets) {
+        const states = app.store.decisions({ device: t.device, context: t.context, kinds: ['state'], limit: 100 });
+        expect(states.map((d) => [d.rule, d.reason])).toEqual([
+          ['audit-adopts-baseline', 'baseline adopted (first_audit: adopt)'],
+        ]);
+        expect(app.store.anmCopy(t.device, t.context)?.hash).toBe(
+          app.store.context(t.device, t.context)?.lastAuditHash,
+        );
+      }
+      expect(lab.anm.state.history).toEqual([]);
+      expect(app.jobs.list({ type: 'upload', limit: 100 })).toEqual([]);
+
+      // The service stops; the CLI writes to the database itself (nobody else does now).
+      await app.stop();
+      current.app = undefined;
+      const cfgFile = join(dir, 'acesync.yaml');
+      writeFileSync(cfgFile, JSON.stringify(lab.configObject, null, 2));
+      const r = await runCli(
+        ['baseline', 'adopt', '--config', cfgFile, '--device', 'ace-a', '--reason', 'rechecked offline'],
+        { env, timeoutMs: 30_000 },
+      );
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('the service is not running');
+      const reader = StoreReader.open(join(dir, 'acesync.db'));
+      try {
+        for (const c of ['Admin', ...lab.contexts]) {
+          const adopted = reader
+            .decisions('ace-a', c, 100)
+            .filter((d) => d.rule === 'baseline-adopted' && (d.kind === 'state' || d.kind === 'note'));
+          expect(adopted).toHaveLength(1);
+          expect(adopted[0]!.reason).toMatch(
+            /^baseline adopted by CLI \(user .+\): rechecked offline \(state was already in-sync\)$/,
+          );
+        }
+        expect(reader.decisions('ace-b', 'VC_APP', 100).filter((d) => d.rule === 'baseline-adopted')).toEqual([]);
+      } finally {
+        reader.close();
+      }
+      // A selection that names nothing known is a failure with a clear line, not a crash.
+      const none = await runCli(['baseline', 'adopt', '--config', cfgFile, '--context', 'VC_NOPE', '--reason', 'x'], {
+        env,
+      });
+      expect(none.code).toBe(1);
+      expect(none.stderr).toContain('ACESYNC_NOT_FOUND: no context matches the selection');
+      const usage = await runCli(['baseline', 'adopt', '--config', cfgFile, '--all'], { env });
+      expect(usage.code).toBe(2);
+      expect(usage.stderr).toContain('--reason TEXT is required');
+    },
+  );
+
+  it(
+    'first_audit: ask with the http strategy: first uploads go to a person, nothing reaches ANM',
+    { timeout: 90_000 },
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'acesync-first-day-'));
+      current.dir = dir;
+      const lab = await startLab({
+        syslogPort: await freeUdpPort(),
+        snmpPort: await freeUdpPort(),
+        snmpEnabled: false,
+        httpEnabled: false,
+        storePath: join(dir, 'acesync.db'),
+        rulesPath: RULES,
+        baseDir: dir,
+        timings: { auditIntervalMs: 60_000, settleMs: 200, jobBackoffMs: 200, tickMs: 50 },
+        logLevel: 'silent',
+        overrides: { engine: { first_audit: 'ask' } },
+      });
+      current.lab = lab;
+      const app = buildApp({ loaded: lab.loaded, env: lab.env, logger: silentLogger });
+      current.app = app;
+      await app.start();
+      const targets = DEVICES.flatMap((device) => ['Admin', ...lab.contexts].map((context) => ({ device, context })));
+      await until(
+        'every first upload waits for a person',
+        () => targets.every((t) => app.store.context(t.device, t.context)?.lastUploadOutcome === 'waiting-operator'),
+        30_000,
+      );
+      for (const t of targets) expect(app.store.context(t.device, t.context)?.sync).toBe('stale');
+      expect(lab.anm.state.history).toEqual([]);
+      const alert = await until("the pair's procedure alert", () =>
+        app.notifier.alerts.firing().find((a) => a.alertname === 'manual-procedure'),
+      );
+      expect(alert.annotations.description).toContain('acesync baseline adopt --device ace-a --device ace-b');
     },
   );
 });
