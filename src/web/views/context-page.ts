@@ -210,7 +210,8 @@ export function contextPage(inp: ContextPageInput): Html {
   const c = detail.state!;
   const cells = contextCells(c, now, 400);
   const href = contextHref(device, context);
-  const waiting = c.lastUploadOutcome === 'waiting-operator';
+  // An adopted (or otherwise confirmed) context no longer waits, whatever its last upload said.
+  const waiting = c.lastUploadOutcome === 'waiting-operator' && c.sync !== 'in-sync' && c.sync !== 'removed';
   const peer = detail.peer;
   const facts = html`<div data-device="${device}" data-context="${context}" data-sync="${c.sync}">
     <dl class="facts">
