@@ -38,9 +38,15 @@ export function runSince(alerts: AlertStore, pairKey: string, severity = 'warnin
 }
 
 /** The facts of the pair's open run, if one is open. */
-export function openRun(store: Store, alerts: AlertStore, pairKey: string, now: number): RunFacts | undefined {
+export function openRun(
+  store: Store,
+  alerts: AlertStore,
+  pairKey: string,
+  now: number,
+  details = true,
+): RunFacts | undefined {
   const since = runSince(alerts, pairKey);
-  return since === undefined ? undefined : procedureRun(store, pairKey.split('+'), since, now);
+  return since === undefined ? undefined : procedureRun(store, pairKey.split('+'), since, now, details);
 }
 
 /** When the upload that asked for this alert finished (the run's start when it opens one). */
@@ -96,6 +102,6 @@ export function procedureAlert(
 
 /** Nothing of the pair's run waits any more (acknowledged, adopted, in sync or removed). */
 export function procedureDone(store: Store, alerts: AlertStore, pairKey: string, now: number): boolean {
-  const run = openRun(store, alerts, pairKey, now);
+  const run = openRun(store, alerts, pairKey, now, false);
   return run === undefined || run.contexts.every((c) => !c.waiting);
 }

@@ -28,7 +28,7 @@ export function acknowledgeProcedure(
   note?: string,
 ): ProcedureAckResult {
   const now = d.clock.now();
-  const run = openRun(d.store, alerts, pairKey, now);
+  const run = openRun(d.store, alerts, pairKey, now, false);
   if (!run) throw new AcesyncError('ACESYNC_NOT_FOUND', `no manual procedure is open for '${pairKey.slice(0, 200)}'`);
   const waiting = run.contexts.filter((c) => c.waiting);
   const key = (c: { device: string; context: string }): string => `${c.device}/${c.context}`;

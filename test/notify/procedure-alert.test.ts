@@ -55,6 +55,13 @@ describe('manual procedure alert: one per pair and run', () => {
       context: 'VC_WEB',
       data: { outcome: 'differs', hash: 'a'.repeat(64), anmHash: 'b'.repeat(64) },
     });
+    h.feed({
+      kind: 'crypto-parity',
+      transport: 'action',
+      device: 'ace1',
+      context: 'VC_WEB',
+      data: { ok: false, peer: 'ace2', missingOnDevice: ['web-cert.pem'], missingOnPeer: [], different: [] },
+    });
     expect(parkUploads(h)).toEqual(['ace1/VC_WEB']);
     await n.tick();
     expect(procedures()).toHaveLength(1);
@@ -64,6 +71,7 @@ describe('manual procedure alert: one per pair and run', () => {
     expect(first.annotations.description).toContain('   - ace1: VC_WEB');
     expect(first.annotations.description).toContain(`${'a'.repeat(12)} → ${'b'.repeat(12)}`);
     expect(first.annotations.description).toContain('Note: call the NOC');
+    expect(first.annotations.description).toContain('   - VC_WEB: web-cert.pem is missing on ace1 (present on ace2)');
 
     h.clock.set(h.clock.now() + 1000);
     h.feed({

@@ -39,8 +39,10 @@ export interface RunFacts {
 
 /** Contexts of one run at most (a bound on the query; an estate has a few hundred). */
 const MAX_RUN = 5000;
-/** How far back lifecycle and crypto-parity events are looked for (events are indexed by time only). */
+/** How far back lifecycle events are looked for (events are indexed by time only). */
 const LOOKBACK_MS = 7 * 86_400_000;
+/** Crypto-parity checks older than this are not taken as the current state of a context. */
+const CRYPTO_LOOKBACK_MS = 86_400_000;
 
 /** The devices of `device`'s pair, sorted (the device alone when it has no peer). */
 export function pairOf(store: Store, device: string): string[] {
@@ -79,29 +81,45 @@ function roleOf(roles: ReturnType<Store['roles']>, device: string, group: number
   return roles.find((r) => r.device === device && r.group === group)?.role;
 }
 
-function cryptoOf(store: Store, device: string, context: string, now: number): CryptoDifference | undefined {
-  const r = store.db
+/**
+ * The last crypto-parity result of each of `keys` (device/context), in one scan of the
+ * pair's recent crypto-parity events (events are indexed by time only).
+ */
+function cryptoOf(store: Store, pair: string[], keys: Set<string>, now: number): CryptoDifference[] {
+  const marks = pair.map(() => '?').join(', ');
+  const rows = store.db
     .prepare(
-      `SELECT body FROM events WHERE kind = 'crypto-parity' AND device = ? AND context = ? AND received_at >= ?
-       ORDER BY id DESC LIMIT 1`,
+      `SELECT device, context, body FROM events WHERE received_at >= ? AND kind = 'crypto-parity'
+       AND device IN (${marks}) ORDER BY id DESC LIMIT 20000`,
     )
-    .get(device, context, now - LOOKBACK_MS) as { body: string } | undefined;
-  if (!r) return undefined;
-  const d = (JSON.parse(r.body) as { data?: Record<string, unknown> }).data ?? {};
+    .all(now - CRYPTO_LOOKBACK_MS, ...pair) as Array<{ device: string; context: string | null; body: string }>;
+  const seen = new Set<string>();
+  const out: CryptoDifference[] = [];
   const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x) => typeof x === 'string').slice(0, 100) : []);
-  if (d.ok === true) return undefined;
-  return {
-    device,
-    context,
-    peer: typeof d.peer === 'string' ? d.peer : '?',
-    missingOnDevice: list(d.missingOnDevice),
-    missingOnPeer: list(d.missingOnPeer),
-    different: list(d.different),
-  };
+  for (const r of rows) {
+    const k = `${r.device}/${r.context ?? ''}`;
+    if (!keys.has(k) || seen.has(k)) continue;
+    seen.add(k);
+    const d = (JSON.parse(r.body) as { data?: Record<string, unknown> }).data ?? {};
+    if (d.ok === true) continue;
+    out.push({
+      device: r.device,
+      context: r.context!,
+      peer: typeof d.peer === 'string' ? d.peer : '?',
+      missingOnDevice: list(d.missingOnDevice),
+      missingOnPeer: list(d.missingOnPeer),
+      different: list(d.different),
+    });
+  }
+  return out.sort((a, b) => a.context.localeCompare(b.context) || a.device.localeCompare(b.device));
 }
 
-/** The run of `pair` that began at `since`: every context whose upload went waiting-operator since. */
-export function procedureRun(store: Store, pair: string[], since: number, now: number): RunFacts {
+/**
+ * The run of `pair` that began at `since`: every context whose upload went waiting-operator
+ * since. `details: false` (the resolution, which runs often) reads only the jobs and the
+ * states: no event lookups, no new contexts, no crypto results.
+ */
+export function procedureRun(store: Store, pair: string[], since: number, now: number, details = true): RunFacts {
   const marks = pair.map(() => '?').join(', ');
   const rows = store.db
     .prepare(
@@ -115,10 +133,6 @@ export function procedureRun(store: Store, pair: string[], since: number, now: n
   for (const r of rows) {
     const c = store.context(r.device, r.context);
     if (!c) continue;
-    const job = store.jobs.get(r.id);
-    const eventId = job?.payload.eventId;
-    const asked = typeof eventId === 'number' ? store.event(eventId) : undefined;
-    const data = (asked?.data ?? {}) as { outcome?: unknown; baseline?: unknown };
     const pc: ProcedureContext = {
       device: r.device,
       context: r.context,
@@ -129,16 +143,18 @@ export function procedureRun(store: Store, pair: string[], since: number, now: n
     if (role !== undefined) pc.role = role;
     if (c.lastAuditHash !== undefined) pc.hash = c.lastAuditHash;
     if (c.anmHash !== undefined) pc.anmHash = c.anmHash;
-    if (data.baseline === 'ask' || data.outcome === 'no-baseline') pc.noBaseline = true;
+    if (details) {
+      const eventId = store.jobs.get(r.id)?.payload.eventId;
+      const asked = typeof eventId === 'number' ? store.event(eventId) : undefined;
+      const data = (asked?.data ?? {}) as { outcome?: unknown; baseline?: unknown };
+      if (data.baseline === 'ask' || data.outcome === 'no-baseline') pc.noBaseline = true;
+    }
     contexts.push(pc);
   }
+  if (!details) return { contexts, newContexts: {}, crypto: [] };
   const newContexts: Record<string, string[]> = {};
   for (const d of pair)
     if (contexts.some((c) => c.device === d && c.context === 'Admin')) newContexts[d] = newUserContexts(store, d, now);
-  const crypto: CryptoDifference[] = [];
-  for (const c of contexts) {
-    const x = cryptoOf(store, c.device, c.context, now);
-    if (x) crypto.push(x);
-  }
+  const crypto = cryptoOf(store, pair, new Set(contexts.map((c) => `${c.device}/${c.context}`)), now);
   return { contexts, newContexts, crypto };
 }
