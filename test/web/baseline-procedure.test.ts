@@ -108,7 +108,74 @@ describe('POST /api/v1/baseline/adopt', () => {
   });
 });
 
+/** Play the manual upload worker for these contexts: each upload parks as waiting-operator. */
+function park(fx: WebFixture, targets: Array<[string, string]>): void {
+  for (const [device, context] of targets)
+    fx.feed({
+      kind: 'audit-result',
+      transport: 'action',
+      device,
+      context,
+      data: { outcome: 'differs', hash: `h-${device}-${context}` },
+    });
+  for (const j of fx.store.jobs.claim({ types: ['upload'], limit: 100, perDevice: 100 })) {
+    fx.store.jobs.complete(j.id, { outcome: 'waiting-operator', strategy: 'manual' });
+    fx.feed({
+      kind: 'upload-result',
+      transport: 'action',
+      device: j.device,
+      context: j.context,
+      data: { outcome: 'waiting-operator', strategy: 'manual', jobId: j.id },
+    });
+  }
+}
+
 describe('procedure page', () => {
+  it('lists the run, acknowledges the ticked contexts only, then the rest with one click', async () => {
+    f = await webFixture();
+    park(f, [
+      ['ace1', 'VC_WEB'],
+      ['ace2', 'VC_WEB'],
+      ['ace2', 'VC_APP'],
+    ]);
+    await f.notifier.tick();
+    const url = '/procedures/ace1%2Bace2';
+    const page = (await f.app.inject({ method: 'GET', url })).body;
+    expect(page).toContain('Contexts of this run (3 waiting)');
+    expect(page.match(/name="ctx"/g)).toHaveLength(3);
+    const form = (body: string) =>
+      f.app.inject({
+        method: 'POST',
+        url: `${url}/acknowledge`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: body,
+      });
+    expect((await form('ctx=ace1%2FVC_WEB')).statusCode).toBe(401);
+    const some = await form(`ctx=ace1%2FVC_WEB&ctx=ace2%2FVC_APP&token=${TOKEN}`);
+    expect(some.statusCode).toBe(303);
+    expect(some.headers.location).toBe(`${url}?done=acknowledged&acknowledged=2`);
+    expect(f.store.context('ace1', 'VC_WEB')!.lastUploadOutcome).toBe('ok');
+    expect(f.store.context('ace2', 'VC_APP')!.lastUploadOutcome).toBe('ok');
+    expect(f.store.context('ace2', 'VC_WEB')!.lastUploadOutcome).toBe('waiting-operator');
+    const after = (await f.app.inject({ method: 'GET', url: some.headers.location as string })).body;
+    expect(after).toContain('Acknowledged 2 contexts');
+    expect(after).toContain('Contexts of this run (1 waiting)');
+    // A context that does not wait is refused by name, nothing acknowledged.
+    const bad = await f.app.inject({
+      method: 'POST',
+      url: `/api/v1${url}/acknowledge`,
+      headers: f.auth,
+      payload: { contexts: ['ace1/VC_DB'] },
+    });
+    expect(bad.statusCode).toBe(409);
+    expect(bad.json().message).toContain('ace1/VC_DB');
+    const rest = await f.app.inject({ method: 'POST', url: `/api/v1${url}/acknowledge`, headers: f.auth, payload: {} });
+    expect(rest.statusCode).toBe(202);
+    expect(
+      rest.json().acknowledged.map((a: { device: string; context: string }) => `${a.device}/${a.context}`),
+    ).toEqual(['ace2/VC_WEB']);
+  });
+
   it('renders device-sourced names as text inside the list', () => {
     const evil = 'VC_<img src=x onerror=alert(1)>';
     const p = buildProcedure({
