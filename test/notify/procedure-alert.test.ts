@@ -129,6 +129,36 @@ describe('manual procedure alert: one per pair and run', () => {
   });
 });
 
+describe('manual procedure alert: step 4', () => {
+  it('an Admin upload in the run names the new user contexts lifecycle events found, not those ANM already has', async () => {
+    h = harness();
+    const n = new Notifier({
+      store: h.store,
+      webhooks: [],
+      clock: h.clock,
+      logger: silentLogger,
+      externalUrl: 'http://x',
+    });
+    h.feed({ kind: 'context-lifecycle', device: 'ace1', context: 'VC_NEW', change: 'added' });
+    h.feed({ kind: 'context-lifecycle', device: 'ace1', context: 'VC_OLD', change: 'discovered' });
+    h.store.recordAnmCopy('ace1', 'VC_OLD', 'f'.repeat(64));
+    h.feed({
+      kind: 'audit-result',
+      device: 'ace1',
+      context: 'Admin',
+      data: { outcome: 'differs', hash: '1'.repeat(64) },
+    });
+    parkUploads(h);
+    await n.tick();
+    const a = n.alerts.firing().find((x) => x.alertname === 'manual-procedure')!;
+    const d = a.annotations.description!;
+    expect(d).toMatch(
+      /\n4\. After the Admin upload of ace1, .* New user contexts acesync found:\n {3}- ace1: VC_NEW\n5\. /,
+    );
+    expect(d).not.toContain('VC_OLD');
+  });
+});
+
 describe('news: a revision annotation', () => {
   it('the same alert in the same life is news again when its revision changes, and only then', async () => {
     const { isNews, noticeItem } = await import('../../src/notify/grouping.js');

@@ -140,6 +140,14 @@ describe('procedure page', () => {
     ]);
     await f.notifier.tick();
     const url = '/procedures/ace1%2Bace2';
+    const api = (await f.app.inject({ method: 'GET', url: `/api/v1${url}` })).json();
+    expect(api).toMatchObject({ pair: 'ace1+ace2', open: true });
+    expect(api.procedure.steps.length).toBeGreaterThanOrEqual(4);
+    expect(api.contexts.map((c: { device: string; context: string }) => `${c.device}/${c.context}`)).toEqual([
+      'ace1/VC_WEB',
+      'ace2/VC_APP',
+      'ace2/VC_WEB',
+    ]);
     const page = (await f.app.inject({ method: 'GET', url })).body;
     expect(page).toContain('Contexts of this run (3 waiting)');
     expect(page.match(/name="ctx"/g)).toHaveLength(3);
