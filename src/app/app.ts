@@ -19,6 +19,7 @@ import { SnmpIngest } from '../ingest/snmp-receiver.js';
 import type { JobQueue } from '../store/job-queue.js';
 import { buildActions, type Actions } from '../jobs/actions.js';
 import { loadRules } from '../engine/loader.js';
+import { procedureSettings } from '../anm/procedure.js';
 import { Processor } from '../engine/processor.js';
 import { watchRules, type RulesWatcher } from '../engine/watch.js';
 import { Store } from '../store/store.js';
@@ -148,6 +149,7 @@ export function buildApp(opts: AppOptions): App {
     externalUrl,
     baseDir: opts.loaded.baseDir,
     env: opts.env,
+    procedure: procedureSettings(config.anm),
   });
   let started = false;
   const deps = { config, inventory, sink: queue, logger, clock, counters };

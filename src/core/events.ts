@@ -167,6 +167,12 @@ export interface AuditResultData {
   config?: string;
   /** Job that asked for this audit, if any. */
   jobId?: number;
+  /**
+   * `first_audit`: a no-baseline result whose hash the worker recorded as ANM's copy
+   * (`engine.first_audit: adopt`; the outcome is then in-sync). `ask`: a no-baseline result
+   * whose upload waits for a person to choose between adopting and uploading.
+   */
+  baseline?: 'first_audit' | 'ask';
 }
 
 /** `ft-status`: `show ft group status` as seen on `device` for one FT group. */

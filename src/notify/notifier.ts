@@ -27,6 +27,7 @@ import { buildPayload, groupKey } from './payload.js';
 import { buildReceivers, renderBody, requestHeaders, type Receiver } from './receivers.js';
 import { resolution, type ResolutionSignal } from './resolve.js';
 import { initSignalCursor, scanSignals } from './signals.js';
+import { procedureAlert, procedureDone, type ProcedureSettings } from './procedure-alert.js';
 
 export interface NotifierOptions {
   store: Store;
@@ -49,6 +50,8 @@ export interface NotifierOptions {
   random?: () => number;
   /** Told after alerts were raised or resolved (live page updates). */
   onChange?: () => void;
+  /** The manual procedure's wording (sync label, note, runbook); default the manual strategy's defaults. */
+  procedure?: ProcedureSettings;
 }
 
 export type DeliveryOutcome = 'sent' | 'retry' | 'failed';
@@ -183,8 +186,15 @@ export class Notifier {
   intake(): number {
     return this.#store.transaction(() => {
       const jobs = this.#store.jobs.claim({ types: ['alert'], limit: 500, perDevice: 500 });
+      const now = this.#clock.now();
       for (const job of jobs) {
-        const r = this.alerts.fire(alertFromJob(job));
+        const raw = alertFromJob(job);
+        // One alert per pair and run for the manual procedure, however many contexts wait.
+        const r = this.alerts.fire(
+          raw.alertname === 'manual-procedure' && raw.device
+            ? procedureAlert(this.#store, this.alerts, raw, job, now, this.#o.procedure)
+            : raw,
+        );
         if (!r) {
           this.stats.alertsDropped++;
           this.#store.jobs.complete(job.id, { dropped: 'too many open alerts' });
@@ -235,6 +245,7 @@ export class Notifier {
             .map((c) => this.#store.context(d, c)!)
             .filter(Boolean),
         signal: (k: ResolutionSignal['kind'], d: string, c: string) => signals.get(`${k}|${d}|${c}`),
+        procedureDone: (pairKey: string) => procedureDone(this.#store, this.alerts, pairKey, now),
       };
       let n = 0;
       for (const a of this.alerts.firing()) {

@@ -61,9 +61,16 @@ export interface NoticeItem {
   alertId: number;
   startsAt: number;
   status: AlertStatus;
+  /**
+   * The alert's `revision` annotation, when it has one: a manual procedure alert whose run
+   * gained a context is news again (the receiver must get the whole list), though it is
+   * the same alert in the same life.
+   */
+  rev?: string;
 }
 
-export const itemKey = (i: NoticeItem): string => `${i.alertId}@${i.startsAt}:${i.status}`;
+export const itemKey = (i: NoticeItem): string =>
+  `${i.alertId}@${i.startsAt}:${i.status}${i.rev !== undefined ? `#${i.rev}` : ''}`;
 
 /** An alert with what one webhook was last told about it. */
 export type NoticedAlert = AlertRecord & { notice?: AlertStatus; noticeStartsAt?: number };
