@@ -5,9 +5,9 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { Clock } from '../core/clock.js';
-import type { KnownHosts } from '../devices/known-hosts.js';
 
-export class StoreKnownHosts implements KnownHosts {
+/** Implements devices/known-hosts.ts `KnownHosts` structurally (store/ imports nothing above it). */
+export class StoreKnownHosts {
   readonly #get: Statement;
   readonly #set: Statement;
   readonly #clock: Clock;

@@ -7,7 +7,7 @@
 import type { Database } from 'better-sqlite3';
 import type { JobType, SyncState } from '../core/events.js';
 import type { Inventory } from '../inventory/inventory.js';
-import type { ContextState, Reason, StateView, TimerRow } from '../engine/types.js';
+import type { ContextState, Reason, StateView, TimerRow } from '../core/state.js';
 
 const k2 = (a: string, b: string | number): string => `${a}\u0000${b}`;
 

@@ -11,7 +11,7 @@ import type { EngineConfig } from '../config/sections/engine.js';
 import type { AceEvent } from '../core/events.js';
 import type { Inventory } from '../inventory/inventory.js';
 import { JobQueue } from './job-queue.js';
-import type { ContextState, StateView, TimerRow } from '../engine/types.js';
+import type { ContextState, StateView, TimerRow } from '../core/state.js';
 import { Applier, type DecisionRecord } from './apply.js';
 import { ConfigVersions, type ConfigVersion } from './config-versions.js';
 import { isStorageFailure, openDatabase, storeWriteError } from './database.js';

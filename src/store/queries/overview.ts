@@ -7,7 +7,7 @@ import type { Config } from '../../config/schema.js';
 import type { SyncState } from '../../core/events.js';
 import { SYNC_STATES } from '../../core/events.js';
 import { ADMIN_CONTEXT, type Inventory } from '../../inventory/inventory.js';
-import type { ContextState } from '../../engine/types.js';
+import type { ContextState } from '../../core/state.js';
 import type { AlertRecord, AlertStore } from '../alerts.js';
 import type { Store } from '../store.js';
 import { latestOfKind, listEvents, type StoredEvent } from './events.js';
