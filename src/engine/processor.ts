@@ -8,7 +8,7 @@ import type { Clock } from '../core/clock.js';
 import { AcesyncError } from '../core/errors.js';
 import type { AceEvent } from '../core/events.js';
 import type { Logger } from '../core/log.js';
-import type { DecisionRecord } from '../store/apply.js';
+import type { DecisionRecord } from './apply-effects.js';
 import type { Store } from '../store/store.js';
 import { evaluate } from './engine.js';
 import { fireTimer } from './throttles.js';

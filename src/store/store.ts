@@ -12,7 +12,7 @@ import type { AceEvent } from '../core/events.js';
 import type { Inventory } from '../inventory/inventory.js';
 import { JobQueue } from './job-queue.js';
 import type { ContextState, StateView, TimerRow } from '../core/state.js';
-import { Applier, type DecisionRecord } from './apply.js';
+import { Applier, type DecisionRecord } from '../engine/apply-effects.js';
 import { ConfigVersions, type ConfigVersion } from './config-versions.js';
 import { isStorageFailure, openDatabase, storeWriteError } from './database.js';
 import { reconcileInventory, type ReconcileSummary } from './inventory-sync.js';

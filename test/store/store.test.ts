@@ -361,7 +361,7 @@ function harnessRules(): Ruleset {
 
 describe('bounds on what events can create', () => {
   it('refuses bad context names and more than MAX_CONTEXTS_PER_DEVICE rows per device', async () => {
-    const { MAX_CONTEXTS_PER_DEVICE } = await import('../../src/store/apply.js');
+    const { MAX_CONTEXTS_PER_DEVICE } = await import('../../src/engine/apply-effects.js');
     h = harness();
     h.feed({ kind: 'context-lifecycle', device: 'ace1', context: 'bad name; drop table', change: 'added' });
     expect(h.store.context('ace1', 'bad name; drop table')).toBeUndefined();

@@ -5,20 +5,11 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { JobType, SyncState } from '../core/events.js';
-import type { JobQueue } from './job-queue.js';
-import { mergeSettlePayload, settleDue, settleKey } from '../engine/throttles.js';
-import type {
-  ContextState,
-  Effect,
-  Evaluation,
-  Fact,
-  Reason,
-  RuleOutcome,
-  SettlePayload,
-  TimerRow,
-} from '../engine/types.js';
-import type { StateMirror } from './mirror.js';
-import type { ConfigVersions } from './config-versions.js';
+import type { JobQueue } from '../store/job-queue.js';
+import { mergeSettlePayload, settleDue, settleKey } from './throttles.js';
+import type { ContextState, Effect, Evaluation, Fact, Reason, RuleOutcome, SettlePayload, TimerRow } from './types.js';
+import type { StateMirror } from '../store/mirror.js';
+import type { ConfigVersions } from '../store/config-versions.js';
 
 /** One row of the decisions table: what replay prints and explain reads. */
 export interface DecisionRecord {
