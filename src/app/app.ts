@@ -20,7 +20,7 @@ import { buildActions, type Actions } from '../jobs/actions.js';
 import { loadRules } from '../engine/loader.js';
 import { Processor } from '../engine/processor.js';
 import { watchRules, type RulesWatcher } from '../engine/watch.js';
-import type { DecisionRecord } from '../engine/apply-effects.js';
+import type { DecisionRecord } from '../store/state-writes.js';
 import { Store } from '../store/store.js';
 import { Notifier } from '../notify/notifier.js';
 import { Metrics } from '../web/metrics.js';

@@ -6,7 +6,7 @@ import type { Database } from 'better-sqlite3';
 import type { AceEvent } from '../core/events.js';
 import type { Job } from './job-queue.js';
 import type { ContextState, TimerRow } from '../core/state.js';
-import type { DecisionRecord } from '../engine/apply-effects.js';
+import type { DecisionRecord } from './state-writes.js';
 import { openDatabase } from './database.js';
 import { contextFromRow, timerFromRow, type TimerDbRow } from './mirror.js';
 import { decisionFromRow } from './store.js';

@@ -12,7 +12,7 @@ import type { AceEvent } from '../core/events.js';
 import type { Inventory } from '../inventory/inventory.js';
 import { JobQueue } from './job-queue.js';
 import type { ContextState, StateView, TimerRow } from '../core/state.js';
-import { Applier, type DecisionRecord } from '../engine/apply-effects.js';
+import { StateWrites, type DecisionRecord } from './state-writes.js';
 import { ConfigVersions, type ConfigVersion } from './config-versions.js';
 import { isStorageFailure, openDatabase, storeWriteError } from './database.js';
 import { reconcileInventory, type ReconcileSummary } from './inventory-sync.js';
@@ -91,8 +91,11 @@ export class Store {
   readonly jobs: JobQueue;
   readonly versions: ConfigVersions;
   readonly reconciled: ReconcileSummary;
+  /** The state's row writes (with write-behind); what to write is the engine's to decide. */
+  readonly writes: StateWrites;
+  /** Reasons kept per context (config engine.reasons_kept). */
+  readonly reasonsKept: number;
   readonly #mirror: StateMirror;
-  readonly #applier: Applier;
   readonly #clock: Clock;
   readonly #retention: Retention;
   readonly #insertEvent;
@@ -113,8 +116,12 @@ export class Store {
       random: opts.random,
     });
     this.versions = new ConfigVersions(db);
-    this.#mirror = new StateMirror(opts.inventory, Applier.jobActiveFn(this.jobs));
-    this.#applier = new Applier(db, this.#mirror, this.jobs, this.versions, opts.engine.reasons_kept);
+    const jobs = this.jobs;
+    this.#mirror = new StateMirror(opts.inventory, (job, device, context, exceptId) =>
+      jobs.isActive(job, device, context, exceptId),
+    );
+    this.writes = new StateWrites(db, this.#mirror);
+    this.reasonsKept = opts.engine.reasons_kept;
     this.#insertEvent = db.prepare(
       'INSERT INTO events (received_at, kind, msg_id, device, context, body) VALUES (?, ?, ?, ?, ?, ?)',
     );
@@ -152,7 +159,7 @@ export class Store {
       return this.db.transaction(fn)();
     } catch (err) {
       // Nested (a savepoint): the outer transaction sees its own writes, so reloading now is right too.
-      this.#applier.discard();
+      this.writes.discard();
       try {
         this.#mirror.load(this.db);
       } catch {
@@ -177,10 +184,6 @@ export class Store {
       eventBody(e),
     );
     return Number(r.lastInsertRowid);
-  }
-
-  get applier(): Applier {
-    return this.#applier;
   }
 
   /** Due timers, earliest first. */
@@ -253,7 +256,7 @@ export class Store {
         configured: false,
         reasons: [],
       };
-      this.#applier.writeContext({ ...c, anmHash: hash }, now);
+      this.writes.writeContext({ ...c, anmHash: hash }, now);
     });
   }
 
