@@ -18,13 +18,13 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { Clock } from '../core/clock.js';
-import type { JobType } from '../core/events.js';
+import { PRIORITY, type JobType } from '../core/events.js';
 
 export const JOB_STATES = ['pending', 'running', 'done', 'failed', 'cancelled'] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
-/** Priorities: jobs rules ask for jump ahead of scheduled ones. */
-export const PRIORITY = { scheduled: 0, rule: 10, alert: 50 } as const;
+/** Priorities (core/events.ts), re-exported: the queue's public API. */
+export { PRIORITY };
 
 /** Upper bound of a job's serialised payload (device-sourced text stays bounded). */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;

@@ -281,6 +281,29 @@ export class OutboxStore {
     );
   }
 
+  /** Shutting down interrupted a POST: the attempt it counted is given back (not the receiver's fault). */
+  refundAttempt(id: number): void {
+    this.#db.prepare('UPDATE webhook_deliveries SET attempts = MAX(0, attempts - 1) WHERE id = ?').run(id);
+  }
+
+  /** Deliveries and groups of webhooks no longer in the configuration: undelivered ones fail, groups go. */
+  dropUnconfigured(configured: ReadonlySet<string>, now: number): void {
+    for (const { webhook } of this.#db
+      .prepare("SELECT DISTINCT webhook FROM webhook_deliveries WHERE status IN ('pending', 'sending')")
+      .all() as Array<{ webhook: string }>) {
+      if (configured.has(webhook)) continue;
+      this.#db
+        .prepare(
+          "UPDATE webhook_deliveries SET status = 'failed', last_error = 'webhook no longer configured', updated_at = ? WHERE webhook = ? AND status IN ('pending', 'sending')",
+        )
+        .run(now, webhook);
+    }
+    for (const { webhook } of this.#db.prepare('SELECT DISTINCT webhook FROM alert_groups').all() as Array<{
+      webhook: string;
+    }>)
+      if (!configured.has(webhook)) this.#db.prepare('DELETE FROM alert_groups WHERE webhook = ?').run(webhook);
+  }
+
   /** Retention of finished notifications. */
   prune(now: number): number {
     return this.#db.transaction(() => {

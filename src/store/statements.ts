@@ -1,0 +1,19 @@
+/**
+ * Typed statement maps. Every repository in store/ keeps its SQL in one `const SQL = { … } as const`
+ * table and prepares it here, once, when the repository is built: the map is keyed by the table's own
+ * keys, so a misspelt statement is a type error rather than a `!` on an optional lookup.
+ */
+import type { Database, Statement } from 'better-sqlite3';
+
+/** A repository's SQL table: statement name -> SQL text. */
+export type SqlTable = Readonly<Record<string, string>>;
+
+/** The prepared statements of a SQL table, one per key. */
+export type Statements<T extends SqlTable> = { readonly [K in keyof T]: Statement };
+
+/** Prepare every statement of `sql` on `db`. */
+export function prepareAll<const T extends SqlTable>(db: Database, sql: T): Statements<T> {
+  const out: Partial<Record<keyof T, Statement>> = {};
+  for (const key of Object.keys(sql) as Array<keyof T & string>) out[key] = db.prepare(sql[key]);
+  return out as Statements<T>;
+}
