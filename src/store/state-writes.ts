@@ -5,10 +5,11 @@
  * (engine/apply-effects.ts); this module only knows rows. Called inside the store's
  * transaction.
  */
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import type { SyncState } from '../core/events.js';
 import type { ContextState, TimerRow } from '../core/state.js';
 import type { StateMirror } from './mirror.js';
+import { prepareAll, type Statements } from './statements.js';
 
 /** One row of the decisions table: what replay prints and explain reads. */
 export interface DecisionRecord {
@@ -35,53 +36,55 @@ export const MAX_CONTEXTS_PER_DEVICE = 1024;
 export const MAX_DEVICES = 4096;
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
+const SQL = {
+  ensureDevice: `INSERT INTO devices (name, host, peer, configured, first_seen, updated_at)
+    VALUES (?, '', NULL, 0, ?, ?) ON CONFLICT(name) DO NOTHING`,
+  upsertContext: `INSERT INTO contexts (device, name, configured, ft_group, sync, since, reasons, last_audit_at,
+    last_audit_outcome, last_audit_hash, last_upload_at, last_upload_outcome, anm_hash, first_seen, updated_at)
+    VALUES (@device, @context, @configured, @ftGroup, @sync, @since, @reasons, @lastAuditAt, @lastAuditOutcome,
+    @lastAuditHash, @lastUploadAt, @lastUploadOutcome, @anmHash, @now, @now)
+    ON CONFLICT(device, name) DO UPDATE SET ft_group = excluded.ft_group, sync = excluded.sync,
+    since = excluded.since, reasons = excluded.reasons, last_audit_at = excluded.last_audit_at,
+    last_audit_outcome = excluded.last_audit_outcome, last_audit_hash = excluded.last_audit_hash,
+    last_upload_at = excluded.last_upload_at, last_upload_outcome = excluded.last_upload_outcome,
+    anm_hash = excluded.anm_hash, updated_at = excluded.updated_at`,
+  role: `INSERT INTO ft_roles (device, ft_group, role, prev_role, since, updated_at) VALUES (?, ?, ?, NULL, ?, ?)
+    ON CONFLICT(device, ft_group) DO UPDATE SET prev_role = CASE WHEN role != excluded.role THEN role ELSE prev_role
+    END, since = CASE WHEN role != excluded.role THEN excluded.since ELSE since END, role = excluded.role,
+    updated_at = excluded.updated_at`,
+  clearLearned: "DELETE FROM ft_group_contexts WHERE device = ? AND ft_group = ? AND source = 'learned'",
+  member: `INSERT INTO ft_group_contexts (device, ft_group, context, source, updated_at)
+    VALUES (?, ?, ?, 'learned', ?)
+    ON CONFLICT(device, ft_group, context) DO UPDATE SET updated_at = excluded.updated_at`,
+  members: 'SELECT context FROM ft_group_contexts WHERE device = ? AND ft_group = ?',
+  upsertTimer: `INSERT INTO timers (key, kind, due, first_at, rule, rule_hash, device, context, payload, created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT(key) DO UPDATE SET due = excluded.due, payload = excluded.payload, rule = excluded.rule,
+    rule_hash = excluded.rule_hash
+    RETURNING id`,
+  deleteTimer: 'DELETE FROM timers WHERE key = ?',
+  throttle: `INSERT INTO throttles (rule, key, until) VALUES (?, ?, ?)
+    ON CONFLICT(rule, key) DO UPDATE SET until = excluded.until`,
+  cadence: `INSERT INTO poll_cadence (device, mode, until, rule, reason, set_at) VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT(device) DO UPDATE SET mode = excluded.mode, until = MAX(until, excluded.until),
+    rule = excluded.rule, reason = excluded.reason, set_at = excluded.set_at`,
+  decision: `INSERT INTO decisions (at, event_id, rule, kind, device, context, from_state, to_state, action, due,
+    reason, detail)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+} as const;
+
 export class StateWrites {
   readonly #mirror: StateMirror;
-  readonly #s: Record<string, Statement>;
+  readonly #s: Statements<typeof SQL>;
 
   constructor(db: Database, mirror: StateMirror) {
     this.#mirror = mirror;
-    this.#s = {
-      ensureDevice: db.prepare(
-        "INSERT INTO devices (name, host, peer, configured, first_seen, updated_at) VALUES (?, '', NULL, 0, ?, ?) ON CONFLICT(name) DO NOTHING",
-      ),
-      upsertContext:
-        db.prepare(`INSERT INTO contexts (device, name, configured, ft_group, sync, since, reasons, last_audit_at, last_audit_outcome, last_audit_hash,
-          last_upload_at, last_upload_outcome, anm_hash, first_seen, updated_at)
-        VALUES (@device, @context, @configured, @ftGroup, @sync, @since, @reasons, @lastAuditAt, @lastAuditOutcome, @lastAuditHash,
-          @lastUploadAt, @lastUploadOutcome, @anmHash, @now, @now)
-        ON CONFLICT(device, name) DO UPDATE SET ft_group = excluded.ft_group, sync = excluded.sync, since = excluded.since, reasons = excluded.reasons,
-          last_audit_at = excluded.last_audit_at, last_audit_outcome = excluded.last_audit_outcome, last_audit_hash = excluded.last_audit_hash,
-          last_upload_at = excluded.last_upload_at, last_upload_outcome = excluded.last_upload_outcome, anm_hash = excluded.anm_hash, updated_at = excluded.updated_at`),
-      role: db.prepare(`INSERT INTO ft_roles (device, ft_group, role, prev_role, since, updated_at) VALUES (?, ?, ?, NULL, ?, ?)
-        ON CONFLICT(device, ft_group) DO UPDATE SET prev_role = CASE WHEN role != excluded.role THEN role ELSE prev_role END,
-          since = CASE WHEN role != excluded.role THEN excluded.since ELSE since END, role = excluded.role, updated_at = excluded.updated_at`),
-      clearLearned: db.prepare(
-        "DELETE FROM ft_group_contexts WHERE device = ? AND ft_group = ? AND source = 'learned'",
-      ),
-      member: db.prepare(
-        "INSERT INTO ft_group_contexts (device, ft_group, context, source, updated_at) VALUES (?, ?, ?, 'learned', ?) ON CONFLICT(device, ft_group, context) DO UPDATE SET updated_at = excluded.updated_at",
-      ),
-      members: db.prepare('SELECT context FROM ft_group_contexts WHERE device = ? AND ft_group = ?'),
-      upsertTimer:
-        db.prepare(`INSERT INTO timers (key, kind, due, first_at, rule, rule_hash, device, context, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT(key) DO UPDATE SET due = excluded.due, payload = excluded.payload, rule = excluded.rule, rule_hash = excluded.rule_hash RETURNING id`),
-      deleteTimer: db.prepare('DELETE FROM timers WHERE key = ?'),
-      throttle: db.prepare(
-        'INSERT INTO throttles (rule, key, until) VALUES (?, ?, ?) ON CONFLICT(rule, key) DO UPDATE SET until = excluded.until',
-      ),
-      cadence:
-        db.prepare(`INSERT INTO poll_cadence (device, mode, until, rule, reason, set_at) VALUES (?, ?, ?, ?, ?, ?)
-        ON CONFLICT(device) DO UPDATE SET mode = excluded.mode, until = MAX(until, excluded.until), rule = excluded.rule, reason = excluded.reason, set_at = excluded.set_at`),
-      decision:
-        db.prepare(`INSERT INTO decisions (at, event_id, rule, kind, device, context, from_state, to_state, action, due, reason, detail)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    };
+    this.#s = prepareAll(db, SQL);
   }
 
   /** Write a decision row. */
   record(r: DecisionRecord): DecisionRecord {
-    this.#s.decision!.run(
+    this.#s.decision.run(
       r.at,
       r.eventId ?? null,
       r.rule ?? null,
@@ -100,7 +103,7 @@ export class StateWrites {
 
   ensureDevice(device: string, now: number): void {
     if (this.#mirror.hasDevice(device)) return;
-    this.#s.ensureDevice!.run(device, now, now);
+    this.#s.ensureDevice.run(device, now, now);
     this.#mirror.putDevice(device);
   }
 
@@ -135,7 +138,7 @@ export class StateWrites {
     for (const key of this.#dirtyTimers) {
       const t = this.#mirror.timer(key);
       if (t)
-        this.#s.upsertTimer!.get(
+        this.#s.upsertTimer.get(
           t.key,
           t.kind,
           t.due,
@@ -169,7 +172,7 @@ export class StateWrites {
 
   #upsertContext(c: ContextState, now: number): void {
     this.ensureDevice(c.device, now);
-    this.#s.upsertContext!.run({
+    this.#s.upsertContext.run({
       device: c.device,
       context: c.context,
       configured: c.configured ? 1 : 0,
@@ -196,22 +199,22 @@ export class StateWrites {
 
   /** The role a device holds in an FT group. */
   setRole(device: string, group: number, role: string, now: number): void {
-    this.#s.role!.run(device, group, role, now, now);
+    this.#s.role.run(device, group, role, now, now);
     this.#mirror.setRole(device, group, role);
   }
 
   /** The contexts learnt to be members of an FT group (configured members are kept). */
   setLearnedGroupContexts(device: string, group: number, contexts: readonly string[], now: number): void {
-    this.#s.clearLearned!.run(device, group);
-    for (const c of contexts) this.#s.member!.run(device, group, c, now);
-    const all = (this.#s.members!.all(device, group) as Array<{ context: string }>).map((r) => r.context);
+    this.#s.clearLearned.run(device, group);
+    for (const c of contexts) this.#s.member.run(device, group, c, now);
+    const all = (this.#s.members.all(device, group) as Array<{ context: string }>).map((r) => r.context);
     this.#mirror.setGroupContexts(device, group, all);
   }
 
   deleteTimer(key: string): void {
     if (!this.#mirror.timer(key)) return;
     this.#dirtyTimers.delete(key);
-    this.#s.deleteTimer!.run(key);
+    this.#s.deleteTimer.run(key);
     this.#mirror.deleteTimer(key);
   }
 
@@ -222,7 +225,7 @@ export class StateWrites {
       this.#dirtyTimers.add(t.key);
       return;
     }
-    const row = this.#s.upsertTimer!.get(
+    const row = this.#s.upsertTimer.get(
       t.key,
       t.kind,
       t.due,
@@ -238,11 +241,11 @@ export class StateWrites {
   }
 
   setThrottle(rule: string, key: string, until: number): void {
-    this.#s.throttle!.run(rule, key, until);
+    this.#s.throttle.run(rule, key, until);
     this.#mirror.setThrottle(rule, key, until);
   }
 
   setCadence(device: string, mode: 'fast' | 'normal', until: number, rule: string, reason: string, now: number): void {
-    this.#s.cadence!.run(device, mode, until, rule, reason, now);
+    this.#s.cadence.run(device, mode, until, rule, reason, now);
   }
 }

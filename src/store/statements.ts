@@ -17,3 +17,29 @@ export function prepareAll<const T extends SqlTable>(db: Database, sql: T): Stat
   for (const key of Object.keys(sql) as Array<keyof T & string>) out[key] = db.prepare(sql[key]);
   return out as Statements<T>;
 }
+
+/**
+ * Statements whose text is built from a filter (which columns are constrained): the columns and the clause
+ * order come from code, never from input, so the variants are few; each is prepared the first time it is
+ * asked for and kept. Bounded all the same.
+ */
+export class FilteredStatements {
+  readonly #db: Database;
+  readonly #max: number;
+  readonly #cache = new Map<string, Statement>();
+
+  constructor(db: Database, max = 64) {
+    this.#db = db;
+    this.#max = max;
+  }
+
+  get(sql: string): Statement {
+    let s = this.#cache.get(sql);
+    if (!s) {
+      s = this.#db.prepare(sql);
+      if (this.#cache.size >= this.#max) this.#cache.clear();
+      this.#cache.set(sql, s);
+    }
+    return s;
+  }
+}
