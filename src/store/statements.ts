@@ -18,6 +18,20 @@ export function prepareAll<const T extends SqlTable>(db: Database, sql: T): Stat
   return out as Statements<T>;
 }
 
+const perDatabase = new WeakMap<Database, Map<SqlTable, Statements<SqlTable>>>();
+
+/**
+ * `prepareAll`, once per (database, table): for query functions that are handed a database per call (the
+ * web queries, the inventory reconcile, retention, the mirror's load) rather than built once as a class.
+ */
+export function preparedFor<const T extends SqlTable>(db: Database, sql: T): Statements<T> {
+  let tables = perDatabase.get(db);
+  if (!tables) perDatabase.set(db, (tables = new Map()));
+  let s = tables.get(sql);
+  if (!s) tables.set(sql, (s = prepareAll(db, sql)));
+  return s as Statements<T>;
+}
+
 /**
  * Statements whose text is built from a filter (which columns are constrained): the columns and the clause
  * order come from code, never from input, so the variants are few; each is prepared the first time it is
@@ -42,4 +56,13 @@ export class FilteredStatements {
     }
     return s;
   }
+}
+
+const filteredPerDatabase = new WeakMap<Database, FilteredStatements>();
+
+/** The FilteredStatements of a database, for query functions handed a database per call. */
+export function filteredFor(db: Database): FilteredStatements {
+  let f = filteredPerDatabase.get(db);
+  if (!f) filteredPerDatabase.set(db, (f = new FilteredStatements(db)));
+  return f;
 }
