@@ -135,8 +135,7 @@ const SQL = {
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'firing', ?, ?, ?, ?, ?, ?)`,
   refire: `UPDATE alerts SET annotations = ?, severity = ?, event_kind = COALESCE(?, event_kind),
     last_fired_at = ?, fire_count = fire_count + ?, event_id = COALESCE(?, event_id),
-    job_id = COALESCE(?, job_id), updated_at = ?
-    WHERE id = ?`,
+    job_id = COALESCE(?, job_id), updated_at = ? WHERE id = ?`,
   reopen: `UPDATE alerts SET status = 'firing', starts_at = ?, ends_at = NULL, resolved_reason = NULL,
     annotations = ?, severity = ?, event_kind = COALESCE(?, event_kind), last_fired_at = ?,
     fire_count = fire_count + ?, event_id = COALESCE(?, event_id), job_id = COALESCE(?, job_id), updated_at = ?

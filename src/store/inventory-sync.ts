@@ -19,8 +19,7 @@ const SQL = {
     ON CONFLICT(name) DO NOTHING`,
   updateDevice: 'UPDATE devices SET host = ?, peer = ?, configured = 1, updated_at = ? WHERE name = ?',
   insertContext: `INSERT INTO contexts (device, name, configured, ft_group, sync, since, reasons, first_seen,
-    updated_at)
-    VALUES (?, ?, 1, ?, 'unknown', ?, ?, ?, ?) ON CONFLICT(device, name) DO NOTHING`,
+    updated_at) VALUES (?, ?, 1, ?, 'unknown', ?, ?, ?, ?) ON CONFLICT(device, name) DO NOTHING`,
   updateContext: `UPDATE contexts SET configured = 1, ft_group = COALESCE(?, ft_group), updated_at = ?
     WHERE device = ? AND name = ?`,
   configuredContexts: 'SELECT device, name FROM contexts WHERE configured = 1',

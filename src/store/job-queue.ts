@@ -157,8 +157,7 @@ export function mergePayload(old: Record<string, unknown>, add: Record<string, u
 const SQL = {
   pending: "SELECT * FROM jobs WHERE type = ? AND device = ? AND context = ? AND dedupe = ? AND state = 'pending'",
   insert: `INSERT INTO jobs (type, device, context, dedupe, payload, state, priority, max_attempts, next_run_at,
-    created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)`,
+    created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)`,
   merge: `UPDATE jobs SET payload = ?, priority = ?, next_run_at = ?, requests = requests + 1, updated_at = ?
     WHERE id = ?`,
   get: 'SELECT * FROM jobs WHERE id = ?',

@@ -10,8 +10,8 @@ const SQL = {
   maxEventId: 'SELECT MAX(id) AS m FROM events',
   maxDecisionId: 'SELECT MAX(id) AS m FROM decisions',
   eventsByKind: 'SELECT kind, COUNT(*) AS n, MAX(id) AS m FROM events WHERE id > ? GROUP BY kind',
-  decisionsByKind: `SELECT kind, rule, action, COUNT(*) AS n, MAX(id) AS m FROM decisions
-    WHERE id > ? GROUP BY kind, rule, action`,
+  decisionsByKind: `SELECT kind, rule, action, COUNT(*) AS n, MAX(id) AS m FROM decisions WHERE id > ?
+    GROUP BY kind, rule, action`,
 } as const;
 
 export interface DecisionTally {

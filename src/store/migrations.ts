@@ -37,8 +37,10 @@ export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
  * schema_version table does not exist, and a statement naming it cannot be prepared yet.
  */
 const SQL = {
-  createVersions: `CREATE TABLE IF NOT EXISTS schema_version
-    (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT`,
+  // DDL keeps its text byte for byte (sqlite_master stores it): concatenated, not reflowed.
+  createVersions:
+    'CREATE TABLE IF NOT EXISTS schema_version ' +
+    '(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT',
   hasVersions: "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",
   version: 'SELECT MAX(version) AS v FROM schema_version',
   applied: 'INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)',

@@ -111,8 +111,7 @@ const SQL = {
   group: 'SELECT * FROM alert_groups WHERE webhook = ? AND group_key = ?',
   groups: 'SELECT * FROM alert_groups WHERE webhook = ?',
   putGroup: `INSERT INTO alert_groups (webhook, group_key, group_labels, created_at, next_flush_at, last_flush_at,
-    last_items)
-    VALUES (?, ?, ?, ?, ?, ?, ?)
+    last_items) VALUES (?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT(webhook, group_key) DO UPDATE SET next_flush_at = excluded.next_flush_at,
     last_flush_at = excluded.last_flush_at, last_items = excluded.last_items`,
   deleteGroup: 'DELETE FROM alert_groups WHERE webhook = ? AND group_key = ?',
@@ -126,11 +125,9 @@ const SQL = {
   sending: `UPDATE webhook_deliveries SET status = 'sending', attempts = attempts + 1, updated_at = ?
     WHERE id = ? AND status = 'pending'`,
   sent: `UPDATE webhook_deliveries SET status = 'sent', sent_at = ?, last_http_status = ?,
-    last_error = NULL, updated_at = ?
-    WHERE id = ?`,
+    last_error = NULL, updated_at = ? WHERE id = ?`,
   retry: `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ?, last_error = ?,
-    last_http_status = ?, updated_at = ?
-    WHERE id = ?`,
+    last_http_status = ?, updated_at = ? WHERE id = ?`,
   failed: `UPDATE webhook_deliveries SET status = 'failed', last_error = ?, last_http_status = ?, updated_at = ?
     WHERE id = ?`,
   recover: "UPDATE webhook_deliveries SET status = 'pending', updated_at = ? WHERE status = 'sending'",

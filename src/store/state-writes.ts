@@ -60,8 +60,7 @@ const SQL = {
   upsertTimer: `INSERT INTO timers (key, kind, due, first_at, rule, rule_hash, device, context, payload, created_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT(key) DO UPDATE SET due = excluded.due, payload = excluded.payload, rule = excluded.rule,
-    rule_hash = excluded.rule_hash
-    RETURNING id`,
+    rule_hash = excluded.rule_hash RETURNING id`,
   deleteTimer: 'DELETE FROM timers WHERE key = ?',
   throttle: `INSERT INTO throttles (rule, key, until) VALUES (?, ?, ?)
     ON CONFLICT(rule, key) DO UPDATE SET until = excluded.until`,
@@ -69,8 +68,7 @@ const SQL = {
     ON CONFLICT(device) DO UPDATE SET mode = excluded.mode, until = MAX(until, excluded.until),
     rule = excluded.rule, reason = excluded.reason, set_at = excluded.set_at`,
   decision: `INSERT INTO decisions (at, event_id, rule, kind, device, context, from_state, to_state, action, due,
-    reason, detail)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    reason, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 } as const;
 
 export class StateWrites {
