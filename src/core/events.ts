@@ -214,3 +214,6 @@ export interface UploadResultData {
 
 /** Job types the rule engine asks for and the workers run. */
 export type JobType = 'audit' | 'upload' | 'check-crypto' | 'alert';
+
+/** Job priorities: jobs rules ask for jump ahead of scheduled ones (the job queue, the demo and the API use them). */
+export const PRIORITY = { scheduled: 0, rule: 10, alert: 50 } as const;

@@ -112,7 +112,7 @@ export function adoptBaseline(d: ActionDeps, sel: AdoptSelection, by: string, re
     for (const c of targets) {
       const k = `${c.device}/${c.context}`;
       if (moved.has(k)) continue;
-      d.store.applier.record({
+      d.store.writes.record({
         at: now,
         ...(eventOf.has(k) ? { eventId: eventOf.get(k)! } : {}),
         rule: 'baseline-adopted',
