@@ -124,6 +124,7 @@ export function buildApp(opts: AppOptions): App {
     clock,
     logger: logger.child({ stage: 'engine' }),
     storeNoise: config.syslog.store_noise,
+    contextCreationsPerMinute: config.engine.context_creations_per_minute,
     onRecords: (r) => {
       logDecisions(logger, r);
       // Every state change reaches open pages at once, intermediate states included.

@@ -74,6 +74,16 @@ export function buildActions(d: ActionsDeps): Actions {
     knownHosts: new StoreKnownHosts(d.store.db, d.clock),
     baseline: (dev, ctx) => d.store.anmCopy(dev, ctx),
     previous: (dev, ctx) => d.store.versions.latest(dev, ctx),
+    // The store knows what was learnt (unconfirmed and confirmed), not only the configuration.
+    isKnownContext: (dev, ctx) => {
+      const c = d.store.view.context(dev, ctx);
+      return c !== undefined && c.sync !== 'removed';
+    },
+    storedContexts: (dev) =>
+      d.store
+        .contexts()
+        .filter((c) => c.device === dev)
+        .map((c) => ({ context: c.context, sync: c.sync, configured: c.configured })),
   });
 
   const breakers = createBreakers(config.anm, { clock: d.clock, logger: log });

@@ -363,16 +363,34 @@ describe('bounds on what events can create', () => {
   it('refuses bad context names and more than MAX_CONTEXTS_PER_DEVICE rows per device', async () => {
     const { MAX_CONTEXTS_PER_DEVICE } = await import('../../src/store/apply.js');
     h = harness();
-    h.feed({ kind: 'context-lifecycle', device: 'ace1', context: 'bad name; drop table', change: 'added' });
+    h.feed({
+      kind: 'context-lifecycle',
+      device: 'ace1',
+      source: '10.0.0.1',
+      context: 'bad name; drop table',
+      change: 'added',
+    });
     expect(h.store.context('ace1', 'bad name; drop table')).toBeUndefined();
     expect(h.records.some((r) => r.kind === 'note' && /bad name/.test(r.reason ?? ''))).toBe(true);
     const flood = Array.from({ length: MAX_CONTEXTS_PER_DEVICE + 50 }, (_, i) => ({
       kind: 'context-lifecycle' as const,
+      transport: 'poll' as const,
       device: 'ace1',
       context: `VC_F${i}`,
       change: 'discovered' as const,
     }));
     h.feed(...flood);
     expect(h.store.contexts().filter((c) => c.device === 'ace1')).toHaveLength(MAX_CONTEXTS_PER_DEVICE);
+    // Reaching the cap is said, naming what was refused, and alerted (once per 10 minutes).
+    const refused = h.store.db
+      .prepare("SELECT body FROM events WHERE kind = 'lifecycle-refused' ORDER BY id")
+      .all() as Array<{ body: string }>;
+    expect(refused).toHaveLength(54);
+    expect(JSON.parse(refused[0]!.body).data).toMatchObject({
+      reason: 'context-cap',
+      target: `VC_F${MAX_CONTEXTS_PER_DEVICE - 4}`,
+      limit: MAX_CONTEXTS_PER_DEVICE,
+    });
+    expect(h.actions('alert').filter((r) => r.rule === 'context-creation-refused')).toHaveLength(1);
   });
 });
