@@ -39,6 +39,8 @@ export interface AppOptions {
   clock?: Clock;
   /** Where secrets are read from (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** Create a new state database over an empty or non-SQLite file (`acesync start --init`). */
+  initStore?: boolean;
 }
 
 export interface App {
@@ -117,6 +119,7 @@ export function buildApp(opts: AppOptions): App {
     clock,
     retention: config.store.retention,
     engine: config.engine,
+    init: opts.initStore,
   });
   const processor = new Processor({
     store,
@@ -177,6 +180,7 @@ export function buildApp(opts: AppOptions): App {
     logger,
     env: opts.env,
     onJobFinished: (job, outcome, ms) => metrics.observeJob(job.type, outcome, ms / 1000),
+    onFatal: (err) => fail(err),
   });
   const externalUrl =
     config.http.external_url ??
@@ -189,6 +193,7 @@ export function buildApp(opts: AppOptions): App {
     externalUrl,
     baseDir: opts.loaded.baseDir,
     env: opts.env,
+    onFatal: (err) => fail(err),
   });
   let started = false;
   const deps = { config, inventory, sink: queue, logger, clock, counters };
@@ -209,6 +214,7 @@ export function buildApp(opts: AppOptions): App {
         notifier,
         metrics,
         env: opts.env,
+        onFatal: (err) => fail(err),
         readiness: () => ({
           ready: started && !fatal && !store.closed,
           checks: { store: !store.closed && !fatal, rules: processor.ruleset.rules.length > 0, listeners: started },

@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   ACESYNC_INTERNAL: 'internal error',
   ACESYNC_WEBHOOK: 'webhook delivery failed',
   ACESYNC_TEMPLATE: 'a webhook template is invalid',
+  ACESYNC_STORE_UNSAFE: 'the state database file is empty or not SQLite: starting would lose its state (--init)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -3,6 +3,7 @@
  * strategy, and the job runner that connects the persistent queue to them. Results go
  * back into the event queue, so the rule engine sees every outcome.
  */
+import type { AcesyncError } from '../core/errors.js';
 import type { Config } from '../config/schema.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { AceEvent } from '../core/events.js';
@@ -31,6 +32,8 @@ export interface ActionsDeps {
   env?: NodeJS.ProcessEnv;
   /** Metrics hook: every finished job attempt. */
   onJobFinished?(job: Job, outcome: 'done' | 'retry' | 'failed', ms: number): void;
+  /** The state database cannot be written (from the job runner): the service must stop. */
+  onFatal?(err: AcesyncError): void;
 }
 
 export interface Actions {
@@ -110,6 +113,7 @@ export function buildActions(d: ActionsDeps): Actions {
     clock: d.clock,
     logger: log,
     emit: d.emit,
+    onFatal: d.onFatal,
     pools: [
       // One SSH job per device at a time: audits and crypto checks share `changeto`.
       {

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -79,16 +79,20 @@ describe('migrations', () => {
     expect(() => open(path)).toThrow(/schema version 999, newer than this acesync knows/);
   });
 
-  it('a file that is not a database gives ACESYNC_STORE_OPEN', () => {
-    const path = join(tempDir(), 'state.db');
-    writeFileSync(path, 'this is not sqlite, just text that is long enough to be read as a header........');
-    try {
-      open(path);
-      expect.unreachable();
-    } catch (err) {
-      expect(err).toBeInstanceOf(AcesyncError);
-      expect((err as AcesyncError).code).toBe('ACESYNC_STORE_OPEN');
-      expect((err as Error).message).toMatch(/not a usable SQLite database/);
+  it('a file that is not a database, or is empty, gives ACESYNC_STORE_UNSAFE and is left as it was', () => {
+    for (const content of ['this is not sqlite, just text that is long enough to be read as a header........', '']) {
+      const path = join(tempDir(), 'state.db');
+      writeFileSync(path, content);
+      try {
+        open(path);
+        expect.unreachable();
+      } catch (err) {
+        expect(err).toBeInstanceOf(AcesyncError);
+        expect((err as AcesyncError).code).toBe('ACESYNC_STORE_UNSAFE');
+        expect((err as Error).message).toMatch(content ? /is not an SQLite database/ : /is empty \(0 bytes\)/);
+        expect((err as Error).message).toMatch(/host keys trusted on first use.*ANM baseline/);
+      }
+      expect(readFileSync(path, 'utf8')).toBe(content);
     }
   });
 
