@@ -16,7 +16,17 @@ export interface EventSink {
 
 /** Outcomes counted per source for every datagram, frame or trap. */
 export type IngestOutcome =
-  'accepted' | 'noise' | 'dropped-unknown-source' | 'malformed' | 'oversize' | 'rejected-auth' | 'queue-full';
+  | 'accepted'
+  | 'noise'
+  | 'dropped-unknown-source'
+  | 'malformed'
+  | 'oversize'
+  | 'rejected-auth'
+  | 'queue-full'
+  /** A TCP connection of an allowed source refused: the source held max_connections_per_source. */
+  | 'refused-per-source-limit'
+  /** A TCP connection of an allowed source refused: max_connections were open. */
+  | 'refused-connection-limit';
 
 export interface IngestDeps {
   config: Config;
