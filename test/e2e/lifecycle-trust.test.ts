@@ -39,6 +39,15 @@ async function sendFrom(source: string, lines: string[]): Promise<void> {
 }
 
 const refused = (reason: 'not-admin' | 'unknown-source'): number => h.app.processor.guard.stats.refused[reason];
+const lastEventId = (): number =>
+  (h.app.store.db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM events').get() as { m: number }).m;
+/** Events stored from `source` after event id `since` (whatever kind the code made of them). */
+const eventsFrom = (source: string, since: number): number =>
+  (
+    h.app.store.db
+      .prepare("SELECT COUNT(*) AS n FROM events WHERE id > ? AND json_extract(body, '$.source') = ?")
+      .get(since, source) as { n: number }
+  ).n;
 const countEvents = (kind: string): number =>
   (h.app.store.db.prepare('SELECT COUNT(*) AS n FROM events WHERE kind = ?').get(kind) as { n: number }).n;
 
@@ -54,7 +63,7 @@ afterAll(async () => {
 describe('context lifecycle counts only from Admin', () => {
   it('300 spoofed `context PH_n` from a user context create nothing, queue no audit, and are counted as suspicious', async () => {
     const jobMark = h.lastJobId();
-    const before = refused('not-admin');
+    const eventMark = lastEventId();
     // Half of them also claim to be Admin in the device-id token: the source decides.
     const lines = Array.from({ length: 300 }, (_, i) =>
       i % 2 === 0
@@ -62,11 +71,13 @@ describe('context lifecycle counts only from Admin', () => {
         : `<189>Admin: %ACE-5-111008: User 'x' executed the 'context PH_${i}' command.`,
     );
     await sendFrom(VC_WEB_A, lines);
-    await until('the 300 spoofed lines refused', () => refused('not-admin') - before >= 300, 20_000);
-    expect(refused('not-admin') - before).toBe(300);
+    await until('the 300 spoofed lines stored', () => eventsFrom(VC_WEB_A, eventMark) >= 300, 20_000);
+    // Let a settle window (200 ms in the lab) pass, so any audit they asked for would be queued.
+    await new Promise((r) => setTimeout(r, 1000));
     expect(h.app.store.contexts().filter((c) => c.context.startsWith('PH_'))).toEqual([]);
     const newJobs = h.app.jobs.list({ limit: 5000 }).filter((j) => j.id > jobMark);
     expect(newJobs.filter((j) => j.type === 'audit')).toEqual([]);
+    expect(refused('not-admin')).toBe(300);
     expect(countEvents('suspicious-source')).toBeGreaterThanOrEqual(300);
     // The device-id claims were recorded as mismatches, the attribution kept to VC_WEB.
     expect(h.app.processor.guard.stats.attributionMismatches).toBeGreaterThanOrEqual(150);
@@ -79,12 +90,12 @@ describe('context lifecycle counts only from Admin', () => {
   });
 
   it("a spoofed `no context VC_APP` from VC_WEB's source marks nothing removed", async () => {
-    const before = refused('not-admin');
+    const eventMark = lastEventId();
     await sendFrom(VC_WEB_A, [
       "<189>%ACE-5-111008: User 'x' executed the 'no context VC_APP' command.",
       '<189>%ACE-5-504002: Security context VC_APP was removed from the system',
     ]);
-    await until('both refused', () => refused('not-admin') - before >= 2, 10_000);
+    await until('both stored', () => eventsFrom(VC_WEB_A, eventMark) >= 2, 10_000);
     expect(h.syncOf('ace-a', 'VC_APP')).not.toBe('removed');
     expect(h.syncOf('ace-b', 'VC_APP')).not.toBe('removed');
   });

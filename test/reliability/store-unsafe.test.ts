@@ -12,6 +12,7 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import net from 'node:net';
 import { pino } from 'pino';
 import { runCli, startCli, waitStarted, type Running } from '../helpers/cli.js';
 import { RULES, TempDirs, until } from './helpers.js';
@@ -102,15 +103,19 @@ describe('a store write failure in the job runner', () => {
   it('reaches the fatal exit (ACESYNC_STORE_WRITE), never an unhandled rejection', async () => {
     const dir = dirs.make('acesync-runner-fault-');
     const obj = configObject(join(dir, 'acesync.db'));
-    // Workers on, against an SSH port where nothing listens: the audit fails fast and the
-    // runner records the outcome, which is where the write fails.
+    // Workers on, against an "SSH server" that accepts and never answers: the audit job is in
+    // flight when the database turns read-only, and fails (connect timeout) after it, so the
+    // runner's recording of its outcome is a write that fails.
+    const silent = net.createServer((s) => s.on('error', () => undefined));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const sshPort = (silent.address() as net.AddressInfo).port;
     obj.engine = { watch_rules: false, jobs: { workers: true, backoff_base_ms: 10_000 } };
     obj.devices = [
       {
         name: 'ace-d',
         host: '127.0.0.1',
         contexts: [{ name: 'VC_D', sources: ['127.0.0.1'] }],
-        ssh: { port: 9, password_env: 'ACESYNC_TEST_PW', connect_timeout_ms: 500 },
+        ssh: { port: sshPort, password_env: 'ACESYNC_TEST_PW', connect_timeout_ms: 1500 },
       },
     ];
     obj.poller = { interval_ms: 3_600_000, connect_attempts: 1 };
@@ -129,12 +134,24 @@ describe('a store write failure in the job runner', () => {
       app.onFatal((e) => fatal.push(e));
       await app.start();
       // The database turns read-only under the running service (SQLite refuses every write).
-      app.jobs.enqueue({ type: 'audit', device: 'ace-d', priority: 100, payload: { reasons: ['test'] } });
-      app.store.db.pragma('query_only = ON');
+      const { job } = app.jobs.enqueue({
+        type: 'audit',
+        device: 'ace-d',
+        priority: 100,
+        payload: { reasons: ['test'] },
+      });
       app.actions.runner.kick();
-      await until('the fatal exit', () => fatal.length > 0, 20_000);
+      await until(
+        'the audit job running',
+        () => app.jobs.list({ state: 'running' }).some((j) => j.id === job.id),
+        10_000,
+      );
+      app.store.db.pragma('query_only = ON');
+      const runnerSaid = (): boolean => logs.some((l) => l.msg === 'the job queue cannot be written: stopping');
+      await until('the fatal exit, from the runner', () => fatal.length > 0 && runnerSaid(), 20_000);
+      // The job's attempt ends (connect timeout) after the database turned read-only.
+      await until('the audit attempt over', () => logs.some((l) => /audit failed/.test(String(l.msg))), 10_000);
       expect(fatal[0]!.code).toBe('ACESYNC_STORE_WRITE');
-      expect(logs.some((l) => l.msg === 'the job queue cannot be written: stopping')).toBe(true);
       // Give a stray rejection a turn of the event loop to surface.
       await new Promise((r) => setTimeout(r, 200));
       expect(unhandled).toEqual([]);
@@ -142,6 +159,7 @@ describe('a store write failure in the job runner', () => {
       process.off('unhandledRejection', onUnhandled);
       app.store.db.pragma('query_only = OFF');
       await app.stop().catch(() => undefined);
+      silent.close();
     }
   }, 40_000);
 });
