@@ -210,6 +210,7 @@ export class Notifier {
     // A database that cannot be written stops the service (the app's fatal exit), like every other writer.
     const fatal = asStoreWriteFailure(err);
     if (fatal && this.#o.onFatal) {
+      if (this.#started) this.#log.fatal({ err: fatal }, 'the notifier cannot write the state database: stopping');
       this.#started = false;
       this.#o.onFatal(fatal);
       return;

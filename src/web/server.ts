@@ -127,7 +127,10 @@ export function buildWebServer(deps: WebDeps): FastifyInstance {
   app.setErrorHandler((err, req, reply) => {
     // The request still gets its 503; the service stops the way every other writer stops it.
     const fatal = asStoreWriteFailure(err);
-    if (fatal) deps.onFatal?.(fatal);
+    if (fatal && deps.onFatal) {
+      logger.fatal({ err: fatal }, 'a request could not write the state database: stopping');
+      deps.onFatal(fatal);
+    }
     return sendError(req, reply, err, logger);
   });
   app.setNotFoundHandler((req, reply) =>

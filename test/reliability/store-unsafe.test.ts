@@ -16,7 +16,7 @@ import net from 'node:net';
 import { pino } from 'pino';
 import { runCli, startCli, waitStarted, type Running } from '../helpers/cli.js';
 import { RULES, TempDirs, until } from './helpers.js';
-import { buildApp } from '../../src/app/app.js';
+import { buildApp, type App } from '../../src/app/app.js';
 import { configSchema } from '../../src/config/schema.js';
 import type { AcesyncError } from '../../src/core/errors.js';
 
@@ -162,4 +162,67 @@ describe('a store write failure in the job runner', () => {
       silent.close();
     }
   }, 40_000);
+});
+
+describe('store write failures in the notifier and in web actions', () => {
+  /** acesync in process, HTTP on, workers off; returns the app, its logs and its fatal errors. */
+  async function service(): Promise<{ app: App; logs: Array<Record<string, unknown>>; fatal: AcesyncError[] }> {
+    const dir = dirs.make('acesync-writer-fault-');
+    const obj = configObject(join(dir, 'acesync.db'));
+    obj.http = { enabled: true, host: '127.0.0.1', port: 0, token_env: 'ACESYNC_TEST_TOKEN' };
+    const logs: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, { write: (l: string) => void logs.push(JSON.parse(l)) });
+    const app = buildApp({
+      loaded: { config: configSchema.parse(obj), baseDir: dir },
+      env: { ACESYNC_TEST_TOKEN: 'tok-store-fault' },
+      logger,
+    });
+    const fatal: AcesyncError[] = [];
+    app.onFatal((e) => fatal.push(e));
+    await app.start();
+    return { app, logs, fatal };
+  }
+
+  it('the notifier: an alert it cannot record stops the service (not a log line a minute)', async () => {
+    const { app, logs, fatal } = await service();
+    try {
+      // In one synchronous step: an alert job waits, and the database turns read-only.
+      app.jobs.enqueue({
+        type: 'alert',
+        device: 'ace-d',
+        context: 'VC_D',
+        dedupe: 'test',
+        priority: 100,
+        payload: { severity: 'warning', summary: 'test alert', labels: { alertname: 'test' }, rule: 'test' },
+      });
+      app.store.db.pragma('query_only = ON');
+      const said = (): boolean => logs.some((l) => l.msg === 'the notifier cannot write the state database: stopping');
+      await until('the fatal exit, from the notifier', () => fatal.length > 0 && said(), 10_000);
+      expect(fatal[0]!.code).toBe('ACESYNC_STORE_WRITE');
+    } finally {
+      app.store.db.pragma('query_only = OFF');
+      await app.stop().catch(() => undefined);
+    }
+  });
+
+  it('a web action: the request gets 503 and the service stops', async () => {
+    const { app, logs, fatal } = await service();
+    try {
+      app.store.db.pragma('query_only = ON');
+      const r = await app.web!.inject({
+        method: 'POST',
+        url: '/api/v1/contexts/ace-d/VC_D/resync',
+        headers: { authorization: 'Bearer tok-store-fault' },
+        payload: {},
+      });
+      expect(r.statusCode).toBe(503);
+      expect(r.json()).toMatchObject({ code: 'ACESYNC_STORE_WRITE' });
+      await until('the fatal exit', () => fatal.length > 0, 5_000);
+      expect(fatal[0]!.code).toBe('ACESYNC_STORE_WRITE');
+      expect(logs.some((l) => l.msg === 'a request could not write the state database: stopping')).toBe(true);
+    } finally {
+      app.store.db.pragma('query_only = OFF');
+      await app.stop().catch(() => undefined);
+    }
+  });
 });
