@@ -44,6 +44,8 @@ export interface AppOptions {
   clock?: Clock;
   /** Where secrets are read from (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** Create a new state database over an empty or non-SQLite file (`acesync start --init`). */
+  initStore?: boolean;
 }
 
 export interface App {
@@ -98,6 +100,7 @@ export function buildApp(opts: AppOptions): App {
     clock,
     retention: config.store.retention,
     engine: config.engine,
+    init: opts.initStore,
   });
   bus.on('decisions', (r) => logDecisions(logger, r));
   const processor = new Processor({
@@ -106,6 +109,7 @@ export function buildApp(opts: AppOptions): App {
     clock,
     logger: logger.child({ stage: 'engine' }),
     storeNoise: config.syslog.store_noise,
+    contextCreationsPerMinute: config.engine.context_creations_per_minute,
     onRecords: (r) => bus.emit('decisions', r),
   });
 
@@ -136,6 +140,7 @@ export function buildApp(opts: AppOptions): App {
     logger,
     env: opts.env,
     onJobFinished: (job, outcome, ms) => metrics.observeJob(job.type, outcome, ms / 1000),
+    onFatal: (err) => fail(err),
   });
   bus.on('jobs-due', () => actions.runner.kick());
   const externalUrl =
@@ -150,6 +155,7 @@ export function buildApp(opts: AppOptions): App {
     baseDir: opts.loaded.baseDir,
     env: opts.env,
     procedure: procedureSettings(config.anm),
+    onFatal: (err) => fail(err),
   });
   let started = false;
   const deps = { config, inventory, sink: queue, logger, clock, counters };
@@ -171,6 +177,7 @@ export function buildApp(opts: AppOptions): App {
         notifier,
         metrics,
         env: opts.env,
+        onFatal: (err) => fail(err),
         readiness: () => ({
           ready: started && !fatal.error && !store.closed,
           checks: {

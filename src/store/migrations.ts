@@ -5,7 +5,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import { AcesyncError } from '../core/errors.js';
-import { INVENTORY_V1 } from './schema/inventory.js';
+import { CONTEXTS_UNCONFIRMED_V4, INVENTORY_V1 } from './schema/inventory.js';
 import { EVENTS_V1 } from './schema/events.js';
 import { DECISIONS_V1 } from './schema/decisions.js';
 import { TIMERS_V1 } from './schema/timers.js';
@@ -28,6 +28,7 @@ export const MIGRATIONS: Migration[] = [
   },
   { version: 2, name: 'alerts and webhook outbox', sql: [ALERTS_V2] },
   { version: 3, name: 'ssh host keys trusted on first use', sql: [KNOWN_HOSTS_V3] },
+  { version: 4, name: 'unconfirmed contexts (learnt, not yet listed by show context)', sql: [CONTEXTS_UNCONFIRMED_V4] },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -2,6 +2,7 @@
  * What the route modules share: the service's parts (WebDeps, given by the caller) and
  * what the server builds once (alert queries, SSE hub, metrics, OpenAPI collector).
  */
+import type { AcesyncError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { Config } from '../config/schema.js';
 import type { IngestCounters } from '../ingest/types.js';
@@ -47,6 +48,8 @@ export interface WebDeps {
   liveIntervalMs?: number;
   /** Live updates: listeners at most (default 50). */
   maxLiveClients?: number;
+  /** A request's store write failed for want of storage: the service must stop (the app's fatal exit). */
+  onFatal?: (err: AcesyncError) => void;
 }
 
 export interface WebContext {
