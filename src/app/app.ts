@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
 import type { LoadedConfig } from '../config/load.js';
+import { loggingDriftUnchecked } from '../config/sections/poller.js';
 import type { AceEvent } from '../core/events.js';
 import { AcesyncError, FileProblemsError, formatProblem } from '../core/errors.js';
 import { systemClock, type Clock } from '../core/clock.js';
@@ -195,6 +196,7 @@ export function buildApp(opts: AppOptions): App {
   if (config.syslog.udp.enabled || config.syslog.tcp.enabled) listeners.push(new SyslogIngest(deps));
   if (config.snmp.enabled) listeners.push(new SnmpIngest(deps));
 
+  const driftUnchecked = loggingDriftUnchecked(config);
   const web = config.http.enabled
     ? buildWebServer({
         store,
@@ -210,7 +212,13 @@ export function buildApp(opts: AppOptions): App {
         env: opts.env,
         readiness: () => ({
           ready: started && !fatal && !store.closed,
-          checks: { store: !store.closed && !fatal, rules: processor.ruleset.rules.length > 0, listeners: started },
+          checks: {
+            store: !store.closed && !fatal,
+            rules: processor.ruleset.rules.length > 0,
+            listeners: started,
+            // A detail, not a failure: the service works, but one of its detections is off.
+            ...(driftUnchecked !== undefined ? { logging_drift: driftUnchecked } : {}),
+          },
         }),
       })
     : undefined;
@@ -277,6 +285,7 @@ export function buildApp(opts: AppOptions): App {
       else fatalListeners.push(listener);
     },
     async start() {
+      if (driftUnchecked !== undefined) logger.warn({ key: 'poller.expected_logging.hosts' }, driftUnchecked);
       const recovered = store.jobs.recover();
       if (recovered > 0) logger.warn({ recovered }, 'jobs left running by the last run are due again');
       for (const l of listeners) await l.start();

@@ -4,6 +4,7 @@
  * for). Built from the store's in-memory state plus a few bounded queries; never writes.
  */
 import type { Config } from '../../config/schema.js';
+import { loggingDriftUnchecked } from '../../config/sections/poller.js';
 import type { SyncState } from '../../core/events.js';
 import { SYNC_STATES } from '../../core/events.js';
 import { ADMIN_CONTEXT, type Inventory } from '../../inventory/inventory.js';
@@ -69,6 +70,8 @@ export interface Overview {
   alerts: AlertRecord[];
   alertsFiring: number;
   events: StoredEvent[];
+  /** Service-wide warnings shown above everything (a detection that is off, ANM lacking contexts). */
+  notices: string[];
 }
 
 const MAX_DRIFT_SHOWN = 20;
@@ -239,5 +242,6 @@ export function buildOverview(
     alerts: alerts.list({ status: 'firing', limit: 100 }),
     alertsFiring: alerts.countFiring(),
     events: listEvents(store.db, { limit: 25 }).items,
+    notices: [loggingDriftUnchecked(config)].filter((n): n is string => n !== undefined),
   };
 }
