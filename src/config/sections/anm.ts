@@ -95,6 +95,8 @@ export const httpStrategySchema = z.strictObject({
         direction: 'CLI_TO_ANM',
       }),
       headers: headers(REQUEST_TEMPLATE_VARS).default({}),
+      /** How `fields` are sent in a POST/PUT body: a form (default) or one flat JSON object of strings. */
+      body_format: z.enum(['form', 'json']).default('form'),
     })
     .prefault({}),
   /** What a successful sync looks like. Both must hold. */
