@@ -15,6 +15,7 @@ import type { ContextState, StateView, TimerRow } from '../engine/types.js';
 import { Applier, type DecisionRecord } from './apply.js';
 import { ConfigVersions, type ConfigVersion } from './config-versions.js';
 import { isStorageFailure, openDatabase, storeWriteError } from './database.js';
+import { AnmInventoryStore } from './anm-inventory.js';
 import { reconcileInventory, type ReconcileSummary } from './inventory-sync.js';
 import { StateMirror } from './mirror.js';
 import { emptyCounts, pruneSteps, type PruneCounts, type Retention } from './retention.js';
@@ -90,6 +91,8 @@ export class Store {
   readonly path: string;
   readonly jobs: JobQueue;
   readonly versions: ConfigVersions;
+  /** The last reconcile with ANM's inventory and the contexts ANM does not know. */
+  readonly anmInventory: AnmInventoryStore;
   readonly reconciled: ReconcileSummary;
   readonly #mirror: StateMirror;
   readonly #applier: Applier;
@@ -113,6 +116,7 @@ export class Store {
       random: opts.random,
     });
     this.versions = new ConfigVersions(db);
+    this.anmInventory = new AnmInventoryStore(db);
     this.#mirror = new StateMirror(opts.inventory, Applier.jobActiveFn(this.jobs));
     this.#applier = new Applier(db, this.#mirror, this.jobs, this.versions, opts.engine.reasons_kept);
     this.#insertEvent = db.prepare(

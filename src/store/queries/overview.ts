@@ -242,6 +242,18 @@ export function buildOverview(
     alerts: alerts.list({ status: 'firing', limit: 100 }),
     alertsFiring: alerts.countFiring(),
     events: listEvents(store.db, { limit: 25 }).items,
-    notices: [loggingDriftUnchecked(config)].filter((n): n is string => n !== undefined),
+    notices: [loggingDriftUnchecked(config), anmUnknownNotice(store)].filter((n): n is string => n !== undefined),
   };
+}
+
+/** The contexts ANM does not know (last reconcile), as one line for the page. */
+function anmUnknownNotice(store: Store): string | undefined {
+  const unknown = store.anmInventory.unknown(21);
+  if (unknown.length === 0) return undefined;
+  const names = unknown.slice(0, 20).map((u) => `${u.device}/${u.context}`);
+  return (
+    `ANM does not know ${unknown.length > 20 ? 'more than 20' : unknown.length} configured context(s): ${names.join(', ')}` +
+    `${unknown.length > 20 ? ', ...' : ''}. Uploads of these cannot succeed until ANM imports them ` +
+    '(upload the Admin context of that ACE first); see /api/v1/anm/unknown'
+  );
 }
