@@ -14,7 +14,10 @@ import { simAnmConfigSchema } from '../../src/sim/anm/config.js';
 import { startAnmSimulator, type AnmSimulator } from '../../src/sim/anm/server.js';
 import { Inventory } from '../../src/inventory/inventory.js';
 import { runCli } from '../helpers/cli.js';
-import { freeTcpPort } from '../helpers/wait.js';
+import { freeTcpPort, until } from '../helpers/wait.js';
+import { buildApp } from '../../src/app/app.js';
+import { silentLogger } from '../../src/core/log.js';
+import { PRIORITY } from '../../src/store/job-queue.js';
 
 const PW = 'disc-secret';
 const ENV = { DISC_PW: PW, WRONG_PW: 'nope', ANM_PW: 'anm-pw' };
@@ -252,5 +255,51 @@ describe('acesync discover (simulated pair, real SSH)', () => {
     const b = await runCli(['discover', '--devices', broken], { env: ENV });
     expect(b.code).toBe(2);
     expect(b.stderr).toMatch(/broken\.yaml:3:\d+ devices\[0\]/);
+  });
+});
+
+describe('discover, then start with what it wrote', () => {
+  it('the service loads the written file and audits every discovered context over SSH', async () => {
+    const file = join(dir, 'start.yaml');
+    const r = await runCli(
+      ['discover', '--ssh', target('ace-a'), '--ssh', target('ace-b'), '--password-env', 'DISC_PW', '--write', file],
+      { env: ENV },
+    );
+    expect(r.code).toBe(0);
+    // Only the listeners move off the shared default ports (other tests run beside this one).
+    const text = readFileSync(file, 'utf8').replace(
+      '  udp:\n    port: 5514',
+      '  udp:\n    host: 127.0.0.1\n    port: 0',
+    );
+    const patched = `${text}\nsnmp:\n  enabled: false\nhttp:\n  enabled: false\nengine:\n  watch_rules: false\n`;
+    writeFileSync(file, patched);
+    const loaded = loadConfigText(patched, file, { ...process.env, ...ENV });
+    const app = buildApp({ loaded, logger: silentLogger, env: { ...process.env, ...ENV } });
+    await app.start();
+    try {
+      for (const device of app.inventory.devices.keys())
+        app.jobs.enqueue({ type: 'audit', device, priority: PRIORITY.rule, payload: { reasons: ['first day'] } });
+      app.actions.runner.kick();
+      const audited = await until(
+        'every discovered context audited',
+        () => {
+          const cs = app.store.contexts();
+          return cs.length === 6 && cs.every((c) => c.lastAuditAt !== undefined) ? cs : undefined;
+        },
+        20_000,
+      );
+      expect(
+        audited.map((c) => `${c.device}/${c.context}:${c.lastAuditOutcome === 'error' ? 'error' : 'read'}`).sort(),
+      ).toEqual([
+        'ace-a/Admin:read',
+        'ace-a/VC_APP:read',
+        'ace-a/VC_WEB:read',
+        'ace-b/Admin:read',
+        'ace-b/VC_APP:read',
+        'ace-b/VC_WEB:read',
+      ]);
+    } finally {
+      await app.stop();
+    }
   });
 });
