@@ -143,23 +143,36 @@ function namesEachOther(a: DeviceView, b: DeviceView): boolean {
 /** Pairs by FT addresses, then by any reversed addresses; ambiguous candidates are reported, not guessed. */
 function pairDevices(views: DeviceView[], report: ReportLine[]): Map<string, string> {
   const peers = new Map<string, string>();
+  const ambiguous = new Set<string>();
   for (const rule of [reversedFt, namesEachOther]) {
-    for (const a of views) {
-      if (peers.has(a.name)) continue;
-      const cands = views.filter((b) => b !== a && !peers.has(b.name) && rule(a, b));
-      if (cands.length === 1) {
-        peers.set(a.name, cands[0]!.name);
-        peers.set(cands[0]!.name, a.name);
-      } else if (cands.length > 1 && rule === reversedFt)
-        report.push({
-          level: 'warn',
-          device: a.name,
-          text: `inconclusive HA peer: ${cands.map((c) => c.name).join(', ')} all match its FT addresses; set peer: by hand`,
-        });
+    // Candidates of every device first, so an ambiguity is seen whatever the order of the devices.
+    const cands = new Map<string, DeviceView[]>();
+    for (const a of views)
+      if (!peers.has(a.name) && !ambiguous.has(a.name))
+        cands.set(
+          a.name,
+          views.filter((b) => b !== a && !peers.has(b.name) && !ambiguous.has(b.name) && rule(a, b)),
+        );
+    for (const [name, list] of cands) {
+      if (list.length < 2) continue;
+      ambiguous.add(name);
+      for (const b of list) ambiguous.add(b.name);
+      report.push({
+        level: 'warn',
+        device: name,
+        text: `inconclusive HA peer: ${list.map((c) => c.name).join(', ')} all match its FT addresses; set peer: by hand`,
+      });
+    }
+    for (const [name, list] of cands) {
+      const b = list[0];
+      if (list.length !== 1 || ambiguous.has(name) || ambiguous.has(b!.name) || peers.has(name) || peers.has(b!.name))
+        continue;
+      peers.set(name, b!.name);
+      peers.set(b!.name, name);
     }
   }
   for (const a of views) {
-    if (peers.has(a.name)) continue;
+    if (peers.has(a.name) || ambiguous.has(a.name)) continue;
     if (a.ftPeer !== undefined)
       report.push({
         level: 'warn',
