@@ -147,7 +147,7 @@ async function askAnm(
   insecure: boolean,
   env: NodeJS.ProcessEnv,
 ): Promise<DeviceId[]> {
-  const anm = anmSchema.parse({
+  const parsed = anmSchema.safeParse({
     enabled: true,
     url: values['anm-url'],
     username: values['anm-user'],
@@ -155,7 +155,11 @@ async function askAnm(
     ...(values['anm-ca-file'] !== undefined ? { ca_file: resolve(values['anm-ca-file']) } : {}),
     insecure,
   });
-  const client = createAnmClient(anm, { env });
+  if (!parsed.success)
+    throw usage(
+      `ANM settings: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'anm'}: ${i.message}`).join('; ')}`,
+    );
+  const client = createAnmClient(parsed.data, { env });
   if (!client) throw usage('--anm-url needs --anm-user and --anm-password-env');
   try {
     let ids = await client.listDeviceIds('VIRTUAL_CONTEXT');

@@ -239,6 +239,24 @@ describe('acesync discover (simulated pair, real SSH)', () => {
     const badTarget = await runCli(['discover', '--ssh', 'no-user-here', '--password-env', 'DISC_PW'], { env: ENV });
     expect(badTarget.code).toBe(2);
     expect(badTarget.stderr).toContain('expected USER@HOST[:PORT]');
+    const badUrl = await runCli(
+      [
+        'discover',
+        '--ssh',
+        target('ace-a'),
+        '--password-env',
+        'DISC_PW',
+        '--anm-url',
+        'ftp://x',
+        '--anm-user',
+        'u',
+        '--anm-password-env',
+        'ANM_PW',
+      ],
+      { env: ENV },
+    );
+    expect(badUrl.code).toBe(2);
+    expect(badUrl.stderr).toContain('ANM settings: url: expected an http(s) URL');
     const help = await runCli(['discover', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('--ssh USER@HOST[:PORT]');
