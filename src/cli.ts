@@ -42,6 +42,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "'sim ace|anm --config FILE': run the ACE or ANM simulator",
     load: async () => (await import('./commands/sim.js')).main,
   },
+  discover: {
+    summary: 'discover --ssh USER@HOST ...: read the ACEs and print a commented acesync.yaml (--help)',
+    load: async () => (await import('./commands/discover.js')).main,
+  },
+  anm: {
+    summary: "'anm import-har FILE' | 'anm check [--sync]': turn a captured ANM request into config; check ANM",
+    load: async () => (await import('./commands/anm.js')).main,
+  },
   demo: {
     summary: "'demo change|failover|silence-logging|status': drive the running demo",
     load: async () => (await import('./commands/demo.js')).main,

@@ -7,6 +7,7 @@
 import type { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { LoadedConfig } from '../config/load.js';
+import { loggingDriftUnchecked } from '../config/sections/poller.js';
 import type { AceEvent } from '../core/events.js';
 import type { AcesyncError } from '../core/errors.js';
 import { systemClock, type Clock } from '../core/clock.js';
@@ -164,6 +165,7 @@ export function buildApp(opts: AppOptions): App {
     listeners.push({ name: 'listener:syslog', listener: new SyslogIngest(deps) });
   if (config.snmp.enabled) listeners.push({ name: 'listener:snmp', listener: new SnmpIngest(deps) });
 
+  const driftUnchecked = loggingDriftUnchecked(config);
   const web = config.http.enabled
     ? buildWebServer({
         store,
@@ -184,6 +186,8 @@ export function buildApp(opts: AppOptions): App {
             store: !store.closed && !fatal.error,
             rules: processor.ruleset.rules.length > 0,
             listeners: started,
+            // A detail, not a failure: the service works, but one of its detections is off.
+            ...(driftUnchecked !== undefined ? { logging_drift: driftUnchecked } : {}),
           },
         }),
       })
@@ -224,6 +228,7 @@ export function buildApp(opts: AppOptions): App {
     {
       name: 'job-recovery',
       start: () => {
+        if (driftUnchecked !== undefined) logger.warn({ key: 'poller.expected_logging.hosts' }, driftUnchecked);
         const recovered = store.jobs.recover();
         if (recovered > 0) logger.warn({ recovered }, 'jobs left running by the last run are due again');
       },

@@ -19,6 +19,7 @@ import { firstAuditMode } from '../config/sections/engine.js';
 import type { AnmSoapClient } from '../anm/soap-client.js';
 import { StoreKnownHosts } from '../store/known-hosts.js';
 import { PRIORITY, type Job, type JobQueue } from '../store/job-queue.js';
+import { inventoryContextRefs, reconcile } from '../anm/reconcile.js';
 import { JobRunner } from './runner.js';
 import { auditHandler, cryptoHandler, gaveUpEvents, uploadHandler } from './workers.js';
 
@@ -146,6 +147,7 @@ export function buildActions(d: ActionsDeps): Actions {
   // Rules set a device's poll cadence in the store (fast polling when syslog may be
   // silenced); the scheduler follows it.
   let cadenceTimer: NodeJS.Timeout | undefined;
+  let reconcileTimer: NodeJS.Timeout | undefined;
   const syncCadence = (): void => {
     for (const device of d.inventory.devices.keys()) {
       const c = d.store.pollCadence(device);
@@ -168,10 +170,24 @@ export function buildActions(d: ActionsDeps): Actions {
         cadenceTimer.unref?.();
         scheduler.start();
       }
-      if (anmClient) void reconcileWithAnm(anmClient, d.inventory, log);
+      if (anmClient) {
+        // At start and on a schedule; one run at a time.
+        let running = false;
+        const run = (): void => {
+          if (running || d.store.closed) return;
+          running = true;
+          void reconcileWithAnm(anmClient, d.inventory, d.store, d.jobs, d.clock, log).finally(() => {
+            running = false;
+          });
+        };
+        run();
+        reconcileTimer = setInterval(run, config.anm.reconcile_interval_ms);
+        reconcileTimer.unref?.();
+      }
     },
     async stop() {
       if (cadenceTimer) clearInterval(cadenceTimer);
+      if (reconcileTimer) clearInterval(reconcileTimer);
       scheduler.stop();
       await runner.stop();
       await poller.close();
@@ -181,19 +197,70 @@ export function buildActions(d: ActionsDeps): Actions {
   };
 }
 
-/** Compare ANM's inventory with ours once at start; report contexts either side lacks. */
-async function reconcileWithAnm(client: AnmSoapClient, inventory: Inventory, log: Logger): Promise<void> {
-  const { reconcile, inventoryContextRefs } = await import('../anm/reconcile.js');
+/** The alert raised while ANM lacks configured contexts: one for all of them, not one per context. */
+export const ANM_UNKNOWN_RULE = 'anm-unknown-contexts';
+
+/**
+ * Compare ANM's inventory with ours and keep the result as state (store.anmInventory): the
+ * contexts ANM does not know are shown on the page and in the API, and raise ONE alert
+ * (an `alert` job the notifier takes in, deduplicated into one pending job).
+ */
+export async function reconcileWithAnm(
+  client: AnmSoapClient,
+  inventory: Inventory,
+  store: Store,
+  jobs: JobQueue,
+  clock: Clock,
+  log: Logger,
+): Promise<void> {
   try {
-    const ids = await client.listDeviceIds('VIRTUAL_CONTEXT', { timeoutMs: 30_000 });
+    let ids = await client.listDeviceIds('VIRTUAL_CONTEXT', { timeoutMs: 30_000 });
+    if (ids.length === 0) {
+      // Some ANMs may answer only per ACE: ask each appliance/module for its contexts.
+      const aces = [
+        ...(await client.listDeviceIds('ACE4710', { timeoutMs: 30_000 })),
+        ...(await client.listDeviceIds('ACE_BLADE', { timeoutMs: 30_000 })),
+      ];
+      ids = [];
+      for (const a of aces.slice(0, 500)) ids.push(...(await client.listVirtualContexts(a, { timeoutMs: 30_000 })));
+    }
     const r = reconcile(ids, inventoryContextRefs(inventory.devices.values()));
-    if (r.missingInAnm.length > 0 || r.unknownToAcesync.length > 0)
+    const now = clock.now();
+    store.anmInventory.recordOutcome(
+      { ok: true, matched: r.matched.length, anmOnly: r.unknownToAcesync.length, missing: r.missingInAnm },
+      now,
+    );
+    if (r.missingInAnm.length > 0) {
+      const names = r.missingInAnm.map((m) => `${m.device}/${m.context}`);
+      jobs.enqueue({
+        type: 'alert',
+        device: '',
+        dedupe: ANM_UNKNOWN_RULE,
+        priority: PRIORITY.alert,
+        payload: {
+          rule: ANM_UNKNOWN_RULE,
+          eventKind: 'anm-unknown',
+          severity: 'warning',
+          at: now,
+          labels: { alertname: 'AnmUnknownContexts' },
+          summary:
+            `ANM does not know ${names.length} configured context(s): ${names.slice(0, 20).join(', ')}` +
+            `${names.length > 20 ? ', ...' : ''}. Uploads of these cannot succeed: import them in ANM ` +
+            '(upload the Admin context of that ACE first), or correct devices[].host.',
+        },
+      });
       log.warn(
-        { missingInAnm: r.missingInAnm.slice(0, 50), unknownToAcesync: r.unknownToAcesync.slice(0, 50) },
-        'ANM and acesync know different contexts',
+        { missingInAnm: names.slice(0, 50), unknownToAcesync: r.unknownToAcesync.slice(0, 50) },
+        'ANM does not know some configured contexts',
       );
-    else log.info({ matched: r.matched.length }, 'ANM knows every context acesync knows');
+    } else
+      log.info(
+        { matched: r.matched.length, anmOnly: r.unknownToAcesync.length },
+        'ANM knows every context acesync knows',
+      );
   } catch (err) {
-    log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not list ANM inventory');
+    const msg = err instanceof Error ? err.message : String(err);
+    store.anmInventory.recordFailure(msg, clock.now());
+    log.warn({ err: msg }, 'could not list ANM inventory');
   }
 }

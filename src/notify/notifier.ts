@@ -260,6 +260,7 @@ export class Notifier {
             .filter(Boolean),
         signal: (k: ResolutionSignal['kind'], d: string, c: string) => signals.get(`${k}|${d}|${c}`),
         procedureDone: (pairKey: string) => procedureDone(this.#store, this.alerts, pairKey, now),
+        anmAllKnownAt: anmAllKnownAt(this.#store),
       };
       let n = 0;
       for (const a of this.alerts.firing()) {
@@ -445,4 +446,10 @@ export class Notifier {
   prune(now = this.#clock.now()): { alerts: number; deliveries: number } {
     return this.#store.transaction(() => ({ alerts: this.alerts.prune(now), deliveries: this.outbox.prune(now) }));
   }
+}
+
+/** When the last reconcile with ANM answered with nothing missing (undefined while contexts are missing). */
+function anmAllKnownAt(store: Store): number | undefined {
+  const r = store.anmInventory.lastRun();
+  return r?.ok && store.anmInventory.unknown(1).length === 0 ? r.at : undefined;
 }

@@ -12,7 +12,9 @@
  *    in-sync), or the context was removed.
  * 4. An alert about a device only (audit overdue, failover notice): a successful audit of
  *    any context of that device (anything but an audit error).
- * 5. An alert about neither (ingest loss): `resolveTimeoutMs` without firing again, like
+ * 5. Contexts ANM does not know (`eventKind: anm-unknown`): a later reconcile with ANM's
+ *    inventory found none missing.
+ * 6. An alert about neither (ingest loss): `resolveTimeoutMs` without firing again, like
  *    Alertmanager's resolve_timeout.
  *
  * Pure: the notifier passes the state view and the signals scanned from new events.
@@ -36,6 +38,8 @@ export interface ResolveView {
   resolveTimeoutMs: number;
   /** A manual procedure run: is every one of its contexts uploaded (acknowledged), adopted or in sync? */
   procedureDone?(pairKey: string): boolean;
+  /** When the last reconcile with ANM found every configured context known (undefined: not so now). */
+  anmAllKnownAt?: number;
 }
 
 /** Kinds whose alerts clear only by their own signal, not by the context being in sync. */
@@ -68,6 +72,10 @@ export function resolution(
       return signalKind === 'logging-clean'
         ? 'logging settings are complete again'
         : 'certificates and keys match on both peers again';
+    return undefined;
+  }
+  if (a.eventKind === 'anm-unknown') {
+    if (v.anmAllKnownAt !== undefined && v.anmAllKnownAt > a.lastFiredAt) return 'ANM knows every configured context';
     return undefined;
   }
   if (a.device && a.context) {

@@ -15,6 +15,7 @@ import type { ContextState, StateView, TimerRow } from '../core/state.js';
 import { StateWrites, type DecisionRecord } from './state-writes.js';
 import { ConfigVersions, type ConfigVersion } from './config-versions.js';
 import { isStorageFailure, openDatabase, storeWriteError } from './database.js';
+import { AnmInventoryStore } from './anm-inventory.js';
 import { reconcileInventory, type ReconcileSummary } from './inventory-sync.js';
 import { StateMirror } from './mirror.js';
 import { emptyCounts, pruneSteps, type PruneCounts, type Retention } from './retention.js';
@@ -100,6 +101,8 @@ export class Store {
   readonly path: string;
   readonly jobs: JobQueue;
   readonly versions: ConfigVersions;
+  /** The last reconcile with ANM's inventory and the contexts ANM does not know. */
+  readonly anmInventory: AnmInventoryStore;
   readonly reconciled: ReconcileSummary;
   /** The state's row writes (with write-behind); what to write is the engine's to decide. */
   readonly writes: StateWrites;
@@ -127,6 +130,7 @@ export class Store {
       random: opts.random,
     });
     this.versions = new ConfigVersions(db);
+    this.anmInventory = new AnmInventoryStore(db);
     const jobs = this.jobs;
     this.#mirror = new StateMirror(opts.inventory, (job, device, context, exceptId) =>
       jobs.isActive(job, device, context, exceptId),

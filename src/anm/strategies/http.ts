@@ -126,7 +126,10 @@ export class HttpUploadStrategy implements UploadStrategy {
     const fields = renderRecord(r.fields, vars);
     let body: string | undefined;
     if (r.method === 'GET') for (const [k, v] of fields) url.searchParams.append(k, v);
-    else {
+    else if (r.body_format === 'json') {
+      body = JSON.stringify(Object.fromEntries(fields));
+      headers['content-type'] ??= 'application/json';
+    } else {
       body = formEncode(fields);
       headers['content-type'] ??= 'application/x-www-form-urlencoded';
     }

@@ -95,6 +95,8 @@ export const httpStrategySchema = z.strictObject({
         direction: 'CLI_TO_ANM',
       }),
       headers: headers(REQUEST_TEMPLATE_VARS).default({}),
+      /** How `fields` are sent in a POST/PUT body: a form (default) or one flat JSON object of strings. */
+      body_format: z.enum(['form', 'json']).default('form'),
     })
     .prefault({}),
   /** What a successful sync looks like. Both must hold. */
@@ -163,6 +165,8 @@ export const anmSchema = z
     timeout_ms: ms.min(100).default(30_000),
     /** Path of the SOAP OperationManager endpoint. */
     soap_path: z.string().regex(/^\//, 'expected a path starting with /').default('/anm/OperationManager'),
+    /** Compare ANM's inventory with the configured contexts at start and then this often (contexts ANM lacks alert). */
+    reconcile_interval_ms: ms.min(1000).default(60 * 60_000),
     /** ANM's own accounts on the ACEs (informational: changes made by these users are ANM's). */
     users: z.array(z.string().min(1).max(64)).default([]),
     breaker: z

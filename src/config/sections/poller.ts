@@ -77,3 +77,19 @@ export const pollerSchema = z
       .prefault({}),
   })
   .prefault({});
+
+/**
+ * Why logging drift (silenced syslog) is not checked, or undefined when it is. acesync cannot
+ * know which of its addresses the devices use, so an empty `expected_logging.hosts` is warned
+ * about loudly (start-up log, /readyz, the page) instead of guessed; `acesync discover` fills it.
+ */
+export function loggingDriftUnchecked(cfg: {
+  devices: readonly unknown[];
+  poller: { enabled: boolean; expected_logging: { hosts: readonly string[] } };
+}): string | undefined {
+  if (cfg.devices.length === 0 || !cfg.poller.enabled || cfg.poller.expected_logging.hosts.length > 0) return undefined;
+  return (
+    'logging drift is NOT checked: poller.expected_logging.hosts is empty, so a context whose syslog to ANM and ' +
+    'acesync is silenced goes unnoticed; list the logging hosts there (acesync discover finds them)'
+  );
+}

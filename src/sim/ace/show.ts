@@ -133,12 +133,27 @@ export function showFtGroup(dev: SimDevice, from: string, view: string, groupId?
 export function showFtPeer(dev: SimDevice): string {
   const peerUp = dev.peer?.up === true && dev.up;
   const peerLine = dev.admin.tree.find((n) => /^ft peer \d+$/.test(n.line));
-  const ip = peerLine?.children.find((c) => /^peer ip address /.test(c.line))?.line.split(/\s+/)[3] ?? '0.0.0.0';
   const hb = peerLine?.children.find((c) => /^heartbeat interval /.test(c.line))?.line.split(/\s+/)[2] ?? '300';
+  // Addresses live in the `ft interface vlan N` block the peer names (`ft-interface vlan N`), as on an ACE.
+  const ftVlan = peerLine?.children.find((c) => /^ft-interface vlan \d+$/.test(c.line))?.line.split(/\s+/)[2];
+  const ftItf = dev.admin.tree.find((n) =>
+    ftVlan !== undefined ? n.line === `ft interface vlan ${ftVlan}` : /^ft interface vlan \d+$/.test(n.line),
+  );
+  const addr = (re: RegExp): string | undefined =>
+    ftItf?.children
+      .find((c) => re.test(c.line))
+      ?.line.replace(re, '')
+      .split(/\s+/)[0];
+  const ip =
+    addr(/^peer ip address /) ??
+    peerLine?.children.find((c) => /^peer ip address /.test(c.line))?.line.split(/\s+/)[3] ??
+    '0.0.0.0';
   return [
     kv('Peer Id', 1),
     kv('State', peerUp ? 'FSM_PEER_STATE_COMPATIBLE' : 'FSM_PEER_STATE_DOWN'),
     kv('Maintenance mode', 'MAINT_MODE_OFF'),
+    kv('FT Vlan', ftItf ? ftItf.line.split(/\s+/)[3]! : 'Not Configured'),
+    kv('My IP Addr', addr(/^ip address /) ?? '0.0.0.0'),
     kv('Peer IP', ip),
     kv('Heartbeat interval', hb),
     kv('SRG Compatibility', peerUp ? 'COMPATIBLE' : 'INIT'),

@@ -4,6 +4,7 @@
  * for). Built from the store's in-memory state plus a few bounded queries; never writes.
  */
 import type { Config } from '../../config/schema.js';
+import { loggingDriftUnchecked } from '../../config/sections/poller.js';
 import type { SyncState } from '../../core/events.js';
 import { SYNC_STATES } from '../../core/events.js';
 import { ADMIN_CONTEXT, type Inventory } from '../../inventory/inventory.js';
@@ -76,6 +77,8 @@ export interface Overview {
   alerts: AlertRecord[];
   alertsFiring: number;
   events: StoredEvent[];
+  /** Service-wide warnings shown above everything (a detection that is off, ANM lacking contexts). */
+  notices: string[];
 }
 
 const MAX_DRIFT_SHOWN = 20;
@@ -249,5 +252,18 @@ export function buildOverview(
     alerts: alerts.list({ status: 'firing', limit: 100 }),
     alertsFiring: alerts.countFiring(),
     events: listEvents(store.db, { limit: 25 }).items,
+    notices: [loggingDriftUnchecked(config), anmUnknownNotice(store)].filter((n): n is string => n !== undefined),
   };
+}
+
+/** The contexts ANM does not know (last reconcile), as one line for the page. */
+function anmUnknownNotice(store: Store): string | undefined {
+  const unknown = store.anmInventory.unknown(21);
+  if (unknown.length === 0) return undefined;
+  const names = unknown.slice(0, 20).map((u) => `${u.device}/${u.context}`);
+  return (
+    `ANM does not know ${unknown.length > 20 ? 'more than 20' : unknown.length} configured context(s): ${names.join(', ')}` +
+    `${unknown.length > 20 ? ', ...' : ''}. Uploads of these cannot succeed until ANM imports them ` +
+    '(upload the Admin context of that ACE first); see /api/v1/anm/unknown'
+  );
 }

@@ -210,4 +210,54 @@ export function inventoryRoutes(app: FastifyInstance, w: WebContext): void {
       return { from: from.hash, to: to.hash, diff };
     },
   );
+
+  app.get(
+    '/api/v1/anm/unknown',
+    {
+      schema: {
+        summary:
+          "Configured contexts ANM's inventory does not list (SOAP reconcile at start and every anm.reconcile_interval_ms)",
+        tags: ['inventory'],
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              enabled: { type: 'boolean' },
+              lastRun: {
+                type: ['object', 'null'],
+                properties: {
+                  at: { type: 'number' },
+                  ok: { type: 'boolean' },
+                  error: { type: 'string' },
+                  matched: { type: 'number' },
+                  anmOnly: { type: 'number' },
+                },
+              },
+              items: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    device: { type: 'string' },
+                    context: { type: 'string' },
+                    host: { type: 'string' },
+                    firstSeen: { type: 'number' },
+                    lastSeen: { type: 'number' },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    async () => {
+      const run = store.anmInventory.lastRun();
+      return {
+        enabled: deps.config.anm.enabled,
+        lastRun: run ? { ...run, ...(run.error !== undefined ? { error: bound(run.error, 500) } : {}) } : null,
+        items: store.anmInventory.unknown(1000),
+      };
+    },
+  );
 }

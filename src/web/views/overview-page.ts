@@ -142,6 +142,12 @@ ${k === 0 ? html`<th scope="rowgroup" rowspan="${row.peers.length}" data-label="
   return html`<section aria-labelledby="pair-${i}-h"><h2 id="pair-${i}-h">${title}</h2>${devices}${groups}${contexts}${adoptForm(names, i, a)}</section>`;
 }
 
+/** Service-wide warnings (a detection that is off): above everything, announced to screen readers. */
+function notices(o: Overview): Html {
+  if (o.notices.length === 0) return html``;
+  return html`<section class="attention notices" role="alert" aria-label="Warnings"><ul>${o.notices.map((n) => html`<li data-notice><strong>Warning</strong>: ${text(n, 400)}</li>`)}</ul></section>`;
+}
+
 export function overviewPage(o: Overview, a?: OverviewActions): Html {
   const counts = html`<ul class="counts" aria-label="Contexts per state">${SYNC_STATES.map(
     (s) => html`<li>${stateBadge(s)} <span data-count="${s}">${o.counts[s]}</span></li>`,
@@ -152,6 +158,7 @@ export function overviewPage(o: Overview, a?: OverviewActions): Html {
     current: 'overview',
     body: html`<h1>ACE contexts and their copy in ANM</h1>
 ${a?.notice ? html`<p class="notice${a.notice.ok ? '' : ' error'}" role="status">${text(a.notice.text, 300)}</p>` : ''}
+${notices(o)}
 ${counts}
 ${attention(o)}
 <section aria-labelledby="alerts-h"><h2 id="alerts-h">Open alerts (<span data-count="alerts-firing">${o.alertsFiring}</span>)</h2>${alertsTable(o.alerts, o.now, 'Alerts still firing, newest first')}</section>
