@@ -15,6 +15,7 @@ import { EventQueue } from '../ingest/event-queue.js';
 import { IngestCounters, type Listener } from '../ingest/types.js';
 import { SyslogIngest } from '../ingest/syslog-ingest.js';
 import { SnmpIngest } from '../ingest/snmp-receiver.js';
+import { nextSnmpEngineBoots } from '../store/snmp-engine.js';
 import type { JobQueue } from '../store/job-queue.js';
 import { buildActions, type Actions } from '../jobs/actions.js';
 import { loadRules } from '../engine/loader.js';
@@ -193,7 +194,10 @@ export function buildApp(opts: AppOptions): App {
   const deps = { config, inventory, sink: queue, logger, clock, counters };
   const listeners: Listener[] = [];
   if (config.syslog.udp.enabled || config.syslog.tcp.enabled) listeners.push(new SyslogIngest(deps));
-  if (config.snmp.enabled) listeners.push(new SnmpIngest(deps));
+  if (config.snmp.enabled)
+    listeners.push(
+      new SnmpIngest(deps, { engineBoots: (id) => nextSnmpEngineBoots(store.db, id, clock.now(), store.path) }),
+    );
 
   const web = config.http.enabled
     ? buildWebServer({

@@ -13,6 +13,7 @@ import { JOBS_V1 } from './schema/jobs.js';
 import { CONFIG_VERSIONS_V1 } from './schema/config-versions.js';
 import { KNOWN_HOSTS_V3 } from './schema/known-hosts.js';
 import { ALERTS_V2 } from './schema/alerts.js';
+import { SNMP_ENGINE_V4 } from './schema/snmp-engine.js';
 
 export interface Migration {
   version: number;
@@ -28,6 +29,7 @@ export const MIGRATIONS: Migration[] = [
   },
   { version: 2, name: 'alerts and webhook outbox', sql: [ALERTS_V2] },
   { version: 3, name: 'ssh host keys trusted on first use', sql: [KNOWN_HOSTS_V3] },
+  { version: 4, name: 'snmp engine boots', sql: [SNMP_ENGINE_V4] },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
