@@ -15,6 +15,7 @@ import { EventQueue } from '../ingest/event-queue.js';
 import { IngestCounters, type Listener } from '../ingest/types.js';
 import { SyslogIngest } from '../ingest/syslog-ingest.js';
 import { SnmpIngest } from '../ingest/snmp-receiver.js';
+import { inertJson } from '../core/inert.js';
 import { nextSnmpEngineBoots } from '../store/snmp-engine.js';
 import type { JobQueue } from '../store/job-queue.js';
 import { buildActions, type Actions } from '../jobs/actions.js';
@@ -153,7 +154,7 @@ export function buildApp(opts: AppOptions): App {
   const handle = (events: AceEvent[]): void => {
     if (opts.printEvents) {
       let out = '';
-      for (const e of events) out += JSON.stringify(e) + '\n';
+      for (const e of events) out += inertJson(e) + '\n';
       stdout.write(out);
     }
     if (fatal) return;
