@@ -16,6 +16,7 @@ import { IngestCounters, type Listener } from '../ingest/types.js';
 import { SyslogIngest } from '../ingest/syslog-ingest.js';
 import { SnmpIngest } from '../ingest/snmp-receiver.js';
 import { inertJson } from '../core/inert.js';
+import { anmTransportWarnings } from '../config/sections/anm.js';
 import { nextSnmpEngineBoots } from '../store/snmp-engine.js';
 import type { JobQueue } from '../store/job-queue.js';
 import { buildActions, type Actions } from '../jobs/actions.js';
@@ -303,6 +304,8 @@ export function buildApp(opts: AppOptions): App {
       notifier.start();
       if (web) await web.listen({ host: config.http.host, port: config.http.port });
       started = true;
+      // Every start, not only the first: a weak ANM transport must not become background.
+      for (const warning of anmTransportWarnings(config.anm)) logger.warn({ anm: config.anm.url }, warning);
       logger.info(
         {
           listeners: [...listeners.flatMap((l) => l.addresses()), ...webAddresses(web)],

@@ -47,6 +47,8 @@ export interface WebDeps {
   liveIntervalMs?: number;
   /** Live updates: listeners at most (default 50). */
   maxLiveClients?: number;
+  /** Live updates: listeners from one remote address at most (default 10). */
+  maxLiveClientsPerAddress?: number;
 }
 
 export interface WebContext {

@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { AcesyncError } from '../../core/errors.js';
+import { anmTransportWarnings } from '../../config/sections/anm.js';
 import { LIVE_JS } from '../assets/live-client.js';
 import { STYLE_CSS } from '../assets/style.js';
 import { ASSET_VERSION } from '../assets/version.js';
@@ -40,6 +41,7 @@ export function systemRoutes(app: FastifyInstance, w: WebContext): void {
             properties: {
               ready: { type: 'boolean' },
               checks: { type: 'object', additionalProperties: { type: ['boolean', 'string'] } },
+              warnings: { type: 'array', items: { type: 'string' }, description: 'weaknesses that do not stop work' },
             },
           },
           503: {
@@ -47,6 +49,7 @@ export function systemRoutes(app: FastifyInstance, w: WebContext): void {
             properties: {
               ready: { type: 'boolean' },
               checks: { type: 'object', additionalProperties: { type: ['boolean', 'string'] } },
+              warnings: { type: 'array', items: { type: 'string' } },
             },
           },
         },
@@ -62,7 +65,8 @@ export function systemRoutes(app: FastifyInstance, w: WebContext): void {
       }
       const checks = { ...report.checks, store: !w.store.closed && report.checks.store !== false };
       const ready = report.ready && checks.store === true;
-      return reply.code(ready ? 200 : 503).send({ ready, checks });
+      const warnings = anmTransportWarnings(w.deps.config.anm);
+      return reply.code(ready ? 200 : 503).send({ ready, checks, ...(warnings.length > 0 ? { warnings } : {}) });
     },
   );
 
@@ -111,11 +115,16 @@ export function systemRoutes(app: FastifyInstance, w: WebContext): void {
       },
     },
     async (req, reply) => {
-      if (w.hub.clients >= w.hub.maxClients)
+      const why = w.hub.refusal(req.raw);
+      if (why !== undefined) {
+        w.hub.noteRefused(req.raw, why);
         throw new AcesyncError(
           'ACESYNC_UNAVAILABLE',
-          `too many live-update listeners (${w.hub.maxClients}); try again later`,
+          why === 'per-client'
+            ? 'too many live-update listeners from this address; close some pages and try again'
+            : `too many live-update listeners (${w.hub.maxClients}); try again later`,
         );
+      }
       reply.hijack();
       const headers: Record<string, string> = { ...SECURITY_HEADERS };
       if (!w.hub.attach(req.raw, reply.raw, headers)) {
