@@ -47,7 +47,7 @@ export interface WebDeps {
   liveIntervalMs?: number;
   /** Live updates: listeners at most (default 50). */
   maxLiveClients?: number;
-  /** Live updates: listeners from one remote address at most (default 10). */
+  /** Live updates: listeners from one remote address at most (default http.live_clients_per_address). */
   maxLiveClientsPerAddress?: number;
 }
 

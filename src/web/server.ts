@@ -74,7 +74,7 @@ export function buildWebServer(deps: WebDeps): FastifyInstance {
     logger,
     intervalMs: deps.liveIntervalMs,
     maxClients: deps.maxLiveClients,
-    maxPerClient: deps.maxLiveClientsPerAddress,
+    maxPerClient: deps.maxLiveClientsPerAddress ?? deps.config.http.live_clients_per_address,
   });
   const metrics = deps.metrics ?? new Metrics();
   metrics.attach({
