@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../helpers/cli.js';
-import { change, harness, tempDir } from '../engine/helpers.js';
+import { change, harness, tempDir, writeRulesDir } from '../engine/helpers.js';
 import { inert, inertJson, inertStrings } from '../../src/core/inert.js';
 
 /** OSC window title, BEL, clear screen, cursor up, C1 CSI, DEL, line separator, bidi override. */
@@ -88,5 +88,13 @@ describe('every CLI output is inert', () => {
     expect(r.stdout.split('\n').some((l) => l.startsWith('FORGED'))).toBe(false);
     expect(r.stdout).toContain('x\\nFORGED: ace2/VC_WEB: in-sync\\r\\x1b[1A');
     expect(r.stdout).toContain('oper1\\x07');
+  });
+
+  it('rules check: a key quoted back from a rule file shows its escape sequence as text', async () => {
+    const dir = writeRulesDir({ 'r.yaml': 'rules:\n  - name: x\n    "on\\e]0;pwned\\a\\u009b2J": config-change\n' });
+    const r = await runCli(['rules', 'check', dir]);
+    expect(r.code).toBe(2);
+    expect(unsafeBytes(bytes(r.stderr))).toEqual([]);
+    expect(r.stderr).toContain("unknown key 'on\\x1b]0;pwned\\x07\\x9b2J'");
   });
 });
