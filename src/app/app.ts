@@ -17,7 +17,7 @@ import { SyslogIngest } from '../ingest/syslog-ingest.js';
 import { SnmpIngest } from '../ingest/snmp-receiver.js';
 import { inertJson } from '../core/inert.js';
 import { anmTransportWarnings } from '../config/sections/anm.js';
-import { nextSnmpEngineBoots } from '../store/snmp-engine.js';
+import { loadRemoteEngines, nextSnmpEngineBoots, saveRemoteEngines } from '../store/snmp-engine.js';
 import type { JobQueue } from '../store/job-queue.js';
 import { buildActions, type Actions } from '../jobs/actions.js';
 import { loadRules } from '../engine/loader.js';
@@ -198,7 +198,20 @@ export function buildApp(opts: AppOptions): App {
   if (config.syslog.udp.enabled || config.syslog.tcp.enabled) listeners.push(new SyslogIngest(deps));
   if (config.snmp.enabled)
     listeners.push(
-      new SnmpIngest(deps, { engineBoots: (id) => nextSnmpEngineBoots(store.db, id, clock.now(), store.path) }),
+      new SnmpIngest(deps, {
+        engineBoots: (id) => nextSnmpEngineBoots(store.db, id, clock.now(), store.path),
+        remoteEngines: {
+          load: (limit) => loadRemoteEngines(store.db, limit),
+          save: (rows) => {
+            if (fatal || store.closed) return;
+            try {
+              saveRemoteEngines(store.db, rows, store.path);
+            } catch (err) {
+              fail(err);
+            }
+          },
+        },
+      }),
     );
 
   const web = config.http.enabled

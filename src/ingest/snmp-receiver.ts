@@ -91,6 +91,16 @@ export interface SnmpIngestOptions {
    * a restart is out of the time window after it. Default: 1 (tests, no store).
    */
   engineBoots?(engineId: string): number;
+  /**
+   * Where trap senders' engine clocks are remembered across restarts (without it, the first
+   * trap of each engine after a start is a first contact, and a captured one is accepted).
+   * `save` runs off the receive path, every `flushMs` and at stop.
+   */
+  remoteEngines?: {
+    load(limit: number): Array<{ engineId: string; boots: number; time: number; at: number }>;
+    save(rows: Array<{ engineId: string; boots: number; time: number; at: number }>): void;
+    flushMs?: number;
+  };
 }
 
 /** The datagram net-snmp is handling right now (it handles one at a time, synchronously). */
@@ -107,6 +117,7 @@ export class SnmpIngest implements Listener {
   readonly #remote: RemoteEngineTimes;
   #local: LocalEngine | undefined;
   #current: Current | undefined;
+  #flushTimer: NodeJS.Timeout | undefined;
   readonly #rejections: RejectionLog;
   readonly #unknownOids = new Map<string, number>();
   readonly #admitCache = new Map<string, boolean>();
@@ -146,6 +157,8 @@ export class SnmpIngest implements Listener {
       clock: this.deps.clock,
     });
     this.#local = local;
+    const remembered = this.#options.remoteEngines;
+    if (remembered) this.#remote.restore(remembered.load(this.#remote.maxEngines));
 
     const type = cfg.host.includes(':') ? 'udp6' : 'udp4';
     const factory = new TrapSocketFactory({
@@ -214,6 +227,10 @@ export class SnmpIngest implements Listener {
       );
     }
     this.#listening = true;
+    if (remembered) {
+      this.#flushTimer = setInterval(() => this.#flushRemote(), remembered.flushMs ?? 5000);
+      this.#flushTimer.unref();
+    }
     const socket = factory.socket!;
     const bound = socket.address();
     this.#address = { address: bound.address, port: bound.port };
@@ -251,6 +268,9 @@ export class SnmpIngest implements Listener {
     const receiver = this.#receiver;
     if (!receiver) return;
     this.#receiver = undefined;
+    if (this.#flushTimer) clearInterval(this.#flushTimer);
+    this.#flushTimer = undefined;
+    this.#flushRemote();
     this.#listening = false;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, 2000);
@@ -384,6 +404,12 @@ export class SnmpIngest implements Listener {
     pdu.version = version;
     const event = decodeTrap(pdu, source, this.deps.clock.now());
     this.#enqueue(event, source);
+  }
+
+  /** Write the trap senders' clocks that advanced to the store (its errors are the caller's `save` to handle). */
+  #flushRemote(): void {
+    const rows = this.#remote.drainChanged();
+    if (rows.length > 0) this.#options.remoteEngines?.save(rows);
   }
 
   /** Inform timeliness against our own engine (taken once per datagram: at the ack, else here). */

@@ -74,10 +74,33 @@ export class RemoteEngineTimes {
   readonly #clock: Clock;
   readonly #max: number;
   readonly #engines = new Map<string, RemoteNotion>();
+  /** Advanced since the last drainChanged(): what the store has yet to hear about. */
+  readonly #changed = new Set<string>();
 
   constructor(opts: { clock: Clock; maxEngines?: number }) {
     this.#clock = opts.clock;
     this.#max = opts.maxEngines ?? 4096;
+  }
+
+  get maxEngines(): number {
+    return this.#max;
+  }
+
+  /** Take back what a previous run remembered (most recently advanced first). */
+  restore(rows: ReadonlyArray<{ engineId: string; boots: number; time: number; at: number }>): void {
+    for (const r of [...rows].reverse().slice(-this.#max))
+      this.#engines.set(r.engineId, { boots: r.boots, time: r.time, at: r.at });
+  }
+
+  /** The notions advanced since the last call (for the store), and forget that they were. */
+  drainChanged(): Array<{ engineId: string; boots: number; time: number; at: number }> {
+    const out: Array<{ engineId: string; boots: number; time: number; at: number }> = [];
+    for (const id of this.#changed) {
+      const n = this.#engines.get(id);
+      if (n) out.push({ engineId: id, ...n });
+    }
+    this.#changed.clear();
+    return out;
   }
 
   /** Step 7b, without changing anything: an engine not seen yet is in the window (first contact). */
@@ -102,6 +125,7 @@ export class RemoteEngineTimes {
     if (n) this.#engines.delete(h.engineId);
     else if (this.#engines.size >= this.#max) this.#engines.delete(this.#engines.keys().next().value!);
     this.#engines.set(h.engineId, { boots: h.engineBoots, time: h.engineTime, at: this.#clock.now() });
+    this.#changed.add(h.engineId);
   }
 
   /** Engines tracked (tests, metrics). */

@@ -24,3 +24,38 @@ export function nextSnmpEngineBoots(db: Database, engineId: string, now: number,
     throw storeWriteError(err, path);
   }
 }
+
+/** Our notion of one trap sender's engine clock (RFC 3414 §2.3). */
+export interface RemoteEngineRow {
+  engineId: string;
+  boots: number;
+  time: number;
+  /** Local clock (ms) when `time` was received. */
+  at: number;
+}
+
+/** The remembered trap senders, most recently advanced first, at most `limit`. */
+export function loadRemoteEngines(db: Database, limit: number): RemoteEngineRow[] {
+  return db
+    .prepare(
+      'SELECT engine_id AS engineId, boots, time, seen_at AS at FROM snmp_remote_engines ORDER BY seen_at DESC LIMIT ?',
+    )
+    .all(limit) as RemoteEngineRow[];
+}
+
+/** Upsert notions in one transaction (only ever forward: a row is replaced by a later one). */
+export function saveRemoteEngines(db: Database, rows: RemoteEngineRow[], path = '(store)'): void {
+  if (rows.length === 0) return;
+  try {
+    const upsert = db.prepare(
+      `INSERT INTO snmp_remote_engines (engine_id, boots, time, seen_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT(engine_id) DO UPDATE SET boots = excluded.boots, time = excluded.time, seen_at = excluded.seen_at
+       WHERE excluded.boots > boots OR (excluded.boots = boots AND excluded.time > time)`,
+    );
+    db.transaction(() => {
+      for (const r of rows) upsert.run(r.engineId, r.boots, r.time, r.at);
+    })();
+  } catch (err) {
+    throw storeWriteError(err, path);
+  }
+}

@@ -16,11 +16,11 @@ import { configSchema } from '../../src/config/schema.js';
 import { ManualClock } from '../../src/core/clock.js';
 import type { AceEvent } from '../../src/core/events.js';
 import { Inventory } from '../../src/inventory/inventory.js';
-import { SnmpIngest } from '../../src/ingest/snmp-receiver.js';
+import { SnmpIngest, type SnmpIngestOptions } from '../../src/ingest/snmp-receiver.js';
 import { IngestCounters } from '../../src/ingest/types.js';
 import { isAuthenticated, readUsmHeader } from '../../src/parse/usm-header.js';
 import { openDatabase } from '../../src/store/database.js';
-import { nextSnmpEngineBoots } from '../../src/store/snmp-engine.js';
+import { loadRemoteEngines, nextSnmpEngineBoots, saveRemoteEngines } from '../../src/store/snmp-engine.js';
 import { RecordingRelay, sendForReply, sendRaw, snmpTool, until } from './snmp-tools.js';
 
 const ENGINE_ID = '8000b98380aabbccddeeff001122334455';
@@ -47,7 +47,11 @@ afterAll(() => {
   }
 });
 
-function setup(clock: ManualClock, engineBoots?: (id: string) => number) {
+function setup(
+  clock: ManualClock,
+  engineBoots?: (id: string) => number,
+  remoteEngines?: SnmpIngestOptions['remoteEngines'],
+) {
   const config = configSchema.parse({
     syslog: { udp: { enabled: false } },
     snmp: {
@@ -82,7 +86,7 @@ function setup(clock: ManualClock, engineBoots?: (id: string) => number) {
   const counters = new IngestCounters();
   const ingest = new SnmpIngest(
     { config, inventory: Inventory.fromConfig(config), sink: { push: (e) => events.push(e) }, logger, clock, counters },
-    { engineBoots },
+    { engineBoots, remoteEngines },
   );
   const late = (): number =>
     ingest
@@ -342,5 +346,65 @@ describe('SNMPv3 informs: acesync is authoritative, boots persisted in SQLite', 
       'the inform for another engine refused',
     );
     expect(s.events).toHaveLength(0);
+  });
+});
+
+describe('SNMPv3 traps across a restart: sender clocks kept in SQLite', () => {
+  it('a trap captured before a restart and re-sent 200 s later is rejected; first contact is not re-opened', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'acesync-snmp-remote-')), 'state.db');
+    const db1 = openDatabase({ path, now: 0 });
+    const remembered = (db: Database) => ({
+      load: (limit: number) => loadRemoteEngines(db, limit),
+      save: (rows: Parameters<typeof saveRemoteEngines>[1]) => saveRemoteEngines(db, rows, path),
+    });
+    const clock = new ManualClock();
+    const a = setup(clock, undefined, remembered(db1));
+    const portA = await start(a);
+    const relay = await relayTo(portA);
+    const engine = senderEngine(4);
+    const sent = await snmpTool('snmptrap', [
+      ...AUTHPRIV,
+      ...AES,
+      '-e',
+      engine,
+      '-Z',
+      '9,5000',
+      `udp:127.0.0.1:${relay.port}`,
+      '',
+      COLD_START,
+    ]);
+    expect(sent.code).toBe(0);
+    await until(() => a.events.length === 1, 5000, 'the trap before the restart');
+    const captured = authenticated(relay);
+    await a.ingest.stop(); // flushes the sender clocks
+    db1.close();
+    expect(loadRemoteEngines(openDatabase({ path, now: 0 }), 10)).toEqual([
+      { engineId: engine.slice(2), boots: 9, time: 5000, at: clock.now() },
+    ]);
+
+    const db2 = openDatabase({ path, now: 0 });
+    cleanups.push(() => {
+      if (db2.open) db2.close();
+    });
+    clock.advance(200_000);
+    const b = setup(clock, undefined, remembered(db2));
+    const portB = await start(b);
+    await sendRaw(portB, captured);
+    await until(() => b.late() === 1, 5000, 'the replay after the restart rejected');
+    expect(b.events).toHaveLength(0);
+    // The device went on meanwhile: its next trap is timely.
+    const fresh = await snmpTool('snmptrap', [
+      ...AUTHPRIV,
+      ...AES,
+      '-e',
+      engine,
+      '-Z',
+      '9,5200',
+      `udp:127.0.0.1:${portB}`,
+      '',
+      COLD_START,
+    ]);
+    expect(fresh.code).toBe(0);
+    await until(() => b.events.length === 1, 5000, 'the fresh trap after the restart');
   });
 });
