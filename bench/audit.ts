@@ -23,9 +23,9 @@ import { openAceSession } from '../src/devices/ace-session.js';
 import type { AceEvent } from '../src/core/events.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const PASSWORD = 'bench-secret';
+export const PASSWORD = 'bench-secret';
 
-interface Endpoint {
+export interface Endpoint {
   device: string;
   host: string;
   port: number;
@@ -55,7 +55,7 @@ function logging(): Record<string, unknown> {
   return { hosts: [{ ip: '127.0.0.1', port: 9 }], trap: 6, device_id: 'context-name' };
 }
 
-async function startSim(
+export async function startSim(
   spec: unknown,
 ): Promise<{ child: ChildProcess; endpoints: Endpoint[]; stop(): Promise<void>; dir: string }> {
   const dir = mkdtempSync(join(os.tmpdir(), 'acesync-bench-'));

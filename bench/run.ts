@@ -1,16 +1,19 @@
 /**
  * `npm run bench`: run every benchmark module in this folder (each exports
- * `run(): Promise<Record<string, number>>`), print a table and write bench/results.json.
+ * `run(): Promise<Record<string, number>>`), print a table and write bench/results/<date>.json
+ * (the machine and every figure) and, for a full run, the README's performance table from it.
  * Benchmarks run one after another so they do not compete for the two cores.
  * `npm run bench -- parse engine` runs only the named ones.
  */
-import { readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { machineFacts } from './lib/socket.js';
+import { newestResults, renderTable, withTable, type ResultsFile } from './lib/report.js';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join, basename } from 'node:path';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // Order matters a little: cheap in-process benches first, socket floods last.
-const ORDER = ['startup', 'parse', 'engine', 'traps', 'audit', 'upload', 'udp-ingest'];
+const ORDER = ['startup', 'parse', 'engine', 'event-latency', 'traps', 'audit', 'upload', 'udp-ingest'];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
@@ -38,10 +41,25 @@ async function main(): Promise<void> {
       console.log(`   FAILED: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  writeFileSync(join(here, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  const dir = join(here, 'results');
+  mkdirSync(dir, { recursive: true });
+  const machine = machineFacts();
+  const file: ResultsFile = { machine, benches: names.filter((n) => !failures.includes(n)), results };
+  const name = `${machine.date.slice(0, 19).replace(/:/g, '-')}${only.length ? '-partial' : ''}.json`;
+  writeFileSync(join(dir, name), JSON.stringify(file, null, 2) + '\n');
   console.log('\n| key | value |\n|---|---|');
   for (const [k, v] of Object.entries(results)) console.log(`| ${k} | ${Number.isInteger(v) ? v : v.toFixed(2)} |`);
-  console.log(`\nwrote bench/results.json${failures.length ? `; failed: ${failures.join(', ')}` : ''}`);
+  console.log(`\nwrote bench/results/${name}${failures.length ? `; failed: ${failures.join(', ')}` : ''}`);
+  // Only a complete run (every bench, none failed) becomes the README's table; partial runs are named -partial.
+  if (only.length === 0 && failures.length === 0) {
+    const readmePath = join(here, '..', 'README.md');
+    const newest = newestResults(dir)!;
+    const updated = withTable(readFileSync(readmePath, 'utf8'), renderTable(newest.file, newest.data));
+    if (updated !== undefined) {
+      writeFileSync(readmePath, updated);
+      console.log(`README performance table regenerated from bench/results/${newest.file}`);
+    }
+  }
   if (failures.length) process.exitCode = 1;
 }
 

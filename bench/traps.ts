@@ -13,11 +13,15 @@
  * one datagram, pre-encoded once with net-snmp, at a paced rate with sendmmsg. The trap is
  * what an ACE sends most: clogMessageGenerated carrying a 111008 line, so the whole path
  * (net-snmp decode, table, syslog body parser, inventory, queue, JSON) runs for each one.
- * Each step offers `rate` traps/s for STEP_SECONDS and counts what came out; the first
- * step that loses anything ends the ladder, one bisection step refines it.
+ * Each step offers `rate` traps/s for STEP_SECONDS and counts what came out. Every rate runs
+ * three times and is lossless only if all three are (bench/lib/ladder.ts); a 2,500/s grid
+ * refines the knee.
  *
- * Figures are the achieved send rate of the highest lossless step. Everything started here
- * is stopped by pid; loopback only.
+ * Equal terms: the same sender, trap and step length for all three; every receiver asks for a
+ * 32 MiB receive buffer (acesync's `snmp.recv_buffer_bytes`, snmptrapd's `serverRecvBuf`), and
+ * the effective buffer the kernel granted each (`ss`, capped by net.core.rmem_max) is printed
+ * and recorded. snmptrapd runs with `-n` (no reverse DNS lookup per trap: acesync does none).
+ * Everything started here is stopped by pid; loopback only.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once, EventEmitter } from 'node:events';
@@ -27,9 +31,14 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import snmp from 'net-snmp';
 import { freeUdpPort } from '../test/helpers/wait.js';
+import { describe, ladder, type LadderResult } from './lib/ladder.js';
+import { effectiveRcvbuf } from './lib/socket.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const RATES = [5_000, 10_000, 20_000, 30_000, 40_000, 50_000, 60_000, 80_000, 100_000];
+const RATES = [5_000, 10_000, 15_000, 20_000, 30_000, 40_000, 50_000, 60_000, 80_000, 100_000];
+const FINE_STEP = 2_500;
+/** Requested receive buffer for every receiver (acesync's default `snmp.recv_buffer_bytes`). */
+const RCVBUF = 32 * 1024 * 1024;
 /** Long enough that the socket buffer (8 MiB here, ~6k traps) cannot hide a rate above capacity for long. */
 const STEP_SECONDS = 3;
 /** A step's output is complete once nothing new arrived for this long. */
@@ -278,12 +287,19 @@ async function startSnmptrapd(dir: string): Promise<Receiver> {
   const conf = join(dir, 'snmptrapd.conf');
   writeFileSync(
     conf,
-    [`authCommunity log ${COMMUNITY}`, 'doNotRetainNotificationLogs yes', 'disableAuthorization no', ''].join('\n'),
+    [
+      `authCommunity log ${COMMUNITY}`,
+      'doNotRetainNotificationLogs yes',
+      'disableAuthorization no',
+      // The same request as acesync's socket makes (net-snmp's snmp.conf token, allowed in snmptrapd.conf).
+      `[snmp] serverRecvBuf ${RCVBUF}`,
+      '',
+    ].join('\n'),
   );
   const log = join(dir, 'snmptrapd.log');
   const env = { ...process.env, SNMP_PERSISTENT_DIR: dir, SNMPCONFPATH: dir, MIBS: '' };
-  // As an operator would run it, in the foreground; MIBS='' only skips loading MIB files.
-  const child = spawn('/usr/sbin/snmptrapd', ['-f', '-Lf', log, '-C', '-c', conf, `udp:127.0.0.1:${port}`], {
+  // As an operator would run it, in the foreground; MIBS='' only skips loading MIB files; -n: no reverse DNS.
+  const child = spawn('/usr/sbin/snmptrapd', ['-f', '-n', '-Lf', log, '-C', '-c', conf, `udp:127.0.0.1:${port}`], {
     stdio: 'ignore',
     env,
   });
@@ -367,45 +383,16 @@ function show(
   );
 }
 
-/**
- * A step that lost traps is tried once more before it counts: the machine is shared, and a
- * burst of someone else's work can cost a few hundred traps at any rate. A rate above
- * capacity loses both times.
- */
-async function tryRate(
-  r: Receiver,
-  sender: string,
-  hex: string,
-  rate: number,
-): Promise<{ ok: boolean; achieved: number }> {
-  const first = await step(r, sender, hex, rate);
-  show(r, rate, first);
-  if (first.ok) return first;
-  await sleep(1000);
-  const again = await step(r, sender, hex, rate);
-  show(r, rate, again, ' (retry)');
-  return again;
-}
-
-async function ladder(r: Receiver, sender: string, hex: string): Promise<number> {
-  let best = 0;
-  let lastOk = 0;
-  for (const rate of RATES) {
-    const s = await tryRate(r, sender, hex, rate);
-    if (!s.ok) {
-      // One bisection step between the last lossless rate and this one.
-      const mid = Math.round((lastOk + rate) / 2);
-      if (lastOk > 0 && mid > lastOk) {
-        await sleep(1000);
-        const m = await tryRate(r, sender, hex, mid);
-        if (m.ok) best = Math.max(best, m.achieved);
-      }
-      return Math.round(best);
-    }
-    lastOk = rate;
-    best = Math.max(best, s.achieved);
-  }
-  return Math.round(best);
+async function measure(r: Receiver, sender: string, hex: string): Promise<LadderResult> {
+  const res = await ladder(RATES, FINE_STEP, async (rate) => {
+    const st = await step(r, sender, hex, rate);
+    show(r, rate, st);
+    await sleep(500);
+    return st;
+  });
+  const eff = effectiveRcvbuf(r.port);
+  console.log(`   ${r.name}: lossless ${describe(res)}; receive buffer requested ${RCVBUF}, effective ${eff ?? '?'}`);
+  return res;
 }
 
 export async function run(): Promise<Record<string, number>> {
@@ -417,25 +404,32 @@ export async function run(): Promise<Record<string, number>> {
     const hex = packet.toString('hex');
     console.log(`   trap: SNMPv2c clogMessageGenerated (111008), ${packet.length} bytes; ${STEP_SECONDS} s per step`);
 
-    const ingest = await startIngest(mkdtempSync(join(dir, 'i-')));
-    started.push(ingest.child);
-    const traps = await ladder(ingest, sender, hex);
-    await stop(ingest.child);
-
-    const theirs = await startSnmptrapd(mkdtempSync(join(dir, 't-')));
-    started.push(theirs.child);
-    const trapd = await ladder(theirs, sender, hex);
-    await stop(theirs.child);
-
-    const service = await startAcesync(mkdtempSync(join(dir, 'a-')));
-    started.push(service.child);
-    const whole = await ladder(service, sender, hex);
-    await stop(service.child);
-
+    const out: Record<string, number> = {};
+    const runOne = async (key: string, start: () => Promise<Receiver>): Promise<LadderResult> => {
+      const r = await start();
+      started.push(r.child);
+      const eff = effectiveRcvbuf(r.port);
+      try {
+        const res = await measure(r, sender, hex);
+        out[key] = res.figure;
+        out[`${key}_median_achieved`] = res.achievedMedian;
+        out[`${key}_sender_ceiling`] = res.ceiling ? 1 : 0;
+        if (eff !== undefined) out[`${key}_rcvbuf_effective`] = eff;
+        return res;
+      } finally {
+        await stop(r.child);
+      }
+    };
+    await runOne('traps_per_s', () => startIngest(mkdtempSync(join(dir, 'i-'))));
+    await runOne('snmptrapd_traps_per_s', () => startSnmptrapd(mkdtempSync(join(dir, 't-'))));
+    await runOne('service_traps_per_s', () => startAcesync(mkdtempSync(join(dir, 'a-'))));
+    out.traps_rcvbuf_requested = RCVBUF;
+    out.service_vs_snmptrapd = Math.round((out.service_traps_per_s! / out.snmptrapd_traps_per_s!) * 100) / 100;
     console.log(
-      `   lossless: acesync receive path ${traps} traps/s, snmptrapd (logging to a file) ${trapd} traps/s; whole acesync service (rules + store) ${whole} traps/s`,
+      `   lossless (3 of 3): acesync receive path ${out.traps_per_s}/s, snmptrapd -n ${out.snmptrapd_traps_per_s}/s, ` +
+        `whole acesync service (rules + store) ${out.service_traps_per_s}/s = ${out.service_vs_snmptrapd}x snmptrapd`,
     );
-    return { traps_per_s: traps, snmptrapd_traps_per_s: trapd, service_traps_per_s: whole };
+    return out;
   } finally {
     for (const c of started) await stop(c).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,7 @@ set -euo pipefail
 declare -A need=(
   [snmptrap]=snmp [snmpinform]=snmp [snmptrapd]=snmptrapd
   [/usr/sbin/sshd]=openssh-server [ssh-keygen]=openssh-client [logger]=bsdutils
-  [/usr/bin/chromium]=chromium
+  [/usr/bin/chromium]=chromium [rsyslogd]=rsyslog
 )
 missing=()
 for bin in "${!need[@]}"; do

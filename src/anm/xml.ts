@@ -6,6 +6,9 @@
  * Element and attribute names keep their prefix in `qname`; callers match on `local`
  * because JAX-WS picks prefixes freely (`S:`, `soap:`, `ns2:`).
  */
+import { XmlParseError } from '../core/errors.js';
+
+export { XmlParseError };
 
 export interface XmlElement {
   /** Qualified name as written, e.g. `ns2:loginResponse`. */
@@ -25,16 +28,6 @@ export interface XmlLimits {
 }
 
 export const DEFAULT_XML_LIMITS: XmlLimits = { maxBytes: 4 * 1024 * 1024, maxDepth: 64, maxElements: 100_000 };
-
-export class XmlParseError extends Error {
-  constructor(
-    message: string,
-    readonly offset: number,
-  ) {
-    super(`${message} at offset ${offset}`);
-    this.name = 'XmlParseError';
-  }
-}
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 

@@ -1,13 +1,14 @@
 /**
- * buildApp wires the stages: receivers -> event queue -> processor (store + rules) ->
- * jobs. main passes real sockets, the system clock and the database; tests pass their own.
+ * buildApp wires the stages: receivers -> event queue -> processor (store + rules) -> jobs. main passes real
+ * sockets, the system clock and the database; tests pass their own. The running service is a list of named
+ * components (component.ts) started in order and stopped in reverse; stages built early tell those built later
+ * what happened over a typed bus (events.ts) instead of calling callbacks bound late.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
 import type { LoadedConfig } from '../config/load.js';
 import type { AceEvent } from '../core/events.js';
-import { AcesyncError, FileProblemsError, formatProblem } from '../core/errors.js';
+import type { AcesyncError } from '../core/errors.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { Inventory } from '../inventory/inventory.js';
@@ -23,15 +24,18 @@ import { buildActions, type Actions } from '../jobs/actions.js';
 import { loadRules } from '../engine/loader.js';
 import { Processor } from '../engine/processor.js';
 import { watchRules, type RulesWatcher } from '../engine/watch.js';
-import type { DecisionRecord } from '../store/apply.js';
 import { Store } from '../store/store.js';
 import { Notifier } from '../notify/notifier.js';
 import { Metrics } from '../web/metrics.js';
 import { buildWebServer, webExtras } from '../web/server.js';
-import type { FastifyInstance } from 'fastify';
+import { Lifecycle, type Component } from './component.js';
+import { createAppBus, type AppBus } from './events.js';
+import { FatalLatch } from './fatal.js';
+import { Maintenance } from './maintenance.js';
+import { logDecisions, webAddresses } from './report.js';
+import { rulesPathOf, rulesReloader } from './rules.js';
 
-/** The default rules shipped with the package (dist/app/../../rules). */
-export const BUNDLED_RULES = fileURLToPath(new URL('../../rules', import.meta.url));
+export { BUNDLED_RULES } from './rules.js';
 
 export interface AppOptions {
   loaded: LoadedConfig;
@@ -63,41 +67,18 @@ export interface App {
   readonly web?: FastifyInstance;
   /** Folder (or file) the rules are loaded from. */
   readonly rulesPath: string;
+  /** What the components tell each other (decisions, jobs due, fatal). */
+  readonly bus: AppBus;
+  /** The components, in start order (stop runs them in reverse). */
+  readonly components: readonly string[];
   /** Load the rules again; a bad set is refused (its problems logged) and the old one keeps running. */
   reloadRules(trigger?: string): boolean;
   /** Called once when the state database can no longer be written; the service must exit non-zero. */
   onFatal(listener: (err: AcesyncError) => void): void;
+  /** Start the components in order; when one fails, those already started are stopped (in reverse). */
   start(): Promise<void>;
+  /** Stop the started components in reverse order; the database is closed even if start never ran. */
   stop(): Promise<void>;
-}
-
-function logDecisions(logger: Logger, records: DecisionRecord[]): void {
-  for (const r of records) {
-    if (r.kind === 'state')
-      logger.info(
-        {
-          device: r.device,
-          context: r.context,
-          from: r.from,
-          to: r.to,
-          rule: r.rule,
-          eventId: r.eventId,
-          reason: r.reason,
-        },
-        'state changed',
-      );
-    else if (r.kind === 'action' && !r.action?.startsWith('settle:') && r.detail?.merged !== true)
-      logger.info({ action: r.action, device: r.device, context: r.context, rule: r.rule, due: r.due }, 'action');
-    else if (r.kind === 'expect-expired')
-      logger.warn({ device: r.device, context: r.context, rule: r.rule, reason: r.reason }, 'expectation expired');
-  }
-}
-
-/** Bound addresses of the web server, in the listener format (`transport: 'http'`). */
-function webAddresses(web: FastifyInstance | undefined): Array<{ transport: 'http'; address: string; port: number }> {
-  if (!web) return [];
-  const a = web.server.address();
-  return a && typeof a === 'object' ? [{ transport: 'http', address: a.address, port: a.port }] : [];
 }
 
 export function buildApp(opts: AppOptions): App {
@@ -105,14 +86,13 @@ export function buildApp(opts: AppOptions): App {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger(config.log.level);
   const stdout = opts.stdout ?? process.stdout;
+  const bus = createAppBus();
+  const fatal = new FatalLatch(bus, logger);
+  const fail = (err: unknown): void => fatal.fail(err);
   const inventory = Inventory.fromConfig(config);
   const counters = new IngestCounters();
 
-  // Without a configuration file the rules folder may not exist where the defaults point.
-  const rulesPath =
-    !existsSync(config.rules) && opts.loaded.file === undefined && existsSync(BUNDLED_RULES)
-      ? BUNDLED_RULES
-      : config.rules;
+  const rulesPath = rulesPathOf(opts.loaded);
   const ruleset = loadRules(rulesPath, { engine: config.engine, now: clock.now() });
   const store = Store.open({
     path: config.store.path,
@@ -121,36 +101,15 @@ export function buildApp(opts: AppOptions): App {
     retention: config.store.retention,
     engine: config.engine,
   });
+  bus.on('decisions', (r) => logDecisions(logger, r));
   const processor = new Processor({
     store,
     ruleset,
     clock,
     logger: logger.child({ stage: 'engine' }),
     storeNoise: config.syslog.store_noise,
-    onRecords: (r) => {
-      logDecisions(logger, r);
-      // Every state change reaches open pages at once, intermediate states included.
-      if (r.some((x) => x.kind === 'state')) pokeLivePages();
-    },
+    onRecords: (r) => bus.emit('decisions', r),
   });
-
-  let pokeLivePages = (): void => undefined;
-  let fatal: AcesyncError | undefined;
-  const fatalListeners: Array<(err: AcesyncError) => void> = [];
-  const fail = (err: unknown): void => {
-    if (fatal) return;
-    fatal =
-      err instanceof AcesyncError
-        ? err
-        : new AcesyncError(
-            'ACESYNC_STORE_WRITE',
-            `the event pipeline failed: ${err instanceof Error ? err.message : String(err)}`,
-            undefined,
-            { cause: err },
-          );
-    logger.fatal({ err: fatal, code: fatal.code }, fatal.message);
-    for (const l of fatalListeners) l(fatal);
-  };
 
   const handle = (events: AceEvent[]): void => {
     if (opts.printEvents) {
@@ -158,11 +117,11 @@ export function buildApp(opts: AppOptions): App {
       for (const e of events) out += inertJson(e) + '\n';
       stdout.write(out);
     }
-    if (fatal) return;
+    if (fatal.error) return;
     try {
       processor.handle(events);
       processor.tick();
-      actions.runner.kick();
+      bus.emit('jobs-due');
     } catch (err) {
       fail(err);
     }
@@ -180,6 +139,7 @@ export function buildApp(opts: AppOptions): App {
     env: opts.env,
     onJobFinished: (job, outcome, ms) => metrics.observeJob(job.type, outcome, ms / 1000),
   });
+  bus.on('jobs-due', () => actions.runner.kick());
   const externalUrl =
     config.http.external_url ??
     `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${config.http.port}`;
@@ -194,16 +154,18 @@ export function buildApp(opts: AppOptions): App {
   });
   let started = false;
   const deps = { config, inventory, sink: queue, logger, clock, counters };
-  const listeners: Listener[] = [];
-  if (config.syslog.udp.enabled || config.syslog.tcp.enabled) listeners.push(new SyslogIngest(deps));
+  const listeners: Array<{ name: string; listener: Listener }> = [];
+  if (config.syslog.udp.enabled || config.syslog.tcp.enabled)
+    listeners.push({ name: 'listener:syslog', listener: new SyslogIngest(deps) });
   if (config.snmp.enabled)
-    listeners.push(
-      new SnmpIngest(deps, {
+    listeners.push({
+      name: 'listener:snmp',
+      listener: new SnmpIngest(deps, {
         engineBoots: (id) => nextSnmpEngineBoots(store.db, id, clock.now(), store.path),
         remoteEngines: {
           load: (limit) => loadRemoteEngines(store.db, limit),
           save: (rows) => {
-            if (fatal || store.closed) return;
+            if (fatal.error || store.closed) return;
             try {
               saveRemoteEngines(store.db, rows, store.path);
             } catch (err) {
@@ -212,7 +174,7 @@ export function buildApp(opts: AppOptions): App {
           },
         },
       }),
-    );
+    });
 
   const web = config.http.enabled
     ? buildWebServer({
@@ -228,60 +190,139 @@ export function buildApp(opts: AppOptions): App {
         metrics,
         env: opts.env,
         readiness: () => ({
-          ready: started && !fatal && !store.closed,
-          checks: { store: !store.closed && !fatal, rules: processor.ruleset.rules.length > 0, listeners: started },
+          ready: started && !fatal.error && !store.closed,
+          checks: {
+            store: !store.closed && !fatal.error,
+            rules: processor.ruleset.rules.length > 0,
+            listeners: started,
+          },
         }),
       })
     : undefined;
   if (web) {
+    // Every state change reaches open pages at once, intermediate states included.
     const { hub } = webExtras(web);
-    pokeLivePages = () => hub.poke();
+    bus.on('decisions', (r) => {
+      if (r.some((x) => x.kind === 'state')) hub.poke();
+    });
   }
 
+  const reloadRules = rulesReloader({ processor, rulesPath, engine: config.engine, clock, logger, fail });
+  const maintenance = new Maintenance({ store, clock, logger, halted: () => fatal.error !== undefined, fail });
   const timers: NodeJS.Timeout[] = [];
   let watcher: RulesWatcher | undefined;
-  let maintenance: Promise<unknown> = Promise.resolve();
 
-  const reloadRules = (trigger = 'reload'): boolean => {
-    try {
-      const next = loadRules(rulesPath, { engine: config.engine, now: clock.now() });
-      const r = processor.reload(next);
-      logger.info(
-        { trigger, rules: r.rules, droppedExpectations: r.droppedExpectations, path: rulesPath },
-        'rules reloaded',
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof FileProblemsError) {
-        logger.error(
-          { trigger, path: rulesPath, problems: err.problems.map(formatProblem) },
-          'rules refused; the previous rules keep running',
+  // Start order; stop runs it backwards: readiness off, watcher and timers off, workers, notifier, web,
+  // listeners, then what they fed (queue flush, retention, a last timer pass) and the database last. Nothing is
+  // ready (readyz, the 'acesync started' line) before the last component has started.
+  const components: Component[] = [
+    // Opened by buildApp; closed last.
+    { name: 'store', stop: () => store.close() },
+    {
+      name: 'engine',
+      // A last timer pass once the queue has been flushed into the processor.
+      stop: () => {
+        if (fatal.error) return;
+        try {
+          processor.tick();
+        } catch (err) {
+          logger.warn({ err }, 'last timer pass failed');
+        }
+      },
+    },
+    { name: 'retention', stop: () => maintenance.drain() },
+    { name: 'event-queue', stop: () => queue.flush() },
+    {
+      name: 'job-recovery',
+      start: () => {
+        const recovered = store.jobs.recover();
+        if (recovered > 0) logger.warn({ recovered }, 'jobs left running by the last run are due again');
+      },
+    },
+    ...listeners.map(({ name, listener }): Component => ({
+      name,
+      start: () => listener.start(),
+      stop: () => listener.stop().catch((err) => logger.warn({ err }, 'listener stop failed')),
+    })),
+    ...(web
+      ? [
+          {
+            name: 'web',
+            start: async () => {
+              await web.listen({ host: config.http.host, port: config.http.port });
+            },
+            stop: () => web.close(),
+          },
+        ]
+      : []),
+    { name: 'notifier', start: () => notifier.start(), stop: () => notifier.stop() },
+    {
+      name: 'actions',
+      start: () => actions.start(),
+      stop: () => actions.stop().catch((err) => logger.warn({ err }, 'stopping the workers failed')),
+    },
+    {
+      name: 'timers',
+      // Timers that fell due while acesync was down fire now, as if nothing happened.
+      start: () => {
+        timers.push(
+          setInterval(() => {
+            if (fatal.error) return;
+            try {
+              if (processor.tick() > 0) actions.runner.kick();
+            } catch (err) {
+              fail(err);
+            }
+          }, config.engine.tick_interval_ms),
         );
-        return false;
-      }
-      if (err instanceof AcesyncError && err.code === 'ACESYNC_STORE_WRITE') fail(err);
-      else logger.error({ err, trigger }, 'rules reload failed; the previous rules keep running');
-      return false;
-    }
-  };
-
-  const maintain = (): void => {
-    // One pass at a time; chunks yield to the event loop so ingestion never waits long.
-    maintenance = maintenance
-      .then(async () => {
-        if (fatal || store.closed) return;
-        const counts = await store.pruneAsync(clock.now());
-        store.optimize();
-        logger.debug({ pruned: counts }, 'retention pass done');
-      })
-      .catch((err) => fail(err));
-  };
+        timers.push(setInterval(() => maintenance.pass(), config.engine.maintenance_interval_ms));
+        maintenance.pass();
+      },
+      stop: () => {
+        for (const t of timers.splice(0)) clearInterval(t);
+      },
+    },
+    {
+      name: 'rules-watcher',
+      start: () => {
+        if (config.engine.watch_rules) watcher = watchRules(rulesPath, () => reloadRules('file change'), { logger });
+      },
+      stop: () => {
+        watcher?.close();
+        watcher = undefined;
+      },
+    },
+    {
+      name: 'ready',
+      start: () => {
+        started = true;
+        // Every start, not only the first: a weak ANM transport must not become background.
+        for (const warning of anmTransportWarnings(config.anm)) logger.warn({ anm: config.anm.url }, warning);
+        logger.info(
+          {
+            listeners: [...listeners.flatMap((l) => l.listener.addresses()), ...webAddresses(web)],
+            devices: inventory.devices.size,
+            rules: processor.ruleset.rules.length,
+            rulesPath,
+            store: config.store.path,
+            timers: store.timers().length,
+            jobs: store.jobs.counts(),
+          },
+          'acesync started',
+        );
+      },
+      stop: () => {
+        started = false;
+      },
+    },
+  ];
+  const lifecycle = new Lifecycle(components, logger);
 
   return {
     inventory,
     counters,
     queue,
-    listeners,
+    listeners: listeners.map((l) => l.listener),
     logger,
     store,
     jobs: store.jobs,
@@ -290,66 +331,18 @@ export function buildApp(opts: AppOptions): App {
     notifier,
     web,
     rulesPath,
+    bus,
+    components: lifecycle.names,
     reloadRules,
-    onFatal(listener) {
-      if (fatal) listener(fatal);
-      else fatalListeners.push(listener);
-    },
-    async start() {
-      const recovered = store.jobs.recover();
-      if (recovered > 0) logger.warn({ recovered }, 'jobs left running by the last run are due again');
-      for (const l of listeners) await l.start();
-      // Timers that fell due while acesync was down fire now, as if nothing happened.
-      timers.push(
-        setInterval(() => {
-          if (fatal) return;
-          try {
-            if (processor.tick() > 0) actions.runner.kick();
-          } catch (err) {
-            fail(err);
-          }
-        }, config.engine.tick_interval_ms),
-      );
-      timers.push(setInterval(maintain, config.engine.maintenance_interval_ms));
-      maintain();
-      if (config.engine.watch_rules) watcher = watchRules(rulesPath, () => reloadRules('file change'), { logger });
-      actions.start();
-      notifier.start();
-      if (web) await web.listen({ host: config.http.host, port: config.http.port });
-      started = true;
-      // Every start, not only the first: a weak ANM transport must not become background.
-      for (const warning of anmTransportWarnings(config.anm)) logger.warn({ anm: config.anm.url }, warning);
-      logger.info(
-        {
-          listeners: [...listeners.flatMap((l) => l.addresses()), ...webAddresses(web)],
-          devices: inventory.devices.size,
-          rules: processor.ruleset.rules.length,
-          rulesPath,
-          store: config.store.path,
-          timers: store.timers().length,
-          jobs: store.jobs.counts(),
-        },
-        'acesync started',
-      );
-    },
+    onFatal: (listener) => fatal.onFatal(listener),
+    start: () => lifecycle.start(),
     async stop() {
-      for (const t of timers) clearInterval(t);
-      watcher?.close();
-      started = false;
-      await actions.stop().catch((err) => logger.warn({ err }, 'stopping the workers failed'));
-      await notifier.stop();
-      await web?.close();
-      for (const l of listeners) await l.stop().catch((err) => logger.warn({ err }, 'listener stop failed'));
-      queue.flush();
-      await maintenance;
-      if (!fatal) {
-        try {
-          processor.tick();
-        } catch (err) {
-          logger.warn({ err }, 'last timer pass failed');
-        }
+      try {
+        await lifecycle.stop();
+      } finally {
+        // buildApp opened the database: it is closed even when start never ran.
+        if (!store.closed) store.close();
       }
-      store.close();
     },
   };
 }

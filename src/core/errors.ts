@@ -1,34 +1,70 @@
 /**
- * One catalogue of error codes. Codes are stable: never reuse or rename one, so
- * operators and scripts can match on them (fastify's `FST_ERR_*` discipline).
+ * One catalogue of error codes: each with the HTTP status an API answer carries and a one-line meaning
+ * (docs/errors.md is generated from it: `npm run docs:errors`; test/core/errors.test.ts keeps them in step).
+ * Codes are stable: never reuse or rename one, so operators and scripts can match on them (fastify's `FST_ERR_*`
+ * discipline); append new ones at the end. A code that is kept but no longer raised is marked `reserved`.
  */
-export const ERROR_CODES = {
-  ACESYNC_CONFIG_INVALID: 'configuration file is invalid',
-  ACESYNC_CONFIG_NOT_FOUND: 'configuration file not found',
-  ACESYNC_CONFIG_SECRET_MISSING: 'a secret referenced by the configuration is not set',
-  ACESYNC_RULES_INVALID: 'rule files are invalid',
-  ACESYNC_STORE_OPEN: 'the state database could not be opened',
-  ACESYNC_STORE_WRITE: 'the state database could not be written',
-  ACESYNC_LISTEN: 'a listener could not bind its address',
-  ACESYNC_SSH: 'SSH session failed',
-  ACESYNC_SSH_TIMEOUT: 'SSH step timed out',
-  ACESYNC_SSH_HOSTKEY: 'SSH host key does not match the pinned fingerprint',
-  ACESYNC_ANM_FAULT: 'ANM returned a fault',
-  ACESYNC_ANM_HTTP: 'ANM request failed',
-  ACESYNC_UPLOAD: 'upload to ANM failed',
-  ACESYNC_USAGE: 'command-line usage error',
-  ACESYNC_NOT_FOUND: 'not found',
-  ACESYNC_UNAUTHORIZED: 'a valid bearer token is required',
-  ACESYNC_BAD_REQUEST: 'the request is invalid',
-  ACESYNC_CONFLICT: 'the request conflicts with the current state',
-  ACESYNC_TOKEN_UNSET: 'mutations are disabled: the API token environment variable is not set',
-  ACESYNC_UNAVAILABLE: 'the service cannot take this request now',
-  ACESYNC_INTERNAL: 'internal error',
-  ACESYNC_WEBHOOK: 'webhook delivery failed',
-  ACESYNC_TEMPLATE: 'a webhook template is invalid',
-} as const;
+export interface ErrorSpec {
+  /** HTTP status of an API/page answer carrying this code (500: it only reaches HTTP as an internal error). */
+  readonly status: number;
+  /** One line: what went wrong. Also the default message. */
+  readonly meaning: string;
+  /** Kept for stability, raised nowhere (the reason is in `note`). */
+  readonly reserved?: true;
+  readonly note?: string;
+}
 
-export type ErrorCode = keyof typeof ERROR_CODES;
+export const ERRORS = {
+  ACESYNC_CONFIG_INVALID: { status: 500, meaning: 'configuration file is invalid' },
+  ACESYNC_CONFIG_NOT_FOUND: { status: 500, meaning: 'configuration file not found' },
+  ACESYNC_CONFIG_SECRET_MISSING: { status: 500, meaning: 'a secret referenced by the configuration is not set' },
+  ACESYNC_RULES_INVALID: { status: 500, meaning: 'rule files are invalid' },
+  ACESYNC_STORE_OPEN: { status: 503, meaning: 'the state database could not be opened' },
+  ACESYNC_STORE_WRITE: { status: 503, meaning: 'the state database could not be written' },
+  ACESYNC_LISTEN: { status: 500, meaning: 'a listener could not bind its address' },
+  ACESYNC_SSH: { status: 500, meaning: 'SSH session failed' },
+  ACESYNC_SSH_TIMEOUT: { status: 500, meaning: 'SSH step timed out' },
+  ACESYNC_SSH_HOSTKEY: { status: 500, meaning: 'SSH host key does not match the pinned fingerprint' },
+  ACESYNC_ANM_FAULT: { status: 500, meaning: 'ANM returned a fault' },
+  ACESYNC_ANM_HTTP: { status: 500, meaning: 'ANM request failed' },
+  ACESYNC_UPLOAD: { status: 500, meaning: 'upload to ANM failed' },
+  ACESYNC_USAGE: { status: 500, meaning: 'command-line usage error' },
+  ACESYNC_NOT_FOUND: { status: 404, meaning: 'not found' },
+  ACESYNC_UNAUTHORIZED: { status: 401, meaning: 'a valid bearer token is required' },
+  ACESYNC_BAD_REQUEST: { status: 400, meaning: 'the request is invalid' },
+  ACESYNC_CONFLICT: { status: 409, meaning: 'the request conflicts with the current state' },
+  ACESYNC_TOKEN_UNSET: {
+    status: 403,
+    meaning: 'mutations are disabled: the API token environment variable is not set',
+  },
+  ACESYNC_UNAVAILABLE: { status: 503, meaning: 'the service cannot take this request now' },
+  ACESYNC_INTERNAL: { status: 500, meaning: 'internal error' },
+  ACESYNC_WEBHOOK: {
+    status: 500,
+    meaning: 'webhook delivery failed',
+    reserved: true,
+    note: 'failed deliveries are outcomes kept in the outbox (`last_error`) and logged, not thrown errors',
+  },
+  ACESYNC_TEMPLATE: { status: 500, meaning: 'a webhook template is invalid' },
+  ACESYNC_XML_PARSE: { status: 500, meaning: 'an XML document (a SOAP message) is malformed or over the limits' },
+  ACESYNC_UPLOAD_DEADLINE: { status: 500, meaning: "an upload's own deadline passed (reported as a timeout)" },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** Code -> meaning (the default message of an error with that code). */
+export const ERROR_CODES = Object.fromEntries(Object.entries(ERRORS).map(([c, s]) => [c, s.meaning])) as {
+  readonly [K in ErrorCode]: (typeof ERRORS)[K]['meaning'];
+};
+
+/** HTTP status of an answer carrying `code`. */
+export function httpStatusOf(code: ErrorCode): number {
+  return ERRORS[code].status;
+}
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERRORS, code);
+}
 
 export class AcesyncError extends Error {
   readonly code: ErrorCode;
@@ -38,6 +74,26 @@ export class AcesyncError extends Error {
     this.name = 'AcesyncError';
     this.code = code;
     this.details = details;
+  }
+}
+
+/** An XML document that cannot be read: malformed, or over the size/depth/element limits. */
+export class XmlParseError extends AcesyncError {
+  readonly offset: number;
+  constructor(message: string, offset: number) {
+    super('ACESYNC_XML_PARSE', `${message} at offset ${offset}`, { offset });
+    this.name = 'XmlParseError';
+    this.offset = offset;
+  }
+}
+
+/** The abort reason of an upload's own deadline: to ANM's breaker a timeout, not a cancellation. */
+export class DeadlineExceeded extends AcesyncError {
+  readonly ms: number;
+  constructor(ms: number) {
+    super('ACESYNC_UPLOAD_DEADLINE', `deadline of ${ms} ms exceeded`, { ms });
+    this.name = 'DeadlineExceeded';
+    this.ms = ms;
   }
 }
 

@@ -61,6 +61,14 @@ export interface AceEvent {
   timestamp?: string;
   /** The `logging device-id` token, when the line carried one. */
   deviceId?: string;
+  /**
+   * The HOSTNAME a relay wrote in front of the line (RFC 5424 or traditional header) and the `ip` of an RFC 5424
+   * `[origin]` element. Evidence of the origin only for lines from a configured relay (`syslog.relays`).
+   */
+  relayHostname?: string;
+  relayOriginIp?: string;
+  /** The relay (configured in `syslog.relays`) a line came through; `source` is then the origin it named. */
+  relay?: string;
   user?: string;
   command?: string;
   /** The context the text names; else the one the message is attributed to. */

@@ -10,7 +10,7 @@ import ssh2 from 'ssh2';
 import type { ClientChannel, ConnectConfig } from 'ssh2';
 import { createHash } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
-import { AcesyncError } from '../core/errors.js';
+import { SshError } from './ssh-error.js';
 import { cleanTerminalText, commandError, extractOutput, pagerAtEnd, promptAtEnd } from '../parse/cli/prompt.js';
 import { stripRunningConfigHeader } from '../parse/cli/running-config.js';
 
@@ -66,11 +66,11 @@ export interface AceSession {
 }
 
 /** The device refused a command; `output` is what it printed (bounded). */
-export class AceCommandError extends AcesyncError {
+export class AceCommandError extends SshError {
   readonly output: string;
   readonly command: string;
   constructor(command: string, line: string, output: string) {
-    super('ACESYNC_SSH', `device rejected '${command.slice(0, 80)}': ${line}`, { command: command.slice(0, 200) });
+    super('rejected', `device rejected '${command.slice(0, 80)}': ${line}`, { command: command.slice(0, 200) });
     this.command = command;
     this.output = output.slice(0, 4096);
   }
@@ -95,13 +95,13 @@ export const LEGACY_ALGORITHMS = {
 
 const CONTEXT_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
-function sshError(err: Error & { level?: string }, hostKeyRejected: string | undefined, host: string): AcesyncError {
-  if (hostKeyRejected !== undefined) return new AcesyncError('ACESYNC_SSH_HOSTKEY', `${host}: ${hostKeyRejected}`);
+function sshError(err: Error & { level?: string }, hostKeyRejected: string | undefined, host: string): SshError {
+  if (hostKeyRejected !== undefined) return new SshError('hostkey', `${host}: ${hostKeyRejected}`);
   if (err.level === 'client-timeout')
-    return new AcesyncError('ACESYNC_SSH_TIMEOUT', `${host}: SSH handshake timed out`, undefined, { cause: err });
+    return new SshError('timeout', `${host}: SSH handshake timed out`, {}, { cause: err });
   if (err.level === 'client-authentication')
-    return new AcesyncError('ACESYNC_SSH', `${host}: authentication failed`, { reason: 'auth' }, { cause: err });
-  return new AcesyncError('ACESYNC_SSH', `${host}: ${err.message}`, { reason: 'connect' }, { cause: err });
+    return new SshError('auth', `${host}: authentication failed`, {}, { cause: err });
+  return new SshError('connect', `${host}: ${err.message}`, {}, { cause: err });
 }
 
 interface Waiter {
@@ -124,8 +124,7 @@ class ShellSession implements AceSession {
   #waiter: Waiter | undefined;
   #chain: Promise<unknown> = Promise.resolve();
   #closeReason: Error | undefined;
-  readonly #onAbort = (): void =>
-    this.#break(new AcesyncError('ACESYNC_SSH', `${this.#opts.host}: session aborted`, { reason: 'aborted' }));
+  readonly #onAbort = (): void => this.#break(new SshError('aborted', `${this.#opts.host}: session aborted`));
 
   constructor(conn: InstanceType<typeof Client>, channel: ClientChannel, opts: AceSessionOptions, fingerprint: string) {
     this.#conn = conn;
@@ -134,15 +133,9 @@ class ShellSession implements AceSession {
     this.hostKeySha256 = fingerprint;
     channel.on('data', (chunk: Buffer) => this.#onData(chunk));
     channel.stderr.on('data', (chunk: Buffer) => this.#onData(chunk));
-    channel.on('close', () =>
-      this.#break(new AcesyncError('ACESYNC_SSH', `${opts.host}: session closed by the device`, { reason: 'closed' })),
-    );
-    conn.on('error', (err: Error) =>
-      this.#break(new AcesyncError('ACESYNC_SSH', `${opts.host}: ${err.message}`, { reason: 'connection' })),
-    );
-    conn.on('close', () =>
-      this.#break(new AcesyncError('ACESYNC_SSH', `${opts.host}: connection closed`, { reason: 'closed' })),
-    );
+    channel.on('close', () => this.#break(new SshError('closed', `${opts.host}: session closed by the device`)));
+    conn.on('error', (err: Error) => this.#break(new SshError('connection', `${opts.host}: ${err.message}`)));
+    conn.on('close', () => this.#break(new SshError('closed', `${opts.host}: connection closed`)));
     opts.signal?.addEventListener('abort', this.#onAbort, { once: true });
   }
 
@@ -155,11 +148,7 @@ class ShellSession implements AceSession {
     this.#buffer += cleanTerminalText(text);
     const max = this.#opts.maxOutputChars ?? 16 * 1024 * 1024;
     if (this.#buffer.length > max) {
-      this.#break(
-        new AcesyncError('ACESYNC_SSH', `${this.#opts.host}: output larger than ${max} characters`, {
-          reason: 'oversize',
-        }),
-      );
+      this.#break(new SshError('oversize', `${this.#opts.host}: output larger than ${max} characters`));
       return;
     }
     this.#check();
@@ -201,13 +190,12 @@ class ShellSession implements AceSession {
 
   /** Wait for the next prompt after writing `command` (empty: just wait, used at login). */
   #exchange(command: string, timeoutMs: number, signal?: AbortSignal): Promise<string> {
-    if (this.closed) return Promise.reject(this.#closeReason ?? new AcesyncError('ACESYNC_SSH', 'session closed'));
+    if (this.closed) return Promise.reject(this.#closeReason ?? new SshError('closed', 'session closed'));
     return new Promise<string>((resolve, reject) => {
       // Declared before `done` closes over it; assigned once the waiter is installed.
       // eslint-disable-next-line prefer-const
       let timer: NodeJS.Timeout | undefined;
-      const onAbort = (): void =>
-        this.#break(new AcesyncError('ACESYNC_SSH', `${this.#opts.host}: '${command}' aborted`, { reason: 'aborted' }));
+      const onAbort = (): void => this.#break(new SshError('aborted', `${this.#opts.host}: '${command}' aborted`));
       const done = (): void => {
         if (timer) clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
@@ -227,10 +215,7 @@ class ShellSession implements AceSession {
       timer = setTimeout(
         () =>
           this.#break(
-            new AcesyncError(
-              'ACESYNC_SSH_TIMEOUT',
-              `${this.#opts.host}: no prompt ${timeoutMs} ms after '${command.slice(0, 80)}'`,
-            ),
+            new SshError('timeout', `${this.#opts.host}: no prompt ${timeoutMs} ms after '${command.slice(0, 80)}'`),
           ),
         timeoutMs,
       );
@@ -242,7 +227,7 @@ class ShellSession implements AceSession {
   }
 
   run(command: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<string> {
-    if (/[\r\n]/.test(command)) return Promise.reject(new AcesyncError('ACESYNC_SSH', 'a command must be one line'));
+    if (/[\r\n]/.test(command)) return Promise.reject(new SshError('bad-command', 'a command must be one line'));
     const timeoutMs = opts.timeoutMs ?? this.#opts.commandTimeoutMs ?? 60_000;
     // One command at a time: the device answers in order and outputs must not interleave.
     const next = this.#chain.then(async () => {
@@ -263,16 +248,12 @@ class ShellSession implements AceSession {
 
   async changeto(context: string): Promise<void> {
     if (!CONTEXT_NAME.test(context))
-      throw new AcesyncError('ACESYNC_SSH', `invalid context name '${context.slice(0, 80)}'`);
+      throw new SshError('bad-context', `invalid context name '${context.slice(0, 80)}'`);
     await this.#chain;
     if (this.context === context) return;
     await this.run(`changeto ${context}`);
     if (this.context !== context)
-      throw new AcesyncError(
-        'ACESYNC_SSH',
-        `${this.#opts.host}: changeto ${context} left the prompt in ${this.context}`,
-        { reason: 'changeto' },
-      );
+      throw new SshError('changeto', `${this.#opts.host}: changeto ${context} left the prompt in ${this.context}`);
   }
 
   async runningConfig(context: string): Promise<string> {
@@ -286,7 +267,7 @@ class ShellSession implements AceSession {
       this.#conn.once('close', () => resolve());
       setTimeout(resolve, 2000).unref();
     });
-    this.#break(new AcesyncError('ACESYNC_SSH', 'session closed', { reason: 'closed-by-us' }));
+    this.#break(new SshError('closed-by-us', 'session closed'));
     await closedP;
   }
 }
@@ -294,8 +275,7 @@ class ShellSession implements AceSession {
 /** Log in to an ACE over SSH and return a session at its first prompt. */
 export async function openAceSession(opts: AceSessionOptions): Promise<AceSession> {
   const connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
-  if (opts.signal?.aborted)
-    throw new AcesyncError('ACESYNC_SSH', `${opts.host}: aborted before connecting`, { reason: 'aborted' });
+  if (opts.signal?.aborted) throw new SshError('aborted', `${opts.host}: aborted before connecting`);
   const conn = new Client();
   let fingerprint = '';
   let hostKeyRejected: string | undefined;
@@ -349,17 +329,10 @@ export async function openAceSession(opts: AceSessionOptions): Promise<AceSessio
       } else resolve();
     };
     const onReady = (): void => finish();
-    const onAbort = (): void =>
-      finish(new AcesyncError('ACESYNC_SSH', `${opts.host}: aborted while connecting`, { reason: 'aborted' }));
+    const onAbort = (): void => finish(new SshError('aborted', `${opts.host}: aborted while connecting`));
     // readyTimeout only starts once TCP is up; this one also bounds the TCP connect.
     const timer = setTimeout(
-      () =>
-        finish(
-          new AcesyncError(
-            'ACESYNC_SSH_TIMEOUT',
-            `${opts.host}:${opts.port}: no SSH session within ${connectTimeoutMs} ms`,
-          ),
-        ),
+      () => finish(new SshError('timeout', `${opts.host}:${opts.port}: no SSH session within ${connectTimeoutMs} ms`)),
       connectTimeoutMs,
     );
     opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -376,14 +349,14 @@ export async function openAceSession(opts: AceSessionOptions): Promise<AceSessio
   const channel = await new Promise<ClientChannel>((resolve, reject) => {
     const timer = setTimeout(() => {
       conn.destroy();
-      reject(new AcesyncError('ACESYNC_SSH_TIMEOUT', `${opts.host}: no shell within ${connectTimeoutMs} ms`));
+      reject(new SshError('timeout', `${opts.host}: no shell within ${connectTimeoutMs} ms`));
     }, remaining);
     // A wide terminal: the device must not wrap long configuration lines.
     conn.shell({ term: 'vt100', cols: 511, rows: 24 }, (err, ch) => {
       clearTimeout(timer);
       if (err) {
         conn.destroy();
-        reject(new AcesyncError('ACESYNC_SSH', `${opts.host}: shell refused: ${err.message}`, { reason: 'shell' }));
+        reject(new SshError('shell', `${opts.host}: shell refused: ${err.message}`));
       } else resolve(ch);
     });
   });

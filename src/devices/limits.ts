@@ -2,7 +2,7 @@
  * Counting semaphore with FIFO waiters and abortable waits. Bounds SSH sessions globally
  * (`max_sessions`) and serialises work per device (a semaphore of 1).
  */
-import { AcesyncError } from '../core/errors.js';
+import { SshError } from './ssh-error.js';
 
 interface Waiter {
   resolve(): void;
@@ -35,16 +35,13 @@ export class Semaphore {
   }
 
   acquire(signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted)
-      return Promise.reject(
-        new AcesyncError('ACESYNC_SSH', 'aborted while waiting for a session slot', { reason: 'aborted' }),
-      );
+    if (signal?.aborted) return Promise.reject(new SshError('aborted', 'aborted while waiting for a session slot'));
     if (this.tryAcquire()) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {
         const i = this.#waiters.indexOf(w);
         if (i >= 0) this.#waiters.splice(i, 1);
-        reject(new AcesyncError('ACESYNC_SSH', 'aborted while waiting for a session slot', { reason: 'aborted' }));
+        reject(new SshError('aborted', 'aborted while waiting for a session slot'));
       };
       const w: Waiter = {
         resolve: () => {
@@ -69,14 +66,14 @@ export class Semaphore {
 /** Sleep that an AbortSignal cuts short (rejecting). */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new AcesyncError('ACESYNC_SSH', 'aborted', { reason: 'aborted' }));
+    if (signal?.aborted) return reject(new SshError('aborted', 'aborted'));
     const t = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
     const onAbort = (): void => {
       clearTimeout(t);
-      reject(new AcesyncError('ACESYNC_SSH', 'aborted', { reason: 'aborted' }));
+      reject(new SshError('aborted', 'aborted'));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });

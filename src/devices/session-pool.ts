@@ -8,6 +8,7 @@ import type { Logger } from '../core/log.js';
 import { AcesyncError } from '../core/errors.js';
 import type { AceSession } from './ace-session.js';
 import { Semaphore, sleep } from './limits.js';
+import { SSH_FAILURES, SshError } from './ssh-error.js';
 
 export interface SessionPoolOptions {
   maxSessions: number;
@@ -43,12 +44,10 @@ interface Entry {
   failures: number;
 }
 
-/** Errors that retrying cannot fix: wrong password, host key mismatch, missing secret. */
+/** Errors that retrying cannot fix: wrong password, host key mismatch, cancelled, missing secret. */
 function permanent(err: unknown): boolean {
-  if (!(err instanceof AcesyncError)) return false;
-  if (err.code === 'ACESYNC_SSH_HOSTKEY' || err.code === 'ACESYNC_CONFIG_SECRET_MISSING') return true;
-  const d = err.details as { reason?: string } | undefined;
-  return d?.reason === 'auth' || d?.reason === 'aborted';
+  if (err instanceof SshError) return !SSH_FAILURES[err.kind].retryable;
+  return err instanceof AcesyncError && err.code === 'ACESYNC_CONFIG_SECRET_MISSING';
 }
 
 export class SessionPool {
@@ -83,7 +82,7 @@ export class SessionPool {
     signal: AbortSignal | undefined,
     fn: (lease: DeviceLease) => Promise<T>,
   ): Promise<T> {
-    if (this.#closed) throw new AcesyncError('ACESYNC_SSH', 'session pool is closed');
+    if (this.#closed) throw new SshError('closed-by-us', 'session pool is closed');
     const e = this.#entry(device);
     await e.lock.acquire(signal);
     try {
@@ -138,7 +137,7 @@ export class SessionPool {
     const cause =
       last instanceof AcesyncError
         ? last
-        : new AcesyncError('ACESYNC_SSH', last instanceof Error ? last.message : String(last));
+        : new SshError('connect', last instanceof Error ? last.message : String(last));
     throw new ConnectFailure(cause);
   }
 

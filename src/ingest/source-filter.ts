@@ -8,6 +8,7 @@
  * is folded into the shared counters in batches).
  */
 import { normaliseAddress, type Inventory } from '../inventory/inventory.js';
+import type { Relay, Relays } from '../inventory/relays.js';
 
 export interface SourceEntry {
   /** Normalised address (IPv4-mapped IPv6 unwrapped). */
@@ -18,6 +19,10 @@ export interface SourceEntry {
   readonly known: boolean;
   /** Inventory device the address belongs to, if any. */
   readonly device: string | undefined;
+  /** A configured syslog relay: its lines name their origin. */
+  readonly relay?: Relay;
+  /** Relay entries: the devices whose lines came through it (an overload loss at the relay concerns them all). */
+  readonly behind?: Set<string>;
   /** Loss-check tick of the last datagram seen from it (-1: never). */
   seenTick: number;
   /** Noise datagrams counted here and not yet added to the shared counters. */
@@ -28,6 +33,8 @@ export interface SourceEntry {
 
 export interface SourceFilterOptions {
   acceptUnknown: boolean;
+  /** Configured syslog relays (allowed; their lines are attributed to the origin they name). */
+  relays?: Relays;
   /** Bound on cached addresses; a spoofing flood evicts the oldest. Default 4096. */
   maxEntries?: number;
   /** Called with an entry about to be evicted, so pending counts are not lost. */
@@ -39,6 +46,7 @@ export class SourceFilter {
   readonly #acceptUnknown: boolean;
   readonly #max: number;
   readonly #onEvict: ((entry: SourceEntry) => void) | undefined;
+  readonly #relays: Relays | undefined;
   readonly #byRaw = new Map<string, SourceEntry>();
   /** Entries evicted while active since this tick (the active-source list may be incomplete). */
   evictedActiveTick = -1;
@@ -48,6 +56,12 @@ export class SourceFilter {
     this.#acceptUnknown = opts.acceptUnknown;
     this.#max = Math.max(1, opts.maxEntries ?? 4096);
     this.#onEvict = opts.onEvict;
+    this.#relays = opts.relays;
+  }
+
+  /** `syslog.accept_unknown_sources`. */
+  get acceptUnknown(): boolean {
+    return this.#acceptUnknown;
   }
 
   /** The entry for a peer address as the socket reported it (cached). */
@@ -55,6 +69,23 @@ export class SourceFilter {
     const hit = this.#byRaw.get(rawAddress);
     if (hit !== undefined) return hit;
     const address = normaliseAddress(rawAddress);
+    const relay = this.#relays?.match(address);
+    if (relay !== undefined) {
+      const e: SourceEntry = {
+        address,
+        allowed: true,
+        known: true,
+        device: undefined,
+        relay,
+        behind: new Set(),
+        seenTick: -1,
+        pendingNoise: 0,
+        pendingDropped: 0,
+      };
+      if (this.#byRaw.size >= this.#max) this.#evictOldest();
+      this.#byRaw.set(rawAddress, e);
+      return e;
+    }
     const attribution = this.#inventory.lookupSource(address);
     const known = attribution !== undefined;
     const entry: SourceEntry = {

@@ -17,6 +17,7 @@ import { UdpSyslogReceiver } from './syslog-udp.js';
 import { TcpSyslogReceiver, type TcpStats } from './syslog-tcp.js';
 import { UdpDropReader } from './udp-drops.js';
 import { LossWatch, type ActiveSources } from './loss-watch.js';
+import { Relays, relayOrigin } from '../inventory/relays.js';
 
 /** Raw text kept on an event, in characters. */
 export const RAW_MAX_CHARS = 2048;
@@ -70,6 +71,7 @@ export class SyslogIngest implements Listener {
     this.#storeNoise = s.store_noise;
     this.#filter = new SourceFilter(deps.inventory, {
       acceptUnknown: s.accept_unknown_sources,
+      relays: new Relays(s.relays),
       onEvict: (e) => this.#flushEntry(e),
     });
   }
@@ -215,7 +217,7 @@ export class SyslogIngest implements Listener {
     const raw = data.toString('utf8');
     let event: AceEvent;
     try {
-      event = parseSyslog(raw);
+      event = parseSyslog(raw, { now: clock.now() });
     } catch (err) {
       // The parser promises not to throw; if it ever does, the line is still accounted for.
       event = {
@@ -223,7 +225,26 @@ export class SyslogIngest implements Listener {
         error: `parser failed: ${err instanceof Error ? err.message : String(err)}`.slice(0, 200),
       };
     }
-    inventory.attribute(event, entry.address);
+    if (entry.relay !== undefined) {
+      // Only a configured relay may name another origin; the origin then takes the direct path's attribution.
+      const origin = relayOrigin(event, entry.relay, inventory);
+      if (origin !== undefined) {
+        inventory.attribute(event, origin.address);
+        if (event.device !== undefined && entry.behind!.size < MAX_LOSS_SOURCES) entry.behind!.add(event.device);
+      } else {
+        event.source = entry.address;
+        if (event.kind !== 'malformed' && event.kind !== 'noise' && !this.#filter.acceptUnknown) {
+          this.#count(transport, entry, 'dropped-unknown-origin');
+          this.#logOnce('unknown-origin', entry, 'relayed syslog line names no origin in the inventory: dropped', {
+            relay: entry.relay.spec,
+            hostname: event.relayHostname,
+            deviceId: event.deviceId,
+          });
+          return;
+        }
+      }
+      event.relay = entry.address;
+    } else inventory.attribute(event, entry.address);
     event.transport = transport;
     event.receivedAt = clock.now();
     event.raw = raw.length > RAW_MAX_CHARS ? raw.slice(0, RAW_MAX_CHARS) : raw;
@@ -304,6 +325,8 @@ export class SyslogIngest implements Listener {
     for (const e of this.#filter.entries()) {
       if (!e.allowed || e.seenTick < sinceTick) continue;
       if (e.device !== undefined) devices.add(e.device);
+      // Which relayed lines were lost is unknowable: every device seen behind an active relay is suspect.
+      if (e.behind !== undefined) for (const d of e.behind) devices.add(d);
       if (sources.size < MAX_LOSS_SOURCES) sources.add(e.address);
       else truncated = true;
     }

@@ -16,7 +16,14 @@ export interface EventSink {
 
 /** Outcomes counted per source for every datagram, frame or trap. */
 export type IngestOutcome =
-  'accepted' | 'noise' | 'dropped-unknown-source' | 'malformed' | 'oversize' | 'rejected-auth' | 'queue-full';
+  | 'accepted'
+  | 'noise'
+  | 'dropped-unknown-source'
+  | 'dropped-unknown-origin'
+  | 'malformed'
+  | 'oversize'
+  | 'rejected-auth'
+  | 'queue-full';
 
 export interface IngestDeps {
   config: Config;

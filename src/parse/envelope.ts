@@ -18,10 +18,21 @@ export interface EnvelopeHead {
   /** `YYYY-MM-DDTHH:MM:SS` from the ACE's own `logging timestamp` stamp. */
   aceTimestamp?: string;
   /**
-   * `YYYY-MM-DDTHH:MM:SS` from an RFC 5424 relay header (wall-clock digits as written, offset
-   * dropped). A relay's RFC 3164 stamp has no year, so it is never turned into a timestamp.
+   * `YYYY-MM-DDTHH:MM:SS` in UTC from an RFC 5424 relay header (its zone applied). A relay's RFC 3164 stamp has no
+   * year: it is in `relayStamp3164`, and only the parser's caller, who knows the receive time, can date it.
    */
   relayTimestamp?: string;
+  /**
+   * What a relay wrote about the origin (ace-device.md 1.2; RFC 5424 section 6.2.4 and 7.2): the HOSTNAME field of
+   * an RFC 5424 or traditional (RFC 3164) relay header, and the `ip` of an RFC 5424 `[origin ...]` element. Only
+   * trusted for lines from a configured relay (ingest decides); elsewhere they are ignored.
+   */
+  hostname?: string;
+  sdOriginIp?: string;
+  /** RFC 5424 APP-NAME (rsyslog puts the tag there: `%ACE-5-111008` or a `device-id`). */
+  appName?: string;
+  /** A traditional relay stamp (no year): month 1-12, day, `HH:MM:SS`. */
+  relayStamp3164?: { month: number; day: number; time: string };
   /** Index after the last envelope element recognised; the ACE body is searched from here. */
   end: number;
 }
@@ -44,7 +55,9 @@ const MONTHS: Record<string, string> = {
 const PRI_RE = /<(\d{1,3})>/y;
 // RFC 5424: VERSION SP TIMESTAMP SP HOSTNAME SP APP-NAME SP PROCID SP MSGID SP (SD follows).
 const RFC5424_RE =
-  /1 (?:-|(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d)) [!-~]{1,255} [!-~]{1,48} [!-~]{1,128} [!-~]{1,32} /y;
+  /1 (?:-|(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d{1,9})?(Z|[+-]\d\d:\d\d)) ([!-~]{1,255}) ([!-~]{1,48}) [!-~]{1,128} [!-~]{1,32} /y;
+// RFC 5424 section 7.2: `[origin ip="192.0.2.1" ...]` (the first `ip` parameter of an `origin` element).
+const SD_ORIGIN_IP_RE = /\[origin(?: [^\]]*?)? ip="([0-9A-Fa-f.:]{2,45})"/;
 // Cisco sequence number(s): `<190>421370: 421366: Nov 23 ...`.
 const SEQ_RE = /\d{1,10}:[ \t]+/y; // space required: `2001:db8::5:` is an IPv6 device-id
 // A relay's RFC 3164 stamp: no year. Followed by the relay's idea of the host name.
@@ -98,18 +111,40 @@ function skipStructuredData(s: string, at: number): number | undefined {
   return i;
 }
 
-/** Try an RFC 5424 header + SD at `at`; returns the MSG start and the header stamp. */
-function read5424(s: string, at: number): { end: number; stamp?: string } | undefined {
+/**
+ * An RFC 5424 stamp with its zone, as UTC `YYYY-MM-DDTHH:MM:SS` (the zone is part of the stamp: `+01:00` written by a
+ * relay in Paris is one hour earlier in UTC). Undefined when out of range.
+ */
+function utcOf5424(m: RegExpExecArray): string | undefined {
+  if (m[1] === undefined || +m[2]! < 1 || +m[2]! > 12) return undefined;
+  const local = isoLocal(m[1], m[2]!, m[3]!, m[4]!, m[5]!, m[6]!);
+  if (local === undefined) return undefined;
+  const zone = m[7]!;
+  if (zone === 'Z' || zone === '+00:00' || zone === '-00:00') return local;
+  const ms = Date.parse(`${local}${zone}`);
+  return Number.isFinite(ms) ? new Date(ms).toISOString().slice(0, 19) : undefined;
+}
+
+interface Header5424 {
+  end: number;
+  stamp?: string;
+  hostname: string;
+  appName: string;
+  originIp?: string;
+}
+
+/** Try an RFC 5424 header + SD at `at`; returns the MSG start, the stamp (UTC), HOSTNAME, APP-NAME and SD origin. */
+function read5424(s: string, at: number): Header5424 | undefined {
   const m = sticky(RFC5424_RE, s, at);
   if (!m) return undefined;
-  const sdEnd = skipStructuredData(s, RFC5424_RE.lastIndex);
+  const sdStart = RFC5424_RE.lastIndex;
+  const sdEnd = skipStructuredData(s, sdStart);
   if (sdEnd === undefined) return undefined;
   let end = sdEnd;
   if (s.charCodeAt(end) === 0x20) end++;
   if (s.charCodeAt(end) === 0xfeff) end++; // MSG may start with a UTF-8 BOM
-  const stamp =
-    m[1] !== undefined && +m[2]! >= 1 && +m[2]! <= 12 ? isoLocal(m[1], m[2]!, m[3]!, m[4]!, m[5]!, m[6]!) : undefined;
-  return { end, stamp };
+  const originIp = sdEnd > sdStart + 1 ? SD_ORIGIN_IP_RE.exec(s.slice(sdStart, sdEnd))?.[1] : undefined;
+  return { end, stamp: utcOf5424(m), hostname: m[8]!, appName: m[9]!, originIp };
 }
 
 /** Skip Cisco sequence numbers, but never one directly followed by `%ACE-`: that is a device-id. */
@@ -142,6 +177,9 @@ export function readEnvelopeHead(s: string): EnvelopeHead {
     if (r) {
       pos = r.end;
       if (r.stamp) head.relayTimestamp = r.stamp;
+      if (r.hostname !== '-') head.hostname = r.hostname;
+      if (r.appName !== '-') head.appName = r.appName;
+      if (r.originIp !== undefined) head.sdOriginIp = r.originIp;
     }
   }
 
@@ -155,7 +193,14 @@ export function readEnvelopeHead(s: string): EnvelopeHead {
     const host = sticky(HOST_RE, s, pos);
     const aceTsNext = sticky(ACE_TS_RE, s, pos);
     const isDeviceId = host !== null && (host[0].trimEnd().endsWith(':') || s.charCodeAt(HOST_RE.lastIndex) === 0x3a);
-    if (host && !aceTsNext && !isDeviceId) pos = HOST_RE.lastIndex;
+    const month = Number(monthOf(relay[1]!));
+    const day = Number(relay[2]);
+    if (day >= 1 && day <= 31 && +relay[3]! <= 23 && +relay[4]! <= 59 && +relay[5]! <= 60)
+      head.relayStamp3164 = { month, day, time: `${relay[3]}:${relay[4]}:${relay[5]}` };
+    if (host && !aceTsNext && !isDeviceId) {
+      pos = HOST_RE.lastIndex;
+      if (head.hostname === undefined) head.hostname = host[0].trimEnd();
+    }
   }
 
   pos = skipSequenceNumbers(s, pos);

@@ -16,6 +16,8 @@ export const FIELD_ORDER = [
   'facility',
   'timestamp',
   'deviceId',
+  'relayHostname',
+  'relayOriginIp',
   'user',
   'command',
   'context',
@@ -40,6 +42,8 @@ export function shapeEvent(e: Partial<AceEvent> & Pick<AceEvent, 'kind'>): AceEv
   if (e.facility !== undefined) out.facility = e.facility;
   if (e.timestamp !== undefined) out.timestamp = e.timestamp;
   if (e.deviceId !== undefined) out.deviceId = e.deviceId;
+  if (e.relayHostname !== undefined) out.relayHostname = e.relayHostname;
+  if (e.relayOriginIp !== undefined) out.relayOriginIp = e.relayOriginIp;
   if (e.user !== undefined) out.user = e.user;
   if (e.command !== undefined) out.command = e.command;
   if (e.context !== undefined) out.context = e.context;

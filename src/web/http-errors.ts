@@ -1,11 +1,11 @@
 /**
- * Errors as `{code, message}` with codes from the catalogue (src/errors.ts), for the API;
+ * Errors as `{code, message}` with codes and statuses from the catalogue (src/core/errors.ts), for the API;
  * the same errors as a small HTML page for the page routes. Internal errors are logged
  * with their stack and answered with a generic message: nothing from the inside (paths,
  * SQL, secrets) reaches a response.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AcesyncError, ERROR_CODES, type ErrorCode } from '../core/errors.js';
+import { AcesyncError, ERROR_CODES, httpStatusOf, type ErrorCode } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { bound } from './views/html.js';
 import { errorPage } from './views/error-page.js';
@@ -19,21 +19,10 @@ export const errorSchema = {
   type: 'object',
   required: ['code', 'message'],
   properties: {
-    code: { type: 'string', description: 'Stable error code (src/errors.ts)' },
+    code: { type: 'string', description: 'Stable error code (docs/errors.md)' },
     message: { type: 'string' },
   },
 } as const;
-
-const STATUS: Partial<Record<ErrorCode, number>> = {
-  ACESYNC_NOT_FOUND: 404,
-  ACESYNC_UNAUTHORIZED: 401,
-  ACESYNC_TOKEN_UNSET: 403,
-  ACESYNC_BAD_REQUEST: 400,
-  ACESYNC_CONFLICT: 409,
-  ACESYNC_UNAVAILABLE: 503,
-  ACESYNC_STORE_WRITE: 503,
-  ACESYNC_STORE_OPEN: 503,
-};
 
 /** Fastify's own client errors that carry (or echo) request text, in our words. */
 const FRAMEWORK: Readonly<Record<string, { status: number; body: ApiError }>> = {
@@ -75,8 +64,9 @@ export function clientErrorResponse(err: { code?: string }, headers: Readonly<Re
   return lines.join('\r\n') + '\r\n\r\n' + body;
 }
 
+/** HTTP status of an answer carrying `code`, from the catalogue (src/core/errors.ts). */
 export function statusOf(code: ErrorCode): number {
-  return STATUS[code] ?? 500;
+  return httpStatusOf(code);
 }
 
 /** Map anything thrown in a handler to a status and a safe body. */
@@ -85,8 +75,7 @@ export function toApiError(err: unknown): { status: number; body: ApiError; inte
     return {
       status: statusOf(err.code),
       body: { code: err.code, message: bound(err.message, 500) },
-      // A refusal (ACESYNC_UNAVAILABLE: full, not running) is expected, not a fault to log with a stack.
-      internal: statusOf(err.code) >= 500 && err.code !== 'ACESYNC_UNAVAILABLE',
+      internal: statusOf(err.code) >= 500,
     };
   const fe = err as Partial<FastifyError> & { validation?: unknown; validationContext?: string };
   if (fe?.validation)

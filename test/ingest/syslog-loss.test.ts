@@ -5,7 +5,7 @@ import { LossWatch, type ActiveSources } from '../../src/ingest/loss-watch.js';
 import type { DropReading } from '../../src/ingest/udp-drops.js';
 import type { AceEvent } from '../../src/core/events.js';
 import { ManualClock } from '../../src/core/clock.js';
-import { NOISE, relevant, startIngest, type Harness } from './syslog-helpers.js';
+import { NOISE, relevant, startIngest, udpSender, type Harness } from './syslog-helpers.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -157,5 +157,42 @@ describe('SyslogIngest kernel loss detection', () => {
     expect(relevantSeen).toBe(h.counters.total('accepted'));
     expect(relevantSeen).toBeLessThan(count / 100); // some relevant lines were among the drops...
     // ...and the only record of them is the ingest-loss event, which exists.
+  });
+
+  it('a relay that floods names the relay, and every device seen behind it is suspect', async () => {
+    const h = await startIngest({
+      udp: { host: '127.0.0.1', port: 0, recv_buffer_bytes: 65536 },
+      loss_check_interval_ms: 100,
+      relays: ['127.0.0.9'],
+    });
+    open.push(h);
+    const port = h.udpPort();
+    // Two relayed lines first: ace1/ctx1 (127.0.0.3) and ace2 (127.0.0.2) are behind the relay.
+    const relay = await udpSender('127.0.0.9');
+    try {
+      await relay.send(`<165>Dec  2 19:07:27 127.0.0.3 ${relevant('via-1').replace(/^<165>/, '')}`, port);
+      await relay.send(`<165>Dec  2 19:07:28 127.0.0.2 ${relevant('via-2').replace(/^<165>/, '')}`, port);
+    } finally {
+      relay.close();
+    }
+    const first = await h.sink.waitFor((e) => e.command === 'rserver host rvia-1');
+    expect(first).toMatchObject({ device: 'ace1', source: '127.0.0.3', relay: '127.0.0.9' });
+    await h.sink.waitFor((e) => e.command === 'rserver host rvia-2' && e.device === 'ace2');
+    const script = `
+      const s = require('dgram').createSocket('udp4');
+      s.bind(0, '127.0.0.9', () => {
+        const noise = Buffer.from(${JSON.stringify(NOISE)});
+        let n = 0;
+        const go = () => {
+          for (let i = 0; i < 500 && n < 20000; i++, n++) s.send(noise, ${port}, '127.0.0.1', n === 19999 ? () => s.close() : undefined);
+          if (n < 20000) setImmediate(go);
+        };
+        go();
+      });`;
+    const sender = spawnSync(process.execPath, ['-e', script], { timeout: 20_000 });
+    expect(sender.status).toBe(0);
+    const loss = await h.sink.waitFor((e) => e.kind === 'ingest-loss', 5000);
+    expect(loss.data!.sources).toContain('127.0.0.9');
+    expect([...(loss.data!.devices as string[])].sort()).toEqual(['ace1', 'ace2']);
   });
 });

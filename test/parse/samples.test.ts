@@ -33,7 +33,7 @@ describe('samples/syslog', () => {
     const failovers = text
       .split('\n')
       .filter(Boolean)
-      .map(parseSyslog)
+      .map((l) => parseSyslog(l))
       .filter((e) => e.id === '727012');
     expect(failovers.map((e) => [e.deviceId, e.ftGroup, e.state])).toEqual([
       ['ace-b', 1, 'ACTIVE'],

@@ -1,7 +1,10 @@
 /** Helpers shared by the upload strategies. */
 import { anmError, AnmError, classifyAnmFailure, type AnmFailureKind } from '../anm-error.js';
 import type { UploadResultData } from '../../core/events.js';
+import { DeadlineExceeded } from '../../core/errors.js';
 import type { StrategyName, UploadOptions } from '../strategy.js';
+
+export { DeadlineExceeded };
 
 /** A thrown upload error as the `upload-result` event payload, with the retry decision. */
 export function failedResult(
@@ -25,14 +28,6 @@ export function failedResult(
  * Run `fn` with a signal that fires on the caller's abort or at the deadline. An abort
  * caused by the deadline is reported as a (retryable) timeout, not as an abort.
  */
-/** The abort reason of an upload's own deadline: to ANM's breaker a timeout, not a cancellation. */
-export class DeadlineExceeded extends Error {
-  constructor(ms: number) {
-    super(`deadline of ${ms} ms exceeded`);
-    this.name = 'DeadlineExceeded';
-  }
-}
-
 export async function withDeadline<T>(
   opts: UploadOptions,
   defaultMs: number,

@@ -1,5 +1,28 @@
 import { z } from 'zod';
+import { parseCidr } from '../../core/cidr.js';
 import { host, port } from './common.js';
+
+/** An address or a CIDR block (`10.1.2.0/24`, `2001:db8::/48`). */
+const addressOrCidr = z
+  .string()
+  .refine((v) => parseCidr(v) !== undefined, { message: 'expected an IPv4/IPv6 address or a CIDR block' });
+
+/** Where a relay's origin may be read from, in the order tried (ace-device.md 1.2, RFC 5424 7.2). */
+export const RELAY_ORIGIN_FIELDS = ['sd-origin', 'hostname', 'device-id'] as const;
+export type RelayOriginField = (typeof RELAY_ORIGIN_FIELDS)[number];
+
+const relaySchema = z.union([
+  addressOrCidr.transform((address) => ({ address, origin: [...RELAY_ORIGIN_FIELDS] })),
+  z.strictObject({
+    address: addressOrCidr,
+    /** Which origin fields of this relay's lines to trust, in order. Default: all three. */
+    origin: z
+      .array(z.enum(RELAY_ORIGIN_FIELDS))
+      .min(1)
+      .default([...RELAY_ORIGIN_FIELDS]),
+  }),
+]);
+export type RelayConfig = z.output<typeof relaySchema>;
 
 export const syslogSchema = z
   .strictObject({
@@ -31,6 +54,11 @@ export const syslogSchema = z
           .default(10 * 60 * 1000),
       })
       .prefault({}),
+    /**
+     * Syslog relays (rsyslog, syslog-ng) that forward ACE lines: only from these is the origin a line names (RFC 5424
+     * `[origin ip=]`, HOSTNAME, device-id) believed; from anywhere else origin fields are ignored.
+     */
+    relays: z.array(relaySchema).default([]),
     /** Accept messages from addresses not listed in any device's or context's `sources`. */
     accept_unknown_sources: z.boolean().default(false),
     /** Longer messages are counted as oversize and dropped (UDP) or the frame skipped (TCP). */

@@ -111,15 +111,12 @@ export function pageRoutes(app: FastifyInstance, w: WebContext): void {
       page({
         title: 'Sign in',
         body: html`<h1>Sign in</h1>
-          <p>
-            This acesync is reachable beyond this machine, so reading it needs the API token (from the environment
-            variable <code>${w.tokens.tokenEnv}</code>).
-          </p>
-          <form class="action" method="post" action="/login">
-            <label for="login-token">API token</label>
-            <input id="login-token" name="token" type="password" autocomplete="current-password" required />
-            <button type="submit">Sign in</button>
-          </form>`,
+<p>This acesync is reachable beyond this machine, so reading it needs the API token (from the environment variable <code>${w.tokens.tokenEnv}</code>).</p>
+<form class="action" method="post" action="/login">
+<label for="login-token">API token</label>
+<input id="login-token" name="token" type="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button>
+</form>`,
       }),
     ),
   );

@@ -3,7 +3,6 @@
  * /api/v1/openapi.json, the two static assets and the live-update stream.
  */
 import type { FastifyInstance } from 'fastify';
-import { AcesyncError } from '../../core/errors.js';
 import { anmTransportWarnings } from '../../config/sections/anm.js';
 import { LIVE_JS } from '../assets/live-client.js';
 import { STYLE_CSS } from '../assets/style.js';
@@ -117,13 +116,19 @@ export function systemRoutes(app: FastifyInstance, w: WebContext): void {
     async (req, reply) => {
       const why = w.hub.refusal(req.raw);
       if (why !== undefined) {
+        // An expected refusal, answered here: the error handler would log every one as a failed
+        // request, and a full page retries every 3 s. The hub logs it at debug, rate-limited.
         w.hub.noteRefused(req.raw, why);
-        throw new AcesyncError(
-          'ACESYNC_UNAVAILABLE',
-          why === 'per-client'
-            ? 'too many live-update listeners from this address; close some pages and try again'
-            : `too many live-update listeners (${w.hub.maxClients}); try again later`,
-        );
+        return reply
+          .code(503)
+          .type('application/json; charset=utf-8')
+          .send({
+            code: 'ACESYNC_UNAVAILABLE',
+            message:
+              why === 'per-client'
+                ? 'too many live-update listeners from this address; close some pages and try again'
+                : `too many live-update listeners (${w.hub.maxClients}); try again later`,
+          });
       }
       reply.hijack();
       const headers: Record<string, string> = { ...SECURITY_HEADERS };

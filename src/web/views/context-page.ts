@@ -26,52 +26,29 @@ export interface ContextPageInput {
 
 function chainItem(c: Chain, device: string, context: string, now: number): Html {
   const cause = c.event
-    ? html`<span class="step-kind">Event</span>
-        <code>${text(c.event.kind, 32)}</code>
-        ${c.event.device && (c.event.device !== device || c.event.context !== context) ? html`on ${text(c.event.context ?? '—', 64)}/${text(c.event.device, 64)} ` : ''}—
-        ${text(c.event.summary, 300)}${c.event.transport ? html` <span class="muted">(${text(c.event.transport, 16)})</span>` : ''}`
+    ? html`<span class="step-kind">Event</span> <code>${text(c.event.kind, 32)}</code> ${c.event.device && (c.event.device !== device || c.event.context !== context) ? html`on ${text(c.event.context ?? '—', 64)}/${text(c.event.device, 64)} ` : ''}— ${text(c.event.summary, 300)}${c.event.transport ? html` <span class="muted">(${text(c.event.transport, 16)})</span>` : ''}`
     : html`<span class="step-kind">Timer</span> — a settle window or expectation deadline fired`;
   const steps: Html[] = [html`<li>${cause}</li>`];
   for (const r of c.rules)
     steps.push(
-      html`<li>
-        <span class="step-kind">Rule</span>
-        <code>${text(r.rule, 80)}</code>
-        ${r.status === 'throttled' ? html`<span class="badge state-muted">throttled</span> ${text(r.note ?? '', 200)}` : 'fired'}${r.conditions ? html` <span class="muted">— ${text(r.conditions, 300)}</span>` : ''}
-      </li>`,
+      html`<li><span class="step-kind">Rule</span> <code>${text(r.rule, 80)}</code> ${r.status === 'throttled' ? html`<span class="badge state-muted">throttled</span> ${text(r.note ?? '', 200)}` : 'fired'}${r.conditions ? html` <span class="muted">— ${text(r.conditions, 300)}</span>` : ''}</li>`,
     );
   for (const s of c.states)
     steps.push(
-      html`<li>
-        <span class="step-kind">Decision</span>
-        ${s.device !== device || s.context !== context ? html`${text(s.context ?? '', 64)} on ${text(s.device ?? '', 64)}: ` : ''}${stateBadge(s.from ?? undefined)}
-        →
-        ${stateBadge(s.to)}${s.rule ? html` by <code>${text(s.rule, 80)}</code>` : ''}${s.reason ? html` — ${text(s.reason, 300)}` : ''}
-      </li>`,
+      html`<li><span class="step-kind">Decision</span> ${s.device !== device || s.context !== context ? html`${text(s.context ?? '', 64)} on ${text(s.device ?? '', 64)}: ` : ''}${stateBadge(s.from ?? undefined)} → ${stateBadge(s.to)}${s.rule ? html` by <code>${text(s.rule, 80)}</code>` : ''}${s.reason ? html` — ${text(s.reason, 300)}` : ''}</li>`,
     );
   for (const a of c.actions) {
     const result = a.job
-      ? html` → <span class="step-kind">Result</span> job ${a.job.id}
-          <strong>${a.job.state}</strong
-          >${a.job.attempts > 1 ? ` after ${a.job.attempts} attempts` : ''}${a.job.lastError ? html`: ${text(a.job.lastError, 200)}` : ''}${a.job.result ? html` <code>${text(a.job.result, 200)}</code>` : ''}`
+      ? html` → <span class="step-kind">Result</span> job ${a.job.id} <strong>${a.job.state}</strong>${a.job.attempts > 1 ? ` after ${a.job.attempts} attempts` : ''}${a.job.lastError ? html`: ${text(a.job.lastError, 200)}` : ''}${a.job.result ? html` <code>${text(a.job.result, 200)}</code>` : ''}`
       : a.due !== undefined
         ? html` <span class="muted">due ${timeCell(a.due, now)}</span>`
         : '';
     steps.push(
-      html`<li>
-        <span class="step-kind">Action</span>
-        <code>${text(a.action, 40)}</code
-        >${a.jobId !== undefined ? html` job ${a.jobId}${a.merged ? ' (merged into a pending job)' : ''}` : ''}${a.rule ? html` by <code>${text(a.rule, 80)}</code>` : ''}${result}
-      </li>`,
+      html`<li><span class="step-kind">Action</span> <code>${text(a.action, 40)}</code>${a.jobId !== undefined ? html` job ${a.jobId}${a.merged ? ' (merged into a pending job)' : ''}` : ''}${a.rule ? html` by <code>${text(a.rule, 80)}</code>` : ''}${result}</li>`,
     );
   }
   for (const n of c.notes) steps.push(html`<li><span class="step-kind">Note</span> ${text(n, 300)}</li>`);
-  return html`<li class="chain">
-    <h3>${timeCell(c.event?.receivedAt ?? c.at, now)}</h3>
-    <ol>
-      ${steps}
-    </ol>
-  </li>`;
+  return html`<li class="chain"><h3>${timeCell(c.event?.receivedAt ?? c.at, now)}</h3><ol>${steps}</ol></li>`;
 }
 
 function versionsSection(inp: ContextPageInput): Html {
@@ -80,47 +57,21 @@ function versionsSection(inp: ContextPageInput): Html {
     return html`<p class="muted">No configuration recorded yet: audits store each distinct running-config.</p>`;
   const label = (v: ConfigVersion): string =>
     `${v.hash.slice(0, 12)}${v.isAnm ? " (ANM's copy)" : ''} — last seen ${new Date(v.lastSeen).toISOString().slice(0, 19)}Z`;
-  const table = html`<div class="table-wrap">
-    <table class="stack">
-      <caption>
-        Distinct configurations seen, newest first
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Version</th>
-          <th scope="col">First seen</th>
-          <th scope="col">Last seen</th>
-          <th scope="col">Times seen</th>
-          <th scope="col">ANM's copy</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${detail.versions.map(
-          (v) =>
-            html`<tr>
-              <th scope="row" data-label="Version"><code>${v.hash.slice(0, 12)}</code></th>
-              <td data-label="First seen">${timeCell(v.firstSeen, now)}</td>
-              <td data-label="Last seen">${timeCell(v.lastSeen, now)}</td>
-              <td data-label="Times seen">${v.seenCount}</td>
-              <td data-label="ANM's copy">
-                ${v.isAnm ? html`<span class="badge state-ok"><span aria-hidden="true">✓</span> yes</span>` : 'no'}
-              </td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
+  const table = html`<div class="table-wrap"><table class="stack">
+<caption>Distinct configurations seen, newest first</caption>
+<thead><tr><th scope="col">Version</th><th scope="col">First seen</th><th scope="col">Last seen</th><th scope="col">Times seen</th><th scope="col">ANM's copy</th></tr></thead>
+<tbody>${detail.versions.map(
+    (v) =>
+      html`<tr><th scope="row" data-label="Version"><code>${v.hash.slice(0, 12)}</code></th><td data-label="First seen">${timeCell(v.firstSeen, now)}</td><td data-label="Last seen">${timeCell(v.lastSeen, now)}</td><td data-label="Times seen">${v.seenCount}</td><td data-label="ANM's copy">${v.isAnm ? html`<span class="badge state-ok"><span aria-hidden="true">✓</span> yes</span>` : 'no'}</td></tr>`,
+  )}</tbody></table></div>`;
   const select = (name: string, selected?: ConfigVersion) =>
-    html`<select id="diff-${name}" name="${name}">
-      ${detail.versions.map((v) => html`<option value="${v.hash}" ${v === selected ? html` selected` : ''}>${label(v)}</option>`)}
-    </select>`;
+    html`<select id="diff-${name}" name="${name}">${detail.versions.map((v) => html`<option value="${v.hash}"${v === selected ? html` selected` : ''}>${label(v)}</option>`)}</select>`;
   const form =
     detail.versions.length > 1
       ? html`<form class="action" method="get" action="${contextHref(device, context)}#diff">
-          <p><label for="diff-from">From</label>${select('from', detail.diff?.from)}</p>
-          <p><label for="diff-to">To</label>${select('to', detail.diff?.to)}</p>
-          <button type="submit">Show the diff</button>
-        </form>`
+<p><label for="diff-from">From</label>${select('from', detail.diff?.from)}</p>
+<p><label for="diff-to">To</label>${select('to', detail.diff?.to)}</p>
+<button type="submit">Show the diff</button></form>`
       : '';
   let diff: Html = html``;
   if (detail.diff) {
@@ -128,79 +79,38 @@ function versionsSection(inp: ContextPageInput): Html {
     const body =
       detail.diff.text === undefined
         ? html`<p class="muted">The text of one of these versions is not stored (only its hash is known).</p>`
-        : html`<pre class="diff" aria-label="Unified diff">
-${join(
-              lines.map(
-                (l) =>
-                  html`<span
-                    class="${l.startsWith('+') && !l.startsWith('+++') ? 'add' : l.startsWith('-') && !l.startsWith('---') ? 'del' : l.startsWith('@@') ? 'hunk' : 'ctx'}"
-                    >${text(l, 2000)}</span
-                  >`,
-              ),
-              '\n',
-            )}</pre>`;
-    diff = html`<h3 id="diff">
-        Diff: <code>${detail.diff.from.hash.slice(0, 12)}</code> → <code>${detail.diff.to.hash.slice(0, 12)}</code>
-      </h3>
-      ${body}`;
+        : html`<pre class="diff" aria-label="Unified diff">${join(
+            lines.map(
+              (l) =>
+                html`<span class="${l.startsWith('+') && !l.startsWith('+++') ? 'add' : l.startsWith('-') && !l.startsWith('---') ? 'del' : l.startsWith('@@') ? 'hunk' : 'ctx'}">${text(l, 2000)}</span>`,
+            ),
+            '\n',
+          )}</pre>`;
+    diff = html`<h3 id="diff">Diff: <code>${detail.diff.from.hash.slice(0, 12)}</code> → <code>${detail.diff.to.hash.slice(0, 12)}</code></h3>${body}`;
   }
   return html`${table}${form}${diff}`;
 }
 
 function jobsTable(jobs: Job[], now: number): Html {
   if (jobs.length === 0) return html`<p class="muted">No jobs for this context.</p>`;
-  return html`<div class="table-wrap">
-    <table class="stack">
-      <caption>
-        Audit, upload and other jobs, newest first
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Job</th>
-          <th scope="col">Type</th>
-          <th scope="col">State</th>
-          <th scope="col">Attempts</th>
-          <th scope="col">Created</th>
-          <th scope="col">Finished</th>
-          <th scope="col">Last error / result</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${jobs.map(
-          (j) =>
-            html`<tr>
-              <th scope="row" data-label="Job">${j.id}</th>
-              <td data-label="Type">${j.type}</td>
-              <td data-label="State">
-                ${j.state}${j.requests > 1 ? html` <span class="muted">(${j.requests} requests)</span>` : ''}
-              </td>
-              <td data-label="Attempts">${j.attempts}/${j.maxAttempts}</td>
-              <td data-label="Created">${timeCell(j.createdAt, now)}</td>
-              <td data-label="Finished">
-                ${j.finishedAt !== undefined ? timeCell(j.finishedAt, now) : j.state === 'pending' ? html`due ${timeCell(j.nextRunAt, now)}` : '—'}
-              </td>
-              <td data-label="Last error / result" class="reason">
-                ${text(j.lastError ?? (j.result !== undefined ? JSON.stringify(j.result) : ''), 300)}
-              </td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
+  return html`<div class="table-wrap"><table class="stack">
+<caption>Audit, upload and other jobs, newest first</caption>
+<thead><tr><th scope="col">Job</th><th scope="col">Type</th><th scope="col">State</th><th scope="col">Attempts</th><th scope="col">Created</th><th scope="col">Finished</th><th scope="col">Last error / result</th></tr></thead>
+<tbody>${jobs.map(
+    (j) =>
+      html`<tr><th scope="row" data-label="Job">${j.id}</th><td data-label="Type">${j.type}</td><td data-label="State">${j.state}${j.requests > 1 ? html` <span class="muted">(${j.requests} requests)</span>` : ''}</td><td data-label="Attempts">${j.attempts}/${j.maxAttempts}</td><td data-label="Created">${timeCell(j.createdAt, now)}</td><td data-label="Finished">${j.finishedAt !== undefined ? timeCell(j.finishedAt, now) : j.state === 'pending' ? html`due ${timeCell(j.nextRunAt, now)}` : '—'}</td><td data-label="Last error / result" class="reason">${text(j.lastError ?? (j.result !== undefined ? JSON.stringify(j.result) : ''), 300)}</td></tr>`,
+  )}</tbody></table></div>`;
 }
 
 function actionForm(path: string, id: string, button: string, hint: Html, inp: ContextPageInput): Html {
   if (!inp.tokenConfigured)
-    return html`<p class="notice error">
-      Operator actions are disabled: the environment variable <code>${inp.tokenEnv}</code> (http.token_env) holding the
-      API token is not set.
-    </p>`;
+    return html`<p class="notice error">Operator actions are disabled: the environment variable <code>${inp.tokenEnv}</code> (http.token_env) holding the API token is not set.</p>`;
   return html`<form class="action" method="post" action="${path}">
-    <label for="${id}-token">API token</label>
-    <input id="${id}-token" name="token" type="password" autocomplete="off" required aria-describedby="${id}-hint" />
-    <p class="hint" id="${id}-hint">${hint}</p>
-    <button type="submit">${button}</button>
-  </form>`;
+<label for="${id}-token">API token</label>
+<input id="${id}-token" name="token" type="password" autocomplete="off" required aria-describedby="${id}-hint">
+<p class="hint" id="${id}-hint">${hint}</p>
+<button type="submit">${button}</button>
+</form>`;
 }
 
 export function contextPage(inp: ContextPageInput): Html {
@@ -210,101 +120,40 @@ export function contextPage(inp: ContextPageInput): Html {
   const href = contextHref(device, context);
   const waiting = c.lastUploadOutcome === 'waiting-operator';
   const peer = detail.peer;
-  const facts = html`<div data-device="${device}" data-context="${context}" data-sync="${c.sync}">
-    <dl class="facts">
-      <dt>Config state</dt>
-      <dd data-field="sync">${cells.sync} <span class="muted">${stateWording(c.sync).help}</span></dd>
-      <dt>Since</dt>
-      <dd data-field="since">${cells.since}</dd>
-      <dt>Reason</dt>
-      <dd data-field="reason">${cells.reason}</dd>
-      <dt>HA State</dt>
-      <dd>
-        ${c.ftGroup !== undefined ? html`${roleBadge(detail.role)} <span class="muted">FT group ${c.ftGroup}</span>` : html`<span class="muted">FT group not known</span>`}
-      </dd>
-      <dt>HA Peer</dt>
-      <dd>
-        ${peer ? html`<a href="${contextHref(peer.device, context)}">${text(peer.device, 64)}</a> ${stateBadge(peer.state?.sync)}` : html`<span class="muted">none configured</span>`}
-      </dd>
-      <dt>Last audit</dt>
-      <dd data-field="audit">${cells.audit}</dd>
-      <dt>Last upload</dt>
-      <dd data-field="upload">${cells.upload}</dd>
-      <dt>ANM's copy</dt>
-      <dd>
-        ${c.anmHash ? html`<code>${text(c.anmHash.slice(0, 12), 12)}</code>` : html`<span class="muted">not recorded yet</span>`}${c.lastAuditHash ? html` · device at last audit <code>${text(c.lastAuditHash.slice(0, 12), 12)}</code>` : ''}
-      </dd>
-    </dl>
-  </div>`;
-  const tokenHint = html`The token (from <code>${inp.tokenEnv}</code>) is sent once with this form over this connection;
-    it is not kept in the page, a cookie or a log.`;
+  const facts = html`<div data-device="${device}" data-context="${context}" data-sync="${c.sync}"><dl class="facts">
+<dt>Config state</dt><dd data-field="sync">${cells.sync} <span class="muted">${stateWording(c.sync).help}</span></dd>
+<dt>Since</dt><dd data-field="since">${cells.since}</dd>
+<dt>Reason</dt><dd data-field="reason">${cells.reason}</dd>
+<dt>HA State</dt><dd>${c.ftGroup !== undefined ? html`${roleBadge(detail.role)} <span class="muted">FT group ${c.ftGroup}</span>` : html`<span class="muted">FT group not known</span>`}</dd>
+<dt>HA Peer</dt><dd>${peer ? html`<a href="${contextHref(peer.device, context)}">${text(peer.device, 64)}</a> ${stateBadge(peer.state?.sync)}` : html`<span class="muted">none configured</span>`}</dd>
+<dt>Last audit</dt><dd data-field="audit">${cells.audit}</dd>
+<dt>Last upload</dt><dd data-field="upload">${cells.upload}</dd>
+<dt>ANM's copy</dt><dd>${c.anmHash ? html`<code>${text(c.anmHash.slice(0, 12), 12)}</code>` : html`<span class="muted">not recorded yet</span>`}${c.lastAuditHash ? html` · device at last audit <code>${text(c.lastAuditHash.slice(0, 12), 12)}</code>` : ''}</dd>
+</dl></div>`;
+  const tokenHint = html`The token (from <code>${inp.tokenEnv}</code>) is sent once with this form over this connection; it is not kept in the page, a cookie or a log.`;
   return page({
     title: `${context} on ${device}`,
     live: true,
     current: 'context',
     body: html`<p><a href="/">← Overview</a></p>
-      <h1>${text(context, 64)} <span class="muted">on</span> ${text(device, 64)}</h1>
-      ${inp.notice ? html`<p class="notice${inp.notice.ok ? '' : ' error'}" role="status">${text(inp.notice.text, 300)}</p>` : ''}
-      ${facts}
-      <section aria-labelledby="actions-h" id="actions">
-        <h2 id="actions-h">Operator actions</h2>
-        ${actionForm(`${href}/resync`, 'resync', 'Resync now', html`Queues an audit of this context and an upload of its configuration to ANM, ahead of scheduled work. ${tokenHint}`, inp)}
-        ${waiting ? actionForm(`${href}/acknowledge`, 'ack', 'I uploaded it in ANM', html`The upload strategy is manual: after using ANM's sync for this context, acknowledge here; acesync records ANM's copy and re-audits. ${tokenHint}`, inp) : ''}
-      </section>
-      <section aria-labelledby="why-h">
-        <h2 id="why-h">Why: event → rule → decision → action → result</h2>
-        ${
-          detail.chains.length
-            ? html`<ol class="chains">
-                ${detail.chains.map((ch) => chainItem(ch, device, context, now))}
-              </ol>`
-            : html`<p class="muted">No decisions recorded for this context yet.</p>`
-        }
-        <h3>Reasons kept with the state</h3>
-        <div class="table-wrap">
-          <table class="stack">
-            <caption>
-              Newest last
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">From</th>
-                <th scope="col">To</th>
-                <th scope="col">Rule</th>
-                <th scope="col">Reason</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${c.reasons.map(
-                (r) =>
-                  html`<tr>
-                    <td data-label="When">${timeCell(r.at, now)}</td>
-                    <td data-label="From">${stateBadge(r.from ?? undefined)}</td>
-                    <td data-label="To">${stateBadge(r.to)}</td>
-                    <td data-label="Rule"><code>${text(r.rule ?? '—', 80)}</code></td>
-                    <td data-label="Reason" class="reason">${text(r.text, 400)}</td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>
-        </div>
-      </section>
-      <section aria-labelledby="alerts-h">
-        <h2 id="alerts-h">Alerts</h2>
-        ${alertsTable(inp.alerts, now, 'Alerts about this context')}
-      </section>
-      <section aria-labelledby="history-h">
-        <h2 id="history-h">Configuration history</h2>
-        ${versionsSection(inp)}
-      </section>
-      <section aria-labelledby="jobs-h">
-        <h2 id="jobs-h">Jobs</h2>
-        ${jobsTable(detail.jobs, now)}
-      </section>
-      <section aria-labelledby="events-h">
-        <h2 id="events-h">Recent events</h2>
-        ${eventsTable(detail.events, now, 'Events about this context, newest first')}
-      </section>`,
+<h1>${text(context, 64)} <span class="muted">on</span> ${text(device, 64)}</h1>
+${inp.notice ? html`<p class="notice${inp.notice.ok ? '' : ' error'}" role="status">${text(inp.notice.text, 300)}</p>` : ''}
+${facts}
+<section aria-labelledby="actions-h" id="actions"><h2 id="actions-h">Operator actions</h2>
+${actionForm(`${href}/resync`, 'resync', 'Resync now', html`Queues an audit of this context and an upload of its configuration to ANM, ahead of scheduled work. ${tokenHint}`, inp)}
+${waiting ? actionForm(`${href}/acknowledge`, 'ack', 'I uploaded it in ANM', html`The upload strategy is manual: after using ANM's sync for this context, acknowledge here; acesync records ANM's copy and re-audits. ${tokenHint}`, inp) : ''}
+</section>
+<section aria-labelledby="why-h"><h2 id="why-h">Why: event → rule → decision → action → result</h2>
+${detail.chains.length ? html`<ol class="chains">${detail.chains.map((ch) => chainItem(ch, device, context, now))}</ol>` : html`<p class="muted">No decisions recorded for this context yet.</p>`}
+<h3>Reasons kept with the state</h3>
+<div class="table-wrap"><table class="stack"><caption>Newest last</caption>
+<thead><tr><th scope="col">When</th><th scope="col">From</th><th scope="col">To</th><th scope="col">Rule</th><th scope="col">Reason</th></tr></thead>
+<tbody>${c.reasons.map((r) => html`<tr><td data-label="When">${timeCell(r.at, now)}</td><td data-label="From">${stateBadge(r.from ?? undefined)}</td><td data-label="To">${stateBadge(r.to)}</td><td data-label="Rule"><code>${text(r.rule ?? '—', 80)}</code></td><td data-label="Reason" class="reason">${text(r.text, 400)}</td></tr>`)}</tbody>
+</table></div>
+</section>
+<section aria-labelledby="alerts-h"><h2 id="alerts-h">Alerts</h2>${alertsTable(inp.alerts, now, 'Alerts about this context')}</section>
+<section aria-labelledby="history-h"><h2 id="history-h">Configuration history</h2>${versionsSection(inp)}</section>
+<section aria-labelledby="jobs-h"><h2 id="jobs-h">Jobs</h2>${jobsTable(detail.jobs, now)}</section>
+<section aria-labelledby="events-h"><h2 id="events-h">Recent events</h2>${eventsTable(detail.events, now, 'Events about this context, newest first')}</section>`,
   });
 }

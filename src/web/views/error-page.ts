@@ -14,7 +14,7 @@ export function errorPage(status: number, err: { code: string; message: string }
   return page({
     title,
     body: html`<h1>${title}</h1>
-      <p class="notice error" role="alert"><strong>${err.code}</strong>: ${err.message}</p>
-      <p><a href="/">Back to the overview</a></p>`,
+<p class="notice error" role="alert"><strong>${err.code}</strong>: ${err.message}</p>
+<p><a href="/">Back to the overview</a></p>`,
   });
 }

@@ -18,7 +18,7 @@ export interface PageOptions {
 
 export function page(o: PageOptions): Html {
   const nav = (href: string, label: string, key?: PageOptions['current']) =>
-    html`<li><a href="${href}" ${o.current === key && key ? html` aria-current="page"` : ''}>${label}</a></li>`;
+    html`<li><a href="${href}"${o.current === key && key ? html` aria-current="page"` : ''}>${label}</a></li>`;
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -49,9 +49,7 @@ ${o.body}
 export function stateBadge(sync: string | undefined): Html {
   if (sync === undefined) return html`<span class="badge state-muted" data-state="none">not known here</span>`;
   const w = stateWording(sync);
-  return html`<span class="badge state-${w.tone}" data-state="${sync}" title="${w.help}"
-    ><span aria-hidden="true">${w.symbol}</span> ${w.label}</span
-  >`;
+  return html`<span class="badge state-${w.tone}" data-state="${sync}" title="${w.help}"><span aria-hidden="true">${w.symbol}</span> ${w.label}</span>`;
 }
 
 /** An FT role in ANM's HA State words. */
@@ -62,8 +60,7 @@ export function roleBadge(role: string | undefined): Html {
 /** A time: absolute in the text, machine-readable in `datetime`, relative refreshed by the script. */
 export function timeCell(ms: number | undefined, now: number): Html {
   if (ms === undefined) return html`<span class="muted">never</span>`;
-  return html`<time datetime="${isoTime(ms)}" title="${shortTime(ms)}">${shortTime(ms)}</time>
-    <span class="rel" data-rel="${isoTime(ms)}">(${relative(ms, now)})</span>`;
+  return html`<time datetime="${isoTime(ms)}" title="${shortTime(ms)}">${shortTime(ms)}</time> <span class="rel" data-rel="${isoTime(ms)}">(${relative(ms, now)})</span>`;
 }
 
 /** The fields of one context on one device that the live script updates (by data-field). */

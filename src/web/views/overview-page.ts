@@ -20,94 +20,44 @@ function attention(o: Overview): Html {
     stale: 'Out Of Sync',
   };
   return html`<section class="attention" aria-labelledby="attention-h">
-    <h2 id="attention-h">Needs attention (${o.attention.length})</h2>
-    <ul>
-      ${o.attention.map(
-        (a) =>
-          html`<li>
-            <strong>${kindText[a.kind] ?? a.kind}</strong>:
-            ${a.context ? html`<a href="${contextHref(a.device, a.context)}">${text(a.context, 64)}</a> on ` : ''}${text(a.device, 64)}
-            — ${text(a.text, 300)}
-          </li>`,
-      )}
-    </ul>
-  </section>`;
+<h2 id="attention-h">Needs attention (${o.attention.length})</h2>
+<ul>${o.attention.map(
+    (a) =>
+      html`<li><strong>${kindText[a.kind] ?? a.kind}</strong>: ${a.context ? html`<a href="${contextHref(a.device, a.context)}">${text(a.context, 64)}</a> on ` : ''}${text(a.device, 64)} — ${text(a.text, 300)}</li>`,
+  )}</ul>
+</section>`;
 }
 
 export function alertsTable(alerts: AlertRecord[], now: number, caption: string): Html {
   if (alerts.length === 0) return html`<p class="muted">No open alerts.</p>`;
-  return html`<div class="table-wrap">
-    <table class="stack">
-      <caption>
-        ${caption}
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Severity</th>
-          <th scope="col">Alert</th>
-          <th scope="col">Target</th>
-          <th scope="col">Since</th>
-          <th scope="col">Summary</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${alerts.map(
-          (a) =>
-            html`<tr>
-              <td data-label="Severity">
-                <span class="sev-${['info', 'warning', 'critical'].includes(a.severity) ? a.severity : 'info'}"
-                  >${a.severity}</span
-                >
-              </td>
-              <th scope="row" data-label="Alert">
-                ${text(a.alertname, 80)}${a.fireCount > 1 ? html` <span class="muted">×${a.fireCount}</span>` : ''}
-              </th>
-              <td data-label="Target">
-                ${a.device && a.context ? html`<a href="${contextHref(a.device, a.context)}">${text(a.context, 64)}</a> on ${text(a.device, 64)}` : text(a.device || '—', 64)}
-              </td>
-              <td data-label="Since">${timeCell(a.startsAt, now)}</td>
-              <td data-label="Summary" class="reason">${text(a.annotations.summary ?? '', 400)}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
+  return html`<div class="table-wrap"><table class="stack">
+<caption>${caption}</caption>
+<thead><tr><th scope="col">Severity</th><th scope="col">Alert</th><th scope="col">Target</th><th scope="col">Since</th><th scope="col">Summary</th></tr></thead>
+<tbody>${alerts.map(
+    (a) => html`<tr>
+<td data-label="Severity"><span class="sev-${['info', 'warning', 'critical'].includes(a.severity) ? a.severity : 'info'}">${a.severity}</span></td>
+<th scope="row" data-label="Alert">${text(a.alertname, 80)}${a.fireCount > 1 ? html` <span class="muted">×${a.fireCount}</span>` : ''}</th>
+<td data-label="Target">${a.device && a.context ? html`<a href="${contextHref(a.device, a.context)}">${text(a.context, 64)}</a> on ${text(a.device, 64)}` : text(a.device || '—', 64)}</td>
+<td data-label="Since">${timeCell(a.startsAt, now)}</td>
+<td data-label="Summary" class="reason">${text(a.annotations.summary ?? '', 400)}</td>
+</tr>`,
+  )}</tbody></table></div>`;
 }
 
 export function eventsTable(events: StoredEvent[], now: number, caption: string): Html {
   if (events.length === 0) return html`<p class="muted">No events stored yet.</p>`;
-  return html`<div class="table-wrap">
-    <table class="stack">
-      <caption>
-        ${caption}
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Received</th>
-          <th scope="col">Kind</th>
-          <th scope="col">Device</th>
-          <th scope="col">Context</th>
-          <th scope="col">What</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${events.map(
-          (e) =>
-            html`<tr>
-              <td data-label="Received">${timeCell(e.receivedAt, now)}</td>
-              <td data-label="Kind">
-                <code>${text(e.kind, 32)}</code>${e.msgId ? html` <span class="muted">${text(e.msgId, 16)}</span>` : ''}
-              </td>
-              <td data-label="Device">${text(e.device ?? '—', 64)}</td>
-              <td data-label="Context">
-                ${e.device && e.context ? html`<a href="${contextHref(e.device, e.context)}">${text(e.context, 64)}</a>` : text(e.context ?? '—', 64)}
-              </td>
-              <td data-label="What" class="reason">${text(eventSummary(e.event), 300)}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
+  return html`<div class="table-wrap"><table class="stack">
+<caption>${caption}</caption>
+<thead><tr><th scope="col">Received</th><th scope="col">Kind</th><th scope="col">Device</th><th scope="col">Context</th><th scope="col">What</th></tr></thead>
+<tbody>${events.map(
+    (e) => html`<tr>
+<td data-label="Received">${timeCell(e.receivedAt, now)}</td>
+<td data-label="Kind"><code>${text(e.kind, 32)}</code>${e.msgId ? html` <span class="muted">${text(e.msgId, 16)}</span>` : ''}</td>
+<td data-label="Device">${text(e.device ?? '—', 64)}</td>
+<td data-label="Context">${e.device && e.context ? html`<a href="${contextHref(e.device, e.context)}">${text(e.context, 64)}</a>` : text(e.context ?? '—', 64)}</td>
+<td data-label="What" class="reason">${text(eventSummary(e.event), 300)}</td>
+</tr>`,
+  )}</tbody></table></div>`;
 }
 
 function pairSection(p: PairView, i: number, now: number): Html {
@@ -116,129 +66,62 @@ function pairSection(p: PairView, i: number, now: number): Html {
     names.length === 2
       ? html`HA pair ${text(names[0], 64)} + ${text(names[1], 64)}`
       : html`Device ${text(names[0] ?? '?', 64)}`;
-  const devices = html`<div class="table-wrap">
-    <table class="stack">
-      <caption>
-        Devices
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Device</th>
-          <th scope="col">Address</th>
-          <th scope="col">HA Peer</th>
-          <th scope="col">Last successful audit</th>
-          <th scope="col">Logging</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${p.devices.map(
-          (d) =>
-            html`<tr>
-              <th scope="row" data-label="Device">
-                ${text(d.name, 64)}${d.configured ? '' : html` <span class="muted">(no longer configured)</span>`}
-              </th>
-              <td data-label="Address">${text(d.host, 100)}</td>
-              <td data-label="HA Peer">${text(d.peer ?? '—', 64)}</td>
-              <td data-label="Last successful audit">
-                ${timeCell(d.lastGoodAuditAt, now)}${d.auditOverdue ? html` <span class="badge state-bad"><span aria-hidden="true">!</span> overdue</span>` : ''}
-              </td>
-              <td data-label="Logging">
-                ${d.loggingDrift.length ? html`<span class="badge state-bad"><span aria-hidden="true">!</span> drift in ${d.loggingDrift.length} context${d.loggingDrift.length > 1 ? 's' : ''}</span>` : html`<span class="muted">no drift seen</span>`}
-              </td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
+  const devices = html`<div class="table-wrap"><table class="stack">
+<caption>Devices</caption>
+<thead><tr><th scope="col">Device</th><th scope="col">Address</th><th scope="col">HA Peer</th><th scope="col">Last successful audit</th><th scope="col">Logging</th></tr></thead>
+<tbody>${p.devices.map(
+    (d) => html`<tr>
+<th scope="row" data-label="Device">${text(d.name, 64)}${d.configured ? '' : html` <span class="muted">(no longer configured)</span>`}</th>
+<td data-label="Address">${text(d.host, 100)}</td>
+<td data-label="HA Peer">${text(d.peer ?? '—', 64)}</td>
+<td data-label="Last successful audit">${timeCell(d.lastGoodAuditAt, now)}${d.auditOverdue ? html` <span class="badge state-bad"><span aria-hidden="true">!</span> overdue</span>` : ''}</td>
+<td data-label="Logging">${d.loggingDrift.length ? html`<span class="badge state-bad"><span aria-hidden="true">!</span> drift in ${d.loggingDrift.length} context${d.loggingDrift.length > 1 ? 's' : ''}</span>` : html`<span class="muted">no drift seen</span>`}</td>
+</tr>`,
+  )}</tbody></table></div>`;
   const groups = p.groups.length
-    ? html`<div class="table-wrap">
-        <table class="stack">
-          <caption>
-            FT groups: HA State of each peer
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">FT group</th>
-              ${names.map((n) => html`<th scope="col">${text(n, 64)}</th>`)}
-              <th scope="col">HA Autosync</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${p.groups.map(
-              (g) =>
-                html`<tr>
-                  <th scope="row" data-label="FT group">${g.group}</th>
-                  ${names.map((n) => html`<td data-label="${n}">${roleBadge(g.roles[n]?.role)}${g.roles[n] ? html` <span class="rel">since ${timeCell(g.roles[n]!.since, now)}</span>` : ''}</td>`)}
-                  <td data-label="HA Autosync">${text(g.autosync ?? '—', 120)}</td>
-                </tr>`,
-            )}
-          </tbody>
-        </table>
-      </div>`
-    : html`<p class="muted">
-        No FT group roles known yet (they come from syslog, traps and the poller's <code>show ft group</code>).
-      </p>`;
-  const contexts = html`<div class="table-wrap">
-    <table class="stack contexts">
-      <caption>
-        Contexts: state of ANM's copy on each peer
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Context</th>
-          <th scope="col">Device</th>
-          <th scope="col">Config state</th>
-          <th scope="col">Since</th>
-          <th scope="col">Reason</th>
-          <th scope="col">Last audit</th>
-          <th scope="col">Last upload</th>
-        </tr>
-      </thead>
-      ${p.contexts.map((row) => {
-        const rows = row.peers.map((peer, k) => {
-          const cells = contextCells(peer.state, now);
-          return html`<tr data-device="${peer.device}" data-context="${row.name}" data-sync="${peer.state?.sync ?? ''}">
-            ${k === 0 ? html`<th scope="rowgroup" rowspan="${row.peers.length}" data-label="Context"><a href="${contextHref(peer.device, row.name)}">${text(row.name, 64)}</a>${row.ftGroup !== undefined ? html` <span class="muted">FT group ${row.ftGroup}</span>` : ''}</th>` : ''}
-            <td data-label="Device">
-              ${peer.state ? html`<a href="${contextHref(peer.device, row.name)}">${text(peer.device, 64)}</a>` : text(peer.device, 64)}
-            </td>
-            <td data-label="Config state" data-field="sync">${cells.sync}</td>
-            <td data-label="Since" data-field="since">${cells.since}</td>
-            <td data-label="Reason" data-field="reason">${cells.reason}</td>
-            <td data-label="Last audit" data-field="audit">${cells.audit}</td>
-            <td data-label="Last upload" data-field="upload">${cells.upload}</td>
-          </tr>`;
-        });
-        return html`<tbody>
-          ${rows}
-        </tbody>`;
-      })}
-    </table>
-  </div>`;
-  return html`<section aria-labelledby="pair-${i}-h">
-    <h2 id="pair-${i}-h">${title}</h2>
-    ${devices}${groups}${contexts}
-  </section>`;
+    ? html`<div class="table-wrap"><table class="stack">
+<caption>FT groups: HA State of each peer</caption>
+<thead><tr><th scope="col">FT group</th>${names.map((n) => html`<th scope="col">${text(n, 64)}</th>`)}<th scope="col">HA Autosync</th></tr></thead>
+<tbody>${p.groups.map(
+        (g) =>
+          html`<tr><th scope="row" data-label="FT group">${g.group}</th>${names.map((n) => html`<td data-label="${n}">${roleBadge(g.roles[n]?.role)}${g.roles[n] ? html` <span class="rel">since ${timeCell(g.roles[n]!.since, now)}</span>` : ''}</td>`)}<td data-label="HA Autosync">${text(g.autosync ?? '—', 120)}</td></tr>`,
+      )}</tbody></table></div>`
+    : html`<p class="muted">No FT group roles known yet (they come from syslog, traps and the poller's <code>show ft group</code>).</p>`;
+  const contexts = html`<div class="table-wrap"><table class="stack contexts">
+<caption>Contexts: state of ANM's copy on each peer</caption>
+<thead><tr><th scope="col">Context</th><th scope="col">Device</th><th scope="col">Config state</th><th scope="col">Since</th><th scope="col">Reason</th><th scope="col">Last audit</th><th scope="col">Last upload</th></tr></thead>
+${p.contexts.map((row) => {
+  const rows = row.peers.map((peer, k) => {
+    const cells = contextCells(peer.state, now);
+    return html`<tr data-device="${peer.device}" data-context="${row.name}" data-sync="${peer.state?.sync ?? ''}">
+${k === 0 ? html`<th scope="rowgroup" rowspan="${row.peers.length}" data-label="Context"><a href="${contextHref(peer.device, row.name)}">${text(row.name, 64)}</a>${row.ftGroup !== undefined ? html` <span class="muted">FT group ${row.ftGroup}</span>` : ''}</th>` : ''}
+<td data-label="Device">${peer.state ? html`<a href="${contextHref(peer.device, row.name)}">${text(peer.device, 64)}</a>` : text(peer.device, 64)}</td>
+<td data-label="Config state" data-field="sync">${cells.sync}</td>
+<td data-label="Since" data-field="since">${cells.since}</td>
+<td data-label="Reason" data-field="reason">${cells.reason}</td>
+<td data-label="Last audit" data-field="audit">${cells.audit}</td>
+<td data-label="Last upload" data-field="upload">${cells.upload}</td>
+</tr>`;
+  });
+  return html`<tbody>${rows}</tbody>`;
+})}
+</table></div>`;
+  return html`<section aria-labelledby="pair-${i}-h"><h2 id="pair-${i}-h">${title}</h2>${devices}${groups}${contexts}</section>`;
 }
 
 export function overviewPage(o: Overview): Html {
-  const counts = html`<ul class="counts" aria-label="Contexts per state">
-    ${SYNC_STATES.map((s) => html`<li>${stateBadge(s)} <span data-count="${s}">${o.counts[s]}</span></li>`)}
-  </ul>`;
+  const counts = html`<ul class="counts" aria-label="Contexts per state">${SYNC_STATES.map(
+    (s) => html`<li>${stateBadge(s)} <span data-count="${s}">${o.counts[s]}</span></li>`,
+  )}</ul>`;
   return page({
     title: 'Overview',
     live: true,
     current: 'overview',
     body: html`<h1>ACE contexts and their copy in ANM</h1>
-      ${counts} ${attention(o)}
-      <section aria-labelledby="alerts-h">
-        <h2 id="alerts-h">Open alerts (<span data-count="alerts-firing">${o.alertsFiring}</span>)</h2>
-        ${alertsTable(o.alerts, o.now, 'Alerts still firing, newest first')}
-      </section>
-      ${o.pairs.length ? join(o.pairs.map((p, i) => pairSection(p, i + 1, o.now))) : html`<p>No devices configured yet. Add them under <code>devices:</code> in acesync.yaml.</p>`}
-      <section aria-labelledby="events-h">
-        <h2 id="events-h">Recent events</h2>
-        ${eventsTable(o.events, o.now, 'The latest events, newest first')}
-      </section>`,
+${counts}
+${attention(o)}
+<section aria-labelledby="alerts-h"><h2 id="alerts-h">Open alerts (<span data-count="alerts-firing">${o.alertsFiring}</span>)</h2>${alertsTable(o.alerts, o.now, 'Alerts still firing, newest first')}</section>
+${o.pairs.length ? join(o.pairs.map((p, i) => pairSection(p, i + 1, o.now))) : html`<p>No devices configured yet. Add them under <code>devices:</code> in acesync.yaml.</p>`}
+<section aria-labelledby="events-h"><h2 id="events-h">Recent events</h2>${eventsTable(o.events, o.now, 'The latest events, newest first')}</section>`,
   });
 }

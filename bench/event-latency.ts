@@ -1,0 +1,181 @@
+/**
+ * Event to decision, from the socket: the real `acesync start` as a separate process; the C sender
+ * (bench/sender/syslog-flood.c) sends 2,000 relevant 111008 lines/s, each numbered and stamped with its send time
+ * (CLOCK_REALTIME, ms), for STEP_SECONDS; once alone and once during a concurrent 100,000/s noise flood from a
+ * second sender. Afterwards the state database (read-only) gives, for every relevant line, the time of the first
+ * decision it caused (`decisions.at`, taken inside the transaction that commits it). Latency = decision time - send
+ * time, so it includes the kernel, the receive path, parsing, the event queue, rules and SQLite. Both clocks are the
+ * same machine's wall clock in whole ms, so figures have 1 ms granularity.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+
+const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const SENDER_SRC = join(ROOT, 'bench/sender/syslog-flood.c');
+const SENDER = join(ROOT, 'bench/.build/syslog-flood');
+const RATE = 2_000;
+const NOISE_RATE = 100_000;
+const STEP_SECONDS = 5;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function buildSender(): void {
+  mkdirSync(join(ROOT, 'bench/.build'), { recursive: true });
+  if (existsSync(SENDER) && statSync(SENDER).mtimeMs >= statSync(SENDER_SRC).mtimeMs) return;
+  execFileSync('cc', ['-O2', '-Wall', '-o', SENDER, SENDER_SRC], { stdio: 'inherit', timeout: 60_000 });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function startAcesync(dir: string): Promise<{ child: ChildProcess; port: number; db: string }> {
+  const cfg = join(dir, 'acesync.yaml');
+  const db = join(dir, 'state.db');
+  writeFileSync(
+    cfg,
+    [
+      'log: { level: info }',
+      'syslog: { udp: { host: 127.0.0.1, port: 0 } }',
+      'snmp: { enabled: false }',
+      'http: { enabled: false }',
+      `store: { path: ${JSON.stringify(db)} }`,
+      `rules: ${JSON.stringify(join(ROOT, 'rules'))}`,
+      'poller: { enabled: false }',
+      'engine: { jobs: { workers: false } }',
+      'devices: [{ name: bench-ace, host: 192.0.2.1, sources: [127.0.0.1] }]',
+    ].join('\n'),
+  );
+  const child = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), 'start', '--config', cfg], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let errTail = '';
+  child.stderr!.setEncoding('utf8');
+  const port = await new Promise<number>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`acesync did not start: ${errTail}`)), 15_000);
+    child.stderr!.on('data', (c: string) => {
+      errTail = (errTail + c).slice(-4000);
+      for (const line of c.split('\n')) {
+        if (!line.includes('acesync started')) continue;
+        const log = JSON.parse(line) as { listeners: Array<{ transport: string; port: number }> };
+        clearTimeout(timer);
+        res(log.listeners.find((l) => l.transport === 'udp')!.port);
+      }
+    });
+    child.once('exit', (code) => rej(new Error(`acesync exited ${code}: ${errTail}`)));
+  });
+  return { child, port, db };
+}
+
+/** Run the sender; relevant seq -> send time (ms). `every` 1: all relevant; huge: all noise. */
+async function send(port: number, rate: number, seqStart: number, every: number): Promise<Map<number, number>> {
+  const child = spawn(
+    SENDER,
+    ['127.0.0.1', String(port), String(rate), String(STEP_SECONDS), String(seqStart), String(every)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (c: string) => (out += c));
+  const timer = setTimeout(() => child.kill('SIGKILL'), (STEP_SECONDS + 10) * 1000);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  clearTimeout(timer);
+  if (code !== 0) throw new Error(`sender exited ${code}`);
+  const sent = new Map<number, number>();
+  for (const line of out.split('\n')) {
+    const f = line.split(' ');
+    if (f[0] === 'r') sent.set(Number(f[1]), Number(f[2]));
+  }
+  return sent;
+}
+
+interface Latency {
+  p50: number;
+  p99: number;
+  max: number;
+  measured: number;
+  sent: number;
+}
+
+/** First decision per relevant line, from the database, against its send time. */
+function latencies(dbPath: string, sent: Map<number, number>): Latency {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db
+      .prepare(
+        `SELECT e.body AS body, MIN(d.at) AS at FROM events e JOIN decisions d ON d.event_id = e.id
+         WHERE e.msg_id = '111008' GROUP BY e.id`,
+      )
+      .all() as Array<{ body: string; at: number }>;
+    const lat: number[] = [];
+    for (const r of rows) {
+      const m = /bench-(\d+)/.exec(r.body);
+      const t = m ? sent.get(Number(m[1])) : undefined;
+      if (t !== undefined) lat.push(r.at - t);
+    }
+    lat.sort((a, b) => a - b);
+    const q = (p: number): number => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN;
+    return { p50: q(0.5), p99: q(0.99), max: lat.at(-1) ?? NaN, measured: lat.length, sent: sent.size };
+  } finally {
+    db.close();
+  }
+}
+
+async function scenario(withNoise: boolean, seqStart: number): Promise<Latency> {
+  const dir = mkdtempSync(join(tmpdir(), 'acesync-bench-latency-'));
+  const ace = await startAcesync(dir);
+  try {
+    await sleep(300);
+    const noise = withNoise ? send(ace.port, NOISE_RATE, 900_000_000, 1_000_000_000) : Promise.resolve(undefined);
+    const sent = await send(ace.port, RATE, seqStart, 1);
+    await noise;
+    await sleep(1500); // the last batches commit
+    await stopChild(ace.child);
+    return latencies(ace.db, sent);
+  } finally {
+    await stopChild(ace.child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function run(): Promise<Record<string, number>> {
+  buildSender();
+  const quiet = await scenario(false, 1_000_000);
+  const flood = await scenario(true, 2_000_000);
+  for (const [name, l] of [
+    ['alone', quiet],
+    [`during a ${NOISE_RATE.toLocaleString()}/s noise flood`, flood],
+  ] as const)
+    console.log(
+      `   socket -> committed decision at ${RATE.toLocaleString()}/s, ${name}: p50 ${l.p50} ms, p99 ${l.p99} ms, ` +
+        `max ${l.max} ms (${l.measured} of ${l.sent} lines had a decision)`,
+    );
+  return {
+    socket_to_decision_p50_ms: quiet.p50,
+    socket_to_decision_p99_ms: quiet.p99,
+    socket_to_decision_flood_p50_ms: flood.p50,
+    socket_to_decision_flood_p99_ms: flood.p99,
+    socket_to_decision_measured_ratio: Math.round((quiet.measured / Math.max(1, quiet.sent)) * 1000) / 1000,
+    socket_to_decision_flood_measured_ratio: Math.round((flood.measured / Math.max(1, flood.sent)) * 1000) / 1000,
+  };
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  run().then(
+    (r) => console.log(r),
+    (err) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
+}
