@@ -30,6 +30,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'explain DEVICE CONTEXT: the chain that led to its current state',
     load: async () => (await import('./commands/explain.js')).main,
   },
+  baseline: {
+    summary: "'baseline adopt --reason TEXT (--all | --device D | --context C)': ANM already holds it; no upload",
+    load: async () => (await import('./commands/baseline.js')).main,
+  },
+  procedure: {
+    summary: "'procedure ack PAIR [--context DEV/CTX]...': acknowledge a manual procedure run in bulk",
+    load: async () => (await import('./commands/procedure.js')).main,
+  },
   sim: {
     summary: "'sim ace|anm --config FILE': run the ACE or ANM simulator",
     load: async () => (await import('./commands/sim.js')).main,

@@ -22,6 +22,7 @@ import { loadRemoteEngines, nextSnmpEngineBoots, saveRemoteEngines } from '../st
 import type { JobQueue } from '../store/job-queue.js';
 import { buildActions, type Actions } from '../jobs/actions.js';
 import { loadRules } from '../engine/loader.js';
+import { procedureSettings } from '../anm/procedure.js';
 import { Processor } from '../engine/processor.js';
 import { watchRules, type RulesWatcher } from '../engine/watch.js';
 import { Store } from '../store/store.js';
@@ -151,6 +152,7 @@ export function buildApp(opts: AppOptions): App {
     externalUrl,
     baseDir: opts.loaded.baseDir,
     env: opts.env,
+    procedure: procedureSettings(config.anm),
   });
   let started = false;
   const deps = { config, inventory, sink: queue, logger, clock, counters };

@@ -5,7 +5,7 @@
  */
 import { Bus } from '../core/bus.js';
 import type { AcesyncError } from '../core/errors.js';
-import type { DecisionRecord } from '../store/apply.js';
+import type { DecisionRecord } from '../store/state-writes.js';
 
 export interface AppEvents {
   /** The processor committed these decisions (state changes, actions, expired expectations). */

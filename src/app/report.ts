@@ -1,7 +1,7 @@
 /** What the service logs about itself: decisions as they are made, and where it listens. */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../core/log.js';
-import type { DecisionRecord } from '../store/apply.js';
+import type { DecisionRecord } from '../store/state-writes.js';
 
 export function logDecisions(logger: Logger, records: DecisionRecord[]): void {
   for (const r of records) {

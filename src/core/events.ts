@@ -167,6 +167,12 @@ export interface AuditResultData {
   config?: string;
   /** Job that asked for this audit, if any. */
   jobId?: number;
+  /**
+   * `first_audit`: a no-baseline result whose hash the worker recorded as ANM's copy
+   * (`engine.first_audit: adopt`; the outcome is then in-sync). `ask`: a no-baseline result
+   * whose upload waits for a person to choose between adopting and uploading.
+   */
+  baseline?: 'first_audit' | 'ask';
 }
 
 /** `ft-status`: `show ft group status` as seen on `device` for one FT group. */
@@ -208,3 +214,6 @@ export interface UploadResultData {
 
 /** Job types the rule engine asks for and the workers run. */
 export type JobType = 'audit' | 'upload' | 'check-crypto' | 'alert';
+
+/** Job priorities: jobs rules ask for jump ahead of scheduled ones (the job queue, the demo and the API use them). */
+export const PRIORITY = { scheduled: 0, rule: 10, alert: 50 } as const;

@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BUNDLED_RULES, type App } from '../app/app.js';
-import { PRIORITY } from '../store/job-queue.js';
+import { PRIORITY } from '../core/events.js';
 import { AcesyncError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { LoadedConfig } from '../config/load.js';

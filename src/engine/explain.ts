@@ -5,7 +5,7 @@
  */
 import type { AceEvent } from '../core/events.js';
 import type { StoreReader } from '../store/reader.js';
-import type { DecisionRecord } from '../store/apply.js';
+import type { DecisionRecord } from '../store/state-writes.js';
 import type { ConditionTrace, ContextState, TimerRow } from './types.js';
 
 export interface ExplainStep {

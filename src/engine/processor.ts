@@ -8,8 +8,9 @@ import type { Clock } from '../core/clock.js';
 import { AcesyncError } from '../core/errors.js';
 import type { AceEvent } from '../core/events.js';
 import type { Logger } from '../core/log.js';
-import type { DecisionRecord } from '../store/apply.js';
+import type { DecisionRecord } from '../store/state-writes.js';
 import type { Store } from '../store/store.js';
+import { EffectApplier } from './apply-effects.js';
 import { evaluate } from './engine.js';
 import { fireTimer } from './throttles.js';
 import type { Ruleset } from './types.js';
@@ -65,6 +66,7 @@ export class Processor {
     reloads: 0,
   };
   readonly #store: Store;
+  readonly #effects: EffectApplier;
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #storeNoise: boolean;
@@ -75,6 +77,7 @@ export class Processor {
 
   constructor(opts: ProcessorOptions) {
     this.#store = opts.store;
+    this.#effects = new EffectApplier(opts.store);
     this.#ruleset = opts.ruleset;
     this.#clock = opts.clock;
     this.#logger = opts.logger;
@@ -177,12 +180,12 @@ export class Processor {
         }
         const ctx = { eventId, device: e.device, context: e.context };
         if (!safe) {
-          records.push(...store.applier.apply(evaluation, ctx));
+          records.push(...this.#effects.apply(evaluation, ctx));
           counts.evaluated++;
           continue;
         }
         try {
-          records.push(...store.transaction(() => store.applier.apply(evaluation, ctx)));
+          records.push(...store.transaction(() => this.#effects.apply(evaluation, ctx)));
           counts.evaluated++;
         } catch (err) {
           if (err instanceof AcesyncError && err.code === 'ACESYNC_STORE_WRITE') throw err;
@@ -193,7 +196,7 @@ export class Processor {
     };
     // Fast path: deferred writes, flushed once before the commit. Safe path: every event's
     // writes inside its own savepoint, nothing deferred across events.
-    store.transaction(() => (safe ? run() : store.applier.deferred(run)));
+    store.transaction(() => (safe ? run() : store.writes.deferred(run)));
     return { records, counts };
   }
 
@@ -211,7 +214,7 @@ export class Processor {
           const effects = fireTimer(t);
           if (t.kind === 'expect')
             records.push(
-              store.applier.record({
+              store.writes.record({
                 at: now,
                 rule: t.rule,
                 kind: 'expect-expired',
@@ -222,7 +225,7 @@ export class Processor {
               }),
             );
           records.push(
-            ...store.applier.apply(
+            ...this.#effects.apply(
               { at: now, facts: [], outcomes: [], effects },
               { device: t.device, context: t.context },
             ),
@@ -249,9 +252,9 @@ export class Processor {
     store.transaction(() => {
       for (const t of store.timers()) {
         if (t.kind !== 'expect' || keep.get(t.rule) === t.ruleHash) continue;
-        store.applier.deleteTimer(t.key);
+        store.writes.deleteTimer(t.key);
         records.push(
-          store.applier.record({
+          store.writes.record({
             at: now,
             rule: t.rule,
             kind: 'note',

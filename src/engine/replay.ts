@@ -7,7 +7,7 @@
 import { isIP } from 'node:net';
 import { INTERNAL_KINDS, WIRE_KINDS, type AceEvent, type JobType } from '../core/events.js';
 import type { Inventory } from '../inventory/inventory.js';
-import type { DecisionRecord } from '../store/apply.js';
+import type { DecisionRecord } from '../store/state-writes.js';
 import type { ManualClock } from '../core/clock.js';
 import type { Processor } from './processor.js';
 import type { Store } from '../store/store.js';

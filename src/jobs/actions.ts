@@ -14,6 +14,7 @@ import { buildPolling, type AuditScheduler, type Poller } from '../devices/index
 import { createAnmClient, createBreakers } from '../anm/connect.js';
 import { createUploadStrategy, type UploadStrategy } from '../anm/strategy.js';
 import { manualStrategySchema } from '../config/sections/anm.js';
+import { firstAuditMode } from '../config/sections/engine.js';
 import type { AnmSoapClient } from '../anm/soap-client.js';
 import { StoreKnownHosts } from '../store/known-hosts.js';
 import { PRIORITY, type Job, type JobQueue } from '../store/job-queue.js';
@@ -86,6 +87,9 @@ export function buildActions(d: ActionsDeps): Actions {
   );
   const anmClient = config.anm.enabled ? createAnmClient(config.anm, anmDeps) : undefined;
   const timeouts = jobTimeouts(config);
+  const firstAudit = firstAuditMode(config.engine, config.anm);
+  const manualConfig =
+    config.anm.strategy.type === 'manual' ? config.anm.strategy : manualStrategySchema.parse({ type: 'manual' });
   const workerDeps = {
     poller,
     store: d.store,
@@ -93,6 +97,11 @@ export function buildActions(d: ActionsDeps): Actions {
     clock: d.clock,
     strategy,
     strategyName: strategy.name,
+    firstAudit,
+    // first_audit: ask with http/command: first uploads go to a person.
+    ...(firstAudit === 'ask' && strategy.name !== 'manual'
+      ? { manual: createUploadStrategy({ ...config.anm, strategy: manualConfig }, anmDeps) }
+      : {}),
   };
 
   const runner: JobRunner = new JobRunner({

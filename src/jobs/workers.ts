@@ -15,6 +15,9 @@ import type { Poller } from '../devices/poller.js';
 import type { Store } from '../store/store.js';
 import { classifyAnmFailure, failedResult, type StrategyName, type UploadStrategy } from '../anm/strategy.js';
 import type { Job } from '../store/job-queue.js';
+import { newUserContexts } from '../store/queries/procedure.js';
+import { ADMIN_CONTEXT } from '../inventory/inventory.js';
+import type { FirstAuditMode } from '../config/sections/engine.js';
 import type { JobHandler, JobOutcome } from './runner.js';
 
 export interface WorkerDeps {
@@ -24,6 +27,10 @@ export interface WorkerDeps {
   clock: Clock;
   strategy: UploadStrategy;
   strategyName: StrategyName;
+  /** `engine.first_audit`, resolved (default `upload`). */
+  firstAudit?: FirstAuditMode;
+  /** The manual strategy, for first uploads that `first_audit: ask` leaves to a person. */
+  manual?: UploadStrategy;
 }
 
 function auditData(e: AceEvent): AuditResultData {
@@ -45,6 +52,29 @@ function adoptAsAnmCopy(store: Store, events: AceEvent[]): number {
   return n;
 }
 
+/**
+ * `engine.first_audit` for audits that found no ANM baseline: `adopt` records the audited
+ * configuration as ANM's copy (the rule `audit-adopts-baseline` then marks the context
+ * in-sync and says so); `ask` tags the result, so its upload goes to a person, who may
+ * adopt instead. Never touches a context whose ANM copy is known.
+ */
+function applyFirstAudit(store: Store, events: AceEvent[], mode: FirstAuditMode): void {
+  if (mode === 'upload') return;
+  for (const e of events) {
+    if (e.kind !== 'audit-result' || !e.device || !e.context) continue;
+    const d = auditData(e);
+    if (d.outcome !== 'no-baseline' || !d.hash) continue;
+    if (mode === 'ask') {
+      d.baseline = 'ask';
+      continue;
+    }
+    store.recordAnmCopy(e.device, e.context, d.hash, d.config);
+    d.outcome = 'in-sync';
+    d.anmHash = d.hash;
+    d.baseline = 'first_audit';
+  }
+}
+
 function firstError(events: AceEvent[]): string | undefined {
   return events.find((e) => e.kind === 'audit-result' && auditData(e).outcome === 'error')?.error;
 }
@@ -60,6 +90,7 @@ export function auditHandler(deps: WorkerDeps): JobHandler {
     for (const r of deps.store.roles()) if (r.device === job.device) deps.poller.seedFtState(r.device, r.group, r.role);
     const events = await deps.poller.auditDevice(job.device, { contexts, signal, jobId: job.id });
     if (job.payload.anm_deployment === true) adoptAsAnmCopy(deps.store, events);
+    applyFirstAudit(deps.store, events, deps.firstAudit ?? 'upload');
     const results = events.filter((e) => e.kind === 'audit-result');
     const failed = results.filter((e) => auditData(e).outcome === 'error').length;
     const summary = { contexts: results.length, failed };
@@ -98,12 +129,16 @@ function uploadEvent(job: Job, data: UploadResultData, at: number): AceEvent {
  * The configuration hash the audit that asked for this upload saw, when an audit asked
  * (a merged job keeps the latest request's `eventId`, i.e. the newest audit).
  */
-function requestedHash(store: Store, job: Job): string | undefined {
+function requestingAudit(store: Store, job: Job): AuditResultData | undefined {
   const id = job.payload.eventId;
   if (typeof id !== 'number') return undefined;
   const e = store.event(id);
   if (e?.kind !== 'audit-result' || e.device !== job.device || e.context !== job.context) return undefined;
-  const hash = auditData(e).hash;
+  return auditData(e);
+}
+
+function requestedHash(store: Store, job: Job): string | undefined {
+  const hash = requestingAudit(store, job)?.hash;
   return typeof hash === 'string' ? hash : undefined;
 }
 
@@ -127,9 +162,13 @@ export function uploadHandler(deps: WorkerDeps): JobHandler {
     const role = deps.store
       .roles()
       .find((r) => r.device === job.device && r.group === deps.store.context(job.device, job.context)?.ftGroup)?.role;
+    // first_audit: ask: a context ANM has no baseline of is never uploaded automatically;
+    // a person chooses (the manual procedure names `acesync baseline adopt` as the other way).
+    const askFirst = deps.manual !== undefined && requestingAudit(deps.store, job)?.baseline === 'ask';
+    const strategy = askFirst ? deps.manual! : deps.strategy;
     let result;
     try {
-      result = await deps.strategy.upload(
+      result = await strategy.upload(
         {
           device: job.device,
           context: job.context,
@@ -137,6 +176,10 @@ export function uploadHandler(deps: WorkerDeps): JobHandler {
           peer: dev.peer,
           jobId: job.id,
           role,
+          // Step 4 of the procedure: the user contexts an Admin upload makes ANM import.
+          ...(job.context === ADMIN_CONTEXT
+            ? { newContexts: newUserContexts(deps.store, job.device, deps.clock.now()) }
+            : {}),
           reason: Array.isArray(job.payload.reasons) ? String(job.payload.reasons.at(-1) ?? '') : undefined,
         },
         { signal },
@@ -149,7 +192,8 @@ export function uploadHandler(deps: WorkerDeps): JobHandler {
     if (result.outcome === 'waiting-operator') {
       const data: UploadResultData = { outcome: 'waiting-operator', strategy: result.strategy };
       if (result.steps !== undefined) data.steps = result.steps;
-      return { events: [uploadEvent(job, data, now)], result: { outcome: result.outcome, steps: result.steps } };
+      // The steps stay in the event; the pair's procedure page shows them as a list.
+      return { events: [uploadEvent(job, data, now)], result: { outcome: result.outcome, strategy: result.strategy } };
     }
     // ANM fetched the context's configuration: read it ourselves and record it as ANM's
     // copy. The rules then ask for an audit, which confirms in-sync against this copy.

@@ -58,7 +58,12 @@ export function groupAlerts(
   return [...groups.values()];
 }
 
-export const noticeItem = (a: NoticedAlert): NoticeItem => ({ alertId: a.id, startsAt: a.startsAt, status: a.status });
+export const noticeItem = (a: NoticedAlert): NoticeItem => ({
+  alertId: a.id,
+  startsAt: a.startsAt,
+  status: a.status,
+  ...(a.annotations.revision !== undefined ? { rev: a.annotations.revision } : {}),
+});
 
 /** Is this alert news for the receiver, compared with the group's last notification? */
 export function isNews(a: NoticedAlert, lastItems: ReadonlySet<string>, sendResolved: boolean): boolean {

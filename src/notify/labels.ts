@@ -8,6 +8,12 @@ import { createHash } from 'node:crypto';
 export const MAX_LABELS = 32;
 export const MAX_LABEL_VALUE = 256;
 export const MAX_ANNOTATION_VALUE = 2000;
+/**
+ * The `description` annotation carries a whole manual procedure (every context of a run,
+ * numbered steps): bounded far higher, so it reaches the webhook whole; the procedure
+ * itself bounds its lists (anm/procedure.ts MAX_ITEMS).
+ */
+export const MAX_DESCRIPTION = 64_000;
 const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 // C0/C1 control characters (tab and newline kept in annotations only).
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
@@ -45,7 +51,7 @@ export function cleanAnnotations(raw: Record<string, unknown>): Record<string, s
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw)) {
     if (!LABEL_NAME.test(k) || v === undefined || v === null) continue;
-    out[k] = cleanText(v, MAX_ANNOTATION_VALUE, true);
+    out[k] = cleanText(v, k === 'description' ? MAX_DESCRIPTION : MAX_ANNOTATION_VALUE, true);
   }
   return out;
 }

@@ -20,6 +20,7 @@ import type { Logger } from '../core/log.js';
 import { AlertStore, itemKey, type AlertRecord, type NoticedAlert } from '../store/alerts.js';
 import type { Store } from '../store/store.js';
 import { postWebhook } from './delivery.js';
+import { EventReads } from '../store/event-reads.js';
 import { OutboxStore, type DeliveryRecord } from '../store/outbox.js';
 import { decideGroup, groupAlerts, nextLook } from './grouping.js';
 import { alertFromJob, newAlert, type RaiseRequest } from './intake.js';
@@ -27,6 +28,7 @@ import { buildPayload, groupKey } from './payload.js';
 import { buildReceivers, renderBody, requestHeaders, type Receiver } from './receivers.js';
 import { resolution, type ResolutionSignal } from './resolve.js';
 import { initSignalCursor, scanSignals } from './signals.js';
+import { procedureAlert, procedureDone, type ProcedureSettings } from './procedure-alert.js';
 
 export interface NotifierOptions {
   store: Store;
@@ -49,6 +51,8 @@ export interface NotifierOptions {
   random?: () => number;
   /** Told after alerts were raised or resolved (live page updates). */
   onChange?: () => void;
+  /** The manual procedure's wording (sync label, note, runbook); default the manual strategy's defaults. */
+  procedure?: ProcedureSettings;
 }
 
 export type DeliveryOutcome = 'sent' | 'retry' | 'failed';
@@ -80,6 +84,7 @@ export class Notifier {
   };
   readonly #o: NotifierOptions;
   readonly #store: Store;
+  readonly #reads: EventReads;
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #inflight = new Map<string, Promise<void>>();
@@ -103,7 +108,8 @@ export class Notifier {
     this.#log = opts.logger.child({ component: 'notifier' });
     this.alerts = new AlertStore(opts.store.db);
     this.outbox = new OutboxStore(opts.store.db, this.alerts);
-    initSignalCursor(opts.store.db, this.alerts);
+    this.#reads = new EventReads(opts.store.db);
+    initSignalCursor(this.#reads, this.alerts);
     this.receivers = buildReceivers(opts.webhooks, opts.env ?? process.env, opts.baseDir ?? process.cwd());
     for (const r of this.receivers) this.stats.deliveries.set(r.config.name, { sent: 0, retry: 0, failed: 0 });
   }
@@ -183,8 +189,15 @@ export class Notifier {
   intake(): number {
     return this.#store.transaction(() => {
       const jobs = this.#store.jobs.claim({ types: ['alert'], limit: 500, perDevice: 500 });
+      const now = this.#clock.now();
       for (const job of jobs) {
-        const r = this.alerts.fire(alertFromJob(job));
+        const raw = alertFromJob(job);
+        // One alert per pair and run for the manual procedure, however many contexts wait.
+        const r = this.alerts.fire(
+          raw.alertname === 'manual-procedure' && raw.device
+            ? procedureAlert(this.#store, this.alerts, raw, job, now, this.#o.procedure)
+            : raw,
+        );
         if (!r) {
           this.stats.alertsDropped++;
           this.#store.jobs.complete(job.id, { dropped: 'too many open alerts' });
@@ -217,10 +230,9 @@ export class Notifier {
   /** Scan new events for resolution signals, then check every firing alert. */
   #resolve(now: number, force: boolean): number {
     return this.#store.transaction(() => {
-      const signals = scanSignals(this.#store.db, this.alerts);
+      const signals = scanSignals(this.#reads, this.alerts);
       // Every state change writes a decision row: a new one means contexts may have cleared.
-      const decisions =
-        (this.#store.db.prepare('SELECT MAX(id) AS m FROM decisions').get() as { m: number | null }).m ?? 0;
+      const decisions = this.#reads.maxDecisionId();
       const changed = decisions !== this.#lastDecisionId;
       if (!force && !changed && signals.size === 0 && now - this.#lastResolveAt < 1000) return 0;
       this.#lastResolveAt = now;
@@ -235,6 +247,7 @@ export class Notifier {
             .map((c) => this.#store.context(d, c)!)
             .filter(Boolean),
         signal: (k: ResolutionSignal['kind'], d: string, c: string) => signals.get(`${k}|${d}|${c}`),
+        procedureDone: (pairKey: string) => procedureDone(this.#store, this.alerts, pairKey, now),
       };
       let n = 0;
       for (const a of this.alerts.firing()) {
@@ -375,7 +388,7 @@ export class Notifier {
       } else if (this.#abort.signal.aborted) {
         // Shutting down: not the receiver's fault, do not spend an attempt on it.
         this.outbox.markRetry(d.id, at, 'interrupted by shutdown', out.status, at);
-        this.#store.db.prepare('UPDATE webhook_deliveries SET attempts = MAX(0, attempts - 1) WHERE id = ?').run(d.id);
+        this.outbox.refundAttempt(d.id);
         return;
       } else if (out.retryable && attempt < d.maxAttempts) {
         outcome = 'retry';
@@ -409,19 +422,7 @@ export class Notifier {
   /** Deliveries and groups of webhooks no longer in the configuration. */
   #dropUnconfigured(now: number): void {
     const names = new Set(this.receivers.map((r) => r.config.name));
-    const db = this.#store.db;
-    for (const { webhook } of db
-      .prepare("SELECT DISTINCT webhook FROM webhook_deliveries WHERE status IN ('pending', 'sending')")
-      .all() as Array<{ webhook: string }>) {
-      if (names.has(webhook)) continue;
-      db.prepare(
-        "UPDATE webhook_deliveries SET status = 'failed', last_error = 'webhook no longer configured', updated_at = ? WHERE webhook = ? AND status IN ('pending', 'sending')",
-      ).run(now, webhook);
-    }
-    for (const { webhook } of db.prepare('SELECT DISTINCT webhook FROM alert_groups').all() as Array<{
-      webhook: string;
-    }>)
-      if (!names.has(webhook)) db.prepare('DELETE FROM alert_groups WHERE webhook = ?').run(webhook);
+    this.outbox.dropUnconfigured(names, now);
   }
 
   /** Retention of resolved alerts and finished deliveries (the loop runs it hourly). */

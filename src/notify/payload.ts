@@ -50,8 +50,13 @@ export function groupKey(groupLabels: Record<string, string>): string {
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** Where the alert can be looked at: the context's page, else the device's overview. */
-export function generatorUrl(externalURL: string, a: Pick<AlertRecord, 'device' | 'context'>): string {
+export function generatorUrl(
+  externalURL: string,
+  a: Pick<AlertRecord, 'device' | 'context'> & { labels?: Record<string, string> },
+): string {
   const base = externalURL.replace(/\/+$/, '');
+  // A manual procedure is about a pair: its page lists the run and acknowledges it.
+  if (a.labels?.pair) return `${base}/procedures/${encodeURIComponent(a.labels.pair)}`;
   if (a.device && a.context) return `${base}/contexts/${encodeURIComponent(a.device)}/${encodeURIComponent(a.context)}`;
   if (a.device) return `${base}/?device=${encodeURIComponent(a.device)}`;
   return `${base}/`;

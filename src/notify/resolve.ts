@@ -34,6 +34,8 @@ export interface ResolveView {
   /** Latest signal of a kind for a target (from events after the alerts fired). */
   signal(kind: ResolutionSignal['kind'], device: string, context: string): number | undefined;
   resolveTimeoutMs: number;
+  /** A manual procedure run: is every one of its contexts uploaded (acknowledged), adopted or in sync? */
+  procedureDone?(pairKey: string): boolean;
 }
 
 /** Kinds whose alerts clear only by their own signal, not by the context being in sync. */
@@ -51,9 +53,14 @@ export function confirmedInSyncAt(c: ContextState): number | undefined {
 
 /** The reason the alert is resolved now, or undefined while it still holds. */
 export function resolution(
-  a: Pick<AlertRecord, 'device' | 'context' | 'eventKind' | 'lastFiredAt'>,
+  a: Pick<AlertRecord, 'device' | 'context' | 'eventKind' | 'lastFiredAt'> & { labels?: Record<string, string> },
   v: ResolveView,
 ): string | undefined {
+  // 0. A manual procedure (one alert per pair and run): when nothing of its run waits any more.
+  if (a.eventKind === 'manual-procedure')
+    return a.labels?.pair && v.procedureDone?.(a.labels.pair)
+      ? 'every context of the procedure is acknowledged, adopted or in sync'
+      : undefined;
   const signalKind = a.eventKind ? SIGNAL_KINDS[a.eventKind] : undefined;
   if (signalKind && a.device && a.context) {
     const at = v.signal(signalKind, a.device, a.context);

@@ -4,8 +4,8 @@
  * in bounded windows, in the same transaction that resolves the alerts: a restart neither
  * misses nor repeats a signal.
  */
-import type { Database } from 'better-sqlite3';
 import type { AlertStore } from '../store/alerts.js';
+import type { EventReads } from '../store/event-reads.js';
 
 const SIGNAL_EVENT_KINDS = ['logging-drift', 'crypto-parity'] as const;
 /** Event ids scanned per call for resolution signals. */
@@ -13,16 +13,16 @@ const SCAN_WINDOW = 20_000;
 const CURSOR_KEY = 'events_cursor';
 
 /** Start the cursor at the current end of the events table, unless this database already has one. */
-export function initSignalCursor(db: Database, alerts: AlertStore): void {
+export function initSignalCursor(reads: EventReads, alerts: AlertStore): void {
   if (alerts.state(CURSOR_KEY) !== undefined) return;
-  const maxId = (db.prepare('SELECT MAX(id) AS m FROM events').get() as { m: number | null }).m ?? 0;
+  const maxId = reads.maxEventId();
   alerts.setState(CURSOR_KEY, String(maxId));
 }
 
 /** Latest signal time per (kind, device, context) among events since the cursor; advances it. */
-export function scanSignals(db: Database, alerts: AlertStore): Map<string, number> {
+export function scanSignals(reads: EventReads, alerts: AlertStore): Map<string, number> {
   const out = new Map<string, number>();
-  const maxId = (db.prepare('SELECT MAX(id) AS m FROM events').get() as { m: number | null }).m ?? 0;
+  const maxId = reads.maxEventId();
   const stored = alerts.state(CURSOR_KEY);
   // First start: history before it raised no alerts in this table.
   let cursor = stored === undefined ? maxId : Number(stored);
@@ -32,17 +32,7 @@ export function scanSignals(db: Database, alerts: AlertStore): Map<string, numbe
     return out;
   }
   const upTo = Math.min(maxId, cursor + SCAN_WINDOW);
-  const rows = db
-    .prepare(
-      `SELECT received_at, kind, device, context, body FROM events WHERE id > ? AND id <= ? AND kind IN (${SIGNAL_EVENT_KINDS.map(() => '?').join(', ')})`,
-    )
-    .all(cursor, upTo, ...SIGNAL_EVENT_KINDS) as Array<{
-    received_at: number;
-    kind: string;
-    device: string | null;
-    context: string | null;
-    body: string;
-  }>;
+  const rows = reads.eventsOfKinds(cursor, upTo, SIGNAL_EVENT_KINDS);
   for (const r of rows) {
     if (!r.device || !r.context) continue;
     let data: Record<string, unknown> = {};

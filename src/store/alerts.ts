@@ -4,7 +4,8 @@
  * Synchronous and atomic like the rest of the store (single process, single writer); the
  * notifier is the only writer, the web layer reads.
  */
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
+import { FilteredStatements, prepareAll, type Statements } from './statements.js';
 
 export type AlertStatus = 'firing' | 'resolved';
 
@@ -61,9 +62,16 @@ export interface NoticeItem {
   alertId: number;
   startsAt: number;
   status: AlertStatus;
+  /**
+   * The alert's `revision` annotation, when it has one: a manual procedure alert whose run
+   * gained a context is news again (the receiver must get the whole list), though it is
+   * the same alert in the same life.
+   */
+  rev?: string;
 }
 
-export const itemKey = (i: NoticeItem): string => `${i.alertId}@${i.startsAt}:${i.status}`;
+export const itemKey = (i: NoticeItem): string =>
+  `${i.alertId}@${i.startsAt}:${i.status}${i.rev !== undefined ? `#${i.rev}` : ''}`;
 
 /** An alert with what one webhook was last told about it. */
 export type NoticedAlert = AlertRecord & { notice?: AlertStatus; noticeStartsAt?: number };
@@ -126,42 +134,47 @@ export interface AlertFilter {
   limit?: number;
 }
 
+const SQL = {
+  byFp: 'SELECT * FROM alerts WHERE fingerprint = ?',
+  get: 'SELECT * FROM alerts WHERE id = ?',
+  insert: `INSERT INTO alerts (fingerprint, alertname, severity, device, context, event_kind, labels, annotations,
+    status, starts_at, last_fired_at, fire_count, event_id, job_id, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'firing', ?, ?, ?, ?, ?, ?)`,
+  refire: `UPDATE alerts SET annotations = ?, severity = ?, event_kind = COALESCE(?, event_kind),
+    last_fired_at = ?, fire_count = fire_count + ?, event_id = COALESCE(?, event_id),
+    job_id = COALESCE(?, job_id), updated_at = ? WHERE id = ?`,
+  reopen: `UPDATE alerts SET status = 'firing', starts_at = ?, ends_at = NULL, resolved_reason = NULL,
+    annotations = ?, severity = ?, event_kind = COALESCE(?, event_kind), last_fired_at = ?,
+    fire_count = fire_count + ?, event_id = COALESCE(?, event_id), job_id = COALESCE(?, job_id), updated_at = ?
+    WHERE id = ?`,
+  resolve: `UPDATE alerts SET status = 'resolved', ends_at = ?, resolved_reason = ?, updated_at = ?
+    WHERE id = ? AND status = 'firing'`,
+  countFiring: "SELECT COUNT(*) AS n FROM alerts WHERE status = 'firing'",
+  firing: "SELECT * FROM alerts WHERE status = 'firing' ORDER BY id LIMIT ?",
+  firingNoticed: `SELECT a.*, n.status AS notice, n.at AS notice_at FROM alerts a
+    LEFT JOIN alert_notices n ON n.alert_id = a.id AND n.webhook = ? WHERE a.status = 'firing' ORDER BY a.id LIMIT ?`,
+  resolvedToTell: `SELECT a.*, n.status AS notice, n.at AS notice_at FROM alerts a
+    LEFT JOIN alert_notices n ON n.alert_id = a.id AND n.webhook = ?
+    WHERE a.status = 'resolved' AND a.ends_at >= ? AND (n.status IS NULL OR n.status = 'firing') ORDER BY a.id LIMIT ?`,
+  notice: `INSERT INTO alert_notices (webhook, alert_id, status, at) VALUES (?, ?, ?, ?)
+    ON CONFLICT(webhook, alert_id) DO UPDATE SET status = excluded.status, at = excluded.at`,
+  getState: 'SELECT value FROM notifier_state WHERE key = ?',
+  setState: `INSERT INTO notifier_state (key, value) VALUES (?, ?)
+    ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+  pruneResolved: "DELETE FROM alerts WHERE status = 'resolved' AND ends_at < ?",
+  resolvedCut: "SELECT id FROM alerts WHERE status = 'resolved' ORDER BY id DESC LIMIT 1 OFFSET ?",
+  pruneResolvedUpTo: "DELETE FROM alerts WHERE status = 'resolved' AND id <= ?",
+} as const;
+
 export class AlertStore {
   readonly #db: Database;
-  readonly #s: Record<string, Statement>;
+  readonly #filtered: FilteredStatements;
+  readonly #s: Statements<typeof SQL>;
 
   constructor(db: Database) {
     this.#db = db;
-    this.#s = {
-      byFp: db.prepare('SELECT * FROM alerts WHERE fingerprint = ?'),
-      get: db.prepare('SELECT * FROM alerts WHERE id = ?'),
-      insert:
-        db.prepare(`INSERT INTO alerts (fingerprint, alertname, severity, device, context, event_kind, labels, annotations, status, starts_at, last_fired_at, fire_count, event_id, job_id, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'firing', ?, ?, ?, ?, ?, ?)`),
-      refire:
-        db.prepare(`UPDATE alerts SET annotations = ?, severity = ?, event_kind = COALESCE(?, event_kind), last_fired_at = ?, fire_count = fire_count + ?,
-        event_id = COALESCE(?, event_id), job_id = COALESCE(?, job_id), updated_at = ? WHERE id = ?`),
-      reopen:
-        db.prepare(`UPDATE alerts SET status = 'firing', starts_at = ?, ends_at = NULL, resolved_reason = NULL, annotations = ?, severity = ?, event_kind = COALESCE(?, event_kind),
-        last_fired_at = ?, fire_count = fire_count + ?, event_id = COALESCE(?, event_id), job_id = COALESCE(?, job_id), updated_at = ? WHERE id = ?`),
-      resolve: db.prepare(
-        "UPDATE alerts SET status = 'resolved', ends_at = ?, resolved_reason = ?, updated_at = ? WHERE id = ? AND status = 'firing'",
-      ),
-      countFiring: db.prepare("SELECT COUNT(*) AS n FROM alerts WHERE status = 'firing'"),
-      firing: db.prepare("SELECT * FROM alerts WHERE status = 'firing' ORDER BY id LIMIT ?"),
-      firingNoticed:
-        db.prepare(`SELECT a.*, n.status AS notice, n.at AS notice_at FROM alerts a LEFT JOIN alert_notices n ON n.alert_id = a.id AND n.webhook = ?
-        WHERE a.status = 'firing' ORDER BY a.id LIMIT ?`),
-      resolvedToTell:
-        db.prepare(`SELECT a.*, n.status AS notice, n.at AS notice_at FROM alerts a LEFT JOIN alert_notices n ON n.alert_id = a.id AND n.webhook = ?
-        WHERE a.status = 'resolved' AND a.ends_at >= ? AND (n.status IS NULL OR n.status = 'firing') ORDER BY a.id LIMIT ?`),
-      notice: db.prepare(`INSERT INTO alert_notices (webhook, alert_id, status, at) VALUES (?, ?, ?, ?)
-        ON CONFLICT(webhook, alert_id) DO UPDATE SET status = excluded.status, at = excluded.at`),
-      getState: db.prepare('SELECT value FROM notifier_state WHERE key = ?'),
-      setState: db.prepare(
-        'INSERT INTO notifier_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
-      ),
-    };
+    this.#filtered = new FilteredStatements(db);
+    this.#s = prepareAll(db, SQL);
   }
 
   get db(): Database {
@@ -175,9 +188,9 @@ export class AlertStore {
   fire(a: NewAlert): { alert: AlertRecord; created: boolean; reopened: boolean } | undefined {
     const count = Math.max(1, a.count ?? 1);
     const ann = JSON.stringify(a.annotations);
-    const old = this.#s.byFp!.get(a.fingerprint) as AlertRow | undefined;
+    const old = this.#s.byFp.get(a.fingerprint) as AlertRow | undefined;
     if (old && old.status === 'firing') {
-      this.#s.refire!.run(
+      this.#s.refire.run(
         ann,
         a.severity,
         a.eventKind ?? null,
@@ -192,7 +205,7 @@ export class AlertStore {
     }
     if (this.countFiring() >= MAX_FIRING_ALERTS) return undefined;
     if (old) {
-      this.#s.reopen!.run(
+      this.#s.reopen.run(
         a.at,
         ann,
         a.severity,
@@ -206,7 +219,7 @@ export class AlertStore {
       );
       return { alert: this.get(old.id)!, created: false, reopened: true };
     }
-    const r = this.#s.insert!.run(
+    const r = this.#s.insert.run(
       a.fingerprint,
       a.alertname,
       a.severity,
@@ -226,35 +239,35 @@ export class AlertStore {
   }
 
   resolve(id: number, at: number, reason: string): boolean {
-    return this.#s.resolve!.run(at, reason.slice(0, 500), at, id).changes > 0;
+    return this.#s.resolve.run(at, reason.slice(0, 500), at, id).changes > 0;
   }
 
   get(id: number): AlertRecord | undefined {
-    const r = this.#s.get!.get(id) as AlertRow | undefined;
+    const r = this.#s.get.get(id) as AlertRow | undefined;
     return r ? toAlert(r) : undefined;
   }
 
   byFingerprint(fp: string): AlertRecord | undefined {
-    const r = this.#s.byFp!.get(fp) as AlertRow | undefined;
+    const r = this.#s.byFp.get(fp) as AlertRow | undefined;
     return r ? toAlert(r) : undefined;
   }
 
   countFiring(): number {
-    return (this.#s.countFiring!.get() as { n: number }).n;
+    return (this.#s.countFiring.get() as { n: number }).n;
   }
 
   firing(limit = MAX_FIRING_ALERTS): AlertRecord[] {
-    return (this.#s.firing!.all(limit) as AlertRow[]).map(toAlert);
+    return (this.#s.firing.all(limit) as AlertRow[]).map(toAlert);
   }
 
   /** Firing alerts with what `webhook` was last told about each. */
   firingFor(webhook: string, limit = MAX_FIRING_ALERTS): NoticedAlert[] {
-    return (this.#s.firingNoticed!.all(webhook, limit) as AlertRow[]).map(toAlert);
+    return (this.#s.firingNoticed.all(webhook, limit) as AlertRow[]).map(toAlert);
   }
 
   /** Resolved alerts (ended at or after `since`) that `webhook` has not been told are resolved. */
   resolvedFor(webhook: string, since: number, limit = MAX_FIRING_ALERTS): NoticedAlert[] {
-    return (this.#s.resolvedToTell!.all(webhook, since, limit) as AlertRow[]).map(toAlert);
+    return (this.#s.resolvedToTell.all(webhook, since, limit) as AlertRow[]).map(toAlert);
   }
 
   /** Newest first. */
@@ -278,33 +291,29 @@ export class AlertStore {
       args.push(filter.beforeId);
     }
     const sql = `SELECT * FROM alerts ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
-    return (this.#db.prepare(sql).all(...args, Math.min(Math.max(1, filter.limit ?? 100), 1000)) as AlertRow[]).map(
+    return (this.#filtered.get(sql).all(...args, Math.min(Math.max(1, filter.limit ?? 100), 1000)) as AlertRow[]).map(
       toAlert,
     );
   }
 
   recordNotice(webhook: string, item: NoticeItem, at: number): void {
-    this.#s.notice!.run(webhook, item.alertId, item.status, at);
+    this.#s.notice.run(webhook, item.alertId, item.status, at);
   }
 
   state(key: string): string | undefined {
-    return (this.#s.getState!.get(key) as { value: string } | undefined)?.value;
+    return (this.#s.getState.get(key) as { value: string } | undefined)?.value;
   }
 
   setState(key: string, value: string): void {
-    this.#s.setState!.run(key, value);
+    this.#s.setState.run(key, value);
   }
 
   /** Retention: old resolved alerts (their notices cascade). */
   prune(now: number): number {
     return this.#db.transaction(() => {
-      let n = this.#db
-        .prepare("DELETE FROM alerts WHERE status = 'resolved' AND ends_at < ?")
-        .run(now - ALERT_RETENTION_MS).changes;
-      const cut = this.#db
-        .prepare("SELECT id FROM alerts WHERE status = 'resolved' ORDER BY id DESC LIMIT 1 OFFSET ?")
-        .get(MAX_RESOLVED_ALERTS) as { id: number } | undefined;
-      if (cut) n += this.#db.prepare("DELETE FROM alerts WHERE status = 'resolved' AND id <= ?").run(cut.id).changes;
+      let n = this.#s.pruneResolved.run(now - ALERT_RETENTION_MS).changes;
+      const cut = this.#s.resolvedCut.get(MAX_RESOLVED_ALERTS) as { id: number } | undefined;
+      if (cut) n += this.#s.pruneResolvedUpTo.run(cut.id).changes;
       return n;
     })();
   }

@@ -4,8 +4,9 @@
  * records what it saw; the upload worker records what ANM now holds; any two versions can
  * be diffed.
  */
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import { unifiedDiff } from '../core/diff.js';
+import { prepareAll, type Statements } from './statements.js';
 
 /** Largest configuration text kept (an ACE context config is far below this). */
 export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
@@ -52,32 +53,33 @@ function bound(text: string | undefined): string | null {
   return text.length > MAX_CONFIG_BYTES ? text.slice(0, MAX_CONFIG_BYTES) : text;
 }
 
+const SQL = {
+  upsert: `INSERT INTO config_versions (device, context, hash, text, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT(device, context, hash) DO UPDATE SET last_seen = excluded.last_seen, seen_count = seen_count + 1,
+    text = COALESCE(text, excluded.text)`,
+  clearAnm: 'UPDATE config_versions SET is_anm = 0 WHERE device = ? AND context = ? AND is_anm = 1',
+  setAnm: 'UPDATE config_versions SET is_anm = 1 WHERE device = ? AND context = ? AND hash = ?',
+  get: 'SELECT * FROM config_versions WHERE device = ? AND context = ? AND hash = ?',
+  anm: 'SELECT * FROM config_versions WHERE device = ? AND context = ? AND is_anm = 1',
+  list: 'SELECT * FROM config_versions WHERE device = ? AND context = ? ORDER BY last_seen DESC, id DESC LIMIT ?',
+  latest: 'SELECT * FROM config_versions WHERE device = ? AND context = ? ORDER BY last_seen DESC, id DESC LIMIT 1',
+  prune: `DELETE FROM config_versions WHERE is_anm = 0 AND id IN ( SELECT id
+    FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY device, context ORDER BY last_seen DESC, id DESC) AS n
+    FROM config_versions) WHERE n > ?)`,
+} as const;
+
 export class ConfigVersions {
-  readonly #s: Record<string, Statement>;
+  readonly #s: Statements<typeof SQL>;
   readonly #db: Database;
 
   constructor(db: Database) {
     this.#db = db;
-    this.#s = {
-      upsert:
-        db.prepare(`INSERT INTO config_versions (device, context, hash, text, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?)
-        ON CONFLICT(device, context, hash) DO UPDATE SET last_seen = excluded.last_seen, seen_count = seen_count + 1, text = COALESCE(text, excluded.text)`),
-      clearAnm: db.prepare('UPDATE config_versions SET is_anm = 0 WHERE device = ? AND context = ? AND is_anm = 1'),
-      setAnm: db.prepare('UPDATE config_versions SET is_anm = 1 WHERE device = ? AND context = ? AND hash = ?'),
-      get: db.prepare('SELECT * FROM config_versions WHERE device = ? AND context = ? AND hash = ?'),
-      anm: db.prepare('SELECT * FROM config_versions WHERE device = ? AND context = ? AND is_anm = 1'),
-      list: db.prepare(
-        'SELECT * FROM config_versions WHERE device = ? AND context = ? ORDER BY last_seen DESC, id DESC LIMIT ?',
-      ),
-      latest: db.prepare(
-        'SELECT * FROM config_versions WHERE device = ? AND context = ? ORDER BY last_seen DESC, id DESC LIMIT 1',
-      ),
-    };
+    this.#s = prepareAll(db, SQL);
   }
 
   /** A configuration seen on the device (audit). */
   record(device: string, context: string, hash: string, text: string | undefined, at: number): void {
-    this.#s.upsert!.run(device, context, hash, bound(text), at, at);
+    this.#s.upsert.run(device, context, hash, bound(text), at, at);
   }
 
   /**
@@ -86,30 +88,30 @@ export class ConfigVersions {
    */
   recordAnmCopy(device: string, context: string, hash: string, text: string | undefined, at: number): void {
     this.#db.transaction(() => {
-      this.#s.upsert!.run(device, context, hash, bound(text), at, at);
-      this.#s.clearAnm!.run(device, context);
-      this.#s.setAnm!.run(device, context, hash);
+      this.#s.upsert.run(device, context, hash, bound(text), at, at);
+      this.#s.clearAnm.run(device, context);
+      this.#s.setAnm.run(device, context, hash);
     })();
   }
 
   anmCopy(device: string, context: string): ConfigVersion | undefined {
-    const r = this.#s.anm!.get(device, context) as Row | undefined;
+    const r = this.#s.anm.get(device, context) as Row | undefined;
     return r ? toVersion(r) : undefined;
   }
 
   get(device: string, context: string, hash: string): ConfigVersion | undefined {
-    const r = this.#s.get!.get(device, context, hash) as Row | undefined;
+    const r = this.#s.get.get(device, context, hash) as Row | undefined;
     return r ? toVersion(r) : undefined;
   }
 
   latest(device: string, context: string): ConfigVersion | undefined {
-    const r = this.#s.latest!.get(device, context) as Row | undefined;
+    const r = this.#s.latest.get(device, context) as Row | undefined;
     return r ? toVersion(r) : undefined;
   }
 
   /** Newest first. */
   list(device: string, context: string, limit = 100): ConfigVersion[] {
-    return (this.#s.list!.all(device, context, Math.min(limit, 10_000)) as Row[]).map(toVersion);
+    return (this.#s.list.all(device, context, Math.min(limit, 10_000)) as Row[]).map(toVersion);
   }
 
   /** Unified diff between two stored versions; undefined when either text is not stored. */
@@ -125,11 +127,6 @@ export class ConfigVersions {
 
   /** Keep the newest `keep` versions per context, and ANM's copy always. */
   prune(keep: number): number {
-    return this.#db
-      .prepare(
-        `DELETE FROM config_versions WHERE is_anm = 0 AND id IN (
-           SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY device, context ORDER BY last_seen DESC, id DESC) AS n FROM config_versions) WHERE n > ?)`,
-      )
-      .run(keep).changes;
+    return this.#s.prune.run(keep).changes;
   }
 }

@@ -16,15 +16,16 @@
  *
  * Single process, single writer: every call is synchronous and atomic.
  */
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import type { Clock } from '../core/clock.js';
-import type { JobType } from '../core/events.js';
+import { PRIORITY, type JobType } from '../core/events.js';
+import { FilteredStatements, prepareAll, type Statements } from './statements.js';
 
 export const JOB_STATES = ['pending', 'running', 'done', 'failed', 'cancelled'] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
-/** Priorities: jobs rules ask for jump ahead of scheduled ones. */
-export const PRIORITY = { scheduled: 0, rule: 10, alert: 50 } as const;
+/** Priorities (core/events.ts), re-exported: the queue's public API. */
+export { PRIORITY };
 
 /** Upper bound of a job's serialised payload (device-sourced text stays bounded). */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -153,66 +154,55 @@ export function mergePayload(old: Record<string, unknown>, add: Record<string, u
   return out;
 }
 
+const SQL = {
+  pending: "SELECT * FROM jobs WHERE type = ? AND device = ? AND context = ? AND dedupe = ? AND state = 'pending'",
+  insert: `INSERT INTO jobs (type, device, context, dedupe, payload, state, priority, max_attempts, next_run_at,
+    created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)`,
+  merge: `UPDATE jobs SET payload = ?, priority = ?, next_run_at = ?, requests = requests + 1, updated_at = ?
+    WHERE id = ?`,
+  get: 'SELECT * FROM jobs WHERE id = ?',
+  due: "SELECT * FROM jobs WHERE state = 'pending' AND next_run_at <= ? ORDER BY priority DESC, next_run_at, id",
+  running: "SELECT type, device FROM jobs WHERE state = 'running'",
+  start: `UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?, updated_at = ?
+    WHERE id = ? AND state = 'pending'`,
+  done: `UPDATE jobs SET state = 'done', result = ?, finished_at = ?, updated_at = ?
+    WHERE id = ? AND state = 'running'`,
+  retry: "UPDATE jobs SET state = 'pending', next_run_at = ?, last_error = ?, updated_at = ? WHERE id = ?",
+  failed: "UPDATE jobs SET state = 'failed', last_error = ?, finished_at = ?, updated_at = ? WHERE id = ?",
+  cancel: `UPDATE jobs SET state = 'cancelled', finished_at = ?, updated_at = ?
+    WHERE id = ? AND state IN ('pending', 'running')`,
+  cancelTarget: `UPDATE jobs SET state = 'cancelled', finished_at = ?, updated_at = ?
+    WHERE device = ? AND context = ? AND state = 'pending'`,
+  recover: "UPDATE jobs SET state = 'pending', next_run_at = ?, updated_at = ? WHERE state = 'running'",
+  active: `SELECT id FROM jobs
+    WHERE type = ? AND device = ? AND context = ? AND state IN ('pending', 'running') AND id != ? LIMIT 1`,
+  counts: 'SELECT state, COUNT(*) AS n FROM jobs GROUP BY state',
+  prune: `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs
+    WHERE state IN ('done', 'failed', 'cancelled') AND finished_at < ? LIMIT ?)`,
+  runningRows: "SELECT * FROM jobs WHERE state = 'running'",
+} as const;
+
 export class JobQueue {
   readonly #db: Database;
+  readonly #filtered: FilteredStatements;
   readonly #clock: Clock;
   readonly #maxAttempts: number;
   readonly #base: number;
   readonly #max: number;
   readonly #jitter: number;
   readonly #random: () => number;
-  readonly #s: Record<string, Statement>;
+  readonly #s: Statements<typeof SQL>;
 
   constructor(db: Database, opts: QueueOptions) {
     this.#db = db;
+    this.#filtered = new FilteredStatements(db);
     this.#clock = opts.clock;
     this.#maxAttempts = opts.maxAttempts ?? 5;
     this.#base = opts.backoffBaseMs ?? 5000;
     this.#max = opts.backoffMaxMs ?? 600_000;
     this.#jitter = opts.jitterRatio ?? 0.2;
     this.#random = opts.random ?? Math.random;
-    this.#s = {
-      pending: db.prepare(
-        "SELECT * FROM jobs WHERE type = ? AND device = ? AND context = ? AND dedupe = ? AND state = 'pending'",
-      ),
-      insert: db.prepare(
-        "INSERT INTO jobs (type, device, context, dedupe, payload, state, priority, max_attempts, next_run_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
-      ),
-      merge: db.prepare(
-        'UPDATE jobs SET payload = ?, priority = ?, next_run_at = ?, requests = requests + 1, updated_at = ? WHERE id = ?',
-      ),
-      get: db.prepare('SELECT * FROM jobs WHERE id = ?'),
-      due: db.prepare(
-        "SELECT * FROM jobs WHERE state = 'pending' AND next_run_at <= ? ORDER BY priority DESC, next_run_at, id",
-      ),
-      running: db.prepare("SELECT type, device FROM jobs WHERE state = 'running'"),
-      start: db.prepare(
-        "UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?, updated_at = ? WHERE id = ? AND state = 'pending'",
-      ),
-      done: db.prepare(
-        "UPDATE jobs SET state = 'done', result = ?, finished_at = ?, updated_at = ? WHERE id = ? AND state = 'running'",
-      ),
-      retry: db.prepare(
-        "UPDATE jobs SET state = 'pending', next_run_at = ?, last_error = ?, updated_at = ? WHERE id = ?",
-      ),
-      failed: db.prepare(
-        "UPDATE jobs SET state = 'failed', last_error = ?, finished_at = ?, updated_at = ? WHERE id = ?",
-      ),
-      cancel: db.prepare(
-        "UPDATE jobs SET state = 'cancelled', finished_at = ?, updated_at = ? WHERE id = ? AND state IN ('pending', 'running')",
-      ),
-      cancelTarget: db.prepare(
-        "UPDATE jobs SET state = 'cancelled', finished_at = ?, updated_at = ? WHERE device = ? AND context = ? AND state = 'pending'",
-      ),
-      recover: db.prepare("UPDATE jobs SET state = 'pending', next_run_at = ?, updated_at = ? WHERE state = 'running'"),
-      active: db.prepare(
-        "SELECT id FROM jobs WHERE type = ? AND device = ? AND context = ? AND state IN ('pending', 'running') AND id != ? LIMIT 1",
-      ),
-      counts: db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state'),
-      prune: db.prepare(
-        "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN ('done', 'failed', 'cancelled') AND finished_at < ? LIMIT ?)",
-      ),
-    };
+    this.#s = prepareAll(db, SQL);
   }
 
   /** Add a job, or merge into the pending one for the same (type, device, context, dedupe). */
@@ -223,10 +213,10 @@ export class JobQueue {
     const runAt = req.runAt ?? now;
     const priority = req.priority ?? PRIORITY.scheduled;
     return this.#db.transaction(() => {
-      const existing = this.#s.pending!.get(req.type, req.device, context, dedupe) as Row | undefined;
+      const existing = this.#s.pending.get(req.type, req.device, context, dedupe) as Row | undefined;
       if (existing) {
         const payload = mergePayload(JSON.parse(existing.payload) as Record<string, unknown>, req.payload ?? {});
-        this.#s.merge!.run(
+        this.#s.merge.run(
           boundedJson(payload),
           Math.max(existing.priority, priority),
           Math.min(existing.next_run_at, runAt),
@@ -235,7 +225,7 @@ export class JobQueue {
         );
         return { job: this.get(existing.id)!, created: false };
       }
-      const r = this.#s.insert!.run(
+      const r = this.#s.insert.run(
         req.type,
         req.device,
         context,
@@ -260,7 +250,7 @@ export class JobQueue {
     return this.#db.transaction(() => {
       const byDevice = new Map<string, number>();
       let running = 0;
-      for (const r of this.#s.running!.all() as Array<{ type: string; device: string }>) {
+      for (const r of this.#s.running.all() as Array<{ type: string; device: string }>) {
         if (types && !types.has(r.type)) continue;
         running++;
         byDevice.set(r.device, (byDevice.get(r.device) ?? 0) + 1);
@@ -268,7 +258,7 @@ export class JobQueue {
       const out: Job[] = [];
       if (running >= maxRunning || opts.limit <= 0) return out;
       // Walk due jobs in priority order; skip ones whose device is busy.
-      for (const r of this.#s.due!.iterate(now) as IterableIterator<Row>) {
+      for (const r of this.#s.due.iterate(now) as IterableIterator<Row>) {
         if (types && !types.has(r.type)) continue;
         if ((byDevice.get(r.device) ?? 0) >= perDevice) continue;
         byDevice.set(r.device, (byDevice.get(r.device) ?? 0) + 1);
@@ -276,7 +266,7 @@ export class JobQueue {
         out.push(toJob({ ...r, state: 'running', attempts: r.attempts + 1, started_at: now, updated_at: now }));
         if (out.length >= opts.limit || running >= maxRunning) break;
       }
-      for (const j of out) this.#s.start!.run(now, now, j.id);
+      for (const j of out) this.#s.start.run(now, now, j.id);
       return out;
     })();
   }
@@ -284,14 +274,14 @@ export class JobQueue {
   /** Start one specific pending job (replay, operator "run now"); undefined if it is not pending. */
   claimJob(id: number): Job | undefined {
     const now = this.#clock.now();
-    if (this.#s.start!.run(now, now, id).changes === 0) return undefined;
+    if (this.#s.start.run(now, now, id).changes === 0) return undefined;
     return this.get(id);
   }
 
   /** The job finished; `result` is kept (bounded) for the status page. Returns false if it was not running. */
   complete(id: number, result?: unknown): boolean {
     const now = this.#clock.now();
-    return this.#s.done!.run(result === undefined ? null : boundedJson(result), now, now, id).changes > 0;
+    return this.#s.done.run(result === undefined ? null : boundedJson(result), now, now, id).changes > 0;
   }
 
   /** Backoff before attempt `attempts + 1`: base * 2^(attempts-1), capped, with jitter. */
@@ -306,33 +296,33 @@ export class JobQueue {
     const now = this.#clock.now();
     const msg = error.length > 2000 ? error.slice(0, 2000) + '…' : error;
     return this.#db.transaction((): FailOutcome | undefined => {
-      const row = this.#s.get!.get(id) as Row | undefined;
+      const row = this.#s.get.get(id) as Row | undefined;
       if (!row || row.state !== 'running') return undefined;
       if (opts.retryable === false || row.attempts >= row.max_attempts) {
-        this.#s.failed!.run(msg, now, now, id);
+        this.#s.failed.run(msg, now, now, id);
         return { state: 'failed', job: this.get(id)! };
       }
       const retryAt = now + this.backoff(row.attempts);
       // A request merged while this job ran created a new pending job; keep just one pending.
-      const twin = this.#s.pending!.get(row.type, row.device, row.context, row.dedupe) as Row | undefined;
+      const twin = this.#s.pending.get(row.type, row.device, row.context, row.dedupe) as Row | undefined;
       if (twin) {
-        this.#s.failed!.run(`${msg} (superseded by job ${twin.id})`, now, now, id);
+        this.#s.failed.run(`${msg} (superseded by job ${twin.id})`, now, now, id);
         return { state: 'pending', job: this.get(twin.id)!, retryAt: twin.next_run_at };
       }
-      this.#s.retry!.run(retryAt, msg, now, id);
+      this.#s.retry.run(retryAt, msg, now, id);
       return { state: 'pending', job: this.get(id)!, retryAt };
     })();
   }
 
   cancel(id: number): boolean {
     const now = this.#clock.now();
-    return this.#s.cancel!.run(now, now, id).changes > 0;
+    return this.#s.cancel.run(now, now, id).changes > 0;
   }
 
   /** Cancel the pending jobs of a target (a removed context). */
   cancelPendingFor(device: string, context: string): number {
     const now = this.#clock.now();
-    return this.#s.cancelTarget!.run(now, now, device, context).changes;
+    return this.#s.cancelTarget.run(now, now, device, context).changes;
   }
 
   /** At start: jobs a crash left running are due again. Returns how many. */
@@ -340,10 +330,10 @@ export class JobQueue {
     const now = this.#clock.now();
     return this.#db.transaction(() => {
       let n = 0;
-      for (const r of this.#db.prepare("SELECT * FROM jobs WHERE state = 'running'").all() as Row[]) {
-        const twin = this.#s.pending!.get(r.type, r.device, r.context, r.dedupe) as Row | undefined;
-        if (twin) this.#s.failed!.run('interrupted by a restart (superseded by a pending job)', now, now, r.id);
-        else this.#s.retry!.run(now, r.last_error ?? 'interrupted by a restart', now, r.id);
+      for (const r of this.#s.runningRows.all() as Row[]) {
+        const twin = this.#s.pending.get(r.type, r.device, r.context, r.dedupe) as Row | undefined;
+        if (twin) this.#s.failed.run('interrupted by a restart (superseded by a pending job)', now, now, r.id);
+        else this.#s.retry.run(now, r.last_error ?? 'interrupted by a restart', now, r.id);
         n++;
       }
       return n;
@@ -351,13 +341,13 @@ export class JobQueue {
   }
 
   get(id: number): Job | undefined {
-    const r = this.#s.get!.get(id) as Row | undefined;
+    const r = this.#s.get.get(id) as Row | undefined;
     return r ? toJob(r) : undefined;
   }
 
   /** Is a job of this type pending or running for the target (other than `exceptId`)? */
   isActive(type: JobType, device: string, context: string, exceptId = -1): boolean {
-    return this.#s.active!.get(type, device, context, exceptId) !== undefined;
+    return this.#s.active.get(type, device, context, exceptId) !== undefined;
   }
 
   list(filter: { state?: JobState; type?: JobType; device?: string; context?: string; limit?: number } = {}): Job[] {
@@ -375,12 +365,12 @@ export class JobQueue {
       }
     }
     const sql = `SELECT * FROM jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
-    return (this.#db.prepare(sql).all(...args, Math.min(filter.limit ?? 100, 10_000)) as Row[]).map(toJob);
+    return (this.#filtered.get(sql).all(...args, Math.min(filter.limit ?? 100, 10_000)) as Row[]).map(toJob);
   }
 
   counts(): Record<JobState, number> {
     const out = { pending: 0, running: 0, done: 0, failed: 0, cancelled: 0 } as Record<JobState, number>;
-    for (const r of this.#s.counts!.all() as Array<{ state: JobState; n: number }>) out[r.state] = r.n;
+    for (const r of this.#s.counts.all() as Array<{ state: JobState; n: number }>) out[r.state] = r.n;
     return out;
   }
 
@@ -388,7 +378,7 @@ export class JobQueue {
   prune(before: number, chunk = 5000): number {
     let total = 0;
     for (;;) {
-      const n = this.#s.prune!.run(before, chunk).changes;
+      const n = this.#s.prune.run(before, chunk).changes;
       total += n;
       if (n < chunk) return total;
     }

@@ -3,29 +3,31 @@
  * present the same key it presented the first time (in memory only, every restart would
  * be a new first use, which an attacker in the path could exploit).
  */
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import type { Clock } from '../core/clock.js';
-import type { KnownHosts } from '../devices/known-hosts.js';
+import { prepareAll, type Statements } from './statements.js';
 
-export class StoreKnownHosts implements KnownHosts {
-  readonly #get: Statement;
-  readonly #set: Statement;
+const SQL = {
+  get: 'SELECT fingerprint FROM known_hosts WHERE device = ?',
+  // First use only: a recorded key is never replaced here (an operator pins or deletes it).
+  set: 'INSERT INTO known_hosts (device, fingerprint, first_seen) VALUES (?, ?, ?) ON CONFLICT(device) DO NOTHING',
+} as const;
+
+/** Implements devices/known-hosts.ts `KnownHosts` structurally (store/ imports nothing above it). */
+export class StoreKnownHosts {
+  readonly #s: Statements<typeof SQL>;
   readonly #clock: Clock;
 
   constructor(db: Database, clock: Clock) {
     this.#clock = clock;
-    this.#get = db.prepare('SELECT fingerprint FROM known_hosts WHERE device = ?');
-    // First use only: a recorded key is never replaced here (an operator pins or deletes it).
-    this.#set = db.prepare(
-      'INSERT INTO known_hosts (device, fingerprint, first_seen) VALUES (?, ?, ?) ON CONFLICT(device) DO NOTHING',
-    );
+    this.#s = prepareAll(db, SQL);
   }
 
   get(device: string): string | undefined {
-    return (this.#get.get(device) as { fingerprint: string } | undefined)?.fingerprint;
+    return (this.#s.get.get(device) as { fingerprint: string } | undefined)?.fingerprint;
   }
 
   set(device: string, fingerprint: string): void {
-    this.#set.run(device, fingerprint.slice(0, 200), this.#clock.now());
+    this.#s.set.run(device, fingerprint.slice(0, 200), this.#clock.now());
   }
 }

@@ -34,19 +34,31 @@ export const MIGRATIONS: Migration[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
+/**
+ * The bookkeeping SQL. Prepared where it is used, not up front: before the first migration the
+ * schema_version table does not exist, and a statement naming it cannot be prepared yet.
+ */
+const SQL = {
+  // DDL keeps its text byte for byte (sqlite_master stores it): concatenated, not reflowed.
+  createVersions:
+    'CREATE TABLE IF NOT EXISTS schema_version ' +
+    '(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT',
+  hasVersions: "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",
+  version: 'SELECT MAX(version) AS v FROM schema_version',
+  applied: 'INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)',
+} as const;
+
 /** The schema version of an open database (0: empty). */
 export function schemaVersion(db: Database): number {
-  const t = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").get();
+  const t = db.prepare(SQL.hasVersions).get();
   if (!t) return 0;
-  const row = db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null };
+  const row = db.prepare(SQL.version).get() as { v: number | null };
   return row.v ?? 0;
 }
 
 /** Bring the database to the latest version; returns the versions applied. */
 export function migrate(db: Database, now: number): number[] {
-  db.exec(
-    'CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT',
-  );
+  db.exec(SQL.createVersions);
   const current = schemaVersion(db);
   if (current > SCHEMA_VERSION)
     throw new AcesyncError(
@@ -58,7 +70,7 @@ export function migrate(db: Database, now: number): number[] {
     if (m.version <= current) continue;
     db.transaction(() => {
       for (const sql of m.sql) db.exec(sql);
-      db.prepare('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, now);
+      db.prepare(SQL.applied).run(m.version, m.name, now);
     })();
     applied.push(m.version);
   }

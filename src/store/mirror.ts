@@ -7,7 +7,8 @@
 import type { Database } from 'better-sqlite3';
 import type { JobType, SyncState } from '../core/events.js';
 import type { Inventory } from '../inventory/inventory.js';
-import type { ContextState, Reason, StateView, TimerRow } from '../engine/types.js';
+import type { ContextState, Reason, StateView, TimerRow } from '../core/state.js';
+import { preparedFor } from './statements.js';
 
 const k2 = (a: string, b: string | number): string => `${a}\u0000${b}`;
 
@@ -75,6 +76,16 @@ export function timerFromRow(r: TimerDbRow): TimerRow {
   };
 }
 
+/** What `load` reads: the whole state, at open and after a rolled-back transaction. */
+const SQL = {
+  devices: 'SELECT name, peer FROM devices',
+  contexts: 'SELECT * FROM contexts',
+  roles: 'SELECT device, ft_group, role FROM ft_roles',
+  groupContexts: 'SELECT device, ft_group, context FROM ft_group_contexts',
+  timers: 'SELECT * FROM timers',
+  throttles: 'SELECT rule, key, until FROM throttles',
+} as const;
+
 export class StateMirror implements StateView {
   readonly contexts = new Map<string, ContextState>();
   readonly #byDevice = new Map<string, Set<string>>();
@@ -112,21 +123,22 @@ export class StateMirror implements StateView {
     this.#throttles.clear();
     this.#devices.clear();
     this.#peers.clear();
-    for (const d of db.prepare('SELECT name, peer FROM devices').all() as Array<{
+    const q = preparedFor(db, SQL);
+    for (const d of q.devices.all() as Array<{
       name: string;
       peer: string | null;
     }>) {
       this.#devices.add(d.name);
       if (d.peer) this.#peers.set(d.name, d.peer);
     }
-    for (const r of db.prepare('SELECT * FROM contexts').all() as ContextRow[]) this.putContext(contextFromRow(r));
-    for (const r of db.prepare('SELECT device, ft_group, role FROM ft_roles').all() as Array<{
+    for (const r of q.contexts.all() as ContextRow[]) this.putContext(contextFromRow(r));
+    for (const r of q.roles.all() as Array<{
       device: string;
       ft_group: number;
       role: string;
     }>)
       this.#roles.set(k2(r.device, r.ft_group), r.role);
-    for (const r of db.prepare('SELECT device, ft_group, context FROM ft_group_contexts').all() as Array<{
+    for (const r of q.groupContexts.all() as Array<{
       device: string;
       ft_group: number;
       context: string;
@@ -137,8 +149,8 @@ export class StateMirror implements StateView {
       s.add(r.context);
       this.#groupOf.set(k2(r.device, r.context), r.ft_group);
     }
-    for (const r of db.prepare('SELECT * FROM timers').all() as TimerDbRow[]) this.putTimer(timerFromRow(r));
-    for (const r of db.prepare('SELECT rule, key, until FROM throttles').all() as Array<{
+    for (const r of q.timers.all() as TimerDbRow[]) this.putTimer(timerFromRow(r));
+    for (const r of q.throttles.all() as Array<{
       rule: string;
       key: string;
       until: number;

@@ -5,8 +5,9 @@
  * sends the same bytes. Delivering records, through the AlertStore, what each webhook now
  * knows of each alert.
  */
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import type { AlertStatus, AlertStore, NoticeItem } from './alerts.js';
+import { FilteredStatements, prepareAll, type Statements } from './statements.js';
 
 export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'superseded';
 
@@ -106,61 +107,68 @@ function toDelivery(r: DeliveryRow): DeliveryRecord {
   };
 }
 
+const SQL = {
+  group: 'SELECT * FROM alert_groups WHERE webhook = ? AND group_key = ?',
+  groups: 'SELECT * FROM alert_groups WHERE webhook = ?',
+  putGroup: `INSERT INTO alert_groups (webhook, group_key, group_labels, created_at, next_flush_at, last_flush_at,
+    last_items) VALUES (?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT(webhook, group_key) DO UPDATE SET next_flush_at = excluded.next_flush_at,
+    last_flush_at = excluded.last_flush_at, last_items = excluded.last_items`,
+  deleteGroup: 'DELETE FROM alert_groups WHERE webhook = ? AND group_key = ?',
+  insertDelivery: `INSERT INTO webhook_deliveries (webhook, group_key, status, alert_status, alert_count, items, body,
+    max_attempts, next_attempt_at, created_at, updated_at)
+    VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)`,
+  supersede: `UPDATE webhook_deliveries SET status = 'superseded', last_error = ?, updated_at = ?
+    WHERE webhook = ? AND group_key = ? AND status = 'pending'`,
+  head: "SELECT * FROM webhook_deliveries WHERE webhook = ? AND status IN ('pending', 'sending') ORDER BY id LIMIT 1",
+  delivery: 'SELECT * FROM webhook_deliveries WHERE id = ?',
+  sending: `UPDATE webhook_deliveries SET status = 'sending', attempts = attempts + 1, updated_at = ?
+    WHERE id = ? AND status = 'pending'`,
+  sent: `UPDATE webhook_deliveries SET status = 'sent', sent_at = ?, last_http_status = ?,
+    last_error = NULL, updated_at = ? WHERE id = ?`,
+  retry: `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ?, last_error = ?,
+    last_http_status = ?, updated_at = ? WHERE id = ?`,
+  failed: `UPDATE webhook_deliveries SET status = 'failed', last_error = ?, last_http_status = ?, updated_at = ?
+    WHERE id = ?`,
+  recover: "UPDATE webhook_deliveries SET status = 'pending', updated_at = ? WHERE status = 'sending'",
+  deliveryCounts: 'SELECT webhook, status, COUNT(*) AS n FROM webhook_deliveries GROUP BY webhook, status',
+  refundAttempt: 'UPDATE webhook_deliveries SET attempts = MAX(0, attempts - 1) WHERE id = ?',
+  undeliveredWebhooks: "SELECT DISTINCT webhook FROM webhook_deliveries WHERE status IN ('pending', 'sending')",
+  failUnconfigured: `UPDATE webhook_deliveries SET status = 'failed',
+    last_error = 'webhook no longer configured', updated_at = ?
+    WHERE webhook = ? AND status IN ('pending', 'sending')`,
+  groupWebhooks: 'SELECT DISTINCT webhook FROM alert_groups',
+  deleteGroupsOf: 'DELETE FROM alert_groups WHERE webhook = ?',
+  pruneFinished: "DELETE FROM webhook_deliveries WHERE status IN ('sent', 'failed', 'superseded') AND updated_at < ?",
+  finishedCut: `SELECT id FROM webhook_deliveries WHERE status IN ('sent', 'failed', 'superseded')
+    ORDER BY id DESC LIMIT 1 OFFSET ?`,
+  pruneFinishedUpTo: "DELETE FROM webhook_deliveries WHERE status IN ('sent', 'failed', 'superseded') AND id <= ?",
+} as const;
+
 export class OutboxStore {
   readonly #db: Database;
+  readonly #filtered: FilteredStatements;
   readonly #alerts: AlertStore;
-  readonly #s: Record<string, Statement>;
+  readonly #s: Statements<typeof SQL>;
 
   constructor(db: Database, alerts: AlertStore) {
     this.#db = db;
+    this.#filtered = new FilteredStatements(db);
     this.#alerts = alerts;
-    this.#s = {
-      group: db.prepare('SELECT * FROM alert_groups WHERE webhook = ? AND group_key = ?'),
-      groups: db.prepare('SELECT * FROM alert_groups WHERE webhook = ?'),
-      putGroup:
-        db.prepare(`INSERT INTO alert_groups (webhook, group_key, group_labels, created_at, next_flush_at, last_flush_at, last_items) VALUES (?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT(webhook, group_key) DO UPDATE SET next_flush_at = excluded.next_flush_at, last_flush_at = excluded.last_flush_at, last_items = excluded.last_items`),
-      deleteGroup: db.prepare('DELETE FROM alert_groups WHERE webhook = ? AND group_key = ?'),
-      insertDelivery:
-        db.prepare(`INSERT INTO webhook_deliveries (webhook, group_key, status, alert_status, alert_count, items, body, max_attempts, next_attempt_at, created_at, updated_at)
-        VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)`),
-      supersede: db.prepare(
-        `UPDATE webhook_deliveries SET status = 'superseded', last_error = ?, updated_at = ? WHERE webhook = ? AND group_key = ? AND status = 'pending'`,
-      ),
-      head: db.prepare(
-        "SELECT * FROM webhook_deliveries WHERE webhook = ? AND status IN ('pending', 'sending') ORDER BY id LIMIT 1",
-      ),
-      delivery: db.prepare('SELECT * FROM webhook_deliveries WHERE id = ?'),
-      sending: db.prepare(
-        "UPDATE webhook_deliveries SET status = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'pending'",
-      ),
-      sent: db.prepare(
-        "UPDATE webhook_deliveries SET status = 'sent', sent_at = ?, last_http_status = ?, last_error = NULL, updated_at = ? WHERE id = ?",
-      ),
-      retry: db.prepare(
-        "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ?, last_error = ?, last_http_status = ?, updated_at = ? WHERE id = ?",
-      ),
-      failed: db.prepare(
-        "UPDATE webhook_deliveries SET status = 'failed', last_error = ?, last_http_status = ?, updated_at = ? WHERE id = ?",
-      ),
-      recover: db.prepare("UPDATE webhook_deliveries SET status = 'pending', updated_at = ? WHERE status = 'sending'"),
-      deliveryCounts: db.prepare(
-        'SELECT webhook, status, COUNT(*) AS n FROM webhook_deliveries GROUP BY webhook, status',
-      ),
-    };
+    this.#s = prepareAll(db, SQL);
   }
 
   group(webhook: string, groupKey: string): GroupState | undefined {
-    const r = this.#s.group!.get(webhook, groupKey) as GroupRow | undefined;
+    const r = this.#s.group.get(webhook, groupKey) as GroupRow | undefined;
     return r ? toGroup(r) : undefined;
   }
 
   groups(webhook: string): GroupState[] {
-    return (this.#s.groups!.all(webhook) as GroupRow[]).map(toGroup);
+    return (this.#s.groups.all(webhook) as GroupRow[]).map(toGroup);
   }
 
   putGroup(g: GroupState): void {
-    this.#s.putGroup!.run(
+    this.#s.putGroup.run(
       g.webhook,
       g.groupKey,
       JSON.stringify(g.groupLabels),
@@ -172,7 +180,7 @@ export class OutboxStore {
   }
 
   deleteGroup(webhook: string, groupKey: string): void {
-    this.#s.deleteGroup!.run(webhook, groupKey);
+    this.#s.deleteGroup.run(webhook, groupKey);
   }
 
   /** Queue a notification; older pending ones of the same group are superseded by it (it carries their news too). */
@@ -186,8 +194,8 @@ export class OutboxStore {
     at: number;
   }): number {
     return this.#db.transaction(() => {
-      this.#s.supersede!.run('superseded by a newer notification of the same group', d.at, d.webhook, d.groupKey);
-      const r = this.#s.insertDelivery!.run(
+      this.#s.supersede.run('superseded by a newer notification of the same group', d.at, d.webhook, d.groupKey);
+      const r = this.#s.insertDelivery.run(
         d.webhook,
         d.groupKey,
         d.alertStatus,
@@ -205,17 +213,17 @@ export class OutboxStore {
 
   /** The oldest undelivered notification of a webhook (deliveries go out in order). */
   head(webhook: string): DeliveryRecord | undefined {
-    const r = this.#s.head!.get(webhook) as DeliveryRow | undefined;
+    const r = this.#s.head.get(webhook) as DeliveryRow | undefined;
     return r ? toDelivery(r) : undefined;
   }
 
   delivery(id: number): DeliveryRecord | undefined {
-    const r = this.#s.delivery!.get(id) as DeliveryRow | undefined;
+    const r = this.#s.delivery.get(id) as DeliveryRow | undefined;
     return r ? toDelivery(r) : undefined;
   }
 
   markSending(id: number, at: number): boolean {
-    return this.#s.sending!.run(at, id).changes > 0;
+    return this.#s.sending.run(at, id).changes > 0;
   }
 
   /** Delivered: record what the webhook now knows of each alert it carried. */
@@ -223,13 +231,13 @@ export class OutboxStore {
     this.#db.transaction(() => {
       const d = this.delivery(id);
       if (!d) return;
-      this.#s.sent!.run(at, httpStatus, at, id);
+      this.#s.sent.run(at, httpStatus, at, id);
       for (const item of d.items) if (this.#alerts.get(item.alertId)) this.#alerts.recordNotice(d.webhook, item, at);
     })();
   }
 
   markRetry(id: number, nextAt: number, error: string, httpStatus: number | undefined, at: number): void {
-    this.#s.retry!.run(nextAt, error.slice(0, 1000), httpStatus ?? null, at, id);
+    this.#s.retry.run(nextAt, error.slice(0, 1000), httpStatus ?? null, at, id);
   }
 
   /**
@@ -240,7 +248,7 @@ export class OutboxStore {
     this.#db.transaction(() => {
       const d = this.delivery(id);
       if (!d) return;
-      this.#s.failed!.run(error.slice(0, 1000), httpStatus ?? null, at, id);
+      this.#s.failed.run(error.slice(0, 1000), httpStatus ?? null, at, id);
       for (const item of d.items)
         if (item.status === 'resolved' && this.#alerts.get(item.alertId))
           this.#alerts.recordNotice(d.webhook, item, at);
@@ -249,7 +257,7 @@ export class OutboxStore {
 
   /** At start: deliveries a crash left in flight are due again (receivers may see one twice). */
   recoverSending(at: number): number {
-    return this.#s.recover!.run(at).changes;
+    return this.#s.recover.run(at).changes;
   }
 
   deliveries(
@@ -269,30 +277,40 @@ export class OutboxStore {
       where.push('id < ?');
       args.push(filter.beforeId);
     }
-    const sql = `SELECT * FROM webhook_deliveries ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
-    return (this.#db.prepare(sql).all(...args, Math.min(Math.max(1, filter.limit ?? 100), 1000)) as DeliveryRow[]).map(
-      toDelivery,
-    );
+    const clause = where.length ? 'WHERE ' + where.join(' AND ') : '';
+    const sql = `SELECT * FROM webhook_deliveries ${clause} ORDER BY id DESC LIMIT ?`;
+    return (
+      this.#filtered.get(sql).all(...args, Math.min(Math.max(1, filter.limit ?? 100), 1000)) as DeliveryRow[]
+    ).map(toDelivery);
   }
 
   deliveryCounts(): Array<{ webhook: string; status: DeliveryStatus; count: number }> {
-    return (this.#s.deliveryCounts!.all() as Array<{ webhook: string; status: DeliveryStatus; n: number }>).map(
-      (r) => ({ webhook: r.webhook, status: r.status, count: r.n }),
-    );
+    return (this.#s.deliveryCounts.all() as Array<{ webhook: string; status: DeliveryStatus; n: number }>).map((r) => ({
+      webhook: r.webhook,
+      status: r.status,
+      count: r.n,
+    }));
+  }
+
+  /** Shutting down interrupted a POST: the attempt it counted is given back (not the receiver's fault). */
+  refundAttempt(id: number): void {
+    this.#s.refundAttempt.run(id);
+  }
+
+  /** Deliveries and groups of webhooks no longer in the configuration: undelivered ones fail, groups go. */
+  dropUnconfigured(configured: ReadonlySet<string>, now: number): void {
+    for (const { webhook } of this.#s.undeliveredWebhooks.all() as Array<{ webhook: string }>)
+      if (!configured.has(webhook)) this.#s.failUnconfigured.run(now, webhook);
+    for (const { webhook } of this.#s.groupWebhooks.all() as Array<{ webhook: string }>)
+      if (!configured.has(webhook)) this.#s.deleteGroupsOf.run(webhook);
   }
 
   /** Retention of finished notifications. */
   prune(now: number): number {
     return this.#db.transaction(() => {
-      const finished = "status IN ('sent', 'failed', 'superseded')";
-      let n = this.#db
-        .prepare(`DELETE FROM webhook_deliveries WHERE ${finished} AND updated_at < ?`)
-        .run(now - DELIVERY_RETENTION_MS).changes;
-      const cut = this.#db
-        .prepare(`SELECT id FROM webhook_deliveries WHERE ${finished} ORDER BY id DESC LIMIT 1 OFFSET ?`)
-        .get(MAX_FINISHED_DELIVERIES) as { id: number } | undefined;
-      if (cut)
-        n += this.#db.prepare(`DELETE FROM webhook_deliveries WHERE ${finished} AND id <= ?`).run(cut.id).changes;
+      let n = this.#s.pruneFinished.run(now - DELIVERY_RETENTION_MS).changes;
+      const cut = this.#s.finishedCut.get(MAX_FINISHED_DELIVERIES) as { id: number } | undefined;
+      if (cut) n += this.#s.pruneFinishedUpTo.run(cut.id).changes;
       return n;
     })();
   }

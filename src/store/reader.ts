@@ -5,17 +5,34 @@
 import type { Database } from 'better-sqlite3';
 import type { AceEvent } from '../core/events.js';
 import type { Job } from './job-queue.js';
-import type { ContextState, TimerRow } from '../engine/types.js';
-import type { DecisionRecord } from './apply.js';
+import type { ContextState, TimerRow } from '../core/state.js';
+import type { DecisionRecord } from './state-writes.js';
 import { openDatabase } from './database.js';
 import { contextFromRow, timerFromRow, type TimerDbRow } from './mirror.js';
 import { decisionFromRow } from './store.js';
+import { prepareAll, type Statements } from './statements.js';
+
+const SQL = {
+  context: 'SELECT * FROM contexts WHERE device = ? AND name = ?',
+  contextsOf: 'SELECT name FROM contexts WHERE device = ? ORDER BY name',
+  devices: 'SELECT name FROM devices ORDER BY name',
+  peerOf: 'SELECT peer FROM devices WHERE name = ?',
+  role: 'SELECT role, prev_role, since FROM ft_roles WHERE device = ? AND ft_group = ?',
+  event: 'SELECT body FROM events WHERE id = ?',
+  decisions: 'SELECT * FROM decisions WHERE device = ? AND context = ? ORDER BY id DESC LIMIT ?',
+  decisionsOfEvent: 'SELECT * FROM decisions WHERE event_id = ? ORDER BY id LIMIT 500',
+  timers: 'SELECT * FROM timers WHERE device = ? AND context = ? ORDER BY due',
+  jobs: `SELECT id, type, state, attempts, next_run_at, last_error, requests FROM jobs
+    WHERE device = ? AND context = ? ORDER BY id DESC LIMIT ?`,
+} as const;
 
 export class StoreReader {
   readonly db: Database;
+  readonly #s: Statements<typeof SQL>;
 
   constructor(db: Database) {
     this.db = db;
+    this.#s = prepareAll(db, SQL);
   }
 
   static open(path: string): StoreReader {
@@ -23,60 +40,45 @@ export class StoreReader {
   }
 
   context(device: string, context: string): ContextState | undefined {
-    const r = this.db.prepare('SELECT * FROM contexts WHERE device = ? AND name = ?').get(device, context);
+    const r = this.#s.context.get(device, context);
     return r ? contextFromRow(r as Parameters<typeof contextFromRow>[0]) : undefined;
   }
 
   contextsOf(device: string): string[] {
-    return (
-      this.db.prepare('SELECT name FROM contexts WHERE device = ? ORDER BY name').all(device) as Array<{ name: string }>
-    ).map((r) => r.name);
+    return (this.#s.contextsOf.all(device) as Array<{ name: string }>).map((r) => r.name);
   }
 
   devices(): string[] {
-    return (this.db.prepare('SELECT name FROM devices ORDER BY name').all() as Array<{ name: string }>).map(
-      (r) => r.name,
-    );
+    return (this.#s.devices.all() as Array<{ name: string }>).map((r) => r.name);
   }
 
   peerOf(device: string): string | undefined {
-    return (
-      (this.db.prepare('SELECT peer FROM devices WHERE name = ?').get(device) as { peer: string | null } | undefined)
-        ?.peer ?? undefined
-    );
+    return (this.#s.peerOf.get(device) as { peer: string | null } | undefined)?.peer ?? undefined;
   }
 
   role(device: string, group: number): { role: string; prevRole?: string; since: number } | undefined {
-    const r = this.db
-      .prepare('SELECT role, prev_role, since FROM ft_roles WHERE device = ? AND ft_group = ?')
-      .get(device, group) as { role: string; prev_role: string | null; since: number } | undefined;
+    const r = this.#s.role.get(device, group) as { role: string; prev_role: string | null; since: number } | undefined;
     return r ? { role: r.role, prevRole: r.prev_role ?? undefined, since: r.since } : undefined;
   }
 
   event(id: number): AceEvent | undefined {
-    const r = this.db.prepare('SELECT body FROM events WHERE id = ?').get(id) as { body: string } | undefined;
+    const r = this.#s.event.get(id) as { body: string } | undefined;
     return r ? (JSON.parse(r.body) as AceEvent) : undefined;
   }
 
   decisions(device: string, context: string, limit: number): Array<DecisionRecord & { id: number }> {
-    const rows = this.db
-      .prepare('SELECT * FROM decisions WHERE device = ? AND context = ? ORDER BY id DESC LIMIT ?')
-      .all(device, context, limit);
+    const rows = this.#s.decisions.all(device, context, limit);
     return (rows as Parameters<typeof decisionFromRow>[0][]).map(decisionFromRow).reverse();
   }
 
   /** Decisions of one event (the rule matches that explain a state change). */
   decisionsOfEvent(eventId: number): Array<DecisionRecord & { id: number }> {
-    const rows = this.db.prepare('SELECT * FROM decisions WHERE event_id = ? ORDER BY id LIMIT 500').all(eventId);
+    const rows = this.#s.decisionsOfEvent.all(eventId);
     return (rows as Parameters<typeof decisionFromRow>[0][]).map(decisionFromRow);
   }
 
   timers(device: string, context: string): TimerRow[] {
-    return (
-      this.db
-        .prepare('SELECT * FROM timers WHERE device = ? AND context = ? ORDER BY due')
-        .all(device, context) as TimerDbRow[]
-    ).map(timerFromRow);
+    return (this.#s.timers.all(device, context) as TimerDbRow[]).map(timerFromRow);
   }
 
   jobs(
@@ -85,11 +87,7 @@ export class StoreReader {
     limit = 20,
   ): Array<Pick<Job, 'id' | 'type' | 'state' | 'attempts' | 'nextRunAt' | 'lastError' | 'requests'>> {
     return (
-      this.db
-        .prepare(
-          'SELECT id, type, state, attempts, next_run_at, last_error, requests FROM jobs WHERE device = ? AND context = ? ORDER BY id DESC LIMIT ?',
-        )
-        .all(device, context, limit) as Array<{
+      this.#s.jobs.all(device, context, limit) as Array<{
         id: number;
         type: Job['type'];
         state: Job['state'];

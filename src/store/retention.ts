@@ -7,6 +7,7 @@ import type { Database } from 'better-sqlite3';
 import type { Config } from '../config/schema.js';
 import type { JobQueue } from './job-queue.js';
 import type { ConfigVersions } from './config-versions.js';
+import { preparedFor, type Statements } from './statements.js';
 
 export type Retention = Config['store']['retention'];
 
@@ -22,6 +23,15 @@ export interface PruneCounts {
 const DAY = 86_400_000;
 const CHUNK = 5000;
 
+const SQL = {
+  eventsBefore: 'DELETE FROM events WHERE id IN (SELECT id FROM events WHERE received_at < ? ORDER BY id LIMIT ?)',
+  eventsCut: 'SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?',
+  eventsUpTo: 'DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id <= ? ORDER BY id LIMIT ?)',
+  decisionsBefore: 'DELETE FROM decisions WHERE id IN (SELECT id FROM decisions WHERE at < ? ORDER BY id LIMIT ?)',
+  throttles: 'DELETE FROM throttles WHERE until < ?',
+  cadence: 'DELETE FROM poll_cadence WHERE until < ?',
+} as const;
+
 /** One pass over every table; each yielded step deleted one chunk. */
 export function* pruneSteps(
   db: Database,
@@ -31,9 +41,13 @@ export function* pruneSteps(
   now: number,
   counts: PruneCounts,
 ): Generator<void> {
-  const chunked = (sql: string, arg: number, key: keyof PruneCounts): Generator<void> =>
+  const q = preparedFor(db, SQL);
+  const chunked = (
+    stmt: Statements<typeof SQL>[keyof typeof SQL],
+    arg: number,
+    key: keyof PruneCounts,
+  ): Generator<void> =>
     (function* () {
-      const stmt = db.prepare(sql);
       for (;;) {
         const n = stmt.run(arg, CHUNK).changes;
         counts[key] += n;
@@ -41,30 +55,16 @@ export function* pruneSteps(
         yield;
       }
     })();
-  yield* chunked(
-    'DELETE FROM events WHERE id IN (SELECT id FROM events WHERE received_at < ? ORDER BY id LIMIT ?)',
-    now - r.events_days * DAY,
-    'events',
-  );
+  yield* chunked(q.eventsBefore, now - r.events_days * DAY, 'events');
   // Count cap: keep the newest max_events.
-  const cut = db.prepare('SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?').get(r.max_events) as
-    { id: number } | undefined;
-  if (cut)
-    yield* chunked(
-      'DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id <= ? ORDER BY id LIMIT ?)',
-      cut.id,
-      'events',
-    );
-  yield* chunked(
-    'DELETE FROM decisions WHERE id IN (SELECT id FROM decisions WHERE at < ? ORDER BY id LIMIT ?)',
-    now - r.decisions_days * DAY,
-    'decisions',
-  );
+  const cut = q.eventsCut.get(r.max_events) as { id: number } | undefined;
+  if (cut) yield* chunked(q.eventsUpTo, cut.id, 'events');
+  yield* chunked(q.decisionsBefore, now - r.decisions_days * DAY, 'decisions');
   counts.jobs += jobs.prune(now - r.jobs_days * DAY, CHUNK);
   yield;
   counts.configVersions += versions.prune(r.config_versions);
-  counts.throttles += db.prepare('DELETE FROM throttles WHERE until < ?').run(now).changes;
-  counts.cadence += db.prepare('DELETE FROM poll_cadence WHERE until < ?').run(now - DAY).changes;
+  counts.throttles += q.throttles.run(now).changes;
+  counts.cadence += q.cadence.run(now - DAY).changes;
 }
 
 export function emptyCounts(): PruneCounts {

@@ -11,13 +11,14 @@ import type { EngineConfig } from '../config/sections/engine.js';
 import type { AceEvent } from '../core/events.js';
 import type { Inventory } from '../inventory/inventory.js';
 import { JobQueue } from './job-queue.js';
-import type { ContextState, StateView, TimerRow } from '../engine/types.js';
-import { Applier, type DecisionRecord } from './apply.js';
+import type { ContextState, StateView, TimerRow } from '../core/state.js';
+import { StateWrites, type DecisionRecord } from './state-writes.js';
 import { ConfigVersions, type ConfigVersion } from './config-versions.js';
 import { isStorageFailure, openDatabase, storeWriteError } from './database.js';
 import { reconcileInventory, type ReconcileSummary } from './inventory-sync.js';
 import { StateMirror } from './mirror.js';
 import { emptyCounts, pruneSteps, type PruneCounts, type Retention } from './retention.js';
+import { FilteredStatements, prepareAll, type Statements } from './statements.js';
 
 export type { DecisionRecord, ConfigVersion, PruneCounts };
 
@@ -85,17 +86,28 @@ export function eventBody(e: AceEvent): string {
   return s;
 }
 
+const SQL = {
+  insertEvent: 'INSERT INTO events (received_at, kind, msg_id, device, context, body) VALUES (?, ?, ?, ?, ?, ?)',
+  roles: 'SELECT device, ft_group, role, prev_role, since FROM ft_roles ORDER BY device, ft_group',
+  pollCadence: 'SELECT mode, until, reason, rule FROM poll_cadence WHERE device = ?',
+  event: 'SELECT body FROM events WHERE id = ?',
+} as const;
+
 export class Store {
   readonly db: Database;
   readonly path: string;
   readonly jobs: JobQueue;
   readonly versions: ConfigVersions;
   readonly reconciled: ReconcileSummary;
+  /** The state's row writes (with write-behind); what to write is the engine's to decide. */
+  readonly writes: StateWrites;
+  /** Reasons kept per context (config engine.reasons_kept). */
+  readonly reasonsKept: number;
   readonly #mirror: StateMirror;
-  readonly #applier: Applier;
   readonly #clock: Clock;
   readonly #retention: Retention;
-  readonly #insertEvent;
+  readonly #s: Statements<typeof SQL>;
+  readonly #filtered: FilteredStatements;
   #closed = false;
 
   private constructor(db: Database, opts: StoreOptions) {
@@ -113,11 +125,14 @@ export class Store {
       random: opts.random,
     });
     this.versions = new ConfigVersions(db);
-    this.#mirror = new StateMirror(opts.inventory, Applier.jobActiveFn(this.jobs));
-    this.#applier = new Applier(db, this.#mirror, this.jobs, this.versions, opts.engine.reasons_kept);
-    this.#insertEvent = db.prepare(
-      'INSERT INTO events (received_at, kind, msg_id, device, context, body) VALUES (?, ?, ?, ?, ?, ?)',
+    const jobs = this.jobs;
+    this.#mirror = new StateMirror(opts.inventory, (job, device, context, exceptId) =>
+      jobs.isActive(job, device, context, exceptId),
     );
+    this.writes = new StateWrites(db, this.#mirror);
+    this.reasonsKept = opts.engine.reasons_kept;
+    this.#s = prepareAll(db, SQL);
+    this.#filtered = new FilteredStatements(db);
     try {
       this.reconciled = reconcileInventory(db, opts.inventory, opts.clock.now());
     } catch (err) {
@@ -152,7 +167,7 @@ export class Store {
       return this.db.transaction(fn)();
     } catch (err) {
       // Nested (a savepoint): the outer transaction sees its own writes, so reloading now is right too.
-      this.#applier.discard();
+      this.writes.discard();
       try {
         this.#mirror.load(this.db);
       } catch {
@@ -168,7 +183,7 @@ export class Store {
   }
 
   insertEvent(e: AceEvent, now: number): number {
-    const r = this.#insertEvent.run(
+    const r = this.#s.insertEvent.run(
       e.receivedAt ?? now,
       e.kind,
       e.id ?? null,
@@ -177,10 +192,6 @@ export class Store {
       eventBody(e),
     );
     return Number(r.lastInsertRowid);
-  }
-
-  get applier(): Applier {
-    return this.#applier;
   }
 
   /** Due timers, earliest first. */
@@ -215,9 +226,13 @@ export class Store {
 
   roles(): Array<{ device: string; group: number; role: string; prevRole?: string; since: number }> {
     return (
-      this.db
-        .prepare('SELECT device, ft_group, role, prev_role, since FROM ft_roles ORDER BY device, ft_group')
-        .all() as Array<{ device: string; ft_group: number; role: string; prev_role: string | null; since: number }>
+      this.#s.roles.all() as Array<{
+        device: string;
+        ft_group: number;
+        role: string;
+        prev_role: string | null;
+        since: number;
+      }>
     ).map((r) => ({
       device: r.device,
       group: r.ft_group,
@@ -229,7 +244,7 @@ export class Store {
 
   /** The poll cadence a rule set for a device (`normal` once its time is up). The poller reads this. */
   pollCadence(device: string, now = this.#clock.now()): PollCadence {
-    const r = this.db.prepare('SELECT mode, until, reason, rule FROM poll_cadence WHERE device = ?').get(device) as
+    const r = this.#s.pollCadence.get(device) as
       { mode: string; until: number; reason: string | null; rule: string | null } | undefined;
     if (!r || r.until <= now) return { mode: 'normal' };
     return {
@@ -253,7 +268,7 @@ export class Store {
         configured: false,
         reasons: [],
       };
-      this.#applier.writeContext({ ...c, anmHash: hash }, now);
+      this.writes.writeContext({ ...c, anmHash: hash }, now);
     });
   }
 
@@ -284,14 +299,15 @@ export class Store {
       where.push(`kind IN (${filter.kinds.map(() => '?').join(', ')})`);
       args.push(...filter.kinds);
     }
-    const sql = `SELECT * FROM decisions ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, Math.min(filter.limit ?? 100, 100_000)) as DecisionRow[])
+    const clause = where.length ? 'WHERE ' + where.join(' AND ') : '';
+    const sql = `SELECT * FROM decisions ${clause} ORDER BY id DESC LIMIT ?`;
+    return (this.#filtered.get(sql).all(...args, Math.min(filter.limit ?? 100, 100_000)) as DecisionRow[])
       .map(decisionFromRow)
       .reverse();
   }
 
   event(id: number): (AceEvent & { eventId: number }) | undefined {
-    const r = this.db.prepare('SELECT body FROM events WHERE id = ?').get(id) as { body: string } | undefined;
+    const r = this.#s.event.get(id) as { body: string } | undefined;
     return r ? { ...(JSON.parse(r.body) as AceEvent), eventId: id } : undefined;
   }
 

@@ -71,7 +71,7 @@ function enqueue(
     priority: PRIORITY.rule,
     payload: { reasons: [reason], operator: true, eventId },
   });
-  d.store.applier.record({
+  d.store.writes.record({
     at: now,
     eventId,
     rule: 'operator',

@@ -13,6 +13,7 @@ import type { Clock } from '../core/clock.js';
 import type { IngestCounters } from '../ingest/types.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { Processor } from '../engine/processor.js';
+import { MetricsReads } from '../store/metrics-reads.js';
 import type { Store } from '../store/store.js';
 import { jobDepth } from '../store/queries/jobs.js';
 
@@ -45,6 +46,7 @@ class TableTally {
 export class Metrics {
   readonly registry = new Registry();
   #src: MetricSources | undefined;
+  #reads: MetricsReads | undefined;
   readonly #events = new TableTally();
   readonly #decisions = new TableTally();
   readonly #rules = new TableTally();
@@ -177,17 +179,15 @@ export class Metrics {
       registers: r,
       collect() {
         const s = self.#src;
-        if (!s || s.store.closed) return;
+        const reads = self.#reads;
+        if (!s || !reads || s.store.closed) return;
         this.reset();
         const now = s.clock.now();
         const last = new Map<string, number>();
         for (const c of s.store.contexts())
           if (c.lastAuditAt !== undefined && c.lastAuditOutcome !== 'error')
             last.set(c.device, Math.max(last.get(c.device) ?? 0, c.lastAuditAt));
-        for (const d of s.store.db.prepare('SELECT name, first_seen FROM devices WHERE configured = 1').all() as Array<{
-          name: string;
-          first_seen: number;
-        }>)
+        for (const d of reads.configuredDevices())
           this.set({ device: d.name }, Math.max(0, (now - (last.get(d.name) ?? d.first_seen)) / 1000));
       },
     });
@@ -262,10 +262,9 @@ export class Metrics {
   /** Point the collectors at the running service. Table counters start from now. */
   attach(src: MetricSources): void {
     this.#src = src;
-    const maxId = (table: string): number =>
-      (src.store.db.prepare(`SELECT MAX(id) AS m FROM ${table}`).get() as { m: number | null }).m ?? 0;
-    this.#events.cursor = maxId('events');
-    this.#decisions.cursor = maxId('decisions');
+    this.#reads = new MetricsReads(src.store.db);
+    this.#events.cursor = this.#reads.maxId('events');
+    this.#decisions.cursor = this.#reads.maxId('decisions');
   }
 
   /** Workers call this when a job ends (outcome: done, retry, failed, ...). */
@@ -281,10 +280,9 @@ export class Metrics {
 
   #tallyEvents(): void {
     const s = this.#src;
-    if (!s || s.store.closed) return;
-    const rows = s.store.db
-      .prepare('SELECT kind, COUNT(*) AS n, MAX(id) AS m FROM events WHERE id > ? GROUP BY kind')
-      .all(this.#events.cursor) as Array<{ kind: string; n: number; m: number }>;
+    const reads = this.#reads;
+    if (!s || !reads || s.store.closed) return;
+    const rows = reads.eventsByKind(this.#events.cursor);
     for (const r of rows) {
       this.#events.add({ kind: r.kind }, r.n);
       this.#events.cursor = Math.max(this.#events.cursor, r.m);
@@ -293,18 +291,9 @@ export class Metrics {
 
   #tallyDecisions(): void {
     const s = this.#src;
-    if (!s || s.store.closed) return;
-    const rows = s.store.db
-      .prepare(
-        'SELECT kind, rule, action, COUNT(*) AS n, MAX(id) AS m FROM decisions WHERE id > ? GROUP BY kind, rule, action',
-      )
-      .all(this.#decisions.cursor) as Array<{
-      kind: string;
-      rule: string | null;
-      action: string | null;
-      n: number;
-      m: number;
-    }>;
+    const reads = this.#reads;
+    if (!s || !reads || s.store.closed) return;
+    const rows = reads.decisionsByKind(this.#decisions.cursor);
     let max = this.#decisions.cursor;
     const actions = new Map<string, number>();
     for (const r of rows) {

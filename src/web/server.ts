@@ -23,6 +23,7 @@ import { actionRoutes } from './routes/api-actions.js';
 import { activityRoutes } from './routes/api-activity.js';
 import { inventoryRoutes } from './routes/api-inventory.js';
 import { pageRoutes } from './routes/pages.js';
+import { procedureRoutes } from './routes/procedures.js';
 import { systemRoutes } from './routes/system.js';
 import { allowedHost, applySecurityHeaders, SECURITY_HEADERS } from './security.js';
 import { SseHub } from './sse-hub.js';
@@ -141,10 +142,13 @@ export function buildWebServer(deps: WebDeps): FastifyInstance {
 
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
-    { parseAs: 'string', bodyLimit: 4096 },
+    { parseAs: 'string', bodyLimit: 32 * 1024 },
     (_req, body, done) => {
       const out: Record<string, string> = {};
-      for (const [k, v] of new URLSearchParams(body as string)) if (Object.keys(out).length < 20) out[k] = v;
+      // A repeated field (the procedure page's ticked contexts) is one value per line.
+      for (const [k, v] of new URLSearchParams(body as string))
+        if (Object.hasOwn(out, k)) out[k] += `\n${v}`;
+        else if (Object.keys(out).length < 20) out[k] = v;
       done(null, out);
     },
   );
@@ -159,6 +163,7 @@ export function buildWebServer(deps: WebDeps): FastifyInstance {
   activityRoutes(app, w);
   actionRoutes(app, w);
   pageRoutes(app, w);
+  procedureRoutes(app, w);
 
   app.addHook('onClose', async () => hub.close());
   return app;

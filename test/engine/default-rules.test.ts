@@ -272,6 +272,42 @@ describe(covers('audit-results.yaml'), () => {
   });
 });
 
+describe(covers('baseline.yaml'), () => {
+  it('an adopt-baseline operator event marks the context in-sync with who and why; other operator events do not', () => {
+    h = harness();
+    h.feed({ kind: 'audit-result', device: 'ace1', context: 'VC_WEB', data: { outcome: 'no-baseline', hash: 'h1' } });
+    expect(h.sync('ace1', 'VC_WEB')).toBe('stale');
+    h.feed({ kind: 'operator', device: 'ace1', context: 'VC_APP', data: { action: 'resync' } });
+    expect(h.states().filter((s) => s.context === 'VC_APP')).toEqual([]);
+    h.feed({
+      kind: 'operator',
+      device: 'ace1',
+      context: 'VC_WEB',
+      data: { action: 'adopt-baseline', by: 'CLI (user ops)', reason: 'ANM verified', hash: 'h1' },
+    });
+    expect(h.sync('ace1', 'VC_WEB')).toBe('in-sync');
+    const last = h.states().at(-1)!;
+    expect(last).toMatchObject({ rule: 'baseline-adopted', to: 'in-sync' });
+    expect(last.reason).toBe('baseline adopted by CLI (user ops): ANM verified');
+    expect(h.actions('upload').filter((a) => a.device === 'ace1' && a.context === 'VC_WEB')).toHaveLength(1);
+  });
+
+  it('first_audit: adopt (audit-results.yaml): a tagged in-sync result says the baseline was adopted', () => {
+    h = harness();
+    h.feed({
+      kind: 'audit-result',
+      device: 'ace1',
+      context: 'VC_WEB',
+      data: { outcome: 'in-sync', hash: 'h1', anmHash: 'h1', baseline: 'first_audit' },
+    });
+    expect(h.sync('ace1', 'VC_WEB')).toBe('in-sync');
+    expect(h.states().map((s) => [s.rule, s.reason])).toEqual([
+      ['audit-adopts-baseline', 'baseline adopted (first_audit: adopt)'],
+    ]);
+    expect(h.actions('upload')).toHaveLength(0);
+  });
+});
+
 describe(covers('upload-results.yaml'), () => {
   it('ok: syncing and a confirming audit; failed: failed and an alert; waiting-operator: stays stale', () => {
     h = harness();

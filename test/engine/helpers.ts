@@ -14,7 +14,7 @@ import { silentLogger } from '../../src/core/log.js';
 import { compileRuleSources, loadRules } from '../../src/engine/loader.js';
 import { Processor } from '../../src/engine/processor.js';
 import type { Ruleset } from '../../src/engine/types.js';
-import type { DecisionRecord } from '../../src/store/apply.js';
+import type { DecisionRecord } from '../../src/store/state-writes.js';
 import { Store } from '../../src/store/store.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));

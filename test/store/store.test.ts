@@ -6,6 +6,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import { AcesyncError } from '../../src/core/errors.js';
 import { Inventory } from '../../src/inventory/inventory.js';
 import { silentLogger } from '../../src/core/log.js';
+import { EffectApplier } from '../../src/engine/apply-effects.js';
 import { Processor } from '../../src/engine/processor.js';
 import type { Ruleset } from '../../src/engine/types.js';
 import { openDatabase } from '../../src/store/database.js';
@@ -126,7 +127,7 @@ describe('transactions', () => {
     const before = store.decisions({ limit: 1000 }).length;
     expect(() =>
       store.transaction(() => {
-        store.applier.apply(
+        new EffectApplier(store).apply(
           {
             at: T0,
             facts: [{ kind: 'role', device: 'ace1', group: 2, role: 'ACTIVE' }],
@@ -361,7 +362,7 @@ function harnessRules(): Ruleset {
 
 describe('bounds on what events can create', () => {
   it('refuses bad context names and more than MAX_CONTEXTS_PER_DEVICE rows per device', async () => {
-    const { MAX_CONTEXTS_PER_DEVICE } = await import('../../src/store/apply.js');
+    const { MAX_CONTEXTS_PER_DEVICE } = await import('../../src/store/state-writes.js');
     h = harness();
     h.feed({ kind: 'context-lifecycle', device: 'ace1', context: 'bad name; drop table', change: 'added' });
     expect(h.store.context('ace1', 'bad name; drop table')).toBeUndefined();

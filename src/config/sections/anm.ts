@@ -137,6 +137,8 @@ export const manualStrategySchema = z.strictObject({
   sync_label: z.string().min(1).max(100).default('CLI > ANM Sync'),
   /** A line added to every alert (runbook link, team to call). */
   note: z.string().max(1000).optional(),
+  /** Link to the operator's runbook: the procedure alert's `runbook_url` annotation and the page. */
+  runbook_url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
 });
 
 export const strategySchema = z.discriminatedUnion('type', [

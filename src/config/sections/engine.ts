@@ -1,4 +1,14 @@
 import { z } from 'zod';
+import type { AnmConfig } from './anm.js';
+
+/**
+ * What the first audit of a context does when ANM's copy of it is not known yet
+ * (`no-baseline`): `upload` it to ANM, `adopt` what the device runs as ANM's copy (ANM is
+ * already in sync, as on a first install next to a working ANM), or `ask` (the upload is
+ * the manual procedure, which offers adopting instead).
+ */
+export const FIRST_AUDIT_MODES = ['upload', 'adopt', 'ask'] as const;
+export type FirstAuditMode = (typeof FIRST_AUDIT_MODES)[number];
 
 /** A value a rule can reference as `$name` (strings, numbers, booleans or lists of them). */
 const variableValue = z.union([
@@ -21,6 +31,12 @@ export const engineSchema = z
     variables: z
       .record(z.string().regex(/^[a-z_][a-z0-9_]*$/, 'variable names are lower-case letters, digits, _'), variableValue)
       .default({}),
+    /**
+     * First audit with no ANM baseline: upload | adopt | ask. Default: `ask` with the manual
+     * strategy (also when anm.enabled is false), `upload` with http and command; see
+     * `firstAuditMode()`.
+     */
+    first_audit: z.enum(FIRST_AUDIT_MODES).optional(),
     /** Settle window used by `audit: {settle: default}` and friends. */
     default_settle_ms: z.number().int().min(0).max(3_600_000).default(5_000),
     /** A trailing settle window never postpones its job by more than this after the first request. */
@@ -62,3 +78,17 @@ export const engineSchema = z
   .prefault({});
 
 export type EngineConfig = z.output<typeof engineSchema>;
+
+/**
+ * The effective `first_audit`: as configured, else by the upload strategy in use (without
+ * ANM configured the strategy is manual, as in jobs/actions.ts). Resolved here rather than
+ * as a schema default because it depends on another section.
+ */
+export function firstAuditMode(
+  engine: Pick<EngineConfig, 'first_audit'>,
+  anm: Pick<AnmConfig, 'enabled' | 'strategy'>,
+): FirstAuditMode {
+  if (engine.first_audit !== undefined) return engine.first_audit;
+  const strategy = anm.enabled ? anm.strategy.type : 'manual';
+  return strategy === 'manual' ? 'ask' : 'upload';
+}

@@ -4,7 +4,7 @@
  * versions (the store's diff, util/diff.ts), its jobs and recent events.
  */
 import type { Job, JobQueue } from '../job-queue.js';
-import type { ContextState } from '../../engine/types.js';
+import type { ContextState } from '../../core/state.js';
 import type { ConfigVersion, DecisionRecord, Store } from '../store.js';
 import { eventSummary, listEvents, type StoredEvent } from './events.js';
 

@@ -6,10 +6,17 @@
  */
 import type { Database } from 'better-sqlite3';
 import type { AceEvent } from '../../core/events.js';
+import { filteredFor, preparedFor } from '../statements.js';
 
 /** Ids examined per call at most. */
 export const SCAN_WINDOW = 50_000;
 export const MAX_PAGE = 500;
+
+const SQL = {
+  maxId: 'SELECT MAX(id) AS m FROM events',
+  maxIdBelow: 'SELECT MAX(id) AS m FROM events WHERE id < ?',
+  ofKindAfter: 'SELECT * FROM events WHERE id > ? AND kind = ? ORDER BY id DESC',
+} as const;
 
 export interface EventFilter {
   kind?: string;
@@ -66,7 +73,8 @@ function toStored(r: Row): StoredEvent {
 
 export function listEvents(db: Database, f: EventFilter): EventPage {
   const limit = Math.min(Math.max(1, f.limit ?? 50), MAX_PAGE);
-  const newest = ((db.prepare('SELECT MAX(id) AS m FROM events').get() as { m: number | null }).m ?? 0) + 1;
+  const q = preparedFor(db, SQL);
+  const newest = ((q.maxId.get() as { m: number | null }).m ?? 0) + 1;
   // Clamped to the real ids: a cursor far above them would otherwise page through empty
   // windows of SCAN_WINDOW ids, one request each, before reaching any event.
   const top = f.cursor === undefined ? newest : Math.min(Math.max(1, Math.trunc(f.cursor)), newest);
@@ -85,25 +93,21 @@ export function listEvents(db: Database, f: EventFilter): EventPage {
     where.push('context = ?');
     args.push(f.context);
   }
-  const rows = db
-    .prepare(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`)
+  const rows = filteredFor(db)
+    .get(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`)
     .all(...args, limit) as Row[];
   const items = rows.map(toStored);
   if (items.length === limit) return { items, nextCursor: items[items.length - 1]!.id };
   // The window is exhausted: continue below it, if anything is there.
-  const older =
-    floor > 0
-      ? (db.prepare('SELECT MAX(id) AS m FROM events WHERE id < ?').get(floor) as { m: number | null }).m
-      : null;
+  const older = floor > 0 ? (q.maxIdBelow.get(floor) as { m: number | null }).m : null;
   return older !== null ? { items, nextCursor: floor } : { items };
 }
 
 /** The newest event of `kind` per (device, context) among the latest `window` events. */
 export function latestOfKind(db: Database, kind: string, window = SCAN_WINDOW): Map<string, StoredEvent> {
-  const max = (db.prepare('SELECT MAX(id) AS m FROM events').get() as { m: number | null }).m ?? 0;
-  const rows = db
-    .prepare('SELECT * FROM events WHERE id > ? AND kind = ? ORDER BY id DESC')
-    .all(max - window, kind) as Row[];
+  const q = preparedFor(db, SQL);
+  const max = (q.maxId.get() as { m: number | null }).m ?? 0;
+  const rows = q.ofKindAfter.all(max - window, kind) as Row[];
   const out = new Map<string, StoredEvent>();
   for (const r of rows) {
     const key = `${r.device ?? ''}\u0000${r.context ?? ''}`;

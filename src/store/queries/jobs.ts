@@ -4,6 +4,11 @@
  */
 import type { Database } from 'better-sqlite3';
 import type { Job, JobQueue } from '../job-queue.js';
+import { filteredFor, preparedFor } from '../statements.js';
+
+const SQL = {
+  depth: 'SELECT type, state, COUNT(*) AS n FROM jobs GROUP BY type, state',
+} as const;
 
 export interface JobFilter {
   state?: string;
@@ -32,8 +37,8 @@ export function listJobs(db: Database, queue: JobQueue, f: JobFilter): { items: 
     where.push('id < ?');
     args.push(f.cursor);
   }
-  const ids = db
-    .prepare(`SELECT id FROM jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`)
+  const ids = filteredFor(db)
+    .get(`SELECT id FROM jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`)
     .all(...args, limit) as Array<{ id: number }>;
   const items = ids.map((r) => queue.get(r.id)).filter((j): j is Job => j !== undefined);
   return items.length === limit ? { items, nextCursor: items[items.length - 1]!.id } : { items };
@@ -42,7 +47,7 @@ export function listJobs(db: Database, queue: JobQueue, f: JobFilter): { items: 
 /** Jobs per (type, state): the queue depth the metrics and the page show. */
 export function jobDepth(db: Database): Array<{ type: string; state: string; count: number }> {
   return (
-    db.prepare('SELECT type, state, COUNT(*) AS n FROM jobs GROUP BY type, state').all() as Array<{
+    preparedFor(db, SQL).depth.all() as Array<{
       type: string;
       state: string;
       n: number;

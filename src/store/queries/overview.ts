@@ -7,10 +7,17 @@ import type { Config } from '../../config/schema.js';
 import type { SyncState } from '../../core/events.js';
 import { SYNC_STATES } from '../../core/events.js';
 import { ADMIN_CONTEXT, type Inventory } from '../../inventory/inventory.js';
-import type { ContextState } from '../../engine/types.js';
+import type { ContextState } from '../../core/state.js';
 import type { AlertRecord, AlertStore } from '../alerts.js';
 import type { Store } from '../store.js';
 import { latestOfKind, listEvents, type StoredEvent } from './events.js';
+import { preparedFor } from '../statements.js';
+
+const SQL = {
+  devices: 'SELECT name, host, peer, configured, first_seen FROM devices ORDER BY name',
+  maxEventId: 'SELECT MAX(id) AS m FROM events',
+  ftStatusAfter: "SELECT device, body FROM events WHERE id > ? AND kind = 'ft-status' ORDER BY id DESC",
+} as const;
 
 export interface RoleView {
   group: number;
@@ -74,9 +81,13 @@ export interface Overview {
 const MAX_DRIFT_SHOWN = 20;
 
 export function deviceViews(store: Store, inventory: Inventory, config: Config, now: number): Map<string, DeviceView> {
-  const rows = store.db
-    .prepare('SELECT name, host, peer, configured, first_seen FROM devices ORDER BY name')
-    .all() as Array<{ name: string; host: string; peer: string | null; configured: number; first_seen: number }>;
+  const rows = preparedFor(store.db, SQL).devices.all() as Array<{
+    name: string;
+    host: string;
+    peer: string | null;
+    configured: number;
+    first_seen: number;
+  }>;
   const roles = store.roles();
   const contexts = store.contexts();
   const drift = latestOfKind(store.db, 'logging-drift');
@@ -118,10 +129,9 @@ export function deviceViews(store: Store, inventory: Inventory, config: Config, 
 /** Last `show ft group status` sync fields per (device, group), among recent events. */
 function autosync(store: Store): Map<string, string> {
   const out = new Map<string, string>();
-  const max = (store.db.prepare('SELECT MAX(id) AS m FROM events').get() as { m: number | null }).m ?? 0;
-  const rows = store.db
-    .prepare("SELECT device, body FROM events WHERE id > ? AND kind = 'ft-status' ORDER BY id DESC")
-    .all(max - 50_000) as Array<{ device: string | null; body: string }>;
+  const q = preparedFor(store.db, SQL);
+  const max = (q.maxEventId.get() as { m: number | null }).m ?? 0;
+  const rows = q.ftStatusAfter.all(max - 50_000) as Array<{ device: string | null; body: string }>;
   for (const r of rows) {
     try {
       const e = JSON.parse(r.body) as { ftGroup?: number; data?: { runningSync?: string; startupSync?: string } };

@@ -6,6 +6,9 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AcesyncError } from '../../core/errors.js';
 import { acknowledgeUpload, resyncContext, type ActionResult } from '../actions.js';
+import { adoptBaseline } from '../adopt.js';
+import { pairKeyOf } from '../../anm/procedure.js';
+import { pairOf } from '../../store/queries/procedure.js';
 import { currentToken, requireToken, SESSION_COOKIE, sessionValue, tokenMatches } from '../auth.js';
 import type { WebContext } from '../context.js';
 import { contextDetail } from '../../store/queries/context-detail.js';
@@ -52,9 +55,37 @@ function noticeFrom(
 export function pageRoutes(app: FastifyInstance, w: WebContext): void {
   const { store, deps } = w;
 
-  app.get('/', async (_req, reply) => {
+  app.get<{ Querystring: Record<string, string | undefined> }>('/', async (req, reply) => {
     const now = deps.clock.now();
-    return sendHtml(reply, overviewPage(buildOverview(store, deps.inventory, deps.config, w.alerts, now)));
+    // The notice after the adopt form: a count from the query, never text echoed from it.
+    const n = Number(req.query.adopted);
+    const notice =
+      req.query.done === 'adopted' && Number.isSafeInteger(n) && n >= 0
+        ? { ok: true, text: `Baseline adopted for ${n} context${n === 1 ? '' : 's'}: ANM's copy recorded, no upload.` }
+        : undefined;
+    return sendHtml(
+      reply,
+      overviewPage(buildOverview(store, deps.inventory, deps.config, w.alerts, now), {
+        tokenConfigured: currentToken(w.tokens) !== undefined,
+        tokenEnv: w.tokens.tokenEnv,
+        ...(notice ? { notice } : {}),
+      }),
+    );
+  });
+
+  // The page's "adopt" button of a device or a pair: the same action as the API's.
+  app.post<{ Body: Form }>('/baseline/adopt', async (req, reply) => {
+    const body = req.body && typeof req.body === 'object' ? req.body : {};
+    requireToken(w.tokens, typeof body.token === 'string' ? body.token : undefined);
+    const devices = (body.devices ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .slice(0, 2);
+    if (devices.length === 0) throw new AcesyncError('ACESYNC_BAD_REQUEST', 'the form names no device');
+    const r = adoptBaseline(w.actions, { devices }, 'API token holder (status page)', body.reason ?? '');
+    w.hub.poke();
+    return reply.redirect(`/?done=adopted&adopted=${r.adopted.length}`, 303);
   });
 
   app.get<{ Params: { device: string; context: string }; Querystring: Record<string, string | undefined> }>(
@@ -77,6 +108,7 @@ export function pageRoutes(app: FastifyInstance, w: WebContext): void {
           notice: noticeFrom(w, device, context, q),
           tokenConfigured: currentToken(w.tokens) !== undefined,
           tokenEnv: w.tokens.tokenEnv,
+          procedureHref: `/procedures/${encodeURIComponent(pairKeyOf(pairOf(store, device)))}`,
         }),
       );
     },

@@ -259,3 +259,33 @@ export const actionResult = {
     message: str,
   },
 } as const;
+
+const nameStr = { type: 'string', minLength: 1, maxLength: 128 } as const;
+
+export const adoptBody = {
+  type: 'object',
+  required: ['reason'],
+  properties: {
+    all: { type: 'boolean', description: 'every context of every device' },
+    devices: { type: 'array', items: nameStr, maxItems: 100, description: 'these devices (a pair is two)' },
+    context: { ...nameStr, description: 'only this context (of the selected devices, or of every device)' },
+    reason: { type: 'string', minLength: 1, maxLength: 300, description: 'why (recorded with each decision)' },
+    by: { type: 'string', maxLength: 100, description: 'who, as the token holder says (recorded with each decision)' },
+  },
+  additionalProperties: false,
+} as const;
+
+export const adoptResult = {
+  type: 'object',
+  required: ['adopted', 'message'],
+  properties: {
+    adopted: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { device: str, context: str, hash: str, from: str, eventId: int },
+      },
+    },
+    message: str,
+  },
+} as const;

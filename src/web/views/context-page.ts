@@ -22,6 +22,8 @@ export interface ContextPageInput {
   /** Whether mutations are possible at all (token configured). */
   tokenConfigured: boolean;
   tokenEnv: string;
+  /** The pair's manual procedure page, when this context waits in one. */
+  procedureHref?: string;
 }
 
 function chainItem(c: Chain, device: string, context: string, now: number): Html {
@@ -118,7 +120,8 @@ export function contextPage(inp: ContextPageInput): Html {
   const c = detail.state!;
   const cells = contextCells(c, now, 400);
   const href = contextHref(device, context);
-  const waiting = c.lastUploadOutcome === 'waiting-operator';
+  // An adopted (or otherwise confirmed) context no longer waits, whatever its last upload said.
+  const waiting = c.lastUploadOutcome === 'waiting-operator' && c.sync !== 'in-sync' && c.sync !== 'removed';
   const peer = detail.peer;
   const facts = html`<div data-device="${device}" data-context="${context}" data-sync="${c.sync}"><dl class="facts">
 <dt>Config state</dt><dd data-field="sync">${cells.sync} <span class="muted">${stateWording(c.sync).help}</span></dd>
@@ -141,6 +144,7 @@ ${inp.notice ? html`<p class="notice${inp.notice.ok ? '' : ' error'}" role="stat
 ${facts}
 <section aria-labelledby="actions-h" id="actions"><h2 id="actions-h">Operator actions</h2>
 ${actionForm(`${href}/resync`, 'resync', 'Resync now', html`Queues an audit of this context and an upload of its configuration to ANM, ahead of scheduled work. ${tokenHint}`, inp)}
+${waiting && inp.procedureHref ? html`<p>This upload is part of <a href="${inp.procedureHref}">the manual procedure of its pair</a> (numbered steps; acknowledge every context at once there).</p>` : ''}
 ${waiting ? actionForm(`${href}/acknowledge`, 'ack', 'I uploaded it in ANM', html`The upload strategy is manual: after using ANM's sync for this context, acknowledge here; acesync records ANM's copy and re-audits. ${tokenHint}`, inp) : ''}
 </section>
 <section aria-labelledby="why-h"><h2 id="why-h">Why: event → rule → decision → action → result</h2>

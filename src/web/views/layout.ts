@@ -12,7 +12,7 @@ export interface PageOptions {
   /** Live updates over SSE on this page. */
   live?: boolean;
   /** Navigation entry to mark as current. */
-  current?: 'overview' | 'context';
+  current?: 'overview' | 'context' | 'procedure';
   body: Html;
 }
 

@@ -37,7 +37,7 @@ export function alertsTable(alerts: AlertRecord[], now: number, caption: string)
     (a) => html`<tr>
 <td data-label="Severity"><span class="sev-${['info', 'warning', 'critical'].includes(a.severity) ? a.severity : 'info'}">${a.severity}</span></td>
 <th scope="row" data-label="Alert">${text(a.alertname, 80)}${a.fireCount > 1 ? html` <span class="muted">×${a.fireCount}</span>` : ''}</th>
-<td data-label="Target">${a.device && a.context ? html`<a href="${contextHref(a.device, a.context)}">${text(a.context, 64)}</a> on ${text(a.device, 64)}` : text(a.device || '—', 64)}</td>
+<td data-label="Target">${a.labels.pair ? html`<a href="/procedures/${encodeURIComponent(a.labels.pair)}">procedure of ${text(a.labels.pair, 130)}</a>` : a.device && a.context ? html`<a href="${contextHref(a.device, a.context)}">${text(a.context, 64)}</a> on ${text(a.device, 64)}` : text(a.device || '—', 64)}</td>
 <td data-label="Since">${timeCell(a.startsAt, now)}</td>
 <td data-label="Summary" class="reason">${text(a.annotations.summary ?? '', 400)}</td>
 </tr>`,
@@ -60,7 +60,40 @@ export function eventsTable(events: StoredEvent[], now: number, caption: string)
   )}</tbody></table></div>`;
 }
 
-function pairSection(p: PairView, i: number, now: number): Html {
+export interface OverviewActions {
+  tokenConfigured: boolean;
+  tokenEnv: string;
+  /** A message after a form post (built by the server, never from the request text). */
+  notice?: { ok: boolean; text: string };
+}
+
+/** The pair's (or device's) one adopt button: a plain form, the token typed, no script (CSP). */
+function adoptForm(names: string[], i: number, a: OverviewActions | undefined): Html {
+  if (!a) return html``;
+  if (!a.tokenConfigured)
+    return html`<p class="muted">
+      Adopting baselines is disabled: the environment variable <code>${a.tokenEnv}</code> (http.token_env) is not set.
+    </p>`;
+  const id = `adopt-${i}`;
+  return html`<details class="adopt">
+    <summary>Adopt the audited configurations as ANM's copy…</summary>
+    <form class="action" method="post" action="/baseline/adopt">
+      <input type="hidden" name="devices" value="${names.join(',')}" />
+      <label for="${id}-reason">Reason (recorded with each decision)</label>
+      <input id="${id}-reason" name="reason" type="text" maxlength="300" required placeholder="ANM verified" />
+      <label for="${id}-token">API token</label>
+      <input id="${id}-token" name="token" type="password" autocomplete="off" required aria-describedby="${id}-hint" />
+      <p class="hint" id="${id}-hint">
+        Only when ANM already holds what these devices run: every context of ${names.join(' and ')} that has been
+        audited gets its audited configuration recorded as ANM's copy and becomes in-sync. Nothing is uploaded. The
+        token (from <code>${a.tokenEnv}</code>) is sent once with this form; it is not kept.
+      </p>
+      <button type="submit">Adopt baseline of ${names.length === 2 ? 'this pair' : 'this device'}</button>
+    </form>
+  </details>`;
+}
+
+function pairSection(p: PairView, i: number, now: number, a?: OverviewActions): Html {
   const names = p.devices.map((d) => d.name);
   const title =
     names.length === 2
@@ -106,10 +139,10 @@ ${k === 0 ? html`<th scope="rowgroup" rowspan="${row.peers.length}" data-label="
   return html`<tbody>${rows}</tbody>`;
 })}
 </table></div>`;
-  return html`<section aria-labelledby="pair-${i}-h"><h2 id="pair-${i}-h">${title}</h2>${devices}${groups}${contexts}</section>`;
+  return html`<section aria-labelledby="pair-${i}-h"><h2 id="pair-${i}-h">${title}</h2>${devices}${groups}${contexts}${adoptForm(names, i, a)}</section>`;
 }
 
-export function overviewPage(o: Overview): Html {
+export function overviewPage(o: Overview, a?: OverviewActions): Html {
   const counts = html`<ul class="counts" aria-label="Contexts per state">${SYNC_STATES.map(
     (s) => html`<li>${stateBadge(s)} <span data-count="${s}">${o.counts[s]}</span></li>`,
   )}</ul>`;
@@ -118,10 +151,11 @@ export function overviewPage(o: Overview): Html {
     live: true,
     current: 'overview',
     body: html`<h1>ACE contexts and their copy in ANM</h1>
+${a?.notice ? html`<p class="notice${a.notice.ok ? '' : ' error'}" role="status">${text(a.notice.text, 300)}</p>` : ''}
 ${counts}
 ${attention(o)}
 <section aria-labelledby="alerts-h"><h2 id="alerts-h">Open alerts (<span data-count="alerts-firing">${o.alertsFiring}</span>)</h2>${alertsTable(o.alerts, o.now, 'Alerts still firing, newest first')}</section>
-${o.pairs.length ? join(o.pairs.map((p, i) => pairSection(p, i + 1, o.now))) : html`<p>No devices configured yet. Add them under <code>devices:</code> in acesync.yaml.</p>`}
+${o.pairs.length ? join(o.pairs.map((p, i) => pairSection(p, i + 1, o.now, a))) : html`<p>No devices configured yet. Add them under <code>devices:</code> in acesync.yaml.</p>`}
 <section aria-labelledby="events-h"><h2 id="events-h">Recent events</h2>${eventsTable(o.events, o.now, 'The latest events, newest first')}</section>`,
   });
 }
