@@ -11,7 +11,7 @@ type Command = (args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   start: {
-    summary: 'run the service (--config FILE, --print-events)',
+    summary: 'run the service (--config FILE, --print-events, --init)',
     load: async () => (await import('./commands/start.js')).main,
   },
   parse: {

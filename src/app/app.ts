@@ -47,6 +47,8 @@ export interface AppOptions {
   clock?: Clock;
   /** Where secrets are read from (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** Create a new state database over an empty or non-SQLite file (`acesync start --init`). */
+  initStore?: boolean;
 }
 
 export interface App {
@@ -101,6 +103,7 @@ export function buildApp(opts: AppOptions): App {
     clock,
     retention: config.store.retention,
     engine: config.engine,
+    init: opts.initStore,
   });
   bus.on('decisions', (r) => logDecisions(logger, r));
   const processor = new Processor({
@@ -109,6 +112,7 @@ export function buildApp(opts: AppOptions): App {
     clock,
     logger: logger.child({ stage: 'engine' }),
     storeNoise: config.syslog.store_noise,
+    contextCreationsPerMinute: config.engine.context_creations_per_minute,
     onRecords: (r) => bus.emit('decisions', r),
   });
 
@@ -139,6 +143,7 @@ export function buildApp(opts: AppOptions): App {
     logger,
     env: opts.env,
     onJobFinished: (job, outcome, ms) => metrics.observeJob(job.type, outcome, ms / 1000),
+    onFatal: (err) => fail(err),
   });
   bus.on('jobs-due', () => actions.runner.kick());
   const externalUrl =
@@ -153,6 +158,7 @@ export function buildApp(opts: AppOptions): App {
     baseDir: opts.loaded.baseDir,
     env: opts.env,
     procedure: procedureSettings(config.anm),
+    onFatal: (err) => fail(err),
   });
   let started = false;
   const deps = { config, inventory, sink: queue, logger, clock, counters };
@@ -191,6 +197,7 @@ export function buildApp(opts: AppOptions): App {
         notifier,
         metrics,
         env: opts.env,
+        onFatal: (err) => fail(err),
         readiness: () => ({
           ready: started && !fatal.error && !store.closed,
           checks: {

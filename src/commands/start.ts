@@ -20,11 +20,28 @@ export async function main(args: string[]): Promise<number> {
     {
       config: { type: 'string', short: 'c' },
       'print-events': { type: 'boolean', default: false },
+      // Create a new state database where the file is empty or not SQLite (else exit 2).
+      init: { type: 'boolean', default: false },
     },
     false,
   );
   const resolved = resolveConfig(values.config);
   const logger = createLogger(resolved.config.log.level);
+  // A promise nobody awaited failed: a bug whose state is unknown. Log it and stop at once
+  // (non-zero), never run on half-done; the last-resort timer ends a stop that hangs.
+  let stopNow: ((code: number) => void) | undefined;
+  const onRejection = (reason: unknown): void => {
+    logger.fatal({ err: reason }, 'unhandled promise rejection: stopping');
+    logger.flush();
+    process.stderr.write(
+      `acesync start: unhandled promise rejection: ${reason instanceof Error ? reason.message : String(reason)}\n`,
+    );
+    process.exitCode = EXIT.FAILURE;
+    setTimeout(() => process.exit(EXIT.FAILURE), 2000).unref();
+    stopNow?.(EXIT.FAILURE);
+    if (!stopNow) process.exit(EXIT.FAILURE);
+  };
+  process.on('unhandledRejection', onRejection);
   let demo: RunningDemo | undefined;
   if (resolved.embedded) {
     logger.info('no acesync.yaml and no --config: starting the built-in demo');
@@ -43,14 +60,21 @@ export async function main(args: string[]): Promise<number> {
   const loaded = demo?.loaded ?? resolved;
   let app: App;
   try {
-    app = buildApp({ loaded, printEvents: values['print-events'], logger, ...(demo ? { env: demo.env } : {}) });
+    app = buildApp({
+      loaded,
+      printEvents: values['print-events'],
+      logger,
+      initStore: values.init,
+      ...(demo ? { env: demo.env } : {}),
+    });
   } catch (err) {
     await demo?.stop();
     if (err instanceof AcesyncError && !(err instanceof FileProblemsError)) {
       logger.fatal({ code: err.code }, err.message);
       logger.flush();
       process.stderr.write(`acesync start: ${err.code}: ${err.message}\n`);
-      return EXIT.FAILURE;
+      // An empty or foreign database file is an operator's decision (restore or --init), not a crash.
+      return err.code === 'ACESYNC_STORE_UNSAFE' ? EXIT.BAD_INPUT : EXIT.FAILURE;
     }
     throw err;
   }
@@ -76,6 +100,7 @@ export async function main(args: string[]): Promise<number> {
   };
   process.on('SIGHUP', onHup);
   const code = await new Promise<number>((resolveStop) => {
+    stopNow = resolveStop;
     const stop = (signal: string): void => {
       logger.info({ signal }, 'stopping');
       resolveStop(EXIT.OK);
@@ -91,5 +116,6 @@ export async function main(args: string[]): Promise<number> {
   await app.stop().catch((err) => logger.error({ err }, 'stop failed'));
   await demo?.stop().catch((err) => logger.error({ err }, 'stopping the demo simulators failed'));
   logger.flush();
+  process.off('unhandledRejection', onRejection);
   return code;
 }

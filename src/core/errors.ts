@@ -48,6 +48,10 @@ export const ERRORS = {
   ACESYNC_TEMPLATE: { status: 500, meaning: 'a webhook template is invalid' },
   ACESYNC_XML_PARSE: { status: 500, meaning: 'an XML document (a SOAP message) is malformed or over the limits' },
   ACESYNC_UPLOAD_DEADLINE: { status: 500, meaning: "an upload's own deadline passed (reported as a timeout)" },
+  ACESYNC_STORE_UNSAFE: {
+    status: 500,
+    meaning: 'the state database file is empty or not SQLite: starting would lose its state (--init)',
+  },
   ACESYNC_NOT_AUDITED: {
     status: 409,
     meaning: 'a context has not been audited yet, so there is no configuration to adopt',

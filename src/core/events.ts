@@ -33,6 +33,10 @@ export const INTERNAL_KINDS = [
   'audit-overdue',
   'timer',
   'operator',
+  /** A lifecycle event (context creation/removal) from a source that may not speak for it: never a state change. */
+  'suspicious-source',
+  /** A context creation from Admin refused by a bound (creation rate, context cap): never a state change. */
+  'lifecycle-refused',
 ] as const;
 
 export type WireKind = (typeof WIRE_KINDS)[number];
@@ -81,8 +85,12 @@ export interface AceEvent {
   peerId?: number;
   interface?: string;
   error?: string;
-  /** For context-lifecycle: added | removed | discovered. */
-  change?: 'added' | 'removed' | 'discovered';
+  /**
+   * For context-lifecycle: added | removed (device messages), discovered (the poller found an
+   * unknown one), confirmed (`show context` lists a context acesync holds unconfirmed),
+   * absent (a full `show context` does not list a context acesync holds).
+   */
+  change?: 'added' | 'removed' | 'discovered' | 'confirmed' | 'absent';
   /** Free text of the message body after the id. */
   text?: string;
 
@@ -95,6 +103,12 @@ export interface AceEvent {
   originContext?: string;
   /** Source address the message came from. */
   source?: string;
+  /**
+   * The context a `logging device-id` token (or a trap's clogOriginID) claimed when it names
+   * another context than the one the source address belongs to. The source's attribution is
+   * kept (`originContext`); this records the mismatch.
+   */
+  claimedOrigin?: string;
   transport?: Transport;
   /** Wall-clock receive time, ms since epoch (injected clock). */
   receivedAt?: number;
@@ -111,7 +125,17 @@ export interface AceEvent {
 }
 
 /** States of a context's copy in ANM relative to the device. */
-export const SYNC_STATES = ['unknown', 'in-sync', 'suspect', 'stale', 'syncing', 'failed', 'removed'] as const;
+export const SYNC_STATES = [
+  'unknown',
+  'in-sync',
+  'suspect',
+  'stale',
+  'syncing',
+  'failed',
+  'removed',
+  /** Learnt from a device message; not yet listed by `show context` on the device. */
+  'unconfirmed',
+] as const;
 export type SyncState = (typeof SYNC_STATES)[number];
 
 /** FT roles as normalised from syslog, traps and `show ft group`. */
@@ -149,6 +173,21 @@ export interface IngestLossData {
   /** Source addresses active in the window. */
   sources: string[];
   devices?: string[];
+}
+
+/**
+ * `suspicious-source` and `lifecycle-refused`: a context lifecycle event that was not applied.
+ * The event's `context` is the context the message came from; `target` the one it named.
+ */
+export interface RefusedLifecycleData {
+  /** not-admin: a user context's source; unknown-source: no inventory source; creation-rate / context-cap: bounds. */
+  reason: 'not-admin' | 'unknown-source' | 'creation-rate' | 'context-cap';
+  change: string;
+  target?: string;
+  /** The context the source address belongs to (undefined: a device-level source). */
+  sourceContext?: string;
+  /** The bound that was reached (creation-rate: per minute; context-cap: contexts per device). */
+  limit?: number;
 }
 
 /** `audit-result`: one context's running-config compared with ANM's copy. */

@@ -74,8 +74,10 @@ export interface ExpectPayload {
  */
 export interface StateView {
   context(device: string, context: string): ContextState | undefined;
-  /** Known, not removed contexts of a device (configured and learnt). */
+  /** Known, not removed, not unconfirmed contexts of a device (configured and learnt). */
   contextsOf(device: string): string[];
+  /** Rows held for a device, removed ones included (what the per-device context cap counts). */
+  contextCount?(device: string): number;
   peerOf(device: string): string | undefined;
   ftGroupOf(device: string, context: string): number | undefined;
   /** Contexts of FT group `group` on `device`; undefined when the membership is not known. */

@@ -45,6 +45,7 @@ export interface PollingOptions {
   baseline?: PollerDeps['baseline'];
   previous?: PollerDeps['previous'];
   isKnownContext?: PollerDeps['isKnownContext'];
+  storedContexts?: PollerDeps['storedContexts'];
   knownHosts?: KnownHosts;
   env?: NodeJS.ProcessEnv;
 }
@@ -70,6 +71,7 @@ export function buildPolling(o: PollingOptions): { poller: Poller; scheduler: Au
     baseline: o.baseline,
     previous: o.previous,
     isKnownContext: o.isKnownContext,
+    storedContexts: o.storedContexts,
     env: o.env,
     onAudit: (device, ok) => scheduler.noteAudit(device, ok),
   });

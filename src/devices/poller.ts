@@ -4,7 +4,8 @@
  * - `auditDevice`: per context `audit-result` (running-config hash vs ANM's copy, diff vs
  *   the last stored version) and `logging-drift`; per FT group `ft-status` and, on a role
  *   change, `ha-state`; in a full audit, `context-lifecycle` for contexts the inventory
- *   does not know.
+ *   does not know. Every audit runs `show context` in Admin first: contexts acesync holds
+ *   `unconfirmed` that it lists are `confirmed`, held contexts it does not list are `absent`.
  * - `checkCrypto`: `crypto-parity` per context, from both peers' points of view.
  * - `discover`: `context-lifecycle` `discovered`.
  */
@@ -48,6 +49,12 @@ export interface PollerDeps {
   previous?(device: string, context: string): MaybePromise<ConfigRef | undefined>;
   /** Overrides the inventory for "is this context known?" (the store may know more). */
   isKnownContext?(device: string, context: string): boolean;
+  /**
+   * The contexts acesync holds for a device (the store's rows): after each `show context`
+   * the poller reports the unconfirmed ones it lists (`confirmed`) and the held ones it
+   * does not list (`absent`).
+   */
+  storedContexts?(device: string): Array<{ context: string; sync: string; configured: boolean }>;
   /** Told after each audit whether the device was reached and audited (the scheduler's `noteAudit`). */
   onAudit?(device: string, ok: boolean): void;
   env?: NodeJS.ProcessEnv;
@@ -199,6 +206,26 @@ export class Poller {
     return out;
   }
 
+  /** `confirmed` / `absent` for the contexts acesync holds, against one `show context` listing. */
+  #reconcileListed(device: string, listed: Set<string>): AceEvent[] {
+    const out: AceEvent[] = [];
+    for (const c of this.#deps.storedContexts?.(device) ?? []) {
+      if (c.context === ADMIN_CONTEXT || c.sync === 'removed') continue;
+      const change = listed.has(c.context) ? (c.sync === 'unconfirmed' ? 'confirmed' : undefined) : 'absent';
+      if (change === undefined) continue;
+      out.push(
+        this.#event(device, {
+          kind: 'context-lifecycle',
+          change,
+          context: c.context,
+          originContext: ADMIN_CONTEXT,
+          data: { listed: listed.size },
+        }),
+      );
+    }
+    return out;
+  }
+
   async #readFt(s: AceSession, signal?: AbortSignal): Promise<FtGroupStatus[]> {
     try {
       return parseFtGroups(await s.run('show ft group detail', { signal }));
@@ -267,10 +294,14 @@ export class Poller {
         let present: Set<string> | undefined;
         try {
           await s.changeto(ADMIN_CONTEXT);
-          if (full) {
-            const names = parseShowContext(await s.run('show context', { signal })).map((c) => c.name);
-            if (names.length > 0) {
-              present = new Set(names);
+          // Every audit, targeted or not: a context learnt from a message stays unconfirmed
+          // until a listing from the device itself names it.
+          const names = parseShowContext(await s.run('show context', { signal })).map((c) => c.name);
+          // An empty listing is a parse problem, never "every context is gone".
+          if (names.length > 0) {
+            present = new Set(names);
+            events.push(...this.#reconcileListed(device, present));
+            if (full) {
               events.push(...this.#discovered(device, names));
               targets = [...new Set([...targets, ...names])];
             }
@@ -289,7 +320,10 @@ export class Poller {
         for (const ctx of targets) {
           if (signal?.aborted) break;
           if (present && !present.has(ctx)) {
-            events.push(this.#auditError(device, ctx, `context '${ctx}' does not exist on the device`, opts.jobId));
+            // A configured context that is missing is an audit failure an operator must see; a
+            // learnt one is reported `absent` above (and goes removed), there is nothing to retry.
+            if (inv.contexts.includes(ctx))
+              events.push(this.#auditError(device, ctx, `context '${ctx}' does not exist on the device`, opts.jobId));
             done.add(ctx);
             continue;
           }
@@ -322,7 +356,8 @@ export class Poller {
     return this.#pool.withSession(device, signal, async (s) => {
       await s.changeto(ADMIN_CONTEXT);
       const names = parseShowContext(await s.run('show context', { signal })).map((c) => c.name);
-      return this.#discovered(device, names);
+      if (names.length === 0) return [];
+      return [...this.#reconcileListed(device, new Set(names)), ...this.#discovered(device, names)];
     });
   }
 

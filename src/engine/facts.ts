@@ -100,6 +100,7 @@ function bind(view: StateView): StateView {
   return {
     context: (d, c) => view.context(d, c),
     contextsOf: (d) => view.contextsOf(d),
+    contextCount: (d) => view.contextCount?.(d) ?? view.contextsOf(d).length,
     peerOf: (d) => view.peerOf(d),
     ftGroupOf: (d, c) => view.ftGroupOf(d, c),
     groupContexts: (d, g) => view.groupContexts(d, g),

@@ -29,6 +29,7 @@ export const EVENT_FIELDS = [
   'device',
   'originContext',
   'source',
+  'claimedOrigin',
   'transport',
   'receivedAt',
   'raw',

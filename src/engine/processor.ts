@@ -8,11 +8,12 @@ import type { Clock } from '../core/clock.js';
 import { AcesyncError } from '../core/errors.js';
 import type { AceEvent } from '../core/events.js';
 import type { Logger } from '../core/log.js';
-import type { DecisionRecord } from '../store/state-writes.js';
+import { MAX_CONTEXTS_PER_DEVICE, type DecisionRecord } from '../store/state-writes.js';
 import type { Store } from '../store/store.js';
 import { EffectApplier } from './apply-effects.js';
 import { evaluate } from './engine.js';
 import { fireTimer } from './throttles.js';
+import { LifecycleGuard } from './lifecycle-guard.js';
 import type { Ruleset } from './types.js';
 
 export interface ProcessorOptions {
@@ -26,6 +27,8 @@ export interface ProcessorOptions {
   onRecords?: (records: DecisionRecord[]) => void;
   /** Most timers fired by one tick (the rest fire on the next). */
   maxTimersPerTick?: number;
+  /** Context creations accepted per device and minute (config `engine.context_creations_per_minute`). Default 20. */
+  contextCreationsPerMinute?: number;
 }
 
 export interface ProcessorStats {
@@ -72,6 +75,8 @@ export class Processor {
   readonly #storeNoise: boolean;
   readonly #onRecords?: (records: DecisionRecord[]) => void;
   readonly #maxTimers: number;
+  /** Who may create and remove contexts, and how fast (see lifecycle-guard.ts). */
+  readonly guard: LifecycleGuard;
   #ruleset: Ruleset;
   #errorLog = { windowStart: 0, count: 0 };
 
@@ -84,6 +89,11 @@ export class Processor {
     this.#storeNoise = opts.storeNoise ?? false;
     this.#onRecords = opts.onRecords;
     this.#maxTimers = opts.maxTimersPerTick ?? 2000;
+    this.guard = new LifecycleGuard({
+      creationsPerMinute: opts.contextCreationsPerMinute ?? 20,
+      maxContexts: MAX_CONTEXTS_PER_DEVICE,
+      logger: opts.logger,
+    });
   }
 
   get ruleset(): Ruleset {
@@ -127,8 +137,10 @@ export class Processor {
    * Store and evaluate a batch of events in one transaction. Throws ACESYNC_STORE_WRITE
    * when the database cannot be written (disk full, read-only): nothing of the batch is kept.
    */
-  handle(events: AceEvent[]): DecisionRecord[] {
-    if (events.length === 0) return [];
+  handle(input: AceEvent[]): DecisionRecord[] {
+    if (input.length === 0) return [];
+    // Outside the transaction: a batch run again after a failure is not guarded twice.
+    const events = this.guard.checkBatch(input, this.#store.view, this.#clock.now());
     let out: { records: DecisionRecord[]; counts: BatchCounts };
     try {
       out = this.#batch(events, false);

@@ -27,6 +27,8 @@ const LOG_EVERY_MS = 60_000;
 const COUNTER_FLUSH_MS = 1000;
 /** Sources listed in one ingest-loss event (devices are always all listed). */
 const MAX_LOSS_SOURCES = 1024;
+/** A known source whose TCP connections are refused raises ingest-loss at most this often. */
+const REFUSED_LOSS_EVERY_MS = 10_000;
 /** On stop, how long to keep reading datagrams already queued on the UDP socket. */
 const STOP_DRAIN_MS = 1000;
 
@@ -56,6 +58,8 @@ export class SyslogIngest implements Listener {
   readonly deps: IngestDeps;
   readonly #filter: SourceFilter;
   readonly #limiter = new LogLimiter();
+  /** Refused TCP connections of known sources not yet reported as ingest-loss. */
+  readonly #refusedLoss = new Map<string, { since: number; count: number; emittedAt: number }>();
   readonly #maxBytes: number;
   readonly #storeNoise: boolean;
   #udp: UdpSyslogReceiver | undefined;
@@ -116,6 +120,7 @@ export class SyslogIngest implements Listener {
           host: s.tcp.host,
           port: s.tcp.port,
           maxConnections: s.tcp.max_connections,
+          maxConnectionsPerSource: s.tcp.max_connections_per_source,
           idleTimeoutMs: s.tcp.idle_timeout_ms,
           maxMessageBytes: s.max_message_bytes,
           logger,
@@ -123,6 +128,7 @@ export class SyslogIngest implements Listener {
           onMessage: (data, entry) => this.#handle(data, entry, 'tcp'),
           onOversize: (entry, bytes) => this.#oversize(entry, 'tcp', bytes),
           onFramingError: (entry, reason, fatal) => this.#framingError(entry, reason, fatal),
+          onRefused: (entry, limit) => this.#refused(entry, limit),
         });
         const b = await this.#tcp.start();
         this.#addresses.push({ transport: 'tcp', address: b.address, port: b.port });
@@ -278,6 +284,41 @@ export class SyslogIngest implements Listener {
       fatal ? 'syslog TCP stream out of sync: connection closed' : 'syslog TCP framing error',
       { reason },
     );
+  }
+
+  /**
+   * A refused connection of an allowed source is counted; for a known source it is a loss:
+   * whatever it meant to send is not heard, so its contexts are audited (ingest-loss, at
+   * most one per source every REFUSED_LOSS_EVERY_MS, carrying the refusals since the last).
+   */
+  #refused(entry: SourceEntry, limit: 'per-source' | 'global'): void {
+    this.#count('tcp', entry, limit === 'per-source' ? 'refused-per-source-limit' : 'refused-connection-limit');
+    if (!entry.known) return;
+    const now = this.deps.clock.now();
+    const w = this.#refusedLoss.get(entry.address) ?? { since: now, count: 0, emittedAt: -Infinity };
+    w.count++;
+    if (!this.#refusedLoss.has(entry.address) && this.#refusedLoss.size >= 4096) this.#refusedLoss.clear();
+    this.#refusedLoss.set(entry.address, w);
+    if (now - w.emittedAt < REFUSED_LOSS_EVERY_MS) return;
+    const why = limit === 'per-source' ? 'max_connections_per_source' : 'max_connections';
+    this.deps.sink.push({
+      kind: 'ingest-loss',
+      transport: 'internal',
+      receivedAt: now,
+      reason: `syslog TCP connection refused (${why})`,
+      data: {
+        from: w.since,
+        to: now,
+        dropped: w.count,
+        // The source's own contexts (a device-level address: every context of its device).
+        sources: [entry.address],
+        transport: 'tcp',
+        refusedConnections: w.count,
+      },
+    });
+    w.emittedAt = now;
+    w.since = now;
+    w.count = 0;
   }
 
   #acceptConnection(address: string): SourceEntry | undefined {

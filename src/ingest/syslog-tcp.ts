@@ -12,6 +12,8 @@ export interface TcpReceiverOptions<T> {
   host: string;
   port: number;
   maxConnections: number;
+  /** Connections one source address may hold open (so one source cannot lock the others out). */
+  maxConnectionsPerSource?: number;
   idleTimeoutMs: number;
   maxMessageBytes: number;
   logger: Logger;
@@ -21,6 +23,8 @@ export interface TcpReceiverOptions<T> {
   onOversize(token: T, bytes: number): void;
   /** A framing error; `fatal` ones close the connection. */
   onFramingError(token: T, reason: string, fatal: boolean): void;
+  /** An allowed source's connection was refused by a limit (counted, and maybe reported as loss). */
+  onRefused?(token: T, limit: 'per-source' | 'global'): void;
 }
 
 /** Connection-level counts (message outcomes go to IngestCounters through the callbacks). */
@@ -30,6 +34,8 @@ export interface TcpStats {
   refusedLimit: number;
   /** Refused because the source is not allowed. */
   refusedSource: number;
+  /** Refused because the source already held `max_connections_per_source`. */
+  refusedPerSource: number;
   idleClosed: number;
   framingClosed: number;
 }
@@ -40,10 +46,20 @@ const CLOSE_GRACE_MS = 1000;
 export class TcpSyslogReceiver<T> {
   readonly #o: TcpReceiverOptions<T>;
   readonly #sockets = new Set<net.Socket>();
+  /** Open connections per remote address (entries removed at zero). */
+  readonly #perSource = new Map<string, number>();
   #server: net.Server | undefined;
   #bound: { address: string; port: number } | undefined;
   #limitLoggedAt = -Infinity;
-  readonly stats: TcpStats = { accepted: 0, refusedLimit: 0, refusedSource: 0, idleClosed: 0, framingClosed: 0 };
+  #perSourceLoggedAt = -Infinity;
+  readonly stats: TcpStats = {
+    accepted: 0,
+    refusedLimit: 0,
+    refusedSource: 0,
+    refusedPerSource: 0,
+    idleClosed: 0,
+    framingClosed: 0,
+  };
 
   constructor(opts: TcpReceiverOptions<T>) {
     this.#o = opts;
@@ -105,6 +121,26 @@ export class TcpSyslogReceiver<T> {
       socket.destroy();
       return;
     }
+    // Per source before the global bound: a source at its share must not spend the others'.
+    const held = this.#perSource.get(address) ?? 0;
+    if (held >= (o.maxConnectionsPerSource ?? Infinity)) {
+      this.stats.refusedPerSource++;
+      const now = Date.now();
+      if (now - this.#perSourceLoggedAt >= 60_000) {
+        this.#perSourceLoggedAt = now;
+        o.logger.warn(
+          {
+            source: address,
+            maxConnectionsPerSource: o.maxConnectionsPerSource,
+            refusedSoFar: this.stats.refusedPerSource,
+          },
+          'syslog TCP connection refused: max_connections_per_source reached for this source',
+        );
+      }
+      socket.destroy();
+      o.onRefused?.(token, 'per-source');
+      return;
+    }
     if (this.#sockets.size >= o.maxConnections) {
       this.stats.refusedLimit++;
       // A reconnecting client retries fast: one log line a minute, with the running count.
@@ -117,10 +153,12 @@ export class TcpSyslogReceiver<T> {
         );
       }
       socket.destroy();
+      o.onRefused?.(token, 'global');
       return;
     }
     this.stats.accepted++;
     this.#sockets.add(socket);
+    this.#perSource.set(address, held + 1);
     socket.setNoDelay(true);
     socket.setTimeout(o.idleTimeoutMs);
     const framer = new SyslogFramer(
@@ -149,7 +187,12 @@ export class TcpSyslogReceiver<T> {
     });
     // Resets and the like: the connection is gone, nothing to do but forget it.
     socket.on('error', (err) => o.logger.debug({ err, source: address }, 'syslog TCP connection error'));
-    socket.on('close', () => this.#sockets.delete(socket));
+    socket.on('close', () => {
+      this.#sockets.delete(socket);
+      const n = (this.#perSource.get(address) ?? 1) - 1;
+      if (n <= 0) this.#perSource.delete(address);
+      else this.#perSource.set(address, n);
+    });
   }
 }
 

@@ -23,7 +23,11 @@ export type IngestOutcome =
   | 'malformed'
   | 'oversize'
   | 'rejected-auth'
-  | 'queue-full';
+  | 'queue-full'
+  /** A TCP connection of an allowed source refused: the source held max_connections_per_source. */
+  | 'refused-per-source-limit'
+  /** A TCP connection of an allowed source refused: max_connections were open. */
+  | 'refused-connection-limit';
 
 export interface IngestDeps {
   config: Config;

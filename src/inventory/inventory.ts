@@ -91,7 +91,10 @@ export class Inventory {
   /**
    * Attach `device`, `source` and, where the text named none, `context` to a parsed event.
    * Order of evidence for the context: the text itself (already in `event.context`), the
-   * `logging device-id` token when it names a context of that device, the source address.
+   * source address when it belongs to one context, else the `logging device-id` token when
+   * it names a context of that device. A token that names another context than the
+   * source's does not move the attribution (anyone can write any token): it is recorded
+   * in `claimedOrigin` (see trust.ts).
    */
   attribute(event: AceEvent, source: string): AceEvent {
     const addr = normaliseAddress(source);
@@ -100,8 +103,9 @@ export class Inventory {
     if (!hit) return event;
     event.device = hit.device;
     const dev = this.devices.get(hit.device);
-    const origin =
-      event.deviceId !== undefined && dev?.contexts.includes(event.deviceId) ? event.deviceId : hit.context;
+    const named = event.deviceId !== undefined && dev?.contexts.includes(event.deviceId) ? event.deviceId : undefined;
+    if (hit.context !== undefined && named !== undefined && named !== hit.context) event.claimedOrigin = named;
+    const origin = hit.context ?? named;
     if (origin !== undefined) {
       event.originContext = origin;
       if (event.context === undefined) event.context = origin;

@@ -3,6 +3,7 @@
  * strategy, and the job runner that connects the persistent queue to them. Results go
  * back into the event queue, so the rule engine sees every outcome.
  */
+import type { AcesyncError } from '../core/errors.js';
 import type { Config } from '../config/schema.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { AceEvent } from '../core/events.js';
@@ -32,6 +33,8 @@ export interface ActionsDeps {
   env?: NodeJS.ProcessEnv;
   /** Metrics hook: every finished job attempt. */
   onJobFinished?(job: Job, outcome: 'done' | 'retry' | 'failed', ms: number): void;
+  /** The state database cannot be written (from the job runner): the service must stop. */
+  onFatal?(err: AcesyncError): void;
 }
 
 export interface Actions {
@@ -75,6 +78,16 @@ export function buildActions(d: ActionsDeps): Actions {
     knownHosts: new StoreKnownHosts(d.store.db, d.clock),
     baseline: (dev, ctx) => d.store.anmCopy(dev, ctx),
     previous: (dev, ctx) => d.store.versions.latest(dev, ctx),
+    // The store knows what was learnt (unconfirmed and confirmed), not only the configuration.
+    isKnownContext: (dev, ctx) => {
+      const c = d.store.view.context(dev, ctx);
+      return c !== undefined && c.sync !== 'removed';
+    },
+    storedContexts: (dev) =>
+      d.store
+        .contexts()
+        .filter((c) => c.device === dev)
+        .map((c) => ({ context: c.context, sync: c.sync, configured: c.configured })),
   });
 
   const breakers = createBreakers(config.anm, { clock: d.clock, logger: log });
@@ -109,6 +122,7 @@ export function buildActions(d: ActionsDeps): Actions {
     clock: d.clock,
     logger: log,
     emit: d.emit,
+    onFatal: d.onFatal,
     pools: [
       // One SSH job per device at a time: audits and crypto checks share `changeto`.
       {

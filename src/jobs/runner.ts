@@ -11,6 +11,8 @@
 import type { AceEvent, JobType } from '../core/events.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
+import type { AcesyncError } from '../core/errors.js';
+import { asStoreWriteFailure } from '../store/database.js';
 import type { Job, JobQueue } from '../store/job-queue.js';
 
 /** What a handler reports: events for the rule engine and a bounded result for the job row. */
@@ -48,6 +50,11 @@ export interface JobRunnerOptions {
   logger: Logger;
   /** How often due jobs are looked for when nothing kicks the runner. */
   pollMs?: number;
+  /**
+   * The job queue could not be written (disk full, read-only, I/O): the service must stop
+   * (the app's fatal exit). The runner stops claiming; without a listener it only logs.
+   */
+  onFatal?(err: AcesyncError): void;
 }
 
 export class JobRunner {
@@ -102,6 +109,7 @@ export class JobRunner {
           perDevice: pool.perDevice,
         });
       } catch (err) {
+        if (this.#storeFailed(err)) return;
         this.#o.logger.error({ err, pool: pool.name }, 'claiming jobs failed');
         continue;
       }
@@ -129,6 +137,8 @@ export class JobRunner {
         if (!handler) throw new Error(`no worker runs ${job.type} jobs`);
         outcome = await handler(job, controller.signal);
       } catch (err) {
+        // The handler's own store writes (an ANM copy, a host key) failing stop the service too.
+        if (this.#storeFailed(err)) return;
         const msg = err instanceof Error ? err.message : String(err);
         // A thrown error (a timeout included: the device or ANM may answer next time) is
         // retried with backoff until the job is out of attempts.
@@ -136,12 +146,30 @@ export class JobRunner {
       } finally {
         clearTimeout(timer);
       }
-      this.#finish(job, outcome, log, this.#o.clock.now() - t0);
+      try {
+        this.#finish(job, outcome, log, this.#o.clock.now() - t0);
+      } catch (err) {
+        // Never an unhandled rejection: a write that fails here stops the service the one way.
+        if (!this.#storeFailed(err)) log.error({ err }, 'recording the job outcome failed');
+      }
     })().finally(() => {
       this.#running.delete(job.id);
       this.kick();
     });
     this.#running.set(job.id, { controller, done });
+  }
+
+  /** A storage failure stops the runner and is reported once; returns whether it was one. */
+  #storeFailed(err: unknown): boolean {
+    const fatal = asStoreWriteFailure(err);
+    if (!fatal) return false;
+    if (!this.#stopped) {
+      this.#stopped = true;
+      if (this.#timer) clearInterval(this.#timer);
+      this.#o.logger.fatal({ err: fatal }, 'the job queue cannot be written: stopping');
+      this.#o.onFatal?.(fatal);
+    }
+    return true;
   }
 
   #finish(job: Job, outcome: JobOutcome, log: Logger, ms: number): void {

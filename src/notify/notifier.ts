@@ -18,7 +18,9 @@ import type { Clock } from '../core/clock.js';
 import type { WebhookConfig } from '../config/sections/webhooks.js';
 import type { Logger } from '../core/log.js';
 import { AlertStore, itemKey, type AlertRecord, type NoticedAlert } from '../store/alerts.js';
+import type { AcesyncError } from '../core/errors.js';
 import type { Store } from '../store/store.js';
+import { asStoreWriteFailure } from '../store/database.js';
 import { postWebhook } from './delivery.js';
 import { EventReads } from '../store/event-reads.js';
 import { OutboxStore, type DeliveryRecord } from '../store/outbox.js';
@@ -53,6 +55,8 @@ export interface NotifierOptions {
   onChange?: () => void;
   /** The manual procedure's wording (sync label, note, runbook); default the manual strategy's defaults. */
   procedure?: ProcedureSettings;
+  /** The state database cannot be written: the service must stop (without it, logged once a minute). */
+  onFatal?: (err: AcesyncError) => void;
 }
 
 export type DeliveryOutcome = 'sent' | 'retry' | 'failed';
@@ -216,6 +220,14 @@ export class Notifier {
 
   /** Logged at most once a minute: a full disk must not turn into four log lines a second. */
   #passFailed(err: unknown): void {
+    // A database that cannot be written stops the service (the app's fatal exit), like every other writer.
+    const fatal = asStoreWriteFailure(err);
+    if (fatal && this.#o.onFatal) {
+      if (this.#started) this.#log.fatal({ err: fatal }, 'the notifier cannot write the state database: stopping');
+      this.#started = false;
+      this.#o.onFatal(fatal);
+      return;
+    }
     const now = Date.now();
     if (now - this.#lastPassError < 60_000) return;
     this.#lastPassError = now;
@@ -359,7 +371,11 @@ export class Notifier {
       }
     };
     const p = run()
-      .catch((err) => this.#log.error({ err, webhook: name }, 'webhook delivery loop failed'))
+      .catch((err) =>
+        asStoreWriteFailure(err)
+          ? this.#passFailed(err)
+          : this.#log.error({ err, webhook: name }, 'webhook delivery loop failed'),
+      )
       .finally(() => this.#inflight.delete(name));
     this.#inflight.set(name, p);
   }

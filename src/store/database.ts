@@ -6,7 +6,17 @@
  * ACESYNC_STORE_OPEN (cannot open / read-only / not a database) or ACESYNC_STORE_WRITE
  * (disk full, I/O error, read-only while running).
  */
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  statSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
@@ -23,6 +33,11 @@ export interface OpenOptions {
   busyTimeoutMs?: number;
   /** Time recorded for applied migrations. */
   now?: number;
+  /**
+   * Create a new database even where an existing file is empty (0 bytes) or not SQLite
+   * (`acesync start --init`). Without it such a file refuses to open (ACESYNC_STORE_UNSAFE).
+   */
+  init?: boolean;
 }
 
 const JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024;
@@ -53,6 +68,15 @@ function describe(err: unknown, path: string): string {
   return `${path}: ${msg}`;
 }
 
+/**
+ * The failure as ACESYNC_STORE_WRITE when it means the database cannot be written (the
+ * service must stop), else undefined (a bug in one statement, handled where it happened).
+ */
+export function asStoreWriteFailure(err: unknown, path = 'the state database'): AcesyncError | undefined {
+  if (err instanceof AcesyncError) return err.code === 'ACESYNC_STORE_WRITE' ? err : undefined;
+  return isStorageFailure(err) ? storeWriteError(err, path) : undefined;
+}
+
 /** Wrap a failure while writing (after open) as ACESYNC_STORE_WRITE. */
 export function storeWriteError(err: unknown, path: string): AcesyncError {
   if (err instanceof AcesyncError) return err;
@@ -74,6 +98,47 @@ function openError(err: unknown, path: string): AcesyncError {
   );
 }
 
+const SQLITE_HEADER = Buffer.from('SQLite format 3\u0000', 'latin1');
+
+/** What acesync keeps only in its database, said when a file would be replaced by a new one. */
+const WOULD_LOSE =
+  'SSH host keys trusted on first use (a changed host key would be trusted again and the password sent to it), ' +
+  'every ANM baseline (ANM copies acesync recorded), and the job queue, alerts and history';
+
+/** Is an existing file something SQLite would silently treat as a new database, or refuse? */
+function unsafeFile(path: string): 'empty' | 'not-sqlite' | undefined {
+  if (statSync(path).size === 0) return 'empty';
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(SQLITE_HEADER.length);
+    const n = readSync(fd, head, 0, head.length, 0);
+    return n === head.length && head.equals(SQLITE_HEADER) ? undefined : 'not-sqlite';
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Refuse (or, with `init`, set aside) an existing file that is empty or not SQLite: SQLite
+ * would start a new database in a 0-byte file without a word, forgetting what the lost
+ * one held. A set-aside file is renamed `<path>.unsafe-<ms>`, never deleted.
+ */
+function checkExisting(path: string, init: boolean, now: number): void {
+  const problem = unsafeFile(path);
+  if (problem === undefined) return;
+  const what = problem === 'empty' ? 'is empty (0 bytes)' : 'is not an SQLite database';
+  if (!init)
+    throw new AcesyncError(
+      'ACESYNC_STORE_UNSAFE',
+      `the state database ${path} ${what}. Starting would create a new one and lose ${WOULD_LOSE}. ` +
+        'Restore it from a backup, or start with --init to create a new database (the file is kept beside it).',
+      { path, problem },
+    );
+  if (problem === 'not-sqlite') renameSync(path, `${path}.unsafe-${now}`);
+  for (const side of ['-wal', '-shm'])
+    if (existsSync(path + side)) renameSync(path + side, `${path}.unsafe-${now}${side}`);
+}
+
 /** Open (and migrate) the database. Throws ACESYNC_STORE_OPEN with a clear message. */
 export function openDatabase(opts: OpenOptions): Database {
   const { path } = opts;
@@ -87,6 +152,7 @@ export function openDatabase(opts: OpenOptions): Database {
     if (existsSync(path)) {
       try {
         accessSync(path, constants.R_OK | constants.W_OK);
+        checkExisting(path, opts.init ?? false, opts.now ?? Date.now());
       } catch (err) {
         throw openError(err, path);
       }

@@ -5,7 +5,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import { AcesyncError } from '../core/errors.js';
-import { INVENTORY_V1 } from './schema/inventory.js';
+import { CONTEXTS_UNCONFIRMED_V4, INVENTORY_V1 } from './schema/inventory.js';
 import { EVENTS_V1 } from './schema/events.js';
 import { DECISIONS_V1 } from './schema/decisions.js';
 import { TIMERS_V1 } from './schema/timers.js';
@@ -13,7 +13,7 @@ import { JOBS_V1 } from './schema/jobs.js';
 import { CONFIG_VERSIONS_V1 } from './schema/config-versions.js';
 import { KNOWN_HOSTS_V3 } from './schema/known-hosts.js';
 import { ALERTS_V2 } from './schema/alerts.js';
-import { SNMP_ENGINE_V4 } from './schema/snmp-engine.js';
+import { SNMP_ENGINE_V5 } from './schema/snmp-engine.js';
 
 export interface Migration {
   version: number;
@@ -29,7 +29,8 @@ export const MIGRATIONS: Migration[] = [
   },
   { version: 2, name: 'alerts and webhook outbox', sql: [ALERTS_V2] },
   { version: 3, name: 'ssh host keys trusted on first use', sql: [KNOWN_HOSTS_V3] },
-  { version: 4, name: 'snmp engine boots', sql: [SNMP_ENGINE_V4] },
+  { version: 4, name: 'unconfirmed contexts (learnt, not yet listed by show context)', sql: [CONTEXTS_UNCONFIRMED_V4] },
+  { version: 5, name: 'snmp engine boots and trap senders clocks', sql: [SNMP_ENGINE_V5] },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -172,7 +172,9 @@ export class StateMirror implements StateView {
     this.contexts.set(key, c);
     let s = this.#byDevice.get(c.device);
     if (!s) this.#byDevice.set(c.device, (s = new Set()));
-    if (c.sync === 'removed') s.delete(c.context);
+    // Unconfirmed contexts (learnt from a message, not listed by `show context` yet) are not
+    // fanned out to: a context-less event must not audit names anyone could have made up.
+    if (c.sync === 'removed' || c.sync === 'unconfirmed') s.delete(c.context);
     else s.add(c.context);
   }
 

@@ -34,6 +34,8 @@ export interface StoreOptions {
   engine: Pick<EngineConfig, 'reasons_kept' | 'jobs'>;
   /** Random source of the job backoff jitter (tests, replay). */
   random?: () => number;
+  /** Create a new database over an empty or non-SQLite file (`start --init`); see database.ts. */
+  init?: boolean;
 }
 
 export interface PollCadence {
@@ -143,7 +145,7 @@ export class Store {
 
   /** Open the database (migrating it), reconcile the configured inventory, load the state. */
   static open(opts: StoreOptions): Store {
-    const db = openDatabase({ path: opts.path, now: opts.clock.now() });
+    const db = openDatabase({ path: opts.path, now: opts.clock.now(), init: opts.init });
     try {
       return new Store(db, opts);
     } catch (err) {

@@ -2,6 +2,7 @@
  * What the route modules share: the service's parts (WebDeps, given by the caller) and
  * what the server builds once (alert queries, SSE hub, metrics, OpenAPI collector).
  */
+import type { AcesyncError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { Config } from '../config/schema.js';
 import type { IngestCounters } from '../ingest/types.js';
@@ -49,6 +50,8 @@ export interface WebDeps {
   maxLiveClients?: number;
   /** Live updates: listeners from one remote address at most (default http.live_clients_per_address). */
   maxLiveClientsPerAddress?: number;
+  /** A request's store write failed for want of storage: the service must stop (the app's fatal exit). */
+  onFatal?: (err: AcesyncError) => void;
 }
 
 export interface WebContext {

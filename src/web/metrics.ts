@@ -101,6 +101,29 @@ export class Metrics {
       },
     });
     new Counter({
+      name: 'acesync_lifecycle_refused_total',
+      help: 'Context creations/removals not applied, per reason (not-admin, unknown-source: suspicious-source events; creation-rate, context-cap: lifecycle-refused).',
+      labelNames: ['reason'],
+      registers: r,
+      collect() {
+        const p = self.#src?.processor;
+        if (!p) return;
+        this.reset();
+        for (const [reason, n] of Object.entries(p.guard.stats.refused)) this.inc({ reason }, n);
+      },
+    });
+    new Counter({
+      name: 'acesync_attribution_mismatches_total',
+      help: "Messages whose device-id token (or clogOriginID) named another context than their source address's (attributed to the source).",
+      registers: r,
+      collect() {
+        const p = self.#src?.processor;
+        if (!p) return;
+        this.reset();
+        this.inc(p.guard.stats.attributionMismatches);
+      },
+    });
+    new Counter({
       name: 'acesync_events_total',
       help: 'Events stored, per kind (since this process started).',
       labelNames: ['kind'],

@@ -27,6 +27,7 @@ import { procedureRoutes } from './routes/procedures.js';
 import { systemRoutes } from './routes/system.js';
 import { allowedHost, applySecurityHeaders, SECURITY_HEADERS } from './security.js';
 import { SseHub } from './sse-hub.js';
+import { asStoreWriteFailure } from '../store/database.js';
 
 export type { WebDeps, ReadinessReport } from './context.js';
 
@@ -153,7 +154,15 @@ export function buildWebServer(deps: WebDeps): FastifyInstance {
     },
   );
 
-  app.setErrorHandler((err, req, reply) => sendError(req, reply, err, logger));
+  app.setErrorHandler((err, req, reply) => {
+    // The request still gets its 503; the service stops the way every other writer stops it.
+    const fatal = asStoreWriteFailure(err);
+    if (fatal && deps.onFatal) {
+      logger.fatal({ err: fatal }, 'a request could not write the state database: stopping');
+      deps.onFatal(fatal);
+    }
+    return sendError(req, reply, err, logger);
+  });
   app.setNotFoundHandler((req, reply) =>
     sendError(req, reply, new AcesyncError('ACESYNC_NOT_FOUND', 'no such page or API route'), logger),
   );

@@ -108,12 +108,14 @@ describe('replay: HA procedure scenarios', () => {
     ).toEqual(['ace1/VC_APP', 'ace1/VC_WEB', 'ace2/VC_APP', 'ace2/VC_WEB']);
   });
 
-  it('a new context in Admin: unknown on both peers, audited, uploaded; Admin audited and uploaded; a failed upload alerts', async () => {
+  it('a new context in Admin: unconfirmed on both peers, confirmed by show context, audited, uploaded; Admin audited and uploaded; a failed upload alerts', async () => {
     const { lines } = await replay('new-context.jsonl');
-    expect(states(lines).slice(0, 3)).toEqual([
-      '10:00:00 ace1/VC_NEW new->unknown',
-      '10:00:00 ace2/VC_NEW new->unknown',
+    expect(states(lines).slice(0, 5)).toEqual([
+      '10:00:00 ace1/VC_NEW new->unconfirmed',
+      '10:00:00 ace2/VC_NEW new->unconfirmed',
       '10:00:00 ace1/Admin unknown->suspect',
+      '10:00:19 ace1/VC_NEW unconfirmed->unknown',
+      '10:00:19 ace2/VC_NEW unconfirmed->unknown',
     ]);
     expect(actions(lines, 'upload').map((a) => a.slice(16))).toEqual(['ace1/VC_NEW', 'ace2/VC_NEW', 'ace1/Admin']);
     expect(states(lines)).toContain('10:01:02 ace1/Admin stale->failed');

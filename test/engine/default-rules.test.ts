@@ -169,17 +169,38 @@ describe(covers('standby-cold.yaml'), () => {
 });
 
 describe(covers('context-lifecycle.yaml'), () => {
-  it('a new context is unknown on both peers and audited; Admin becomes suspect; a second report changes nothing', () => {
+  // 10.0.0.1 is ace1's device-level address (its Admin's); 10.0.1.1 is VC_WEB's.
+  const ADMIN_SRC = '10.0.0.1';
+  const confirm = (device: string, context: string): AceEvent => ({
+    kind: 'context-lifecycle',
+    transport: 'poll',
+    device,
+    context,
+    change: 'confirmed',
+    originContext: 'Admin',
+  });
+
+  it('a new context is unconfirmed on both peers and audited; Admin becomes suspect; a second report changes nothing', () => {
     h = harness();
-    h.feed({ kind: 'context-lifecycle', id: '504001', device: 'ace1', context: 'VC_NEW', change: 'added' });
-    expect(h.sync('ace1', 'VC_NEW')).toBe('unknown');
-    expect(h.sync('ace2', 'VC_NEW')).toBe('unknown');
+    h.feed({
+      kind: 'context-lifecycle',
+      id: '504001',
+      device: 'ace1',
+      source: ADMIN_SRC,
+      context: 'VC_NEW',
+      change: 'added',
+    });
+    expect(h.sync('ace1', 'VC_NEW')).toBe('unconfirmed');
+    expect(h.sync('ace2', 'VC_NEW')).toBe('unconfirmed');
     expect(h.sync('ace1', 'Admin')).toBe('suspect');
+    // Nothing fans out to an unconfirmed context.
+    expect(h.store.view.contextsOf('ace1')).not.toContain('VC_NEW');
     const n = h.records.length;
     h.feed({
       kind: 'context-lifecycle',
       id: '111008',
       device: 'ace1',
+      source: ADMIN_SRC,
       context: 'VC_NEW',
       change: 'added',
       command: 'context VC_NEW',
@@ -188,8 +209,35 @@ describe(covers('context-lifecycle.yaml'), () => {
     expect(h.records.slice(n).filter((r) => r.kind === 'state')).toHaveLength(0);
     h.advance(5_250);
     expect(targets(h.actions('audit'))).toEqual(['ace1/Admin', 'ace1/VC_NEW', 'ace2/VC_NEW']);
+    // The audit's show context lists it (the poller reports `confirmed` before the results).
+    h.feed(confirm('ace1', 'VC_NEW'), confirm('ace2', 'VC_NEW'));
+    expect(h.sync('ace1', 'VC_NEW')).toBe('unknown');
     runAudits(h, 'no-baseline');
     expect(targets(h.actions('upload'))).toEqual(['ace1/Admin', 'ace1/VC_NEW', 'ace2/VC_NEW']);
+  });
+
+  it('an unconfirmed context is never uploaded, and goes removed when show context does not list it', () => {
+    h = harness();
+    h.feed({
+      kind: 'context-lifecycle',
+      id: '504001',
+      device: 'ace1',
+      source: ADMIN_SRC,
+      context: 'PH_1',
+      change: 'added',
+    });
+    h.advance(5_250);
+    runAudits(h, 'no-baseline');
+    expect(h.actions('upload').filter((r) => r.context === 'PH_1')).toHaveLength(0);
+    h.feed({ ...confirm('ace1', 'PH_1'), change: 'absent' });
+    expect(h.sync('ace1', 'PH_1')).toBe('removed');
+  });
+
+  it('a configured context show context does not list raises an alert and is never marked removed', () => {
+    h = harness();
+    h.feed({ ...confirm('ace1', 'VC_APP'), change: 'absent' });
+    expect(h.sync('ace1', 'VC_APP')).toBe('unknown');
+    expect(alertsOf(h, 'context-absent-configured')).toHaveLength(1);
   });
 
   it('the poller discovering a context audits it on that device only', () => {
@@ -199,16 +247,101 @@ describe(covers('context-lifecycle.yaml'), () => {
     expect(h.store.view.contextsOf('ace2')).toContain('VC_X');
   });
 
-  it('a removed context is removed on both peers and its pending jobs are cancelled', () => {
+  it('a removed learnt context is removed on both peers and its pending jobs are cancelled', () => {
     h = harness();
-    h.feed(change('ace1', 'VC_DB', 'x'));
+    h.feed({ kind: 'context-lifecycle', transport: 'poll', device: 'ace1', context: 'VC_X', change: 'discovered' });
+    h.feed({ kind: 'context-lifecycle', transport: 'poll', device: 'ace2', context: 'VC_X', change: 'discovered' });
     h.advance(5_250);
-    expect(h.store.jobs.list({ state: 'pending', context: 'VC_DB' })).toHaveLength(2);
-    h.feed({ kind: 'context-lifecycle', id: '504002', device: 'ace1', context: 'VC_DB', change: 'removed' });
-    expect(h.sync('ace1', 'VC_DB')).toBe('removed');
-    expect(h.sync('ace2', 'VC_DB')).toBe('removed');
-    expect(h.store.jobs.list({ state: 'pending', context: 'VC_DB' })).toHaveLength(0);
-    expect(h.store.view.contextsOf('ace1')).not.toContain('VC_DB');
+    expect(h.store.jobs.list({ state: 'pending', context: 'VC_X' })).toHaveLength(2);
+    h.feed({
+      kind: 'context-lifecycle',
+      id: '504002',
+      device: 'ace1',
+      source: ADMIN_SRC,
+      context: 'VC_X',
+      change: 'removed',
+    });
+    expect(h.sync('ace1', 'VC_X')).toBe('removed');
+    expect(h.sync('ace2', 'VC_X')).toBe('removed');
+    expect(h.store.jobs.list({ state: 'pending', context: 'VC_X' })).toHaveLength(0);
+    expect(h.store.view.contextsOf('ace1')).not.toContain('VC_X');
+  });
+
+  it('Admin removing a configured context makes it suspect and audited, never removed on the message alone', () => {
+    h = harness();
+    h.feed({
+      kind: 'context-lifecycle',
+      id: '504002',
+      device: 'ace1',
+      source: ADMIN_SRC,
+      context: 'VC_DB',
+      change: 'removed',
+    });
+    expect(h.sync('ace1', 'VC_DB')).toBe('suspect');
+    expect(h.sync('ace2', 'VC_DB')).toBe('suspect');
+    h.advance(5_250);
+    expect(targets(h.actions('audit'))).toContain('ace1/VC_DB');
+  });
+});
+
+describe(covers('suspicious-source.yaml'), () => {
+  it("a user context's source creating or removing a context changes nothing, is stored as suspicious-source, alerts once", () => {
+    h = harness();
+    for (let i = 0; i < 5; i++)
+      h.feed({
+        kind: 'context-lifecycle',
+        id: '111008',
+        device: 'ace1',
+        source: '10.0.1.1',
+        context: `PH_${i}`,
+        change: 'added',
+        command: `context PH_${i}`,
+      });
+    h.feed({
+      kind: 'context-lifecycle',
+      id: '504002',
+      device: 'ace1',
+      source: '10.0.1.1',
+      context: 'VC_APP',
+      change: 'removed',
+    });
+    expect(h.states()).toEqual([]);
+    expect(h.sync('ace1', 'PH_0')).toBeUndefined();
+    expect(h.sync('ace1', 'VC_APP')).toBe('unknown');
+    expect(h.processor.guard.stats.refused['not-admin']).toBe(6);
+    const kinds = h.store.db.prepare("SELECT COUNT(*) AS n FROM events WHERE kind = 'suspicious-source'").get() as {
+      n: number;
+    };
+    expect(kinds.n).toBe(6);
+    expect(alertsOf(h, 'suspicious-lifecycle-source')).toHaveLength(1);
+  });
+
+  it('creations beyond the per-device rate are refused and alerted once', () => {
+    h = harness();
+    for (let i = 0; i < 25; i++)
+      h.feed({
+        kind: 'context-lifecycle',
+        id: '504001',
+        device: 'ace1',
+        source: '10.0.0.1',
+        context: `N_${i}`,
+        change: 'added',
+      });
+    expect(h.sync('ace1', 'N_19')).toBe('unconfirmed');
+    expect(h.sync('ace1', 'N_20')).toBeUndefined();
+    expect(h.processor.guard.stats.refused['creation-rate']).toBe(5);
+    expect(alertsOf(h, 'context-creation-refused')).toHaveLength(1);
+    // A minute later the window has room again.
+    h.advance(60_500, 10_000);
+    h.feed({
+      kind: 'context-lifecycle',
+      id: '504001',
+      device: 'ace1',
+      source: '10.0.0.1',
+      context: 'N_LATE',
+      change: 'added',
+    });
+    expect(h.sync('ace1', 'N_LATE')).toBe('unconfirmed');
   });
 });
 

@@ -139,8 +139,9 @@ describe('manual procedure alert: step 4', () => {
       logger: silentLogger,
       externalUrl: 'http://x',
     });
-    h.feed({ kind: 'context-lifecycle', device: 'ace1', context: 'VC_NEW', change: 'added' });
-    h.feed({ kind: 'context-lifecycle', device: 'ace1', context: 'VC_OLD', change: 'discovered' });
+    // As the poller reports them (its own observations pass the lifecycle trust check).
+    h.feed({ kind: 'context-lifecycle', device: 'ace1', context: 'VC_NEW', change: 'added', transport: 'poll' });
+    h.feed({ kind: 'context-lifecycle', device: 'ace1', context: 'VC_OLD', change: 'discovered', transport: 'poll' });
     h.store.recordAnmCopy('ace1', 'VC_OLD', 'f'.repeat(64));
     h.feed({
       kind: 'audit-result',

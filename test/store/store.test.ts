@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -80,16 +80,20 @@ describe('migrations', () => {
     expect(() => open(path)).toThrow(/schema version 999, newer than this acesync knows/);
   });
 
-  it('a file that is not a database gives ACESYNC_STORE_OPEN', () => {
-    const path = join(tempDir(), 'state.db');
-    writeFileSync(path, 'this is not sqlite, just text that is long enough to be read as a header........');
-    try {
-      open(path);
-      expect.unreachable();
-    } catch (err) {
-      expect(err).toBeInstanceOf(AcesyncError);
-      expect((err as AcesyncError).code).toBe('ACESYNC_STORE_OPEN');
-      expect((err as Error).message).toMatch(/not a usable SQLite database/);
+  it('a file that is not a database, or is empty, gives ACESYNC_STORE_UNSAFE and is left as it was', () => {
+    for (const content of ['this is not sqlite, just text that is long enough to be read as a header........', '']) {
+      const path = join(tempDir(), 'state.db');
+      writeFileSync(path, content);
+      try {
+        open(path);
+        expect.unreachable();
+      } catch (err) {
+        expect(err).toBeInstanceOf(AcesyncError);
+        expect((err as AcesyncError).code).toBe('ACESYNC_STORE_UNSAFE');
+        expect((err as Error).message).toMatch(content ? /is not an SQLite database/ : /is empty \(0 bytes\)/);
+        expect((err as Error).message).toMatch(/host keys trusted on first use.*ANM baseline/);
+      }
+      expect(readFileSync(path, 'utf8')).toBe(content);
     }
   });
 
@@ -364,16 +368,34 @@ describe('bounds on what events can create', () => {
   it('refuses bad context names and more than MAX_CONTEXTS_PER_DEVICE rows per device', async () => {
     const { MAX_CONTEXTS_PER_DEVICE } = await import('../../src/store/state-writes.js');
     h = harness();
-    h.feed({ kind: 'context-lifecycle', device: 'ace1', context: 'bad name; drop table', change: 'added' });
+    h.feed({
+      kind: 'context-lifecycle',
+      device: 'ace1',
+      source: '10.0.0.1',
+      context: 'bad name; drop table',
+      change: 'added',
+    });
     expect(h.store.context('ace1', 'bad name; drop table')).toBeUndefined();
     expect(h.records.some((r) => r.kind === 'note' && /bad name/.test(r.reason ?? ''))).toBe(true);
     const flood = Array.from({ length: MAX_CONTEXTS_PER_DEVICE + 50 }, (_, i) => ({
       kind: 'context-lifecycle' as const,
+      transport: 'poll' as const,
       device: 'ace1',
       context: `VC_F${i}`,
       change: 'discovered' as const,
     }));
     h.feed(...flood);
     expect(h.store.contexts().filter((c) => c.device === 'ace1')).toHaveLength(MAX_CONTEXTS_PER_DEVICE);
+    // Reaching the cap is said, naming what was refused, and alerted (once per 10 minutes).
+    const refused = h.store.db
+      .prepare("SELECT body FROM events WHERE kind = 'lifecycle-refused' ORDER BY id")
+      .all() as Array<{ body: string }>;
+    expect(refused).toHaveLength(54);
+    expect(JSON.parse(refused[0]!.body).data).toMatchObject({
+      reason: 'context-cap',
+      target: `VC_F${MAX_CONTEXTS_PER_DEVICE - 4}`,
+      limit: MAX_CONTEXTS_PER_DEVICE,
+    });
+    expect(h.actions('alert').filter((r) => r.rule === 'context-creation-refused')).toHaveLength(1);
   });
 });

@@ -37,6 +37,8 @@ beforeAll(async () => {
     kind: 'context-lifecycle',
     id: '504001',
     device: 'ace1',
+    // ace1's device-level address: Admin's, which may create contexts.
+    source: '10.0.0.1',
     context: EVIL_CONTEXT,
     originContext: 'Admin',
     change: 'added',

@@ -43,6 +43,12 @@ export const engineSchema = z
     max_settle_ms: z.number().int().min(1000).max(86_400_000).default(120_000),
     /** How often due timers are looked for. */
     tick_interval_ms: z.number().int().min(10).max(60_000).default(250),
+    /**
+     * Context creations (`context X`, 504001, cmVirtContextAdded from Admin) accepted per
+     * device in any minute; more are refused as `lifecycle-refused` (a flood of made-up names
+     * must not fill the state). An ACE holds at most 251 contexts.
+     */
+    context_creations_per_minute: z.number().int().min(1).max(10_000).default(20),
     /** Reasons kept per context (the chain `acesync explain` prints). */
     reasons_kept: z.number().int().min(2).max(200).default(20),
     /** Reload the rules when a file in the rules folder changes (SIGHUP always reloads). */

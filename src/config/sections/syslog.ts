@@ -46,6 +46,12 @@ export const syslogSchema = z
         host: host.default('0.0.0.0'),
         port: port.default(5514),
         max_connections: z.number().int().min(1).max(10000).default(256),
+        /**
+         * Connections one source address may hold open. Keeps one source (a looping or hostile
+         * sender) from taking every slot of max_connections; a refused known source is reported
+         * as ingest-loss, so its contexts are audited.
+         */
+        max_connections_per_source: z.number().int().min(1).max(10000).default(16),
         /** Close a connection that sent nothing for this long. */
         idle_timeout_ms: z
           .number()

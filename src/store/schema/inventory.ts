@@ -60,3 +60,34 @@ CREATE TABLE poll_cadence (
   set_at      INTEGER NOT NULL
 ) STRICT;
 `;
+
+/**
+ * Version 4: the `unconfirmed` sync state (a context learnt from a device message that
+ * `show context` has not listed yet). SQLite cannot alter a CHECK: the table is rebuilt
+ * (nothing references `contexts`, so the rebuild needs no foreign-key dance).
+ */
+export const CONTEXTS_UNCONFIRMED_V4 = `
+CREATE TABLE contexts_v4 (
+  device              TEXT NOT NULL REFERENCES devices(name),
+  name                TEXT NOT NULL,
+  configured          INTEGER NOT NULL DEFAULT 0,
+  ft_group            INTEGER,
+  sync                TEXT NOT NULL DEFAULT 'unknown'
+                      CHECK (sync IN ('unknown','in-sync','suspect','stale','syncing','failed','removed','unconfirmed')),
+  since               INTEGER NOT NULL,
+  reasons             TEXT NOT NULL DEFAULT '[]',
+  last_audit_at       INTEGER,
+  last_audit_outcome  TEXT,
+  last_audit_hash     TEXT,
+  last_upload_at      INTEGER,
+  last_upload_outcome TEXT,
+  anm_hash            TEXT,
+  first_seen          INTEGER NOT NULL,
+  updated_at          INTEGER NOT NULL,
+  PRIMARY KEY (device, name)
+) STRICT;
+INSERT INTO contexts_v4 SELECT device, name, configured, ft_group, sync, since, reasons, last_audit_at, last_audit_outcome,
+  last_audit_hash, last_upload_at, last_upload_outcome, anm_hash, first_seen, updated_at FROM contexts;
+DROP TABLE contexts;
+ALTER TABLE contexts_v4 RENAME TO contexts;
+`;

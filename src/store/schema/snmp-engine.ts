@@ -4,7 +4,7 @@
  * snmp_remote_engines: the latest boots/time accepted from each trap sender and when (local
  * ms), so a trap captured before a restart is not a first contact after it.
  */
-export const SNMP_ENGINE_V4 = `
+export const SNMP_ENGINE_V5 = `
 CREATE TABLE snmp_engine (
   engine_id   TEXT PRIMARY KEY,
   boots       INTEGER NOT NULL,

@@ -45,6 +45,12 @@ export const STATE_WORDING: Record<SyncState, StateWording> = {
   },
   unknown: { label: 'Unknown', help: 'Not audited yet.', tone: 'muted', symbol: '·' },
   removed: { label: 'Removed', help: 'The context was removed from the device.', tone: 'muted', symbol: '–' },
+  unconfirmed: {
+    label: 'Unconfirmed',
+    help: 'Learnt from a device message; show context on the device has not listed it yet.',
+    tone: 'muted',
+    symbol: '…',
+  },
 };
 
 export function stateWording(s: string): StateWording {
