@@ -17,6 +17,9 @@ import { EventQueue } from '../ingest/event-queue.js';
 import { IngestCounters, type Listener } from '../ingest/types.js';
 import { SyslogIngest } from '../ingest/syslog-ingest.js';
 import { SnmpIngest } from '../ingest/snmp-receiver.js';
+import { inertJson } from '../core/inert.js';
+import { anmTransportWarnings } from '../config/sections/anm.js';
+import { loadRemoteEngines, nextSnmpEngineBoots, saveRemoteEngines } from '../store/snmp-engine.js';
 import type { JobQueue } from '../store/job-queue.js';
 import { buildActions, type Actions } from '../jobs/actions.js';
 import { loadRules } from '../engine/loader.js';
@@ -117,7 +120,7 @@ export function buildApp(opts: AppOptions): App {
   const handle = (events: AceEvent[]): void => {
     if (opts.printEvents) {
       let out = '';
-      for (const e of events) out += JSON.stringify(e) + '\n';
+      for (const e of events) out += inertJson(e) + '\n';
       stdout.write(out);
     }
     if (fatal.error) return;
@@ -163,7 +166,24 @@ export function buildApp(opts: AppOptions): App {
   const listeners: Array<{ name: string; listener: Listener }> = [];
   if (config.syslog.udp.enabled || config.syslog.tcp.enabled)
     listeners.push({ name: 'listener:syslog', listener: new SyslogIngest(deps) });
-  if (config.snmp.enabled) listeners.push({ name: 'listener:snmp', listener: new SnmpIngest(deps) });
+  if (config.snmp.enabled)
+    listeners.push({
+      name: 'listener:snmp',
+      listener: new SnmpIngest(deps, {
+        engineBoots: (id) => nextSnmpEngineBoots(store.db, id, clock.now(), store.path),
+        remoteEngines: {
+          load: (limit) => loadRemoteEngines(store.db, limit),
+          save: (rows) => {
+            if (fatal.error || store.closed) return;
+            try {
+              saveRemoteEngines(store.db, rows, store.path);
+            } catch (err) {
+              fail(err);
+            }
+          },
+        },
+      }),
+    });
 
   const driftUnchecked = loggingDriftUnchecked(config);
   const web = config.http.enabled
@@ -290,6 +310,8 @@ export function buildApp(opts: AppOptions): App {
       name: 'ready',
       start: () => {
         started = true;
+        // Every start, not only the first: a weak ANM transport must not become background.
+        for (const warning of anmTransportWarnings(config.anm)) logger.warn({ anm: config.anm.url }, warning);
         logger.info(
           {
             listeners: [...listeners.flatMap((l) => l.listener.addresses()), ...webAddresses(web)],

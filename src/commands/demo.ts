@@ -6,6 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { AcesyncError, EXIT } from '../core/errors.js';
+import { inert } from '../core/inert.js';
 import { DEMO_TIMINGS } from '../demo/config.js';
 import { DEMO_CONTEXTS } from '../demo/spec.js';
 import { demoStatePath, isAlive, readDemoState, type DemoState } from '../demo/state-file.js';
@@ -25,6 +26,8 @@ commands:
 const out = (s: string): void => {
   process.stdout.write(s.endsWith('\n') ? s : s + '\n');
 };
+/** One output line built from device or simulator text: inert (control characters escaped). */
+const line = (s: string): void => out(inert(s));
 
 /** The running demo's state file, or an exit-1 message. */
 function runningDemo(dataDir: string): DemoState | string {
@@ -137,10 +140,10 @@ async function status(state: DemoState): Promise<void> {
     const res = await fetch(`${state.anm.controlUrl}/state`, { signal: AbortSignal.timeout(5_000) });
     anm = (await res.json()) as AnmStateView;
   } catch (err) {
-    out(`(the simulated ANM did not answer: ${(err as Error).message})`);
+    line(`(the simulated ANM did not answer: ${(err as Error).message})`);
   }
   const roles = await ftRoles(state).catch((err: unknown) => {
-    out(`(could not read FT roles: ${(err as Error).message})`);
+    line(`(could not read FT roles: ${(err as Error).message})`);
     return [];
   });
   const { StoreReader } = await import('../store/reader.js');
@@ -148,7 +151,7 @@ async function status(state: DemoState): Promise<void> {
   try {
     reader = StoreReader.open(state.store);
   } catch (err) {
-    out(`(cannot read acesync's state database ${state.store}: ${(err as Error).message})`);
+    line(`(cannot read acesync's state database ${state.store}: ${(err as Error).message})`);
   }
   const rows: string[][] = [['device', 'context', 'FT role', 'acesync state', 'since', 'ANM copy']];
   try {
@@ -157,14 +160,16 @@ async function status(state: DemoState): Promise<void> {
         const role = roles.find((v) => v.device === d.name && v.contexts.includes(c))?.state ?? '?';
         const st = reader?.context(d.name, c);
         const copy = anm.copies?.find((x) => x.device === d.name && x.context === c);
-        rows.push([
-          d.name,
-          c,
-          role,
-          st?.sync ?? '-',
-          st ? new Date(st.since).toISOString().slice(11, 19) : '-',
-          copy ? copy.sha256.slice(0, 12) : 'none',
-        ]);
+        rows.push(
+          [
+            d.name,
+            c,
+            role,
+            st?.sync ?? '-',
+            st ? new Date(st.since).toISOString().slice(11, 19) : '-',
+            copy ? copy.sha256.slice(0, 12) : 'none',
+          ].map(inert),
+        );
       }
     }
   } finally {

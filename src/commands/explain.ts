@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { AcesyncError, EXIT } from '../core/errors.js';
+import { inert, inertJson, inertStrings } from '../core/inert.js';
 import { explainContext, formatExplanation } from '../engine/explain.js';
 import { StoreReader } from '../store/reader.js';
 import { parseCommandArgs } from './args.js';
@@ -35,7 +36,7 @@ export async function main(args: string[]): Promise<number> {
   try {
     reader = StoreReader.open(path);
   } catch (err) {
-    process.stderr.write(`acesync explain: ${(err as Error).message}\n`);
+    process.stderr.write(inert(`acesync explain: ${(err as Error).message}`) + '\n');
     return EXIT.FAILURE;
   }
   try {
@@ -44,10 +45,11 @@ export async function main(args: string[]): Promise<number> {
       const known = reader.devices().includes(device)
         ? `contexts of ${device}: ${reader.contextsOf(device).join(', ') || 'none'}`
         : `devices: ${reader.devices().join(', ') || 'none'}`;
-      process.stderr.write(`acesync explain: ${device}/${context} is not known (${known})\n`);
+      process.stderr.write(inert(`acesync explain: ${device}/${context} is not known (${known})`) + '\n');
       return EXIT.FAILURE;
     }
-    process.stdout.write(values.json ? JSON.stringify(x, null, 2) + '\n' : formatExplanation(x));
+    // Device text (commands, users, context names) is inert: escaped, never raw control bytes.
+    process.stdout.write(values.json ? inertJson(x, 2) + '\n' : formatExplanation(inertStrings(x)));
     return EXIT.OK;
   } finally {
     reader.close();

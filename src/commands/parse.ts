@@ -7,6 +7,7 @@ import { stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { WIRE_KINDS, type AceEvent } from '../core/events.js';
 import { EXIT } from '../core/errors.js';
+import { inert, inertJson } from '../core/inert.js';
 import { parseCommandArgs } from './args.js';
 import { parseSyslog } from '../parse/syslog.js';
 import { readLines, MAX_LINE_BYTES } from '../parse/line-reader.js';
@@ -112,11 +113,11 @@ export async function main(args: string[]): Promise<number> {
         const event = eventFor(text, truncated);
         lines++;
         kinds.set(event.kind, (kinds.get(event.kind) ?? 0) + 1);
-        await out.line(JSON.stringify(event));
+        await out.line(inertJson(event));
       }
     } catch (err) {
       await out.flush();
-      process.stderr.write(`acesync parse: ${file === '-' ? 'stdin' : file}: ${(err as Error).message}\n`);
+      process.stderr.write(inert(`acesync parse: ${file === '-' ? 'stdin' : file}: ${(err as Error).message}`) + '\n');
       return EXIT.BAD_INPUT;
     } finally {
       if (file !== '-') (stream as ReturnType<typeof createReadStream>).destroy();
@@ -130,7 +131,7 @@ export async function main(args: string[]): Promise<number> {
     const ordered: Record<string, number> = {};
     for (const k of WIRE_KINDS) if (kinds.has(k)) ordered[k] = kinds.get(k)!;
     for (const [k, n] of kinds) if (!(k in ordered)) ordered[k] = n;
-    process.stderr.write(JSON.stringify({ lines, skipped, kinds: ordered }) + '\n');
+    process.stderr.write(inertJson({ lines, skipped, kinds: ordered }) + '\n');
   }
   return EXIT.OK;
 }

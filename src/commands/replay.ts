@@ -7,6 +7,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { ManualClock } from '../core/clock.js';
 import { AcesyncError, EXIT } from '../core/errors.js';
+import { inert, inertJson } from '../core/inert.js';
 import { Inventory } from '../inventory/inventory.js';
 import { silentLogger } from '../core/log.js';
 import { parseSyslog } from '../parse/syslog.js';
@@ -62,7 +63,7 @@ export async function main(args: string[]): Promise<number> {
     onRecords: (records) => {
       for (const r of records) {
         const o = replayOutput(r, values.all);
-        if (o) out.push(JSON.stringify(o) + '\n');
+        if (o) out.push(inertJson(o) + '\n');
       }
       if (out.length > 256) flush();
     },
@@ -82,7 +83,7 @@ export async function main(args: string[]): Promise<number> {
   }
   const s = replayer.stats;
   for (const e of s.errors.slice(0, 20))
-    process.stderr.write(`acesync replay: ${e.file}:${e.line}: skipped: ${e.error}\n`);
+    process.stderr.write(inert(`acesync replay: ${e.file}:${e.line}: skipped: ${e.error}`) + '\n');
   process.stderr.write(
     `replayed ${s.lines} lines: ${s.events} events (${s.malformed} malformed), ${s.skipped} skipped; ${processor.stats.decisions} records, ${processor.stats.errors} evaluation errors\n`,
   );

@@ -5,6 +5,7 @@
  */
 import { relative, isAbsolute } from 'node:path';
 import { AcesyncError, EXIT, formatProblem } from '../core/errors.js';
+import { inert } from '../core/inert.js';
 import { checkRules } from '../engine/loader.js';
 import { formatDuration } from '../engine/duration.js';
 import { parseCommandArgs } from './args.js';
@@ -28,7 +29,7 @@ export async function main(args: string[]): Promise<number> {
   const dir = target ?? loaded.config.rules;
   const result = checkRules(dir, { engine: loaded.config.engine });
   if (!result.ruleset) {
-    for (const p of result.problems) process.stderr.write(formatProblem({ ...p, file: shown(p.file) }) + '\n');
+    for (const p of result.problems) process.stderr.write(inert(formatProblem({ ...p, file: shown(p.file) })) + '\n');
     const files = new Set(result.problems.map((p) => p.file)).size;
     process.stderr.write(
       `${result.problems.length} problem${result.problems.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}; the rule set would be refused\n`,
@@ -58,6 +59,7 @@ export async function main(args: string[]): Promise<number> {
     }
   }
   if (rules.length === 0) lines.push('  (no rules: the service would record events but decide nothing)');
-  process.stdout.write(lines.join('\n') + '\n');
+  // One line per rule: names and paths come from files, so they are made inert too.
+  process.stdout.write(lines.map(inert).join('\n') + '\n');
   return EXIT.OK;
 }

@@ -9,7 +9,19 @@
  * handler, counting and rate-limited logging of every rejection including the USM
  * reports net-snmp answers v3 informs with (it does not call back for those), and
  * refusing SNMPv3 messages with an empty user name (net-snmp lets unauthenticated ones
- * through as an anonymous user).
+ * through as an anonymous user), and the RFC 3414 §3.2 step 7 timeliness check of
+ * authenticated v3 traps and informs (snmp-timeliness.ts), with acesync's own
+ * snmpEngineBoots/Time reported in discovery.
+ *
+ * Where the timeliness check sits, and why there: net-snmp does not expose the USM header
+ * to the callback, so the socket gate (snmp-socket.ts `admit`) reads it from the raw
+ * datagram (parse/usm-header.ts) into #current, for this one datagram. net-snmp then
+ * decodes and authenticates it synchronously; only what it accepted reaches the two
+ * places that use #current: the inform ack on its way out (#watchReports: an inform out
+ * of the window gets a notInTimeWindow report instead of an ack, so the sender neither
+ * thinks it delivered nor stops retrying with a fresh time) and #accept (trap or inform:
+ * rejected and counted as `not-in-time-window`, or the sender's engine time advanced).
+ * An unauthenticated message never updates the per-engine state.
  */
 import type { RemoteInfo } from 'node:dgram';
 import snmp from 'net-snmp';
@@ -28,10 +40,16 @@ import {
   type RejectReason,
 } from './snmp-rejections.js';
 import { desAvailable, desUsers, engineId, resolveUsers } from './snmp-security.js';
+import { isAuthenticated, readUsmHeader, type UsmHeader } from '../parse/usm-header.js';
+import { LocalEngine, RemoteEngineTimes, type Timeliness } from './snmp-timeliness.js';
 
 /** The parts of net-snmp's (untyped) Receiver used here. */
 interface NetSnmpReceiver {
   getAuthorizer(): { addCommunity(c: string): void; addUser(u: object): void };
+  /** Internal (net-snmp 3.29.2): the values its discovery and USM reports carry. */
+  engine?: { engineBoots: number; engineTime: number };
+  /** Internal: the contextName of reports. */
+  context?: string;
   close(cb?: (socket: unknown) => void): void;
   /** Internal (net-snmp 3.29.2): sends inform acks and USM reports. */
   listener?: { send?: (message: NetSnmpMessage, rinfo: RemoteInfo, socket: unknown) => void };
@@ -39,6 +57,8 @@ interface NetSnmpReceiver {
 
 interface NetSnmpMessage {
   pdu?: { type?: number; varbinds?: Array<{ oid?: unknown }> };
+  /** net-snmp 3.29.2 Message method (the report its own USM errors get). */
+  createReportResponseMessage?(engine: unknown, context: string, errorType: string): NetSnmpMessage;
 }
 
 interface Notification {
@@ -54,14 +74,50 @@ interface Notification {
 }
 
 const REPORT_PDU = 168;
+const GET_RESPONSE_PDU = 162;
+const INFORM_PDU = 166;
+/** net-snmp UsmErrorType.NOT_IN_TIME_WINDOW / UNKNOWN_ENGINE_ID. */
+const USM_NOT_IN_TIME_WINDOW = '2';
+const USM_UNKNOWN_ENGINE_ID = '4';
 /** Bound on distinct unknown notification OIDs remembered. */
 const MAX_UNKNOWN_OIDS = 256;
 /** Bound on the allowlist cache (raw address -> admitted). */
 const MAX_ADMIT_CACHE = 4096;
 
+export interface SnmpIngestOptions {
+  /**
+   * acesync's snmpEngineBoots for this start, given the engine ID: persisted and
+   * incremented at every start (Store.nextSnmpEngineBoots), so an inform captured before
+   * a restart is out of the time window after it. Default: 1 (tests, no store).
+   */
+  engineBoots?(engineId: string): number;
+  /**
+   * Where trap senders' engine clocks are remembered across restarts (without it, the first
+   * trap of each engine after a start is a first contact, and a captured one is accepted).
+   * `save` runs off the receive path, every `flushMs` and at stop.
+   */
+  remoteEngines?: {
+    load(limit: number): Array<{ engineId: string; boots: number; time: number; at: number }>;
+    save(rows: Array<{ engineId: string; boots: number; time: number; at: number }>): void;
+    flushMs?: number;
+  };
+}
+
+/** The datagram net-snmp is handling right now (it handles one at a time, synchronously). */
+interface Current {
+  header: UsmHeader | undefined;
+  /** The inform verdict, once taken when its ack left (the ack comes before the callback). */
+  verdict?: Timeliness;
+}
+
 /** SNMP trap/inform receiver (v1, v2c, v3) feeding the sink. */
 export class SnmpIngest implements Listener {
   readonly deps: IngestDeps;
+  readonly #options: SnmpIngestOptions;
+  readonly #remote: RemoteEngineTimes;
+  #local: LocalEngine | undefined;
+  #current: Current | undefined;
+  #flushTimer: NodeJS.Timeout | undefined;
   readonly #rejections: RejectionLog;
   readonly #unknownOids = new Map<string, number>();
   readonly #admitCache = new Map<string, boolean>();
@@ -71,8 +127,10 @@ export class SnmpIngest implements Listener {
   /** Bound: socket errors from here on are logged (a bind error is start()'s to report). */
   #listening = false;
 
-  constructor(deps: IngestDeps) {
+  constructor(deps: IngestDeps, options: SnmpIngestOptions = {}) {
     this.deps = deps;
+    this.#options = options;
+    this.#remote = new RemoteEngineTimes({ clock: deps.clock });
     this.#rejections = new RejectionLog({
       logger: deps.logger,
       clock: deps.clock,
@@ -93,6 +151,14 @@ export class SnmpIngest implements Listener {
       );
     const engine = engineId(cfg);
     this.#engineId = engine.id;
+    const local = new LocalEngine({
+      engineId: engine.id,
+      boots: this.#options.engineBoots?.(engine.id) ?? 1,
+      clock: this.deps.clock,
+    });
+    this.#local = local;
+    const remembered = this.#options.remoteEngines;
+    if (remembered) this.#remote.restore(remembered.load(this.#remote.maxEngines));
 
     const type = cfg.host.includes(':') ? 'udp6' : 'udp4';
     const factory = new TrapSocketFactory({
@@ -100,7 +166,12 @@ export class SnmpIngest implements Listener {
       host: cfg.host,
       port: cfg.port,
       recvBufferBytes: cfg.recv_buffer_bytes,
-      admit: (rinfo) => this.#admit(rinfo.address),
+      admit: (rinfo, msg) => {
+        if (!this.#admit(rinfo.address)) return false;
+        this.#current = { header: readUsmHeader(msg) };
+        return true;
+      },
+      settled: () => (this.#current = undefined),
       onHandlerError: (_err, rinfo) => this.#reject(rinfo.address, 'receiver-error'),
     });
     let receiver: NetSnmpReceiver;
@@ -126,6 +197,12 @@ export class SnmpIngest implements Listener {
         { cause: err },
       );
     }
+    // net-snmp's Engine reports boots 0 and time 10 forever; report ours (RFC 3414 §2.2).
+    if (receiver.engine)
+      Object.defineProperties(receiver.engine, {
+        engineBoots: { get: () => local.now().boots, configurable: true },
+        engineTime: { get: () => local.now().time, configurable: true },
+      });
     const auth = receiver.getAuthorizer();
     for (const c of cfg.communities) auth.addCommunity(c);
     for (const u of users) auth.addUser({ ...u });
@@ -150,6 +227,10 @@ export class SnmpIngest implements Listener {
       );
     }
     this.#listening = true;
+    if (remembered) {
+      this.#flushTimer = setInterval(() => this.#flushRemote(), remembered.flushMs ?? 5000);
+      this.#flushTimer.unref();
+    }
     const socket = factory.socket!;
     const bound = socket.address();
     this.#address = { address: bound.address, port: bound.port };
@@ -166,6 +247,7 @@ export class SnmpIngest implements Listener {
         port: bound.port,
         engineId: engine.id,
         engineIdGenerated: engine.generated,
+        engineBoots: local.now().boots,
         communities: cfg.communities.length,
         users: cfg.users.map((u) => ({ name: u.name, level: u.level })),
         recvBufferRequested: cfg.recv_buffer_bytes,
@@ -186,6 +268,9 @@ export class SnmpIngest implements Listener {
     const receiver = this.#receiver;
     if (!receiver) return;
     this.#receiver = undefined;
+    if (this.#flushTimer) clearInterval(this.#flushTimer);
+    this.#flushTimer = undefined;
+    this.#flushRemote();
     this.#listening = false;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, 2000);
@@ -208,6 +293,11 @@ export class SnmpIngest implements Listener {
   /** The engine ID v3 informs are acknowledged with (hex), after start. */
   get engineId(): string | undefined {
     return this.#engineId;
+  }
+
+  /** acesync's snmpEngineBoots and snmpEngineTime (informs), after start. */
+  get engineClock(): { boots: number; time: number } | undefined {
+    return this.#local?.now();
   }
 
   /** Rejections by source and reason (bounded; overflow sources fold into `other`). */
@@ -246,6 +336,20 @@ export class SnmpIngest implements Listener {
     const send = listener?.send;
     if (!listener || typeof send !== 'function') return;
     listener.send = (message, rinfo, socket) => {
+      // An inform's ack: net-snmp authenticated the inform; the ack waits for timeliness.
+      if (message?.pdu?.type === GET_RESPONSE_PDU && this.#current) {
+        const verdict = this.#informTimeliness(this.#current);
+        if (!verdict.ok) {
+          const report = message.createReportResponseMessage?.(
+            receiver.engine,
+            receiver.context ?? '',
+            verdict.reason === 'unknown-engine-id' ? USM_UNKNOWN_ENGINE_ID : USM_NOT_IN_TIME_WINDOW,
+          );
+          // Counted in #accept (net-snmp calls back right after the ack), not as a report here.
+          if (report) send.call(listener, report, rinfo, socket);
+          return;
+        }
+      }
       if (message?.pdu?.type === REPORT_PDU) {
         const reason = reasonOfReport(message.pdu.varbinds?.[0]?.oid);
         if (reason !== undefined) this.#reject(rinfo.address, reason);
@@ -293,12 +397,50 @@ export class SnmpIngest implements Listener {
       this.#reject(rinfo.address, 'unknown-user', { user: '(empty)' });
       return;
     }
+    if (v3 && !this.#timely(pdu.type, rinfo.address)) return;
     const version = v3 ? 'v3' : pdu.type === PDU_TYPE.trap ? 'v1' : 'v2c';
     const source = normaliseAddress(rinfo.address);
     // The pdu is ours now (net-snmp made it for this callback): tag it instead of copying.
     pdu.version = version;
     const event = decodeTrap(pdu, source, this.deps.clock.now());
     this.#enqueue(event, source);
+  }
+
+  /** Write the trap senders' clocks that advanced to the store (its errors are the caller's `save` to handle). */
+  #flushRemote(): void {
+    const rows = this.#remote.drainChanged();
+    if (rows.length > 0) this.#options.remoteEngines?.save(rows);
+  }
+
+  /** Inform timeliness against our own engine (taken once per datagram: at the ack, else here). */
+  #informTimeliness(current: Current): Timeliness {
+    const h = current.header;
+    if (current.verdict) return current.verdict;
+    current.verdict = !h || !isAuthenticated(h) || !this.#local ? { ok: true } : this.#local.check(h);
+    return current.verdict;
+  }
+
+  /**
+   * RFC 3414 §3.2 step 7 for an authenticated v3 notification net-snmp accepted; false
+   * when rejected (and counted). A timely trap advances our notion of its sender's clock.
+   */
+  #timely(pduType: number | undefined, address: string): boolean {
+    const current = this.#current;
+    const h = current?.header;
+    if (!current || !h || !isAuthenticated(h)) return true;
+    let verdict: Timeliness;
+    if (pduType === INFORM_PDU) verdict = this.#informTimeliness(current);
+    else {
+      verdict = this.#remote.check(h);
+      if (verdict.ok) this.#remote.update(h);
+    }
+    if (verdict.ok) return true;
+    this.#reject(address, verdict.reason, {
+      engine: h.engineId.slice(0, 64),
+      boots: h.engineBoots,
+      time: h.engineTime,
+    });
+    return false;
   }
 
   #enqueue(event: AceEvent, source: string): void {

@@ -19,6 +19,7 @@ export type RejectReason =
   | 'undecryptable'
   | 'unsupported-security-level'
   | 'not-in-time-window'
+  | 'unknown-engine-id'
   | 'unexpected-pdu'
   | 'malformed'
   | 'receiver-error';

@@ -9,7 +9,9 @@
  *   decoding (an unknown source never gets an inform ack or a USM report), and the
  *   handler runs inside try/catch, because net-snmp has throwing paths outside its own
  *   try (e.g. re-encoding an inform's varbinds for the ack: a BitString varbind throws
- *   from `socket.on('message')` and would end the process).
+ *   from `socket.on('message')` and would end the process). net-snmp handles a datagram
+ *   synchronously (decode, authenticate, ack, callback all happen inside `handler`), so
+ *   what `admit` learns from the bytes belongs to this one datagram until `settled`.
  */
 import dgram, { type RemoteInfo, type Socket, type SocketType } from 'node:dgram';
 
@@ -18,8 +20,10 @@ export interface TrapSocketOptions {
   host: string;
   port: number;
   recvBufferBytes: number;
-  /** Runs first for every datagram; false drops it before net-snmp sees it. */
-  admit(rinfo: RemoteInfo): boolean;
+  /** Runs first for every datagram (with its bytes); false drops it before net-snmp sees it. */
+  admit(rinfo: RemoteInfo, msg: Buffer): boolean;
+  /** Runs after net-snmp's handler returned or threw, for every admitted datagram. */
+  settled?(): void;
   /** net-snmp's handler threw for this datagram. */
   onHandlerError(err: unknown, rinfo: RemoteInfo): void;
 }
@@ -77,11 +81,13 @@ export class TrapSocketFactory {
       if (event !== 'message') return on(event, listener);
       const handler = listener as MessageListener;
       return on('message', (msg: Buffer, rinfo: RemoteInfo) => {
-        if (!opts.admit(rinfo)) return;
+        if (!opts.admit(rinfo, msg)) return;
         try {
           handler(msg, rinfo);
         } catch (err) {
           opts.onHandlerError(err, rinfo);
+        } finally {
+          opts.settled?.();
         }
       });
     }) as Socket['on'];

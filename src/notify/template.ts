@@ -4,23 +4,33 @@
  *
  *   {{path}}                 the value, escaped as the inside of a JSON string
  *   {{json path}}            the value as JSON (objects, arrays, quoted strings)
+ *   {{slack path}}           like {{path}}, with Slack's `& < >` escaped first (&amp; &lt; &gt;),
+ *                            so `<!channel>` or `<https://x|label>` in device text stays text
+ *   {{html path}}            like {{path}}, with `& < > " '` as HTML entities first
  *   {{#each path}}…{{/each}} repeat for each element; inside, paths resolve against the
  *                            element first, then outwards; @index, @number, @first, @last
  *   {{#if path}}…{{else}}…{{/if}}, {{#unless path}}…{{/unless}}
  *
  * Paths are dotted (`groupLabels.alertname`, `alerts.length`, `this`). Because every
  * `{{path}}` is JSON-escaped, device-sourced text (command lines, syslog text) cannot
- * break out of the string it is placed in.
+ * break out of the string it is placed in; the Slack and HTML forms keep it from being
+ * read as markup by the receiver. DEL, C1 controls and U+2028/2029 are \u-escaped too
+ * (core/inert.ts): JSON.stringify leaves them raw.
  */
 import { AcesyncError } from '../core/errors.js';
+import { inertJson } from '../core/inert.js';
 
 export const MAX_TEMPLATE_CHARS = 64 * 1024;
 export const MAX_OUTPUT_CHARS = 1024 * 1024;
 const MAX_DEPTH = 8;
 
+/** How a value is written: inside a JSON string (plain, Slack, HTML) or as JSON. */
+type Escape = 'string' | 'json' | 'slack' | 'html';
+const FILTERS: ReadonlySet<string> = new Set(['json', 'slack', 'html']);
+
 type Node =
   | { t: 'text'; s: string }
-  | { t: 'var'; path: string[]; json: boolean; line: number }
+  | { t: 'var'; path: string[]; as: Escape; line: number }
   | { t: 'each'; path: string[]; body: Node[]; line: number }
   | { t: 'if'; path: string[]; negate: boolean; then: Node[]; else: Node[]; line: number };
 
@@ -88,13 +98,19 @@ export function compileTemplate(source: string, file = '(template)'): CompiledTe
         fail(file, line, `{{${word}}} closes {{#${top.kind}}} opened on line ${top.node.line}`);
       const parent = stack[stack.length - 1];
       out = parent ? parent.into : root;
-    } else if (word === 'json') {
-      out.push({ t: 'var', path: parsePath(arg, file, line), json: true, line });
+    } else if (FILTERS.has(word!)) {
+      if (!arg) fail(file, line, `{{${word} path}} needs a path`);
+      out.push({ t: 'var', path: parsePath(arg, file, line), as: word as Escape, line });
     } else if (word!.startsWith('#') || word!.startsWith('/')) {
       fail(file, line, `unknown block '${word}' (known: #each, #if, #unless, else)`);
     } else {
-      if (rest.length > 0) fail(file, line, `unexpected '${body.slice(0, 40)}' (one path per {{ }}, or {{json path}})`);
-      out.push({ t: 'var', path: parsePath(word!, file, line), json: false, line });
+      if (rest.length > 0)
+        fail(
+          file,
+          line,
+          `unexpected '${body.slice(0, 40)}' (one path per {{ }}, or {{json path}}, {{slack path}}, {{html path}})`,
+        );
+      out.push({ t: 'var', path: parsePath(word!, file, line), as: 'string', line });
     }
   }
   if (stack.length > 0)
@@ -154,11 +170,41 @@ function truthy(v: unknown): boolean {
   return Boolean(v);
 }
 
+const text = (v: unknown): string =>
+  v === undefined || v === null
+    ? ''
+    : typeof v === 'string'
+      ? v
+      : typeof v === 'object'
+        ? JSON.stringify(v)
+        : String(v);
+
 /** The inside of a JSON string literal. */
 export function jsonEscape(v: unknown): string {
-  if (v === undefined || v === null) return '';
-  const s = typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
-  return JSON.stringify(s).slice(1, -1);
+  return inertJson(text(v)).slice(1, -1);
+}
+
+/** Slack's message escaping (api.slack.com "Escaping text"): only & < > are control characters. */
+export function slackEscape(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+const HTML: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+export function htmlEscape(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => HTML[c]!);
+}
+
+function written(v: unknown, as: Escape): string {
+  switch (as) {
+    case 'json':
+      return inertJson(v ?? null);
+    case 'slack':
+      return jsonEscape(slackEscape(text(v)));
+    case 'html':
+      return jsonEscape(htmlEscape(text(v)));
+    default:
+      return jsonEscape(v);
+  }
 }
 
 function walk(nodes: Node[], scopes: Scope[], emit: (s: string) => void): void {
@@ -169,7 +215,7 @@ function walk(nodes: Node[], scopes: Scope[], emit: (s: string) => void): void {
         break;
       case 'var': {
         const v = lookup(n.path, scopes);
-        emit(n.json ? (JSON.stringify(v ?? null) ?? 'null') : jsonEscape(v));
+        emit(written(v, n.as));
         break;
       }
       case 'if':

@@ -13,7 +13,8 @@ import { JOBS_V1 } from './schema/jobs.js';
 import { CONFIG_VERSIONS_V1 } from './schema/config-versions.js';
 import { KNOWN_HOSTS_V3 } from './schema/known-hosts.js';
 import { ALERTS_V2 } from './schema/alerts.js';
-import { ANM_INVENTORY_V4 } from './schema/anm-inventory.js';
+import { ANM_INVENTORY_V5 } from './schema/anm-inventory.js';
+import { SNMP_ENGINE_V6 } from './schema/snmp-engine.js';
 
 export interface Migration {
   version: number;
@@ -30,7 +31,8 @@ export const MIGRATIONS: Migration[] = [
   { version: 2, name: 'alerts and webhook outbox', sql: [ALERTS_V2] },
   { version: 3, name: 'ssh host keys trusted on first use', sql: [KNOWN_HOSTS_V3] },
   { version: 4, name: 'unconfirmed contexts (learnt, not yet listed by show context)', sql: [CONTEXTS_UNCONFIRMED_V4] },
-  { version: 5, name: 'contexts ANM does not know (inventory reconcile)', sql: [ANM_INVENTORY_V4] },
+  { version: 5, name: 'contexts ANM does not know (inventory reconcile)', sql: [ANM_INVENTORY_V5] },
+  { version: 6, name: 'snmp engine boots and trap senders clocks', sql: [SNMP_ENGINE_V6] },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

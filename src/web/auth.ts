@@ -65,16 +65,28 @@ export function currentToken(src: TokenSource): string | undefined {
   return t === undefined || t === '' ? undefined : t;
 }
 
+/**
+ * Why a request needs the token: it changes state (every mutation, everywhere), or it only
+ * reads, from a server bound beyond loopback. The 401 says which, so a GET is never told
+ * it "changes state".
+ */
+export type TokenNeed = 'mutation' | 'read' | 'form';
+
+const MISSING: Readonly<Record<TokenNeed, string>> = {
+  mutation: 'this request changes state: it needs the API token (Authorization: Bearer <token>)',
+  form: 'this request changes state: it needs the API token (the token field of the form)',
+  read: 'this server is reachable beyond loopback, so reading needs the API token too (Authorization: Bearer <token>, or log in at /login)',
+};
+
 /** Throws unless `presented` is the API token. */
-export function requireToken(src: TokenSource, presented: string | undefined): void {
+export function requireToken(src: TokenSource, presented: string | undefined, need: TokenNeed = 'mutation'): void {
   const token = currentToken(src);
   if (token === undefined)
     throw new AcesyncError(
       'ACESYNC_TOKEN_UNSET',
       `mutations are disabled: set the environment variable ${src.tokenEnv} (http.token_env) to an API token and restart`,
     );
-  if (presented === undefined || presented === '')
-    throw new AcesyncError('ACESYNC_UNAUTHORIZED', 'this request changes state: send Authorization: Bearer <token>');
+  if (presented === undefined || presented === '') throw new AcesyncError('ACESYNC_UNAUTHORIZED', MISSING[need]);
   if (!tokenMatches(presented, token)) throw new AcesyncError('ACESYNC_UNAUTHORIZED', 'the token is not valid');
 }
 

@@ -48,6 +48,8 @@ export interface WebDeps {
   liveIntervalMs?: number;
   /** Live updates: listeners at most (default 50). */
   maxLiveClients?: number;
+  /** Live updates: listeners from one remote address at most (default http.live_clients_per_address). */
+  maxLiveClientsPerAddress?: number;
   /** A request's store write failed for want of storage: the service must stop (the app's fatal exit). */
   onFatal?: (err: AcesyncError) => void;
 }

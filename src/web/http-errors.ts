@@ -24,6 +24,46 @@ export const errorSchema = {
   },
 } as const;
 
+/** Fastify's own client errors that carry (or echo) request text, in our words. */
+const FRAMEWORK: Readonly<Record<string, { status: number; body: ApiError }>> = {
+  FST_ERR_BAD_URL: {
+    status: 400,
+    body: { code: 'ACESYNC_BAD_REQUEST', message: 'the URL is not valid (bad percent-encoding)' },
+  },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    status: 414,
+    body: { code: 'ACESYNC_BAD_REQUEST', message: 'a part of the URL is too long' },
+  },
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    status: 400,
+    body: { code: 'ACESYNC_BAD_REQUEST', message: 'the body is not valid JSON' },
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    status: 400,
+    body: { code: 'ACESYNC_BAD_REQUEST', message: 'the body is empty but the content type says JSON' },
+  },
+};
+
+/** The answer to a request node:http could not parse (header too large, bad syntax): raw bytes with our headers. */
+export function clientErrorResponse(err: { code?: string }, headers: Readonly<Record<string, string>>): string {
+  const [status, reason, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'the request headers are too large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'the request took too long to arrive']
+        : [400, 'Bad Request', 'the request is not valid HTTP'];
+  const body = JSON.stringify({ code: 'ACESYNC_BAD_REQUEST', message });
+  const lines = [
+    `HTTP/1.1 ${status} ${reason}`,
+    'content-type: application/json; charset=utf-8',
+    `content-length: ${Buffer.byteLength(body)}`,
+    'cache-control: no-store',
+    'connection: close',
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+  ];
+  return lines.join('\r\n') + '\r\n\r\n' + body;
+}
+
 /** HTTP status of an answer carrying `code`, from the catalogue (src/core/errors.ts). */
 export function statusOf(code: ErrorCode): number {
   return httpStatusOf(code);
@@ -44,6 +84,9 @@ export function toApiError(err: unknown): { status: number; body: ApiError; inte
       body: { code: 'ACESYNC_BAD_REQUEST', message: bound(fe.message ?? 'invalid request', 500) },
       internal: false,
     };
+  // Fastify's router errors (frameworkErrors): our wording, not the path echoed back.
+  const framework = typeof fe?.code === 'string' ? FRAMEWORK[fe.code] : undefined;
+  if (framework) return { ...framework, internal: false };
   const sc = typeof fe?.statusCode === 'number' ? fe.statusCode : 500;
   if (sc >= 400 && sc < 500) {
     // Fastify's own client errors (bad JSON, unsupported media type, body too large).

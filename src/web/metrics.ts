@@ -25,6 +25,8 @@ export interface MetricSources {
   notifier?: Notifier;
   /** Live-update listeners. */
   sseClients?: () => number;
+  /** 1 when acesync talks to ANM over http:// or without verifying its certificate. */
+  anmInsecure?: () => number;
 }
 
 type Labels = Record<string, string>;
@@ -266,6 +268,15 @@ export class Metrics {
       registers: r,
       collect() {
         const f = self.#src?.sseClients;
+        if (f) this.set(f());
+      },
+    });
+    new Gauge({
+      name: 'acesync_anm_insecure',
+      help: '1 when ANM is reached over http:// or with anm.insecure (certificate not verified), else 0.',
+      registers: r,
+      collect() {
+        const f = self.#src?.anmInsecure;
         if (f) this.set(f());
       },
     });

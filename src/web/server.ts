@@ -11,11 +11,12 @@
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { AcesyncError } from '../core/errors.js';
+import { anmTransportWarnings } from '../config/sections/anm.js';
 import { OutboxStore } from '../store/outbox.js';
 import { AlertStore } from '../store/alerts.js';
 import { bearerOf, isLoopbackHost, readAllowed, requireToken, type TokenSource } from './auth.js';
 import type { WebContext, WebDeps } from './context.js';
-import { sendError, wantsHtml } from './http-errors.js';
+import { clientErrorResponse, sendError, wantsHtml } from './http-errors.js';
 import { Metrics } from './metrics.js';
 import { OpenApiCollector, type RouteMeta } from './openapi.js';
 import { actionRoutes } from './routes/api-actions.js';
@@ -24,7 +25,7 @@ import { inventoryRoutes } from './routes/api-inventory.js';
 import { pageRoutes } from './routes/pages.js';
 import { procedureRoutes } from './routes/procedures.js';
 import { systemRoutes } from './routes/system.js';
-import { allowedHost, applySecurityHeaders } from './security.js';
+import { allowedHost, applySecurityHeaders, SECURITY_HEADERS } from './security.js';
 import { SseHub } from './sse-hub.js';
 import { asStoreWriteFailure } from '../store/database.js';
 
@@ -52,13 +53,31 @@ export function buildWebServer(deps: WebDeps): FastifyInstance {
     // SSE connections would hold close() open: end them.
     forceCloseConnections: true,
     return503OnClosing: true,
+    // Router errors (bad percent-encoding, a path part over maxParamLength) would otherwise be
+    // answered by fastify itself: its own body shape, the path echoed, no security headers.
+    frameworkErrors: (err, req, reply) => {
+      applySecurityHeaders(reply);
+      return sendError(req, reply, err, logger);
+    },
+    clientErrorHandler: (err, socket) => {
+      if ((err as { code?: string }).code === 'ECONNRESET' || socket.destroyed) return;
+      if (socket.writable) socket.end(clientErrorResponse(err as { code?: string }, SECURITY_HEADERS));
+      else socket.destroy(err);
+    },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   }) as unknown as FastifyInstance;
 
   const store = deps.store;
   const alerts = deps.notifier?.alerts ?? new AlertStore(store.db);
   const outbox = deps.notifier?.outbox ?? new OutboxStore(store.db, alerts);
-  const hub = new SseHub({ store, alerts, logger, intervalMs: deps.liveIntervalMs, maxClients: deps.maxLiveClients });
+  const hub = new SseHub({
+    store,
+    alerts,
+    logger,
+    intervalMs: deps.liveIntervalMs,
+    maxClients: deps.maxLiveClients,
+    maxPerClient: deps.maxLiveClientsPerAddress ?? deps.config.http.live_clients_per_address,
+  });
   const metrics = deps.metrics ?? new Metrics();
   metrics.attach({
     store,
@@ -67,6 +86,7 @@ export function buildWebServer(deps: WebDeps): FastifyInstance {
     processor: deps.processor,
     notifier: deps.notifier,
     sseClients: () => hub.clients,
+    anmInsecure: () => (anmTransportWarnings(deps.config.anm).length > 0 ? 1 : 0),
   });
   const tokens: TokenSource = { tokenEnv: deps.config.http.token_env, env: deps.env ?? process.env };
   const queue = deps.queue ?? store.jobs;
@@ -91,6 +111,12 @@ export function buildWebServer(deps: WebDeps): FastifyInstance {
     extraHosts.push(new URL(deps.config.http.external_url).hostname.replace(/^\[|\]$/g, '').toLowerCase());
 
   app.addHook('onRoute', openapi.onRoute);
+  // A GET or HEAD that changes state would be reachable by a link or a prefetch: refuse to build one.
+  app.addHook('onRoute', (route) => {
+    const methods = ([] as string[]).concat(route.method);
+    if ((route.config as RouteMeta | undefined)?.mutation && methods.some((m) => m === 'GET' || m === 'HEAD'))
+      throw new Error(`${route.url}: a GET route cannot be a mutation`);
+  });
 
   app.addHook('onRequest', async (req, reply) => {
     applySecurityHeaders(reply);
@@ -101,12 +127,12 @@ export function buildWebServer(deps: WebDeps): FastifyInstance {
         'unexpected Host header: this server answers to loopback names only (set http.external_url for another name)',
       );
     if (meta.mutation) {
-      requireToken(tokens, bearerOf(req));
+      requireToken(tokens, bearerOf(req), 'mutation');
       return;
     }
     if (w.readsNeedToken && !meta.public && !readAllowed(tokens, req)) {
       if (wantsHtml(req) && req.method === 'GET') return reply.redirect('/login', 303);
-      requireToken(tokens, bearerOf(req));
+      requireToken(tokens, bearerOf(req), 'read');
     }
   });
 

@@ -5,7 +5,9 @@
  * change between page render and connect is not missed. `poke()` makes it look at once
  * (wire it to the processor's onRecords for sub-interval latency).
  *
- * Bounds: at most `maxClients` listeners (the next one gets 503); a client that does not
+ * Bounds: at most `maxClients` listeners and `maxPerClient` from one remote address (the
+ * next one gets 503, so one client cannot take every slot); refusals are logged at debug,
+ * at most once per `refusalLogMs` with the count since the last line; a client that does not
  * read (more than `maxBufferedBytes` queued) is dropped; a comment line every
  * `heartbeatMs` keeps proxies from timing the stream out.
  */
@@ -70,16 +72,33 @@ export interface SseHubOptions {
   maxBufferedBytes?: number;
   /** Contexts sent in a snapshot at most. */
   maxSnapshot?: number;
+  /** Listeners from one remote address at most. */
+  maxPerClient?: number;
+  /** At most one refusal log line per this long. */
+  refusalLogMs?: number;
+  /** Milliseconds now (the refusal log's rate limit). */
+  now?: () => number;
 }
+
+/** Why a listener is refused. */
+export type SseRefusal = 'full' | 'per-client' | 'closed';
 
 interface Client {
   res: ServerResponse;
+  address: string;
 }
+
+const addressOf = (req: IncomingMessage): string => req.socket?.remoteAddress ?? 'unknown';
 
 export class SseHub {
   readonly #o: Required<Omit<SseHubOptions, 'store' | 'alerts' | 'logger'>> &
     Pick<SseHubOptions, 'store' | 'alerts' | 'logger'>;
   readonly #clients = new Set<Client>();
+  readonly #perAddress = new Map<string, number>();
+  #refusedSinceLog = 0;
+  #lastRefusalLog = Number.NEGATIVE_INFINITY;
+  /** Listeners refused (metrics, tests). */
+  refused = 0;
   readonly #last = new Map<string, string>();
   #lastSummary = '';
   #poll: NodeJS.Timeout | undefined;
@@ -99,6 +118,9 @@ export class SseHub {
       maxClients: opts.maxClients ?? 50,
       maxBufferedBytes: opts.maxBufferedBytes ?? 1024 * 1024,
       maxSnapshot: opts.maxSnapshot ?? 5000,
+      maxPerClient: opts.maxPerClient ?? 10,
+      refusalLogMs: opts.refusalLogMs ?? 60_000,
+      now: opts.now ?? Date.now,
     };
   }
 
@@ -110,9 +132,46 @@ export class SseHub {
     return this.#o.maxClients;
   }
 
-  /** Take over a response as an event stream. False when the hub is full or closed (the caller answers 503). */
+  /** Would a listener from this request be refused, and why (undefined: it would be taken). */
+  refusal(req: IncomingMessage): SseRefusal | undefined {
+    if (this.#closed) return 'closed';
+    if (this.#clients.size >= this.#o.maxClients) return 'full';
+    if ((this.#perAddress.get(addressOf(req)) ?? 0) >= this.#o.maxPerClient) return 'per-client';
+    return undefined;
+  }
+
+  /**
+   * Count a refusal and log it at debug, rate-limited: a client retrying every 3 s (the
+   * stream's `retry`) or a flood must not fill the log.
+   */
+  noteRefused(req: IncomingMessage, why: SseRefusal): void {
+    this.refused++;
+    this.#refusedSinceLog++;
+    const now = this.#o.now();
+    if (now - this.#lastRefusalLog < this.#o.refusalLogMs) return;
+    this.#o.logger.debug(
+      {
+        why,
+        address: addressOf(req),
+        refused: this.#refusedSinceLog,
+        clients: this.#clients.size,
+        maxClients: this.#o.maxClients,
+        maxPerClient: this.#o.maxPerClient,
+      },
+      'live-update listener refused (503)',
+    );
+    this.#refusedSinceLog = 0;
+    this.#lastRefusalLog = now;
+  }
+
+  /** Take over a response as an event stream. False when refused (the caller answers 503). */
   attach(req: IncomingMessage, res: ServerResponse, headers: Record<string, string>): boolean {
-    if (this.#closed || this.#clients.size >= this.#o.maxClients) return false;
+    const why = this.refusal(req);
+    if (why) {
+      this.noteRefused(req, why);
+      return false;
+    }
+    const address = addressOf(req);
     res.writeHead(200, {
       ...headers,
       'content-type': 'text/event-stream; charset=utf-8',
@@ -120,11 +179,11 @@ export class SseHub {
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
-    const client: Client = { res };
+    const client: Client = { res, address };
     if (this.#clients.size === 0) this.#prime();
-    this.#clients.add(client);
+    this.#add(client);
     const drop = (): void => {
-      this.#clients.delete(client);
+      this.#remove(client);
       if (this.#clients.size === 0) this.#stopTimers();
     };
     req.on('close', drop);
@@ -145,6 +204,19 @@ export class SseHub {
     this.#stopTimers();
     for (const c of this.#clients) c.res.end();
     this.#clients.clear();
+    this.#perAddress.clear();
+  }
+
+  #add(c: Client): void {
+    this.#clients.add(c);
+    this.#perAddress.set(c.address, (this.#perAddress.get(c.address) ?? 0) + 1);
+  }
+
+  #remove(c: Client): void {
+    if (!this.#clients.delete(c)) return;
+    const n = (this.#perAddress.get(c.address) ?? 1) - 1;
+    if (n <= 0) this.#perAddress.delete(c.address);
+    else this.#perAddress.set(c.address, n);
   }
 
   #contexts(): ContextState[] {
@@ -197,7 +269,7 @@ export class SseHub {
   #write(c: Client, event: string, data: string): void {
     if (c.res.writableLength > this.#o.maxBufferedBytes) {
       // A reader that stopped reading: drop it rather than buffer without bound.
-      this.#clients.delete(c);
+      this.#remove(c);
       c.res.destroy();
       return;
     }

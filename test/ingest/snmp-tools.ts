@@ -68,3 +68,66 @@ export async function until(pred: () => boolean, ms = 5000, what = 'condition'):
     await sleep(20);
   }
 }
+
+/**
+ * A recording UDP relay on 127.0.0.1: what a client sends to it is recorded byte for byte
+ * and forwarded to `targetPort`; replies go back to the client. It is how a test captures
+ * the real datagrams of snmptrap/snmpinform to replay them later, as an attacker on the
+ * path would.
+ */
+export class RecordingRelay {
+  readonly sent: Buffer[] = [];
+  readonly #front = dgram.createSocket('udp4');
+  readonly #back = dgram.createSocket('udp4');
+  #client: { address: string; port: number } | undefined;
+  targetPort: number;
+
+  private constructor(targetPort: number) {
+    this.targetPort = targetPort;
+    this.#front.on('message', (m, r) => {
+      this.sent.push(Buffer.from(m));
+      this.#client = { address: r.address, port: r.port };
+      this.#back.send(m, this.targetPort, '127.0.0.1');
+    });
+    this.#back.on('message', (m) => {
+      if (this.#client) this.#front.send(m, this.#client.port, this.#client.address);
+    });
+  }
+
+  static async open(targetPort: number): Promise<RecordingRelay> {
+    const r = new RecordingRelay(targetPort);
+    await Promise.all([
+      new Promise<void>((res) => r.#front.bind(0, '127.0.0.1', () => res())),
+      new Promise<void>((res) => r.#back.bind(0, '127.0.0.1', () => res())),
+    ]);
+    return r;
+  }
+
+  get port(): number {
+    return this.#front.address().port;
+  }
+
+  close(): void {
+    this.#front.close();
+    this.#back.close();
+  }
+}
+
+/** Send one datagram from 127.0.0.1 and resolve with the first reply (undefined if none within `ms`). */
+export async function sendForReply(port: number, data: Buffer, ms = 3000): Promise<Buffer | undefined> {
+  const sock = dgram.createSocket('udp4');
+  try {
+    await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', () => resolve()));
+    const reply = new Promise<Buffer | undefined>((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), ms);
+      sock.once('message', (m) => {
+        clearTimeout(timer);
+        resolve(m);
+      });
+    });
+    sock.send(data, port, '127.0.0.1');
+    return await reply;
+  } finally {
+    sock.close();
+  }
+}

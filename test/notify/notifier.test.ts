@@ -296,7 +296,8 @@ describe('Notifier', () => {
     const body = req.json as { text: string };
     expect(typeof body.text).toBe('string');
     expect(body.text).toContain('logging-silenced');
-    expect(body.text).toContain('no logging enable "quoted" \\ <b>');
+    // The sample Slack-escapes device text ({{slack ...}}): `<b>` cannot become markup or a mention.
+    expect(body.text).toContain('no logging enable "quoted" \\ &lt;b&gt;');
     expect(verifySignature(req.body, req.headers['x-acesync-signature'] as string, SECRET)).toBe(true);
   });
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AcesyncError } from '../../src/core/errors.js';
 import { loadTemplate, samplePayload } from '../../src/notify/receivers.js';
-import { compileTemplate, jsonEscape } from '../../src/notify/template.js';
+import { compileTemplate, htmlEscape, jsonEscape, slackEscape } from '../../src/notify/template.js';
 import { tempDir } from '../engine/helpers.js';
 
 describe('webhook templates', () => {
@@ -84,5 +84,45 @@ describe('webhook templates', () => {
     expect(body.text.split('\n').filter((l) => l.startsWith('•'))).toHaveLength(2);
     expect(body.text).toContain('VC_WEB on ace1');
     expect(readFileSync(file, 'utf8')).toContain('{{#each alerts}}');
+  });
+
+  it('{{slack}} and {{html}} escape for their target, inside a JSON string; C1 and U+2028 are escaped', () => {
+    const t = compileTemplate('{"s": "{{slack v}}", "h": "{{html v}}", "p": "{{v}}", "j": {{json v}}}');
+    const v = `<!channel> & <https://evil.example|x> "q" 'a' \u009b2J \u2028`;
+    const out = t.render({ v });
+    expect(out).not.toMatch(/[\u007f-\u009f\u2028\u2029]/);
+    expect(JSON.parse(out)).toEqual({
+      s: `&lt;!channel&gt; &amp; &lt;https://evil.example|x&gt; "q" 'a' \u009b2J \u2028`,
+      h: `&lt;!channel&gt; &amp; &lt;https://evil.example|x&gt; &quot;q&quot; &#39;a&#39; \u009b2J \u2028`,
+      p: v,
+      j: v,
+    });
+    expect(slackEscape('a<b>&c')).toBe('a&lt;b&gt;&amp;c');
+    expect(htmlEscape(`<a href="x">'`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;');
+    expect(() => compileTemplate('{{slack}}')).toThrow(/needs a path/);
+  });
+
+  it('the shipped Slack sample keeps a hostile command string inert (no mention, no disguised link)', () => {
+    const file = join(process.cwd(), 'samples', 'webhooks', 'slack.json.tmpl');
+    const { template } = loadTemplate(file, process.cwd());
+    const payload = samplePayload('slack');
+    const hostile =
+      "oper1 ran 'banner <!channel> <https://evil.example|ANM session expired - re-login here> <@U123> \u001b]0;pwned\u0007'";
+    payload.alerts[0]!.annotations.summary = hostile;
+    payload.alerts[0]!.labels.context = 'VC_<!here>';
+    payload.groupLabels.alertname = '<!everyone>';
+    const raw = template.render(payload);
+    // Raw newlines only from the template's own layout.
+    expect(raw).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/);
+    const text = (JSON.parse(raw) as { text: string }).text;
+    // Slack reads control sequences only between < and >: none may come from the alert's text.
+    const controls = [...text.matchAll(/<([^>]*)>/g)].map((m) => m[1]);
+    expect(controls).toEqual([
+      'http://127.0.0.1:8080/contexts/ace1/VC_WEB|details',
+      'http://127.0.0.1:8080/contexts/ace1/VC_APP|details',
+    ]);
+    expect(text).toContain('&lt;!channel&gt; &lt;https://evil.example|ANM session expired - re-login here&gt;');
+    expect(text).toContain('*[firing] &lt;!everyone&gt;*');
+    expect(text).toContain('VC_&lt;!here&gt; on ace1');
   });
 });

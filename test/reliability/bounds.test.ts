@@ -8,7 +8,8 @@
  * - the pipeline queue (`syslog.queue_limit`): a burst beyond it is dropped, and reported
  *   as one `ingest-loss` event with the exact count and the source, which the rules turn
  *   into suspect contexts and audits;
- * - live page clients (SSE, 50): the 51st stream is refused with 503, and a slot freed by
+ * - live page clients (SSE, 50, 10 per address): from five loopback addresses, the 51st stream
+ *   is refused with 503, and a slot freed by
  *   a client that leaves is usable again.
  *
  * Spoofed sources, wrong communities and SNMPv3 keys are covered elsewhere:
@@ -180,10 +181,19 @@ describe('resource bounds at their limits', () => {
 
   it(`live page clients: the ${SSE_LIMIT + 1}st stream gets 503, and a freed slot is usable again`, async () => {
     const open: Array<{ req: ClientRequest; res: IncomingMessage }> = [];
-    const connect = (): Promise<{ req: ClientRequest; res: IncomingMessage; body: Promise<string> }> =>
+    // Ten per address at most (http.live_clients_per_address): fifty clients come from five addresses.
+    const connect = (
+      from = '127.0.0.6',
+    ): Promise<{ req: ClientRequest; res: IncomingMessage; body: Promise<string> }> =>
       new Promise((resolveP, reject) => {
         const req = get(
-          { host: '127.0.0.1', port: httpPort, path: '/api/v1/stream', headers: { accept: 'text/event-stream' } },
+          {
+            host: '127.0.0.1',
+            port: httpPort,
+            path: '/api/v1/stream',
+            headers: { accept: 'text/event-stream' },
+            localAddress: from,
+          },
           (res) => {
             let body = '';
             const done = new Promise<string>((r) => {
@@ -198,7 +208,7 @@ describe('resource bounds at their limits', () => {
       });
     try {
       for (let i = 0; i < SSE_LIMIT; i++) {
-        const c = await connect();
+        const c = await connect(`127.0.0.${1 + (i % 5)}`);
         expect(c.res.statusCode, `stream ${i + 1}`).toBe(200);
         open.push(c);
       }

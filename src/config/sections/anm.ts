@@ -219,3 +219,18 @@ export type StrategyConfig = AnmConfig['strategy'];
 export type HttpStrategyConfig = z.output<typeof httpStrategySchema>;
 export type CommandStrategyConfig = z.output<typeof commandStrategySchema>;
 export type ManualStrategyConfig = z.output<typeof manualStrategySchema>;
+
+/**
+ * What is weak about the way acesync talks to ANM, one sentence each (empty: verified
+ * TLS, or ANM not used). Warned at every start, shown on /readyz and as
+ * acesync_anm_insecure: the ANM password travels on this connection.
+ */
+export function anmTransportWarnings(a: AnmConfig): string[] {
+  if (!a.enabled || a.url === undefined) return [];
+  const out: string[] = [];
+  if (a.url.startsWith('http:'))
+    out.push('anm.url is http://: the ANM password and configurations travel unencrypted; use https');
+  if (a.insecure)
+    out.push("anm.insecure is true: ANM's TLS certificate is not verified; set anm.ca_file to ANM's CA instead");
+  return out;
+}

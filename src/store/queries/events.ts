@@ -74,7 +74,10 @@ function toStored(r: Row): StoredEvent {
 export function listEvents(db: Database, f: EventFilter): EventPage {
   const limit = Math.min(Math.max(1, f.limit ?? 50), MAX_PAGE);
   const q = preparedFor(db, SQL);
-  const top = f.cursor ?? ((q.maxId.get() as { m: number | null }).m ?? 0) + 1;
+  const newest = ((q.maxId.get() as { m: number | null }).m ?? 0) + 1;
+  // Clamped to the real ids: a cursor far above them would otherwise page through empty
+  // windows of SCAN_WINDOW ids, one request each, before reaching any event.
+  const top = f.cursor === undefined ? newest : Math.min(Math.max(1, Math.trunc(f.cursor)), newest);
   const floor = Math.max(0, top - SCAN_WINDOW);
   const where = ['id < ?', 'id >= ?'];
   const args: unknown[] = [top, floor];

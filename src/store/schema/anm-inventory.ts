@@ -1,5 +1,5 @@
 /** What the last reconcile with ANM's inventory found: the run, and the contexts ANM does not know. */
-export const ANM_INVENTORY_V4 = `
+export const ANM_INVENTORY_V5 = `
 CREATE TABLE anm_reconcile (
   id          INTEGER PRIMARY KEY CHECK (id = 1),
   at          INTEGER NOT NULL,

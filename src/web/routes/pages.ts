@@ -124,7 +124,7 @@ export function pageRoutes(app: FastifyInstance, w: WebContext): void {
       async (req, reply) => {
         const { device, context } = req.params;
         const body = req.body && typeof req.body === 'object' ? req.body : {};
-        requireToken(w.tokens, typeof body.token === 'string' ? body.token : undefined);
+        requireToken(w.tokens, typeof body.token === 'string' ? body.token : undefined, 'form');
         const r = run(device, context);
         w.hub.poke();
         return reply.redirect(

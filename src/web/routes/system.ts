@@ -3,7 +3,7 @@
  * /api/v1/openapi.json, the two static assets and the live-update stream.
  */
 import type { FastifyInstance } from 'fastify';
-import { AcesyncError } from '../../core/errors.js';
+import { anmTransportWarnings } from '../../config/sections/anm.js';
 import { LIVE_JS } from '../assets/live-client.js';
 import { STYLE_CSS } from '../assets/style.js';
 import { ASSET_VERSION } from '../assets/version.js';
@@ -40,6 +40,7 @@ export function systemRoutes(app: FastifyInstance, w: WebContext): void {
             properties: {
               ready: { type: 'boolean' },
               checks: { type: 'object', additionalProperties: { type: ['boolean', 'string'] } },
+              warnings: { type: 'array', items: { type: 'string' }, description: 'weaknesses that do not stop work' },
             },
           },
           503: {
@@ -47,6 +48,7 @@ export function systemRoutes(app: FastifyInstance, w: WebContext): void {
             properties: {
               ready: { type: 'boolean' },
               checks: { type: 'object', additionalProperties: { type: ['boolean', 'string'] } },
+              warnings: { type: 'array', items: { type: 'string' } },
             },
           },
         },
@@ -62,7 +64,8 @@ export function systemRoutes(app: FastifyInstance, w: WebContext): void {
       }
       const checks = { ...report.checks, store: !w.store.closed && report.checks.store !== false };
       const ready = report.ready && checks.store === true;
-      return reply.code(ready ? 200 : 503).send({ ready, checks });
+      const warnings = anmTransportWarnings(w.deps.config.anm);
+      return reply.code(ready ? 200 : 503).send({ ready, checks, ...(warnings.length > 0 ? { warnings } : {}) });
     },
   );
 
@@ -111,11 +114,22 @@ export function systemRoutes(app: FastifyInstance, w: WebContext): void {
       },
     },
     async (req, reply) => {
-      if (w.hub.clients >= w.hub.maxClients)
-        throw new AcesyncError(
-          'ACESYNC_UNAVAILABLE',
-          `too many live-update listeners (${w.hub.maxClients}); try again later`,
-        );
+      const why = w.hub.refusal(req.raw);
+      if (why !== undefined) {
+        // An expected refusal, answered here: the error handler would log every one as a failed
+        // request, and a full page retries every 3 s. The hub logs it at debug, rate-limited.
+        w.hub.noteRefused(req.raw, why);
+        return reply
+          .code(503)
+          .type('application/json; charset=utf-8')
+          .send({
+            code: 'ACESYNC_UNAVAILABLE',
+            message:
+              why === 'per-client'
+                ? 'too many live-update listeners from this address; close some pages and try again'
+                : `too many live-update listeners (${w.hub.maxClients}); try again later`,
+          });
+      }
       reply.hijack();
       const headers: Record<string, string> = { ...SECURITY_HEADERS };
       if (!w.hub.attach(req.raw, reply.raw, headers)) {
