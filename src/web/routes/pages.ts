@@ -14,6 +14,8 @@ import { contextPage } from '../views/context-page.js';
 import { html } from '../views/html.js';
 import { contextHref, page } from '../views/layout.js';
 import { overviewPage } from '../views/overview-page.js';
+import { notifyPanel } from '../views/notify-panel.js';
+import { failingReceivers } from '../../store/queries/notify-health.js';
 import { notFoundContext } from './api-inventory.js';
 
 type Form = Record<string, string | undefined> | undefined;
@@ -54,7 +56,8 @@ export function pageRoutes(app: FastifyInstance, w: WebContext): void {
 
   app.get('/', async (_req, reply) => {
     const now = deps.clock.now();
-    return sendHtml(reply, overviewPage(buildOverview(store, deps.inventory, deps.config, w.alerts, now)));
+    const failing = notifyPanel(failingReceivers(store.db), now);
+    return sendHtml(reply, overviewPage(buildOverview(store, deps.inventory, deps.config, w.alerts, now), failing));
   });
 
   app.get<{ Params: { device: string; context: string }; Querystring: Record<string, string | undefined> }>(

@@ -221,7 +221,8 @@ function pairSection(p: PairView, i: number, now: number): Html {
   </section>`;
 }
 
-export function overviewPage(o: Overview): Html {
+/** `extra`: panels shown under 'Needs attention' (failing notifications, ...). */
+export function overviewPage(o: Overview, extra: Html = html``): Html {
   const counts = html`<ul class="counts" aria-label="Contexts per state">
     ${SYNC_STATES.map((s) => html`<li>${stateBadge(s)} <span data-count="${s}">${o.counts[s]}</span></li>`)}
   </ul>`;
@@ -230,7 +231,7 @@ export function overviewPage(o: Overview): Html {
     live: true,
     current: 'overview',
     body: html`<h1>ACE contexts and their copy in ANM</h1>
-      ${counts} ${attention(o)}
+      ${counts} ${attention(o)} ${extra}
       <section aria-labelledby="alerts-h">
         <h2 id="alerts-h">Open alerts (<span data-count="alerts-firing">${o.alertsFiring}</span>)</h2>
         ${alertsTable(o.alerts, o.now, 'Alerts still firing, newest first')}
