@@ -177,6 +177,10 @@ export function buildApp(opts: AppOptions): App {
     env: opts.env,
     onJobFinished: (job, outcome, ms) => metrics.observeJob(job.type, outcome, ms / 1000),
   });
+  metrics.attachOperators({
+    sshFailures: () => actions.poller.sshFailures(),
+    anmBreakers: () => actions.breakers.entries().map(([server, b]) => ({ server, state: b.state })),
+  });
   const externalUrl =
     config.http.external_url ??
     `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${config.http.port}`;

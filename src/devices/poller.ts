@@ -114,6 +114,14 @@ export class Poller {
     });
   }
 
+  /** Failed SSH session opens per device and kind, since start (acesync_device_ssh_failures_total). */
+  sshFailures(): Array<{ device: string; kind: string; count: number }> {
+    return [...this.#pool.failures].map(([key, count]) => {
+      const i = key.indexOf('\u0000');
+      return { device: key.slice(0, i), kind: key.slice(i + 1), count };
+    });
+  }
+
   /** SSH sessions opened since start. */
   get sessionsOpened(): number {
     return this.#pool.opened;

@@ -51,8 +51,25 @@ function permanent(err: unknown): boolean {
   return d?.reason === 'auth' || d?.reason === 'aborted';
 }
 
+/** What kind of SSH failure an error is (the `kind` of acesync_device_ssh_failures_total). */
+export type SshFailureKind = 'auth' | 'hostkey' | 'secret' | 'timeout' | 'connect' | 'other';
+
+export function sshFailureKind(err: unknown): SshFailureKind | undefined {
+  if (!(err instanceof AcesyncError)) return 'other';
+  const reason = (err.details as { reason?: string } | undefined)?.reason;
+  if (reason === 'aborted') return undefined; // we stopped it: not the device's failure
+  if (err.code === 'ACESYNC_SSH_HOSTKEY') return 'hostkey';
+  if (err.code === 'ACESYNC_CONFIG_SECRET_MISSING') return 'secret';
+  if (err.code === 'ACESYNC_SSH_TIMEOUT') return 'timeout';
+  if (reason === 'auth') return 'auth';
+  if (reason === 'connect' || reason === 'connection' || reason === 'closed') return 'connect';
+  return 'other';
+}
+
 export class SessionPool {
   readonly #opts: SessionPoolOptions;
+  /** Failed session opens since start, per device and kind (`device\u0000kind`). */
+  readonly failures = new Map<string, number>();
   readonly #slots: Semaphore;
   readonly #entries = new Map<string, Entry>();
   #closed = false;
@@ -124,6 +141,13 @@ export class SessionPool {
         } catch (err) {
           last = err;
           e.failures++;
+          const kind = sshFailureKind(err);
+          if (kind && !signal?.aborted) {
+            const key = `${e.device}\u0000${kind}`;
+            // Bounded by configured devices x kinds; the guard only protects against a bug.
+            if (this.failures.has(key) || this.failures.size < 10_000)
+              this.failures.set(key, (this.failures.get(key) ?? 0) + 1);
+          }
           this.#opts.logger.warn(
             { device: e.device, attempt: attempt + 1, err: err instanceof Error ? err.message : String(err) },
             'SSH session failed',

@@ -15,6 +15,7 @@ import type { Notifier } from '../notify/notifier.js';
 import type { Processor } from '../engine/processor.js';
 import type { Store } from '../store/store.js';
 import { jobDepth } from '../store/queries/jobs.js';
+import { dropMisnamedDefaults, registerOperatorMetrics, type OperatorSources } from './metrics-operators.js';
 
 export interface MetricSources {
   store: Store;
@@ -43,6 +44,7 @@ class TableTally {
 export class Metrics {
   readonly registry = new Registry();
   #src: MetricSources | undefined;
+  #ops: OperatorSources = {};
   readonly #events = new TableTally();
   readonly #decisions = new TableTally();
   readonly #rules = new TableTally();
@@ -54,10 +56,14 @@ export class Metrics {
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const r = [this.registry];
-    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    if (opts.defaultMetrics ?? true) {
+      collectDefaultMetrics({ register: this.registry });
+      dropMisnamedDefaults(this.registry);
+    }
     // prom-client calls collect() with the metric as `this`; the sources are ours.
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
+    registerOperatorMetrics(this.registry, () => ({ ...this.#ops, store: this.#src?.store }));
 
     new Counter({
       name: 'acesync_ingest_messages_total',
@@ -191,12 +197,15 @@ export class Metrics {
     });
     new Gauge({
       name: 'acesync_alerts_firing',
-      help: 'Alerts currently firing.',
+      help: 'Alerts currently firing, per alertname, severity, device and context (sum() for the total).',
+      labelNames: ['alertname', 'severity', 'device', 'context'],
       registers: r,
       collect() {
         const n = self.#src?.notifier;
         if (!n || self.#src!.store.closed) return;
-        this.set(n.alerts.countFiring());
+        this.reset();
+        for (const a of n.alerts.firing())
+          this.inc({ alertname: a.alertname, severity: a.severity, device: a.device, context: a.context });
       },
     });
     new Counter({
@@ -255,6 +264,11 @@ export class Metrics {
       (src.store.db.prepare(`SELECT MAX(id) AS m FROM ${table}`).get() as { m: number | null }).m ?? 0;
     this.#events.cursor = maxId('events');
     this.#decisions.cursor = maxId('decisions');
+  }
+
+  /** Sources of the operator metrics that live outside the web server (SSH poller, ANM breakers). */
+  attachOperators(ops: Omit<OperatorSources, 'store'>): void {
+    this.#ops = { ...this.#ops, ...ops };
   }
 
   /** Workers call this when a job ends (outcome: done, retry, failed, ...). */

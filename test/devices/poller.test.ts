@@ -245,6 +245,8 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
       }
       expect(sim.servers.get('ace-a')!.authFailures).toBeGreaterThan(0);
       expect(sim.servers.get('ace-a')!.authFailures).toBeLessThan(4);
+      // One failed open (auth is not retried), counted for acesync_device_ssh_failures_total.
+      expect(p.sshFailures()).toEqual([{ device: 'ace-a', kind: 'auth', count: 1 }]);
     } finally {
       await p.close();
     }
@@ -260,6 +262,7 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
       const a = of<AuditResultData>(events, 'audit-result', 'ace-a', 'C1')[0]!;
       expect(a.data.outcome).toBe('error');
       expect(a.error).toMatch(/does not match the pinned/);
+      expect(p.sshFailures()).toEqual([{ device: 'ace-a', kind: 'hostkey', count: 1 }]);
     } finally {
       await p.close();
     }
