@@ -16,6 +16,8 @@ import { contextHref, page } from '../views/layout.js';
 import { overviewPage } from '../views/overview-page.js';
 import { notifyPanel } from '../views/notify-panel.js';
 import { failingReceivers } from '../../store/queries/notify-health.js';
+import { searchLatest, versionCause } from '../../store/queries/version-history.js';
+import { searchPage } from '../views/search-page.js';
 import { notFoundContext } from './api-inventory.js';
 
 type Form = Record<string, string | undefined> | undefined;
@@ -60,6 +62,11 @@ export function pageRoutes(app: FastifyInstance, w: WebContext): void {
     return sendHtml(reply, overviewPage(buildOverview(store, deps.inventory, deps.config, w.alerts, now), failing));
   });
 
+  app.get<{ Querystring: Record<string, string | undefined> }>('/search', async (req, reply) => {
+    const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 200) : '';
+    return sendHtml(reply, searchPage(q, q.trim() ? searchLatest(store.db, q) : undefined, deps.clock.now()));
+  });
+
   app.get<{ Params: { device: string; context: string }; Querystring: Record<string, string | undefined> }>(
     '/contexts/:device/:context',
     async (req, reply) => {
@@ -69,6 +76,9 @@ export function pageRoutes(app: FastifyInstance, w: WebContext): void {
       const hash = (v: string | undefined) => (typeof v === 'string' && /^[0-9a-f]{8,128}$/.test(v) ? v : undefined);
       const now = deps.clock.now();
       const detail = contextDetail(store, device, context, { from: hash(q.from), to: hash(q.to) });
+      const causes = new Map(
+        detail.versions.slice(0, 50).map((v) => [v.hash, versionCause(store.db, device, context, v, detail.versions)]),
+      );
       return sendHtml(
         reply,
         contextPage({
@@ -80,6 +90,7 @@ export function pageRoutes(app: FastifyInstance, w: WebContext): void {
           notice: noticeFrom(w, device, context, q),
           tokenConfigured: currentToken(w.tokens) !== undefined,
           tokenEnv: w.tokens.tokenEnv,
+          causes,
         }),
       );
     },

@@ -4,6 +4,7 @@
  */
 import type { Job } from '../../store/job-queue.js';
 import type { ConfigVersion } from '../../store/config-versions.js';
+import type { VersionCause } from '../../store/queries/version-history.js';
 import type { AlertRecord } from '../../store/alerts.js';
 import type { Chain, ContextDetail } from '../../store/queries/context-detail.js';
 import { html, join, text, type Html } from './html.js';
@@ -22,6 +23,8 @@ export interface ContextPageInput {
   /** Whether mutations are possible at all (token configured). */
   tokenConfigured: boolean;
   tokenEnv: string;
+  /** Per version hash: the changes (111008) that made it, when known. */
+  causes?: ReadonlyMap<string, VersionCause>;
 }
 
 function chainItem(c: Chain, device: string, context: string, now: number): Html {
@@ -74,6 +77,26 @@ function chainItem(c: Chain, device: string, context: string, now: number): Html
   </li>`;
 }
 
+/** Who changed it and the commands, from the 111008 events between the audit before and this one. */
+function changedBy(cause: VersionCause | undefined): Html {
+  if (!cause) return html`<span class="muted">—</span>`;
+  if (!Number.isFinite(cause.after)) return html`<span class="muted">first version known</span>`;
+  if (cause.changes.length === 0) return html`<span class="muted">no command logged (syslog lost or silenced?)</span>`;
+  const shown = cause.changes.slice(0, 5);
+  const more = cause.changes.length - shown.length + (cause.truncated ? 1 : 0);
+  return html`${text(cause.users.join(', ') || 'unknown user', 200)}
+    <ul class="commands">
+      ${shown.map((c) => html`<li><code>${text(c.command ?? '', 200)}</code></li>`)}
+    </ul>
+    ${more > 0 ? html`<span class="muted">and ${cause.truncated ? 'more than ' : ''}${more} more</span>` : ''}`;
+}
+
+function versionLinks(device: string, context: string, v: ConfigVersion): Html {
+  if (v.text === undefined) return html`<span class="muted">hash only</span>`;
+  const href = `/api/v1/contexts/${encodeURIComponent(device)}/${encodeURIComponent(context)}/versions/${v.hash}`;
+  return html`<a href="${href}">view</a> · <a href="${href}?download=1" download>download</a>`;
+}
+
 function versionsSection(inp: ContextPageInput): Html {
   const { detail, device, context, now } = inp;
   if (detail.versions.length === 0)
@@ -92,6 +115,8 @@ function versionsSection(inp: ContextPageInput): Html {
           <th scope="col">Last seen</th>
           <th scope="col">Times seen</th>
           <th scope="col">ANM's copy</th>
+          <th scope="col">Changed by</th>
+          <th scope="col">Text</th>
         </tr>
       </thead>
       <tbody>
@@ -105,6 +130,8 @@ function versionsSection(inp: ContextPageInput): Html {
               <td data-label="ANM's copy">
                 ${v.isAnm ? html`<span class="badge state-ok"><span aria-hidden="true">✓</span> yes</span>` : 'no'}
               </td>
+              <td data-label="Changed by">${changedBy(inp.causes?.get(v.hash))}</td>
+              <td data-label="Text">${versionLinks(device, context, v)}</td>
             </tr>`,
         )}
       </tbody>

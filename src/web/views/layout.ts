@@ -12,7 +12,7 @@ export interface PageOptions {
   /** Live updates over SSE on this page. */
   live?: boolean;
   /** Navigation entry to mark as current. */
-  current?: 'overview' | 'context';
+  current?: 'overview' | 'context' | 'search';
   body: Html;
 }
 
@@ -33,7 +33,7 @@ ${o.live ? html`<script src="/assets/live.js?v=${ASSET_VERSION}" defer></script>
 <a class="skip" href="#main">Skip to content</a>
 <header class="top">
 <p class="brand"><a href="/">acesync</a></p>
-<nav aria-label="Main"><ul>${nav('/', 'Overview', 'overview')}${nav('/api/v1/openapi.json', 'API')}${nav('/metrics', 'Metrics')}</ul></nav>
+<nav aria-label="Main"><ul>${nav('/', 'Overview', 'overview')}${nav('/search', 'Search', 'search')}${nav('/api/v1/openapi.json', 'API')}${nav('/metrics', 'Metrics')}</ul></nav>
 ${o.live ? html`<p class="live" id="live-status" role="status" aria-live="polite" data-state="connecting">Live updates: connecting…</p>` : ''}
 </header>
 <main id="main">
