@@ -34,6 +34,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "'sim ace|anm --config FILE': run the ACE or ANM simulator",
     load: async () => (await import('./commands/sim.js')).main,
   },
+  export: {
+    summary: "'export git DIR': write each context's configuration history as git commits (--config, --db)",
+    load: async () => (await import('./commands/export.js')).main,
+  },
   demo: {
     summary: "'demo change|failover|silence-logging|status': drive the running demo",
     load: async () => (await import('./commands/demo.js')).main,

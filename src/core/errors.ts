@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   ACESYNC_INTERNAL: 'internal error',
   ACESYNC_WEBHOOK: 'webhook delivery failed',
   ACESYNC_TEMPLATE: 'a webhook template is invalid',
+  ACESYNC_EXPORT: 'exporting the configuration history failed (git)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
