@@ -33,6 +33,7 @@ export const INTERNAL_KINDS = [
   'audit-overdue',
   'timer',
   'operator',
+  'ssh-failure',
 ] as const;
 
 export type WireKind = (typeof WIRE_KINDS)[number];
@@ -159,6 +160,8 @@ export interface AuditResultData {
   config?: string;
   /** Job that asked for this audit, if any. */
   jobId?: number;
+  /** `connect`: the device could not be logged in to at all (an ssh-failure event names the device). */
+  stage?: 'connect';
 }
 
 /** `ft-status`: `show ft group status` as seen on `device` for one FT group. */

@@ -26,7 +26,7 @@ import { unifiedDiff } from '../core/diff.js';
 import { FtObserver } from './ft-observer.js';
 import { MemoryKnownHosts, type KnownHosts } from './known-hosts.js';
 import { loggingDrift, noDrift } from './logging-drift.js';
-import { ConnectFailure, SessionPool, type DeviceLease } from './session-pool.js';
+import { ConnectFailure, SessionPool, sshFailureKind, type DeviceLease } from './session-pool.js';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -178,9 +178,35 @@ export class Poller {
     return parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : AbortSignal.any(parts);
   }
 
+  /**
+   * One device-level event when acesync cannot log in at all, naming the user, the variable
+   * holding the password and what to do: one alert per device, not one per context.
+   */
+  #sshFailure(device: string, err: ConnectFailure): AceEvent {
+    const d = this.#deps.inventory.devices.get(device)!;
+    const ssh = d.config.ssh;
+    const kind = sshFailureKind(err.cause) ?? 'other';
+    const secret = ssh.password_env ?? '(no password_env set)';
+    const fix: Record<string, string> = {
+      auth: `check that user '${ssh.username}' exists on ${device} and that ${secret} holds its password (devices[].ssh.username / password_env), then: acesync explain ${device} <context>`,
+      secret: `set ${secret} in acesync's environment (systemd: Environment= or EnvironmentFile=) and restart acesync`,
+      hostkey: `if ${device}'s SSH key changed on purpose, put its new fingerprint (ssh-keygen -lf) in devices[].ssh.host_key_sha256`,
+      timeout: `check that ${d.host} port ${ssh.port} answers SSH from acesync (ssh -p ${ssh.port} ${ssh.username}@${d.host})`,
+      connect: `check that ${d.host} port ${ssh.port} answers SSH from acesync (ssh -p ${ssh.port} ${ssh.username}@${d.host})`,
+      other: `try ssh -p ${ssh.port} ${ssh.username}@${d.host} from the acesync host`,
+    };
+    return this.#event(device, {
+      kind: 'ssh-failure',
+      error: message(err),
+      data: { sshKind: kind, user: ssh.username, passwordEnv: secret, host: d.host, port: ssh.port, fix: fix[kind] },
+    });
+  }
+
   #auditError(device: string, context: string, err: unknown, jobId?: number): AceEvent {
     const data: AuditResultData = { outcome: 'error' };
     if (jobId !== undefined) data.jobId = jobId;
+    // The device could not be reached at all: one ssh-failure event says so for the device.
+    if (err instanceof ConnectFailure) data.stage = 'connect';
     return this.#event(device, { kind: 'audit-result', context, error: message(err), data: { ...data } });
   }
 
@@ -319,6 +345,7 @@ export class Poller {
     } catch (err) {
       this.#deps.logger.warn({ device, err: message(err) }, 'audit failed');
       for (const ctx of targets) if (!done.has(ctx)) events.push(this.#auditError(device, ctx, err, opts.jobId));
+      if (err instanceof ConnectFailure && !signal?.aborted) events.push(this.#sshFailure(device, err));
     }
     this.#deps.onAudit?.(device, reached && audited > 0);
     return events;

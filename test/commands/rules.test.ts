@@ -43,7 +43,7 @@ describe('acesync rules check', () => {
     const r = await runCli(['rules', 'check', DEFAULT_RULES]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^rules OK: \d+ rules in 15 files/);
+    expect(r.stdout).toMatch(/^rules OK: \d+ rules in 16 files/);
     expect(r.stdout).toContain('config-change-marks-suspect');
   });
 

@@ -247,6 +247,15 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
       expect(sim.servers.get('ace-a')!.authFailures).toBeLessThan(4);
       // One failed open (auth is not retried), counted for acesync_device_ssh_failures_total.
       expect(p.sshFailures()).toEqual([{ device: 'ace-a', kind: 'auth', count: 1 }]);
+      // The audits say the device was not reached; one device-level event names user, secret and fix.
+      for (const a of audits) expect(a.data.stage).toBe('connect');
+      const ssh = events.filter((e) => e.kind === 'ssh-failure');
+      expect(ssh).toHaveLength(1);
+      expect(ssh[0]).toMatchObject({ device: 'ace-a', data: { sshKind: 'auth', user: 'admin' } });
+      expect(ssh[0]!.context).toBeUndefined();
+      expect(ssh[0]!.data!.passwordEnv).toBe('SIM_PW');
+      expect(ssh[0]!.data!.fix).toContain("check that user 'admin' exists on ace-a and that SIM_PW holds its password");
+      expect(JSON.stringify(ssh)).not.toContain('wrong');
     } finally {
       await p.close();
     }

@@ -15,6 +15,7 @@ import { html } from '../views/html.js';
 import { contextHref, page } from '../views/layout.js';
 import { overviewPage } from '../views/overview-page.js';
 import { notifyPanel } from '../views/notify-panel.js';
+import { loginPanel } from '../views/device-panel.js';
 import { failingReceivers } from '../../store/queries/notify-health.js';
 import { searchLatest, versionCause } from '../../store/queries/version-history.js';
 import { searchPage } from '../views/search-page.js';
@@ -58,8 +59,8 @@ export function pageRoutes(app: FastifyInstance, w: WebContext): void {
 
   app.get('/', async (_req, reply) => {
     const now = deps.clock.now();
-    const failing = notifyPanel(failingReceivers(store.db), now);
-    return sendHtml(reply, overviewPage(buildOverview(store, deps.inventory, deps.config, w.alerts, now), failing));
+    const extra = html`${loginPanel(w.alerts.firing(), now)}${notifyPanel(failingReceivers(store.db), now)}`;
+    return sendHtml(reply, overviewPage(buildOverview(store, deps.inventory, deps.config, w.alerts, now), extra));
   });
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/search', async (req, reply) => {
