@@ -160,6 +160,8 @@ export interface AuditResultData {
   config?: string;
   /** Job that asked for this audit, if any. */
   jobId?: number;
+  /** The context's logging settings as this audit found them (expected host, trap level, 111008...). */
+  logging?: 'complete' | 'incomplete';
   /** `connect`: the device could not be logged in to at all (an ssh-failure event names the device). */
   stage?: 'connect';
 }

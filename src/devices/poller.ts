@@ -268,11 +268,13 @@ export class Poller {
         p.diff_max_lines,
       );
     if (jobId !== undefined) data.jobId = jobId;
+    const drift = loggingDrift(parseLoggingConfig(text), p.expected_logging);
+    const bad = !noDrift(drift);
+    // Every audit says whether logging is complete: a logging-silenced alert resolves on it.
+    data.logging = bad ? 'incomplete' : 'complete';
     const out: AceEvent[] = [this.#event(device, { kind: 'audit-result', context, data: { ...data } })];
 
-    const drift = loggingDrift(parseLoggingConfig(text), p.expected_logging);
     const key = `${device}|${context}`;
-    const bad = !noDrift(drift);
     // Report gaps every time, a clean context only when it just got clean or on the first
     // look since start (so alerts raised before a restart can resolve).
     if (bad || this.#drifting.has(key) || !this.#lookedAtLogging.has(key))

@@ -5,6 +5,8 @@
  *
  * 1. Logging drift (`eventKind: logging-drift`): the poller reported the same context's
  *    logging settings complete again (a logging-drift event with nothing missing/harmful).
+ *    The same holds for `logging-silenced` (raised by a `no logging ...` command): the
+ *    poller must see the logging settings complete (an audit with logging complete).
  * 2. Crypto parity (`eventKind: crypto-parity`): a crypto-parity check of the same context
  *    came back ok.
  * 3. Any other alert about a context (device and context labels): the context is confirmed
@@ -50,11 +52,19 @@ export function confirmedInSyncAt(c: ContextState): number | undefined {
 }
 
 /** The reason the alert is resolved now, or undefined while it still holds. */
+/**
+ * Alerts that clear only by a signal whatever event raised them: `logging-silenced` (raised
+ * by a command) holds until the poller sees the context's logging complete again, not when
+ * the context is merely in sync with ANM.
+ */
+const SIGNAL_ALERTS: Record<string, ResolutionSignal['kind']> = { 'logging-silenced': 'logging-clean' };
+
 export function resolution(
-  a: Pick<AlertRecord, 'device' | 'context' | 'eventKind' | 'lastFiredAt'>,
+  a: Pick<AlertRecord, 'device' | 'context' | 'eventKind' | 'lastFiredAt'> & { alertname?: string },
   v: ResolveView,
 ): string | undefined {
-  const signalKind = a.eventKind ? SIGNAL_KINDS[a.eventKind] : undefined;
+  const signalKind =
+    (a.alertname ? SIGNAL_ALERTS[a.alertname] : undefined) ?? (a.eventKind ? SIGNAL_KINDS[a.eventKind] : undefined);
   if (signalKind && a.device && a.context) {
     const at = v.signal(signalKind, a.device, a.context);
     if (at !== undefined && at > a.lastFiredAt)

@@ -133,6 +133,7 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
       const drift = of<LoggingDriftData>(events, 'logging-drift', 'ace-b', 'C1')[0]!;
       expect(drift.data.missing).toEqual(['logging host 127.0.0.1']);
       expect(drift.data.harmful).toEqual(['no logging message 111008']);
+      expect(of<AuditResultData>(events, 'audit-result', 'ace-b', 'C1')[0]!.data.logging).toBe('incomplete');
       // The active is untouched.
       const a = await p.auditDevice('ace-a', { contexts: ['C1'] });
       expect(of<LoggingDriftData>(a, 'logging-drift', 'ace-a', 'C1')[0]!.data.missing).toEqual([]);
@@ -142,6 +143,8 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
       expect(of<LoggingDriftData>(events, 'logging-drift', 'ace-b', 'C1')[0]!.data.missing).toEqual([]);
       events = await p.auditDevice('ace-b', { contexts: ['C1'] });
       expect(of(events, 'logging-drift', 'ace-b', 'C1')).toHaveLength(0);
+      // ...but every audit still says the logging is complete (logging-silenced alerts resolve on it).
+      expect(of<AuditResultData>(events, 'audit-result', 'ace-b', 'C1')[0]!.data.logging).toBe('complete');
     } finally {
       await p.close();
     }

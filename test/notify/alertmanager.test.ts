@@ -155,8 +155,18 @@ describe.runIf(run)('alertmanager receiver against a real Alertmanager', () => {
     expect(sent.length).toBeGreaterThanOrEqual(5); // re-sent about once a second
     expect(JSON.parse(sent[0]!.body)).toBeInstanceOf(Array);
 
-    // acesync resolves it (the context is confirmed in sync): the resolved post ends it at once.
+    // acesync resolves it (the poller sees the context's logging complete): the resolved post ends it at once.
     runAudits(h, 'in-sync');
+    // Later than the alert last fired, on the wall clock too (Alertmanager compares endsAt with it).
+    await sleep(1100);
+    h.advance(Math.max(0, Date.now() - h.clock.now()));
+    h.feed({
+      kind: 'audit-result',
+      transport: 'poll',
+      device: 'ace1',
+      context: 'VC_WEB',
+      data: { outcome: 'in-sync', hash: 'h-ace1-VC_WEB', logging: 'complete' },
+    });
     await until('the resolved notification sent', async () => {
       await pump();
       return notifier.outbox

@@ -8,7 +8,7 @@ import type { VersionCause } from '../../store/queries/version-history.js';
 import type { AlertRecord } from '../../store/alerts.js';
 import type { Chain, ContextDetail } from '../../store/queries/context-detail.js';
 import { html, join, text, type Html } from './html.js';
-import { contextCells, contextHref, page, roleBadge, stateBadge, timeCell } from './layout.js';
+import { contextCells, contextHref, page, roleBadge, SILENCING_ALERTS, stateBadge, timeCell } from './layout.js';
 import { alertsTable, eventsTable } from './overview-page.js';
 import { stateWording } from './format.js';
 
@@ -233,7 +233,8 @@ function actionForm(path: string, id: string, button: string, hint: Html, inp: C
 export function contextPage(inp: ContextPageInput): Html {
   const { device, context, detail, now } = inp;
   const c = detail.state!;
-  const cells = contextCells(c, now, 400);
+  const silenced = inp.alerts.some((a) => a.status === 'firing' && SILENCING_ALERTS.has(a.alertname));
+  const cells = contextCells(c, now, 400, { silenced });
   const href = contextHref(device, context);
   const waiting = c.lastUploadOutcome === 'waiting-operator';
   const peer = detail.peer;

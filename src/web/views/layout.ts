@@ -67,14 +67,28 @@ export function timeCell(ms: number | undefined, now: number): Html {
 }
 
 /** The fields of one context on one device that the live script updates (by data-field). */
+/** Alerts that mean the context's own logging is silenced (changes there may go unheard). */
+export const SILENCING_ALERTS: ReadonlySet<string> = new Set(['logging-silenced', 'logging-drift']);
+
+/** Shown next to the state badge while a silencing alert of the context is firing. */
+export function silencedBadge(): Html {
+  return html` <span
+    class="badge state-bad"
+    data-flag="silenced"
+    title="Logging of this context is silenced or incomplete: changes may go unnoticed until it is fixed"
+    ><span aria-hidden="true">🔇</span> logging silenced</span
+  >`;
+}
+
 export function contextCells(
   c: ContextState | undefined,
   now: number,
   reasonMax = 160,
+  flags: { silenced?: boolean } = {},
 ): { sync: Html; since: Html; reason: Html; audit: Html; upload: Html } {
   const reason = c && c.reasons.length ? c.reasons[c.reasons.length - 1]!.text : '';
   return {
-    sync: stateBadge(c?.sync),
+    sync: flags.silenced ? html`${stateBadge(c?.sync)}${silencedBadge()}` : stateBadge(c?.sync),
     since: c ? timeCell(c.since, now) : html`—`,
     reason: c ? html`<span class="reason">${text(reason, reasonMax)}</span>` : html`—`,
     audit:

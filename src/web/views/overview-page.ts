@@ -8,7 +8,7 @@ import type { StoredEvent } from '../../store/queries/events.js';
 import { eventSummary } from '../../store/queries/events.js';
 import type { Overview, PairView } from '../../store/queries/overview.js';
 import { html, join, text, type Html } from './html.js';
-import { contextCells, contextHref, page, roleBadge, stateBadge, timeCell } from './layout.js';
+import { contextCells, contextHref, page, roleBadge, SILENCING_ALERTS, stateBadge, timeCell } from './layout.js';
 
 function attention(o: Overview): Html {
   if (o.attention.length === 0) return html``;
@@ -110,7 +110,7 @@ export function eventsTable(events: StoredEvent[], now: number, caption: string)
   </div>`;
 }
 
-function pairSection(p: PairView, i: number, now: number): Html {
+function pairSection(p: PairView, i: number, now: number, silenced: ReadonlySet<string>): Html {
   const names = p.devices.map((d) => d.name);
   const title =
     names.length === 2
@@ -196,7 +196,9 @@ function pairSection(p: PairView, i: number, now: number): Html {
       </thead>
       ${p.contexts.map((row) => {
         const rows = row.peers.map((peer, k) => {
-          const cells = contextCells(peer.state, now);
+          const cells = contextCells(peer.state, now, 160, {
+            silenced: silenced.has(`${peer.device}\u0000${row.name}`),
+          });
           return html`<tr data-device="${peer.device}" data-context="${row.name}" data-sync="${peer.state?.sync ?? ''}">
             ${k === 0 ? html`<th scope="rowgroup" rowspan="${row.peers.length}" data-label="Context"><a href="${contextHref(peer.device, row.name)}">${text(row.name, 64)}</a>${row.ftGroup !== undefined ? html` <span class="muted">FT group ${row.ftGroup}</span>` : ''}</th>` : ''}
             <td data-label="Device">
@@ -223,6 +225,9 @@ function pairSection(p: PairView, i: number, now: number): Html {
 
 /** `extra`: panels shown under 'Needs attention' (failing notifications, ...). */
 export function overviewPage(o: Overview, extra: Html = html``): Html {
+  const silenced = new Set(
+    o.alerts.filter((a) => SILENCING_ALERTS.has(a.alertname) && a.context).map((a) => `${a.device}\u0000${a.context}`),
+  );
   const counts = html`<ul class="counts" aria-label="Contexts per state">
     ${SYNC_STATES.map((s) => html`<li>${stateBadge(s)} <span data-count="${s}">${o.counts[s]}</span></li>`)}
   </ul>`;
@@ -236,7 +241,7 @@ export function overviewPage(o: Overview, extra: Html = html``): Html {
         <h2 id="alerts-h">Open alerts (<span data-count="alerts-firing">${o.alertsFiring}</span>)</h2>
         ${alertsTable(o.alerts, o.now, 'Alerts still firing, newest first')}
       </section>
-      ${o.pairs.length ? join(o.pairs.map((p, i) => pairSection(p, i + 1, o.now))) : html`<p>No devices configured yet. Add them under <code>devices:</code> in acesync.yaml.</p>`}
+      ${o.pairs.length ? join(o.pairs.map((p, i) => pairSection(p, i + 1, o.now, silenced))) : html`<p>No devices configured yet. Add them under <code>devices:</code> in acesync.yaml.</p>`}
       <section aria-labelledby="events-h">
         <h2 id="events-h">Recent events</h2>
         ${eventsTable(o.events, o.now, 'The latest events, newest first')}
