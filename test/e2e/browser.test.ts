@@ -150,14 +150,14 @@ describe('status page in chromium', () => {
     f.advance(6000); // settle window: the audits are queued
     audit('differs', 'logging enable\nrserver host web1\n');
     await waitState(page, 'ace1', 'VC_WEB', 'stale');
-    expect(await row.locator('[data-field="sync"]').innerText()).toContain('Out Of Sync');
+    expect(await row.locator('[data-field="sync"]').innerText()).toContain('stale');
 
     upload();
     await waitState(page, 'ace1', 'VC_WEB', 'syncing');
     audit('in-sync', 'logging enable\nrserver host web1\n');
     await waitState(page, 'ace1', 'VC_WEB', 'in-sync');
     await waitState(page, 'ace2', 'VC_WEB', 'in-sync');
-    expect(await row.locator('[data-field="sync"]').innerText()).toContain('In sync');
+    expect(await row.locator('[data-field="sync"]').innerText()).toContain('in-sync');
     expect(await row.locator('[data-field="audit"]').innerText()).toMatch(/\d{4}-\d\d-\d\d .*in-sync/);
 
     // Hostile text arriving live is shown as text.

@@ -39,7 +39,7 @@ ${o.live ? html`<p class="live" id="live-status" role="status" aria-live="polite
 <main id="main">
 ${o.body}
 </main>
-<footer><p>acesync keeps Cisco ANM's copy of ACE context configurations in sync. State words in the style of ANM: <em>HA State</em>, <em>HA Peer</em>, <em>HA Autosync</em>, <em>Out Of Sync</em>.</p></footer>
+<footer><p>acesync keeps Cisco ANM's copy of ACE context configurations in sync. States are the API's and the CLI's words (<em>stale</em> is what ANM calls <em>Out Of Sync</em>); HA words are ANM's: <em>HA State</em>, <em>HA Peer</em>, <em>HA Autosync</em>.</p></footer>
 </body>
 </html>
 `;

@@ -16,8 +16,8 @@ function attention(o: Overview): Html {
     'logging-drift': 'Logging drift',
     'audit-overdue': 'Audit overdue',
     'standby-cold': 'Standby cold',
-    failed: 'Upload failed',
-    stale: 'Out Of Sync',
+    failed: 'failed',
+    stale: 'stale',
   };
   return html`<section class="attention" aria-labelledby="attention-h">
     <h2 id="attention-h">Needs attention (${o.attention.length})</h2>
