@@ -235,4 +235,26 @@ describe('status page in chromium', () => {
     await page.close();
     expect(problems).toEqual([]);
   }, 60_000);
+
+  for (const width of [1366, 390])
+    it(`shows the context page (chain, history, diff) without sideways scroll at ${width} px`, async () => {
+      const page = await browser.newPage({
+        viewport: { width, height: 900 },
+        ...(width < 500 ? { isMobile: true, hasTouch: true } : {}),
+      });
+      watch(page);
+      await page.goto(`${base}/contexts/ace1/VC_WEB`, { waitUntil: 'load', timeout: WAIT });
+      await page.waitForSelector('#live-status[data-state="open"]', { timeout: WAIT });
+      expect(await page.locator('section[aria-labelledby="history-h"] tbody tr').count()).toBeGreaterThan(0);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `page wider than the ${width} px screen`).toBeLessThanOrEqual(1);
+      await page.screenshot({ path: join(ARTIFACTS, `context-${width}.png`), fullPage: true });
+      await page.goto(`${base}/`, { waitUntil: 'load', timeout: WAIT });
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(
+        1,
+      );
+      await page.screenshot({ path: join(ARTIFACTS, `overview-${width}.png`), fullPage: true });
+      await page.close();
+      expect(problems).toEqual([]);
+    }, 60_000);
 });
