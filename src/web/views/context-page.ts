@@ -97,6 +97,14 @@ function versionLinks(device: string, context: string, v: ConfigVersion): Html {
   return html`<a href="${href}">view</a> · <a href="${href}?download=1" download>download</a>`;
 }
 
+function diffClass(l: string): string {
+  if (l.startsWith('+') && !l.startsWith('+++')) return 'add';
+  if (l.startsWith('-') && !l.startsWith('---')) return 'del';
+  return l.startsWith('@@') ? 'hunk' : 'ctx';
+}
+
+const diffLine = (l: string): Html => html`<span class="${diffClass(l)}">${text(l, 2000)}</span>`;
+
 function versionsSection(inp: ContextPageInput): Html {
   const { detail, device, context, now } = inp;
   if (detail.versions.length === 0)
@@ -151,21 +159,12 @@ function versionsSection(inp: ContextPageInput): Html {
       : '';
   let diff: Html = html``;
   if (detail.diff) {
-    const lines = (detail.diff.text ?? '').split('\n').slice(0, 5000);
+    // No trailing empty line, no whitespace between the spans: one diff line per text line.
+    const lines = (detail.diff.text ?? '').replace(/\n$/, '').split('\n').slice(0, 5000);
     const body =
       detail.diff.text === undefined
         ? html`<p class="muted">The text of one of these versions is not stored (only its hash is known).</p>`
-        : html`<pre class="diff" aria-label="Unified diff">
-${join(
-              lines.map(
-                (l) =>
-                  html`<span
-                    class="${l.startsWith('+') && !l.startsWith('+++') ? 'add' : l.startsWith('-') && !l.startsWith('---') ? 'del' : l.startsWith('@@') ? 'hunk' : 'ctx'}"
-                    >${text(l, 2000)}</span
-                  >`,
-              ),
-              '\n',
-            )}</pre>`;
+        : html`<pre class="diff" aria-label="Unified diff">${join(lines.map(diffLine), '\n')}</pre>`;
     diff = html`<h3 id="diff">
         Diff: <code>${detail.diff.from.hash.slice(0, 12)}</code> → <code>${detail.diff.to.hash.slice(0, 12)}</code>
       </h3>
