@@ -16,6 +16,7 @@ import { contextHref, page } from '../views/layout.js';
 import { overviewPage } from '../views/overview-page.js';
 import { notifyPanel } from '../views/notify-panel.js';
 import { loginPanel } from '../views/device-panel.js';
+import { sendersPanel, unknownSenders } from '../views/senders-panel.js';
 import { failingReceivers } from '../../store/queries/notify-health.js';
 import { searchLatest, versionCause } from '../../store/queries/version-history.js';
 import { searchPage } from '../views/search-page.js';
@@ -59,7 +60,7 @@ export function pageRoutes(app: FastifyInstance, w: WebContext): void {
 
   app.get('/', async (_req, reply) => {
     const now = deps.clock.now();
-    const extra = html`${loginPanel(w.alerts.firing(), now)}${notifyPanel(failingReceivers(store.db), now)}`;
+    const extra = html`${loginPanel(w.alerts.firing(), now)}${notifyPanel(failingReceivers(store.db), now)}${sendersPanel(unknownSenders(deps.counters.snapshot()))}`;
     return sendHtml(reply, overviewPage(buildOverview(store, deps.inventory, deps.config, w.alerts, now), extra));
   });
 
