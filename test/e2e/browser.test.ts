@@ -187,7 +187,7 @@ describe('status page in chromium', () => {
     await page.locator('tr[data-device="ace1"][data-context="VC_WEB"] th a').click();
     await page.waitForURL(`${base}/contexts/ace1/VC_WEB`, { timeout: WAIT });
     expect(await page.locator('h1').innerText()).toBe('VC_WEB on ace1');
-    const why = page.locator('ol.chains');
+    const why = page.locator('section[aria-labelledby="why-h"]');
     await expect.poll(() => why.locator('li.chain').count()).toBeGreaterThan(2);
     expect(await why.innerText()).toMatch(/Rule config-change-marks-suspect fired/);
     expect(await why.innerText()).toMatch(/Action audit job \d+ .*Result job \d+ done/);

@@ -97,6 +97,63 @@ function versionLinks(device: string, context: string, v: ConfigVersion): Html {
   return html`<a href="${href}">view</a> · <a href="${href}?download=1" download>download</a>`;
 }
 
+const ROUTINE_KINDS = new Set(['audit-result', 'ft-status', 'logging-drift', 'crypto-parity']);
+
+/** A chain that changed no state: a routine poll or a timer. Collapsed, so the cause stays in view. */
+export function isRoutine(ch: Chain): boolean {
+  if (ch.states.length > 0) return false;
+  return !ch.event || ch.event.transport === 'poll' || ROUTINE_KINDS.has(ch.event.kind);
+}
+
+/** The chain that put the context in its current state (the newest decision to it), if shown. */
+export function causeOf(chains: readonly Chain[], sync: string, device: string, context: string): Chain | undefined {
+  return chains.find((ch) => ch.states.some((st) => st.device === device && st.context === context && st.to === sync));
+}
+
+function whyChains(chains: readonly Chain[], sync: string, device: string, context: string, now: number): Html {
+  if (chains.length === 0) return html`<p class="muted">No decisions recorded for this context yet.</p>`;
+  const cause = causeOf(chains, sync, device, context);
+  const pinned = cause
+    ? html`<div class="cause">
+        <h3>Cause of the current state</h3>
+        <ol class="chains">
+          ${chainItem(cause, device, context, now)}
+        </ol>
+      </div>`
+    : '';
+  // Runs of routine chains fold into one <details> each; the others stay open, newest first.
+  const parts: Html[] = [];
+  let run: Chain[] = [];
+  const flush = (): void => {
+    if (run.length === 0) return;
+    const items = run.map((ch) => chainItem(ch, device, context, now));
+    parts.push(
+      html`<li class="routine">
+        <details>
+          <summary>${run.length} routine poll${run.length === 1 ? '' : 's'} and timers (no state change)</summary>
+          <ol class="chains">
+            ${items}
+          </ol>
+        </details>
+      </li>`,
+    );
+    run = [];
+  };
+  for (const ch of chains) {
+    if (ch === cause) continue;
+    if (isRoutine(ch)) run.push(ch);
+    else {
+      flush();
+      parts.push(chainItem(ch, device, context, now));
+    }
+  }
+  flush();
+  return html`${pinned}
+    <ol class="chains">
+      ${parts}
+    </ol>`;
+}
+
 function diffClass(l: string): string {
   if (l.startsWith('+') && !l.startsWith('+++')) return 'add';
   if (l.startsWith('-') && !l.startsWith('---')) return 'del';
@@ -280,13 +337,7 @@ export function contextPage(inp: ContextPageInput): Html {
       </section>
       <section aria-labelledby="why-h">
         <h2 id="why-h">Why: event → rule → decision → action → result</h2>
-        ${
-          detail.chains.length
-            ? html`<ol class="chains">
-                ${detail.chains.map((ch) => chainItem(ch, device, context, now))}
-              </ol>`
-            : html`<p class="muted">No decisions recorded for this context yet.</p>`
-        }
+        ${whyChains(detail.chains, c.sync, device, context, now)}
         <h3>Reasons kept with the state</h3>
         <div class="table-wrap">
           <table class="stack">
