@@ -6,7 +6,8 @@ set -euo pipefail
 declare -A need=(
   [snmptrap]=snmp [snmpinform]=snmp [snmptrapd]=snmptrapd
   [/usr/sbin/sshd]=openssh-server [ssh-keygen]=openssh-client [logger]=bsdutils
-  [/usr/bin/chromium]=chromium [rsyslogd]=rsyslog
+  [/usr/bin/chromium]=chromium [rsyslogd]=rsyslog [/usr/bin/prometheus-alertmanager]=prometheus-alertmanager
+  [promtool]=prometheus [git]=git
 )
 missing=()
 for bin in "${!need[@]}"; do

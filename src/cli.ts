@@ -50,6 +50,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "'anm import-har FILE' | 'anm check [--sync]': turn a captured ANM request into config; check ANM",
     load: async () => (await import('./commands/anm.js')).main,
   },
+  export: {
+    summary: "'export git DIR': write each context's configuration history as git commits (--config, --db)",
+    load: async () => (await import('./commands/export.js')).main,
+  },
   demo: {
     summary: "'demo change|failover|silence-logging|status': drive the running demo",
     load: async () => (await import('./commands/demo.js')).main,

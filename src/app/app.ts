@@ -146,6 +146,10 @@ export function buildApp(opts: AppOptions): App {
     onJobFinished: (job, outcome, ms) => metrics.observeJob(job.type, outcome, ms / 1000),
     onFatal: (err) => fail(err),
   });
+  metrics.attachOperators({
+    sshFailures: () => actions.poller.sshFailures(),
+    anmBreakers: () => actions.breakers.entries().map(([server, b]) => ({ server, state: b.state })),
+  });
   bus.on('jobs-due', () => actions.runner.kick());
   const externalUrl =
     config.http.external_url ??

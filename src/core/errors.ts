@@ -52,6 +52,7 @@ export const ERRORS = {
     status: 500,
     meaning: 'the state database file is empty or not SQLite: starting would lose its state (--init)',
   },
+  ACESYNC_EXPORT: { status: 500, meaning: 'exporting the configuration history failed (git)' },
   ACESYNC_NOT_AUDITED: {
     status: 409,
     meaning: 'a context has not been audited yet, so there is no configuration to adopt',

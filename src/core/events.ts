@@ -37,6 +37,7 @@ export const INTERNAL_KINDS = [
   'suspicious-source',
   /** A context creation from Admin refused by a bound (creation rate, context cap): never a state change. */
   'lifecycle-refused',
+  'ssh-failure',
 ] as const;
 
 export type WireKind = (typeof WIRE_KINDS)[number];
@@ -212,6 +213,10 @@ export interface AuditResultData {
    * whose upload waits for a person to choose between adopting and uploading.
    */
   baseline?: 'first_audit' | 'ask';
+  /** The context's logging settings as this audit found them (expected host, trap level, 111008...). */
+  logging?: 'complete' | 'incomplete';
+  /** `connect`: the device could not be logged in to at all (an ssh-failure event names the device). */
+  stage?: 'connect';
 }
 
 /** `ft-status`: `show ft group status` as seen on `device` for one FT group. */

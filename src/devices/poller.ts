@@ -27,7 +27,7 @@ import { unifiedDiff } from '../core/diff.js';
 import { FtObserver } from './ft-observer.js';
 import { MemoryKnownHosts, type KnownHosts } from './known-hosts.js';
 import { loggingDrift, noDrift } from './logging-drift.js';
-import { ConnectFailure, SessionPool, type DeviceLease } from './session-pool.js';
+import { ConnectFailure, SessionPool, sshFailureKind, type DeviceLease } from './session-pool.js';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -121,6 +121,14 @@ export class Poller {
     });
   }
 
+  /** Failed SSH session opens per device and kind, since start (acesync_device_ssh_failures_total). */
+  sshFailures(): Array<{ device: string; kind: string; count: number }> {
+    return [...this.#pool.failures].map(([key, count]) => {
+      const i = key.indexOf('\u0000');
+      return { device: key.slice(0, i), kind: key.slice(i + 1), count };
+    });
+  }
+
   /** SSH sessions opened since start. */
   get sessionsOpened(): number {
     return this.#pool.opened;
@@ -177,9 +185,35 @@ export class Poller {
     return parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : AbortSignal.any(parts);
   }
 
+  /**
+   * One device-level event when acesync cannot log in at all, naming the user, the variable
+   * holding the password and what to do: one alert per device, not one per context.
+   */
+  #sshFailure(device: string, err: ConnectFailure): AceEvent {
+    const d = this.#deps.inventory.devices.get(device)!;
+    const ssh = d.config.ssh;
+    const kind = sshFailureKind(err.cause) ?? 'other';
+    const secret = ssh.password_env ?? '(no password_env set)';
+    const fix: Record<string, string> = {
+      auth: `check that user '${ssh.username}' exists on ${device} and that ${secret} holds its password (devices[].ssh.username / password_env), then: acesync explain ${device} <context>`,
+      secret: `set ${secret} in acesync's environment (systemd: Environment= or EnvironmentFile=) and restart acesync`,
+      hostkey: `if ${device}'s SSH key changed on purpose, put its new fingerprint (ssh-keygen -lf) in devices[].ssh.host_key_sha256`,
+      timeout: `check that ${d.host} port ${ssh.port} answers SSH from acesync (ssh -p ${ssh.port} ${ssh.username}@${d.host})`,
+      connect: `check that ${d.host} port ${ssh.port} answers SSH from acesync (ssh -p ${ssh.port} ${ssh.username}@${d.host})`,
+      other: `try ssh -p ${ssh.port} ${ssh.username}@${d.host} from the acesync host`,
+    };
+    return this.#event(device, {
+      kind: 'ssh-failure',
+      error: message(err),
+      data: { sshKind: kind, user: ssh.username, passwordEnv: secret, host: d.host, port: ssh.port, fix: fix[kind] },
+    });
+  }
+
   #auditError(device: string, context: string, err: unknown, jobId?: number): AceEvent {
     const data: AuditResultData = { outcome: 'error' };
     if (jobId !== undefined) data.jobId = jobId;
+    // The device could not be reached at all: one ssh-failure event says so for the device.
+    if (err instanceof ConnectFailure) data.stage = 'connect';
     return this.#event(device, { kind: 'audit-result', context, error: message(err), data: { ...data } });
   }
 
@@ -261,11 +295,13 @@ export class Poller {
         p.diff_max_lines,
       );
     if (jobId !== undefined) data.jobId = jobId;
+    const drift = loggingDrift(parseLoggingConfig(text), p.expected_logging);
+    const bad = !noDrift(drift);
+    // Every audit says whether logging is complete: a logging-silenced alert resolves on it.
+    data.logging = bad ? 'incomplete' : 'complete';
     const out: AceEvent[] = [this.#event(device, { kind: 'audit-result', context, data: { ...data } })];
 
-    const drift = loggingDrift(parseLoggingConfig(text), p.expected_logging);
     const key = `${device}|${context}`;
-    const bad = !noDrift(drift);
     // Report gaps every time, a clean context only when it just got clean or on the first
     // look since start (so alerts raised before a restart can resolve).
     if (bad || this.#drifting.has(key) || !this.#lookedAtLogging.has(key))
@@ -345,6 +381,7 @@ export class Poller {
     } catch (err) {
       this.#deps.logger.warn({ device, err: message(err) }, 'audit failed');
       for (const ctx of targets) if (!done.has(ctx)) events.push(this.#auditError(device, ctx, err, opts.jobId));
+      if (err instanceof ConnectFailure && !signal?.aborted) events.push(this.#sshFailure(device, err));
     }
     this.#deps.onAudit?.(device, reached && audited > 0);
     return events;

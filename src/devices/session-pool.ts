@@ -50,8 +50,28 @@ function permanent(err: unknown): boolean {
   return err instanceof AcesyncError && err.code === 'ACESYNC_CONFIG_SECRET_MISSING';
 }
 
+/** What kind of SSH failure an error is, as metrics count it (the `kind` of acesync_device_ssh_failures_total). */
+export type SshFailureMetricKind = 'auth' | 'hostkey' | 'secret' | 'timeout' | 'connect' | 'other';
+
+export function sshFailureKind(err: unknown): SshFailureMetricKind | undefined {
+  if (err instanceof SshError) {
+    const k = err.kind;
+    if (k === 'aborted' || k === 'closed-by-us') return undefined; // we stopped it: not the device's failure
+    if (k === 'hostkey' || k === 'timeout' || k === 'auth') return k;
+    if (k === 'connect' || k === 'connection' || k === 'closed') return 'connect';
+    return 'other';
+  }
+  if (!(err instanceof AcesyncError)) return 'other';
+  if (err.code === 'ACESYNC_SSH_HOSTKEY') return 'hostkey';
+  if (err.code === 'ACESYNC_CONFIG_SECRET_MISSING') return 'secret';
+  if (err.code === 'ACESYNC_SSH_TIMEOUT') return 'timeout';
+  return 'other';
+}
+
 export class SessionPool {
   readonly #opts: SessionPoolOptions;
+  /** Failed session opens since start, per device and kind (`device\u0000kind`). */
+  readonly failures = new Map<string, number>();
   readonly #slots: Semaphore;
   readonly #entries = new Map<string, Entry>();
   #closed = false;
@@ -123,6 +143,13 @@ export class SessionPool {
         } catch (err) {
           last = err;
           e.failures++;
+          const kind = sshFailureKind(err);
+          if (kind && !signal?.aborted) {
+            const key = `${e.device}\u0000${kind}`;
+            // Bounded by configured devices x kinds; the guard only protects against a bug.
+            if (this.failures.has(key) || this.failures.size < 10_000)
+              this.failures.set(key, (this.failures.get(key) ?? 0) + 1);
+          }
           this.#opts.logger.warn(
             { device: e.device, attempt: attempt + 1, err: err instanceof Error ? err.message : String(err) },
             'SSH session failed',

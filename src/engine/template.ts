@@ -1,7 +1,8 @@
 /**
  * Text templates in rules (`reason`, alert `summary`, labels, job payload values):
  * `{field}` is replaced by an event field (`{user}`, `{command}`, `{data.outcome}`) or
- * `{state.<name>}`; `{{` and `}}` are literal braces. Values come from devices and are
+ * `{state.<name>}`; `{field|short}` gives a hash's first 12 hex digits ("not known" when
+ * absent); `{{` and `}}` are literal braces. Values come from devices and are
  * untrusted: control characters are dropped, each value and the whole text are bounded.
  */
 import type { AceEvent } from '../core/events.js';
@@ -49,15 +50,26 @@ export function compileTemplate(source: string): Template | string {
     } else if (c === '{') {
       const end = source.indexOf('}', i);
       if (end < 0) return `unclosed '{' at position ${i + 1} (write '{{' for a literal brace)`;
-      const name = source.slice(i + 1, end).trim();
+      const raw = source.slice(i + 1, end).trim();
+      // `{data.hash|short}`: a hash as its first 12 hex digits, "not known" when absent.
+      const short = raw.endsWith('|short');
+      const name = short ? raw.slice(0, -'|short'.length).trim() : raw;
       const ref = parseFieldRef(name);
       if (typeof ref === 'string') return `in '{${name}}': ${ref}`;
       if (lit) parts.push(lit);
       lit = '';
+      const shorten = (v: unknown): unknown =>
+        !short
+          ? v
+          : typeof v === 'string' && v !== ''
+            ? /^[0-9a-f]{13,}$/i.test(v)
+              ? v.slice(0, 12)
+              : v
+            : 'not known';
       if (ref.source === 'state') {
         const f = ref.name;
-        parts.push({ field: name, read: (_e, s) => s(f) });
-      } else parts.push({ field: name, read: (e) => readEventField(e, ref) });
+        parts.push({ field: name, read: (_e, s) => shorten(s(f)) });
+      } else parts.push({ field: name, read: (e) => shorten(readEventField(e, ref)) });
       i = end;
     } else if (c === '}') {
       return `unmatched '}' at position ${i + 1} (write '}}' for a literal brace)`;

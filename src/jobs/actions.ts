@@ -12,6 +12,7 @@ import type { Logger } from '../core/log.js';
 import type { Inventory } from '../inventory/inventory.js';
 import type { Store } from '../store/store.js';
 import { buildPolling, type AuditScheduler, type Poller } from '../devices/index.js';
+import type { BreakerRegistry } from '../anm/breaker.js';
 import { createAnmClient, createBreakers } from '../anm/connect.js';
 import { createUploadStrategy, type UploadStrategy } from '../anm/strategy.js';
 import { manualStrategySchema } from '../config/sections/anm.js';
@@ -44,6 +45,8 @@ export interface Actions {
   runner: JobRunner;
   strategy: UploadStrategy;
   anmClient?: AnmSoapClient;
+  /** The ANM circuit breakers (one per server), for metrics. */
+  breakers: BreakerRegistry;
   start(): void;
   stop(): Promise<void>;
 }
@@ -161,6 +164,7 @@ export function buildActions(d: ActionsDeps): Actions {
     runner,
     strategy,
     anmClient,
+    breakers,
     start() {
       if (config.engine.jobs.workers) runner.start();
       else log.warn('engine.jobs.workers is false: jobs are queued but not run (dry run)');

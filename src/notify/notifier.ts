@@ -27,7 +27,7 @@ import { OutboxStore, type DeliveryRecord } from '../store/outbox.js';
 import { decideGroup, groupAlerts, nextLook } from './grouping.js';
 import { alertFromJob, newAlert, type RaiseRequest } from './intake.js';
 import { buildPayload, groupKey } from './payload.js';
-import { buildReceivers, renderBody, requestHeaders, type Receiver } from './receivers.js';
+import { buildReceivers, postUrl, renderBody, requestHeaders, timingOf, type Receiver } from './receivers.js';
 import { resolution, type ResolutionSignal } from './resolve.js';
 import { initSignalCursor, scanSignals } from './signals.js';
 import { procedureAlert, procedureDone, type ProcedureSettings } from './procedure-alert.js';
@@ -279,6 +279,7 @@ export class Notifier {
     const lookback = now - (this.#o.resolvedLookbackMs ?? 86_400_000);
     for (const r of this.receivers) {
       const w = r.config;
+      const timing = timingOf(r);
       this.#store.transaction(() => {
         const candidates: NoticedAlert[] = [
           ...this.alerts.firingFor(w.name),
@@ -289,7 +290,7 @@ export class Notifier {
         for (const g of groups) {
           seen.add(g.groupKey);
           const state = this.outbox.group(w.name, g.groupKey);
-          const d = decideGroup(state, g.alerts, now, w);
+          const d = decideGroup(state, g.alerts, now, timing);
           if (d.action === 'open') {
             this.outbox.putGroup({
               webhook: w.name,
@@ -336,8 +337,8 @@ export class Notifier {
               lastItems: d.items.map(itemKey),
             };
             this.outbox.putGroup(st);
-            next = Math.min(next, nextLook(st, now, w));
-          } else if (state) next = Math.min(next, nextLook(state, now, w));
+            next = Math.min(next, nextLook(st, now, timing));
+          } else if (state) next = Math.min(next, nextLook(state, now, timing));
         }
         // Groups whose alerts are all gone (resolved and told, or pruned).
         for (const st of this.outbox.groups(w.name))
@@ -385,7 +386,7 @@ export class Notifier {
     const w = r.config;
     const attempt = d.attempts + 1;
     const out = await postWebhook({
-      url: w.url,
+      url: postUrl(r),
       body: d.body,
       headers: requestHeaders(r, d.body, d.id, attempt),
       timeoutMs: w.timeout_ms,

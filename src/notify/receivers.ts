@@ -9,7 +9,9 @@ import { isAbsolute, resolve } from 'node:path';
 import type { WebhookConfig } from '../config/sections/webhooks.js';
 import { AcesyncError } from '../core/errors.js';
 import type { AlertRecord } from '../store/alerts.js';
+import { alertmanagerBody, alertmanagerUrl } from './alertmanager.js';
 import { buildPayload, type AmPayload } from './payload.js';
+import type { GroupTiming } from './grouping.js';
 import { sign, SIGNATURE_HEADER } from './signing.js';
 import { compileTemplate, MAX_TEMPLATE_CHARS, type CompiledTemplate } from './template.js';
 
@@ -114,7 +116,27 @@ export function buildReceivers(
 
 /** The body a receiver gets for a payload. */
 export function renderBody(r: Receiver, payload: AmPayload): string {
+  if (r.config.type === 'alertmanager') return alertmanagerBody(payload, r.config.runbook_url);
   return r.template ? r.template.render(payload) : JSON.stringify(payload);
+}
+
+/** Where a receiver's notifications are POSTed. */
+export function postUrl(r: Receiver): string {
+  return r.config.type === 'alertmanager' ? alertmanagerUrl(r.config.url) : r.config.url;
+}
+
+/**
+ * The grouping timing of a receiver. An Alertmanager forgets a firing alert nobody re-sent
+ * within its resolve_timeout, so firing groups go again every resend_interval_ms.
+ */
+export function timingOf(r: Receiver): GroupTiming {
+  const w = r.config;
+  if (w.type !== 'alertmanager') return w;
+  return {
+    ...w,
+    group_interval_ms: Math.min(w.group_interval_ms, w.resend_interval_ms),
+    repeat_interval_ms: Math.min(w.repeat_interval_ms, w.resend_interval_ms),
+  };
 }
 
 export function requestHeaders(r: Receiver, body: string, deliveryId: number, attempt: number): Record<string, string> {

@@ -5,6 +5,8 @@
  *
  * 1. Logging drift (`eventKind: logging-drift`): the poller reported the same context's
  *    logging settings complete again (a logging-drift event with nothing missing/harmful).
+ *    The same holds for `logging-silenced` (raised by a `no logging ...` command): the
+ *    poller must see the logging settings complete (an audit with logging complete).
  * 2. Crypto parity (`eventKind: crypto-parity`): a crypto-parity check of the same context
  *    came back ok.
  * 3. Any other alert about a context (device and context labels): the context is confirmed
@@ -56,8 +58,18 @@ export function confirmedInSyncAt(c: ContextState): number | undefined {
 }
 
 /** The reason the alert is resolved now, or undefined while it still holds. */
+/**
+ * Alerts that clear only by a signal whatever event raised them: `logging-silenced` (raised
+ * by a command) holds until the poller sees the context's logging complete again, not when
+ * the context is merely in sync with ANM.
+ */
+const SIGNAL_ALERTS: Record<string, ResolutionSignal['kind']> = { 'logging-silenced': 'logging-clean' };
+
 export function resolution(
-  a: Pick<AlertRecord, 'device' | 'context' | 'eventKind' | 'lastFiredAt'> & { labels?: Record<string, string> },
+  a: Pick<AlertRecord, 'device' | 'context' | 'eventKind' | 'lastFiredAt'> & {
+    labels?: Record<string, string>;
+    alertname?: string;
+  },
   v: ResolveView,
 ): string | undefined {
   // 0. A manual procedure (one alert per pair and run): when nothing of its run waits any more.
@@ -65,7 +77,8 @@ export function resolution(
     return a.labels?.pair && v.procedureDone?.(a.labels.pair)
       ? 'every context of the procedure is acknowledged, adopted or in sync'
       : undefined;
-  const signalKind = a.eventKind ? SIGNAL_KINDS[a.eventKind] : undefined;
+  const signalKind =
+    (a.alertname ? SIGNAL_ALERTS[a.alertname] : undefined) ?? (a.eventKind ? SIGNAL_KINDS[a.eventKind] : undefined);
   if (signalKind && a.device && a.context) {
     const at = v.signal(signalKind, a.device, a.context);
     if (at !== undefined && at > a.lastFiredAt)

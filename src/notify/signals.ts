@@ -1,5 +1,6 @@
 /**
- * Resolution signals from new events: a logging check that came back complete, a crypto
+ * Resolution signals from new events: a logging check that came back complete (a clean
+ * logging-drift report, or an audit that found the logging settings complete), a crypto
  * parity check that came back ok. Events are read after a cursor kept in notifier_state,
  * in bounded windows, in the same transaction that resolves the alerts: a restart neither
  * misses nor repeats a signal.
@@ -7,7 +8,7 @@
 import type { AlertStore } from '../store/alerts.js';
 import type { EventReads } from '../store/event-reads.js';
 
-const SIGNAL_EVENT_KINDS = ['logging-drift', 'crypto-parity'] as const;
+const SIGNAL_EVENT_KINDS = ['logging-drift', 'crypto-parity', 'audit-result'] as const;
 /** Event ids scanned per call for resolution signals. */
 const SCAN_WINDOW = 20_000;
 const CURSOR_KEY = 'events_cursor';
@@ -46,9 +47,11 @@ export function scanSignals(reads: EventReads, alerts: AlertStore): Map<string, 
         ? Array.isArray(data.missing) &&
           data.missing.length === 0 &&
           (!Array.isArray(data.harmful) || data.harmful.length === 0)
-        : data.ok === true;
+        : r.kind === 'audit-result'
+          ? data.logging === 'complete'
+          : data.ok === true;
     if (!clean) continue;
-    const key = `${r.kind === 'logging-drift' ? 'logging-clean' : 'crypto-ok'}|${r.device}|${r.context}`;
+    const key = `${r.kind === 'crypto-parity' ? 'crypto-ok' : 'logging-clean'}|${r.device}|${r.context}`;
     out.set(key, Math.max(out.get(key) ?? 0, r.received_at));
   }
   alerts.setState(CURSOR_KEY, String(upTo));

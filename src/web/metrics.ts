@@ -16,6 +16,7 @@ import type { Processor } from '../engine/processor.js';
 import { MetricsReads } from '../store/metrics-reads.js';
 import type { Store } from '../store/store.js';
 import { jobDepth } from '../store/queries/jobs.js';
+import { dropMisnamedDefaults, registerOperatorMetrics, type OperatorSources } from './metrics-operators.js';
 
 export interface MetricSources {
   store: Store;
@@ -47,6 +48,7 @@ export class Metrics {
   readonly registry = new Registry();
   #src: MetricSources | undefined;
   #reads: MetricsReads | undefined;
+  #ops: OperatorSources = {};
   readonly #events = new TableTally();
   readonly #decisions = new TableTally();
   readonly #rules = new TableTally();
@@ -58,10 +60,14 @@ export class Metrics {
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const r = [this.registry];
-    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    if (opts.defaultMetrics ?? true) {
+      collectDefaultMetrics({ register: this.registry });
+      dropMisnamedDefaults(this.registry);
+    }
     // prom-client calls collect() with the metric as `this`; the sources are ours.
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
+    registerOperatorMetrics(this.registry, () => ({ ...this.#ops, store: this.#src?.store }));
 
     new Counter({
       name: 'acesync_ingest_messages_total',
@@ -216,12 +222,15 @@ export class Metrics {
     });
     new Gauge({
       name: 'acesync_alerts_firing',
-      help: 'Alerts currently firing.',
+      help: 'Alerts currently firing, per alertname, severity, device and context (sum() for the total).',
+      labelNames: ['alertname', 'severity', 'device', 'context'],
       registers: r,
       collect() {
         const n = self.#src?.notifier;
         if (!n || self.#src!.store.closed) return;
-        this.set(n.alerts.countFiring());
+        this.reset();
+        for (const a of n.alerts.firing())
+          this.inc({ alertname: a.alertname, severity: a.severity, device: a.device, context: a.context });
       },
     });
     new Counter({
@@ -288,6 +297,11 @@ export class Metrics {
     this.#reads = new MetricsReads(src.store.db);
     this.#events.cursor = this.#reads.maxId('events');
     this.#decisions.cursor = this.#reads.maxId('decisions');
+  }
+
+  /** Sources of the operator metrics that live outside the web server (SSH poller, ANM breakers). */
+  attachOperators(ops: Omit<OperatorSources, 'store'>): void {
+    this.#ops = { ...this.#ops, ...ops };
   }
 
   /** Workers call this when a job ends (outcome: done, retry, failed, ...). */

@@ -22,6 +22,7 @@ import { OpenApiCollector, type RouteMeta } from './openapi.js';
 import { actionRoutes } from './routes/api-actions.js';
 import { activityRoutes } from './routes/api-activity.js';
 import { inventoryRoutes } from './routes/api-inventory.js';
+import { versionRoutes } from './routes/api-versions.js';
 import { pageRoutes } from './routes/pages.js';
 import { procedureRoutes } from './routes/procedures.js';
 import { systemRoutes } from './routes/system.js';
@@ -169,6 +170,7 @@ export function buildWebServer(deps: WebDeps): FastifyInstance {
 
   systemRoutes(app, w);
   inventoryRoutes(app, w);
+  versionRoutes(app, w);
   activityRoutes(app, w);
   actionRoutes(app, w);
   pageRoutes(app, w);

@@ -133,6 +133,7 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
       const drift = of<LoggingDriftData>(events, 'logging-drift', 'ace-b', 'C1')[0]!;
       expect(drift.data.missing).toEqual(['logging host 127.0.0.1']);
       expect(drift.data.harmful).toEqual(['no logging message 111008']);
+      expect(of<AuditResultData>(events, 'audit-result', 'ace-b', 'C1')[0]!.data.logging).toBe('incomplete');
       // The active is untouched.
       const a = await p.auditDevice('ace-a', { contexts: ['C1'] });
       expect(of<LoggingDriftData>(a, 'logging-drift', 'ace-a', 'C1')[0]!.data.missing).toEqual([]);
@@ -142,6 +143,8 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
       expect(of<LoggingDriftData>(events, 'logging-drift', 'ace-b', 'C1')[0]!.data.missing).toEqual([]);
       events = await p.auditDevice('ace-b', { contexts: ['C1'] });
       expect(of(events, 'logging-drift', 'ace-b', 'C1')).toHaveLength(0);
+      // ...but every audit still says the logging is complete (logging-silenced alerts resolve on it).
+      expect(of<AuditResultData>(events, 'audit-result', 'ace-b', 'C1')[0]!.data.logging).toBe('complete');
     } finally {
       await p.close();
     }
@@ -245,6 +248,17 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
       }
       expect(sim.servers.get('ace-a')!.authFailures).toBeGreaterThan(0);
       expect(sim.servers.get('ace-a')!.authFailures).toBeLessThan(4);
+      // One failed open (auth is not retried), counted for acesync_device_ssh_failures_total.
+      expect(p.sshFailures()).toEqual([{ device: 'ace-a', kind: 'auth', count: 1 }]);
+      // The audits say the device was not reached; one device-level event names user, secret and fix.
+      for (const a of audits) expect(a.data.stage).toBe('connect');
+      const ssh = events.filter((e) => e.kind === 'ssh-failure');
+      expect(ssh).toHaveLength(1);
+      expect(ssh[0]).toMatchObject({ device: 'ace-a', data: { sshKind: 'auth', user: 'admin' } });
+      expect(ssh[0]!.context).toBeUndefined();
+      expect(ssh[0]!.data!.passwordEnv).toBe('SIM_PW');
+      expect(ssh[0]!.data!.fix).toContain("check that user 'admin' exists on ace-a and that SIM_PW holds its password");
+      expect(JSON.stringify(ssh)).not.toContain('wrong');
     } finally {
       await p.close();
     }
@@ -260,6 +274,7 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
       const a = of<AuditResultData>(events, 'audit-result', 'ace-a', 'C1')[0]!;
       expect(a.data.outcome).toBe('error');
       expect(a.error).toMatch(/does not match the pinned/);
+      expect(p.sshFailures()).toEqual([{ device: 'ace-a', kind: 'hostkey', count: 1 }]);
     } finally {
       await p.close();
     }

@@ -150,14 +150,14 @@ describe('status page in chromium', () => {
     f.advance(6000); // settle window: the audits are queued
     audit('differs', 'logging enable\nrserver host web1\n');
     await waitState(page, 'ace1', 'VC_WEB', 'stale');
-    expect(await row.locator('[data-field="sync"]').innerText()).toContain('Out Of Sync');
+    expect(await row.locator('[data-field="sync"]').innerText()).toContain('stale');
 
     upload();
     await waitState(page, 'ace1', 'VC_WEB', 'syncing');
     audit('in-sync', 'logging enable\nrserver host web1\n');
     await waitState(page, 'ace1', 'VC_WEB', 'in-sync');
     await waitState(page, 'ace2', 'VC_WEB', 'in-sync');
-    expect(await row.locator('[data-field="sync"]').innerText()).toContain('In sync');
+    expect(await row.locator('[data-field="sync"]').innerText()).toContain('in-sync');
     expect(await row.locator('[data-field="audit"]').innerText()).toMatch(/\d{4}-\d\d-\d\d .*in-sync/);
 
     // Hostile text arriving live is shown as text.
@@ -187,7 +187,7 @@ describe('status page in chromium', () => {
     await page.locator('tr[data-device="ace1"][data-context="VC_WEB"] th a').click();
     await page.waitForURL(`${base}/contexts/ace1/VC_WEB`, { timeout: WAIT });
     expect(await page.locator('h1').innerText()).toBe('VC_WEB on ace1');
-    const why = page.locator('ol.chains');
+    const why = page.locator('section[aria-labelledby="why-h"]');
     await expect.poll(() => why.locator('li.chain').count()).toBeGreaterThan(2);
     expect(await why.innerText()).toMatch(/Rule config-change-marks-suspect fired/);
     expect(await why.innerText()).toMatch(/Action audit job \d+ .*Result job \d+ done/);
@@ -235,4 +235,26 @@ describe('status page in chromium', () => {
     await page.close();
     expect(problems).toEqual([]);
   }, 60_000);
+
+  for (const width of [1366, 390])
+    it(`shows the context page (chain, history, diff) without sideways scroll at ${width} px`, async () => {
+      const page = await browser.newPage({
+        viewport: { width, height: 900 },
+        ...(width < 500 ? { isMobile: true, hasTouch: true } : {}),
+      });
+      watch(page);
+      await page.goto(`${base}/contexts/ace1/VC_WEB`, { waitUntil: 'load', timeout: WAIT });
+      await page.waitForSelector('#live-status[data-state="open"]', { timeout: WAIT });
+      expect(await page.locator('section[aria-labelledby="history-h"] tbody tr').count()).toBeGreaterThan(0);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `page wider than the ${width} px screen`).toBeLessThanOrEqual(1);
+      await page.screenshot({ path: join(ARTIFACTS, `context-${width}.png`), fullPage: true });
+      await page.goto(`${base}/`, { waitUntil: 'load', timeout: WAIT });
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(
+        1,
+      );
+      await page.screenshot({ path: join(ARTIFACTS, `overview-${width}.png`), fullPage: true });
+      await page.close();
+      expect(problems).toEqual([]);
+    }, 60_000);
 });

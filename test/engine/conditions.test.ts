@@ -106,6 +106,18 @@ describe('templates', () => {
   });
 });
 
+describe('templates: |short', () => {
+  it('gives a hash as 12 hex digits and says "not known" instead of an empty placeholder', () => {
+    const t = compileTemplate('device {data.hash|short}, ANM {data.anmHash|short}, raw {data.hash}');
+    if (typeof t === 'string') throw new Error(t);
+    const hash = 'ab'.repeat(32);
+    expect(t.render({ kind: 'audit-result', data: { outcome: 'differs', hash } })).toBe(
+      `device ${hash.slice(0, 12)}, ANM not known, raw ${hash}`,
+    );
+    expect(compileTemplate('{nope|short}')).toMatch(/unknown event field 'nope'/);
+  });
+});
+
 describe('durations', () => {
   it('parses the units and refuses the rest', () => {
     expect([

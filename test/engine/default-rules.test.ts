@@ -540,6 +540,31 @@ describe(covers('audit-overdue.yaml'), () => {
   });
 });
 
+describe(covers('ssh-failure.yaml'), () => {
+  it('alerts once per device that cannot be logged in to, not once per context', () => {
+    h = harness();
+    for (const context of ['VC_WEB', 'VC_APP'])
+      h.feed({
+        kind: 'audit-result',
+        device: 'ace1',
+        context,
+        error: 'authentication failed',
+        data: { outcome: 'error', stage: 'connect' },
+      });
+    h.feed({
+      kind: 'ssh-failure',
+      device: 'ace1',
+      error: 'authentication failed',
+      data: { sshKind: 'auth', user: 'admin', passwordEnv: 'ACE_PW', fix: 'check ACE_PW' },
+    });
+    const alerts = h.actions('alert');
+    expect(alerts.map((a) => a.rule)).toEqual(['ssh-login-failed']);
+    expect(alerts[0]!.reason).toBe(
+      'acesync cannot log in to ace1 over SSH as admin (auth): authentication failed. Fix: check ACE_PW',
+    );
+  });
+});
+
 describe('coverage of rules/', () => {
   it('every default rule file has a test above', () => {
     const files = readdirSync(DEFAULT_RULES).filter((f) => f.endsWith('.yaml'));

@@ -187,7 +187,7 @@ describe('Notifier', () => {
     expect(notifier.outbox.deliveries()[0]).toMatchObject({ status: 'failed', attempts: 1, lastHttpStatus: 400 });
   });
 
-  it('sends a resolved notice once the context is confirmed in sync again', async () => {
+  it('sends a resolved notice once the poller sees logging complete again (in sync alone is not enough)', async () => {
     const { h, notifier, receiver } = await setup();
     h.feed(change('ace1', 'VC_WEB', 'no logging enable'));
     await notifier.flush();
@@ -202,9 +202,20 @@ describe('Notifier', () => {
     runAudits(h, 'in-sync');
     expect(h.sync('ace1', 'VC_WEB')).toBe('in-sync');
     await notifier.flush();
+    // In sync with ANM, but nobody has seen the logging settings back: still firing.
+    expect(notifier.alerts.byFingerprint(fp)!.status).toBe('firing');
+    h.advance(1000);
+    h.feed({
+      kind: 'audit-result',
+      transport: 'poll',
+      device: 'ace1',
+      context: 'VC_WEB',
+      data: { outcome: 'in-sync', hash: 'h-ace1-VC_WEB', logging: 'complete' },
+    });
+    await notifier.flush();
     const alert = notifier.alerts.byFingerprint(fp)!;
     expect(alert.status).toBe('resolved');
-    expect(alert.resolvedReason).toMatch(/in sync/);
+    expect(alert.resolvedReason).toBe('logging settings are complete again');
     h.clock.advance(5000); // group_interval
     await notifier.flush();
     expect(receiver.requests).toHaveLength(2);

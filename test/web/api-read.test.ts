@@ -74,7 +74,7 @@ describe('GET /api/v1/devices, /pairs, /contexts', () => {
     expect(suspect.json.items.map((c: any) => `${c.device}/${c.context}`)).toEqual(['ace1/VC_WEB', 'ace2/VC_WEB']);
     expect(suspect.json.items[0]).toMatchObject({
       sync: 'suspect',
-      label: 'Suspect',
+      label: 'suspect',
       configured: true,
       ftGroup: 2,
       reason: "admin ran 'rserver host web1' in VC_WEB on ace1",

@@ -60,7 +60,10 @@ describe('/metrics', () => {
     expect(sample(m, 'acesync_contexts', { sync: 'unknown' })).toBe(6);
     expect(sample(m, 'acesync_device_last_successful_audit_age_seconds', { device: 'ace1' })).toBe(30);
     expect(sample(m, 'acesync_device_last_successful_audit_age_seconds', { device: 'ace2' })).toBe(30);
-    expect(sample(m, 'acesync_alerts_firing')).toBe(0); // resolved by the in-sync audit
+    // Still firing: being in sync does not say the logging settings are back (an audit must see them).
+    expect(
+      sample(m, 'acesync_alerts_firing', { alertname: 'logging-silenced', device: 'ace1', context: 'VC_WEB' }),
+    ).toBe(1);
     expect(sample(m, 'acesync_processor_events_total', { stage: 'evaluated' })).toBe(4);
     expect(m).toContain('process_resident_memory_bytes');
   });

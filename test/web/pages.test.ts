@@ -42,7 +42,7 @@ describe('overview', () => {
     expect(html).toMatch(/data-role="STANDBY_HOT">Standby Hot</);
     const web1 = row(html, 'ace1', 'VC_WEB');
     expect(web1).toContain('data-state="suspect"');
-    expect(web1).toContain('Suspect'); // text, not colour alone
+    expect(web1).toContain('suspect'); // text, not colour alone
     expect(web1).toContain('admin ran &#39;probe icmp P1&#39; in VC_WEB on ace1');
     expect(web1).toMatch(/data-field="audit"><time datetime="[^"]+"/);
     expect(row(html, 'ace2', 'Admin')).toContain('data-state="unknown"');
@@ -128,7 +128,8 @@ describe('context page', () => {
     const html = await page('/contexts/ace1/VC_WEB');
     expect(html).toContain('<h1>VC_WEB <span class="muted">on</span> ace1</h1>');
     expect(html).toMatch(/data-device="ace1" data-context="VC_WEB" data-sync="stale"/);
-    expect(html).toContain('Out Of Sync');
+    expect(html).toContain('data-state="stale"');
+    expect(html).not.toMatch(/<\/span> Out Of Sync/); // the badge says the API's word, stale
     // event -> rule -> decision -> action -> result
     const why = html.slice(html.indexOf('id="why-h"'), html.indexOf('id="alerts-h"'));
     expect(why).toContain('<span class="step-kind">Event</span> <code>config-change</code>');

@@ -82,13 +82,13 @@ describe('GET /api/v1/stream', () => {
     expect(snap.data.contexts).toHaveLength(8);
     expect(snap.data.contexts.find((c: any) => c.device === 'ace1' && c.context === 'VC_WEB')).toMatchObject({
       sync: 'unknown',
-      label: 'Unknown',
+      label: 'unknown',
     });
     f.feed(change('ace1', 'VC_WEB', 'rserver host web9'));
     const upd = await s.next((e) => e.event === 'context' && e.data.device === 'ace2' && e.data.context === 'VC_WEB');
     expect(upd.data).toMatchObject({
       sync: 'suspect',
-      label: 'Suspect',
+      label: 'suspect',
       tone: 'warn',
       reason: "admin ran 'rserver host web9' in VC_WEB on ace1",
     });

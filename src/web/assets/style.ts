@@ -63,6 +63,10 @@ pre.diff .hunk { color: var(--busy-fg); display: block; }
 .chain { border-left: 4px solid var(--line); padding: .2em .8em; margin: .8em 0; }
 .chain ol { margin: .2em 0; padding-left: 1.2em; }
 .chain .step-kind { font-weight: 600; }
+.cause { border: 2px solid var(--line); border-radius: .4em; padding: .2em .8em; margin: .8em 0; }
+.cause h3 { margin: .3em 0; }
+.routine { list-style: none; margin: .4em 0; }
+.routine summary { cursor: pointer; color: #555; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .3em 1em; margin: 0 0 1em; }
 dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }

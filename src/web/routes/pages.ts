@@ -17,6 +17,12 @@ import { contextPage } from '../views/context-page.js';
 import { html } from '../views/html.js';
 import { contextHref, page } from '../views/layout.js';
 import { overviewPage } from '../views/overview-page.js';
+import { notifyPanel } from '../views/notify-panel.js';
+import { loginPanel } from '../views/device-panel.js';
+import { sendersPanel, unknownSenders } from '../views/senders-panel.js';
+import { failingReceivers } from '../../store/queries/notify-health.js';
+import { searchLatest, versionCause } from '../../store/queries/version-history.js';
+import { searchPage } from '../views/search-page.js';
 import { notFoundContext } from './api-inventory.js';
 
 type Form = Record<string, string | undefined> | undefined;
@@ -63,14 +69,24 @@ export function pageRoutes(app: FastifyInstance, w: WebContext): void {
       req.query.done === 'adopted' && Number.isSafeInteger(n) && n >= 0
         ? { ok: true, text: `Baseline adopted for ${n} context${n === 1 ? '' : 's'}: ANM's copy recorded, no upload.` }
         : undefined;
+    const extra = html`${loginPanel(w.alerts.firing(), now)}${notifyPanel(failingReceivers(store.db), now)}${sendersPanel(unknownSenders(deps.counters.snapshot()))}`;
     return sendHtml(
       reply,
-      overviewPage(buildOverview(store, deps.inventory, deps.config, w.alerts, now), {
-        tokenConfigured: currentToken(w.tokens) !== undefined,
-        tokenEnv: w.tokens.tokenEnv,
-        ...(notice ? { notice } : {}),
-      }),
+      overviewPage(
+        buildOverview(store, deps.inventory, deps.config, w.alerts, now),
+        {
+          tokenConfigured: currentToken(w.tokens) !== undefined,
+          tokenEnv: w.tokens.tokenEnv,
+          ...(notice ? { notice } : {}),
+        },
+        extra,
+      ),
     );
+  });
+
+  app.get<{ Querystring: Record<string, string | undefined> }>('/search', async (req, reply) => {
+    const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 200) : '';
+    return sendHtml(reply, searchPage(q, q.trim() ? searchLatest(store.db, q) : undefined, deps.clock.now()));
   });
 
   // The page's "adopt" button of a device or a pair: the same action as the API's.
@@ -97,6 +113,9 @@ export function pageRoutes(app: FastifyInstance, w: WebContext): void {
       const hash = (v: string | undefined) => (typeof v === 'string' && /^[0-9a-f]{8,128}$/.test(v) ? v : undefined);
       const now = deps.clock.now();
       const detail = contextDetail(store, device, context, { from: hash(q.from), to: hash(q.to) });
+      const causes = new Map(
+        detail.versions.slice(0, 50).map((v) => [v.hash, versionCause(store.db, device, context, v, detail.versions)]),
+      );
       return sendHtml(
         reply,
         contextPage({
@@ -109,6 +128,7 @@ export function pageRoutes(app: FastifyInstance, w: WebContext): void {
           tokenConfigured: currentToken(w.tokens) !== undefined,
           tokenEnv: w.tokens.tokenEnv,
           procedureHref: `/procedures/${encodeURIComponent(pairKeyOf(pairOf(store, device)))}`,
+          causes,
         }),
       );
     },

@@ -4,10 +4,11 @@
  */
 import type { Job } from '../../store/job-queue.js';
 import type { ConfigVersion } from '../../store/config-versions.js';
+import type { VersionCause } from '../../store/queries/version-history.js';
 import type { AlertRecord } from '../../store/alerts.js';
 import type { Chain, ContextDetail } from '../../store/queries/context-detail.js';
 import { html, join, text, type Html } from './html.js';
-import { contextCells, contextHref, page, roleBadge, stateBadge, timeCell } from './layout.js';
+import { contextCells, contextHref, page, roleBadge, SILENCING_ALERTS, stateBadge, timeCell } from './layout.js';
 import { alertsTable, eventsTable } from './overview-page.js';
 import { stateWording } from './format.js';
 
@@ -24,6 +25,8 @@ export interface ContextPageInput {
   tokenEnv: string;
   /** The pair's manual procedure page, when this context waits in one. */
   procedureHref?: string;
+  /** Per version hash: the changes (111008) that made it, when known. */
+  causes?: ReadonlyMap<string, VersionCause>;
 }
 
 function chainItem(c: Chain, device: string, context: string, now: number): Html {
@@ -53,6 +56,91 @@ function chainItem(c: Chain, device: string, context: string, now: number): Html
   return html`<li class="chain"><h3>${timeCell(c.event?.receivedAt ?? c.at, now)}</h3><ol>${steps}</ol></li>`;
 }
 
+/** Who changed it and the commands, from the 111008 events between the audit before and this one. */
+function changedBy(cause: VersionCause | undefined): Html {
+  if (!cause) return html`<span class="muted">—</span>`;
+  if (!Number.isFinite(cause.after)) return html`<span class="muted">first version known</span>`;
+  if (cause.changes.length === 0) return html`<span class="muted">no command logged (syslog lost or silenced?)</span>`;
+  const shown = cause.changes.slice(0, 5);
+  const more = cause.changes.length - shown.length + (cause.truncated ? 1 : 0);
+  return html`${text(cause.users.join(', ') || 'unknown user', 200)}
+    <ul class="commands">
+      ${shown.map((c) => html`<li><code>${text(c.command ?? '', 200)}</code></li>`)}
+    </ul>
+    ${more > 0 ? html`<span class="muted">and ${cause.truncated ? 'more than ' : ''}${more} more</span>` : ''}`;
+}
+
+function versionLinks(device: string, context: string, v: ConfigVersion): Html {
+  if (v.text === undefined) return html`<span class="muted">hash only</span>`;
+  const href = `/api/v1/contexts/${encodeURIComponent(device)}/${encodeURIComponent(context)}/versions/${v.hash}`;
+  return html`<a href="${href}">view</a> · <a href="${href}?download=1" download>download</a>`;
+}
+
+const ROUTINE_KINDS = new Set(['audit-result', 'ft-status', 'logging-drift', 'crypto-parity']);
+
+/** A chain that changed no state: a routine poll or a timer. Collapsed, so the cause stays in view. */
+export function isRoutine(ch: Chain): boolean {
+  if (ch.states.length > 0) return false;
+  return !ch.event || ch.event.transport === 'poll' || ROUTINE_KINDS.has(ch.event.kind);
+}
+
+/** The chain that put the context in its current state (the newest decision to it), if shown. */
+export function causeOf(chains: readonly Chain[], sync: string, device: string, context: string): Chain | undefined {
+  return chains.find((ch) => ch.states.some((st) => st.device === device && st.context === context && st.to === sync));
+}
+
+function whyChains(chains: readonly Chain[], sync: string, device: string, context: string, now: number): Html {
+  if (chains.length === 0) return html`<p class="muted">No decisions recorded for this context yet.</p>`;
+  const cause = causeOf(chains, sync, device, context);
+  const pinned = cause
+    ? html`<div class="cause">
+        <h3>Cause of the current state</h3>
+        <ol class="chains">
+          ${chainItem(cause, device, context, now)}
+        </ol>
+      </div>`
+    : '';
+  // Runs of routine chains fold into one <details> each; the others stay open, newest first.
+  const parts: Html[] = [];
+  let run: Chain[] = [];
+  const flush = (): void => {
+    if (run.length === 0) return;
+    const items = run.map((ch) => chainItem(ch, device, context, now));
+    parts.push(
+      html`<li class="routine">
+        <details>
+          <summary>${run.length} routine poll${run.length === 1 ? '' : 's'} and timers (no state change)</summary>
+          <ol class="chains">
+            ${items}
+          </ol>
+        </details>
+      </li>`,
+    );
+    run = [];
+  };
+  for (const ch of chains) {
+    if (ch === cause) continue;
+    if (isRoutine(ch)) run.push(ch);
+    else {
+      flush();
+      parts.push(chainItem(ch, device, context, now));
+    }
+  }
+  flush();
+  return html`${pinned}
+    <ol class="chains">
+      ${parts}
+    </ol>`;
+}
+
+function diffClass(l: string): string {
+  if (l.startsWith('+') && !l.startsWith('+++')) return 'add';
+  if (l.startsWith('-') && !l.startsWith('---')) return 'del';
+  return l.startsWith('@@') ? 'hunk' : 'ctx';
+}
+
+const diffLine = (l: string): Html => html`<span class="${diffClass(l)}">${text(l, 2000)}</span>`;
+
 function versionsSection(inp: ContextPageInput): Html {
   const { detail, device, context, now } = inp;
   if (detail.versions.length === 0)
@@ -61,10 +149,10 @@ function versionsSection(inp: ContextPageInput): Html {
     `${v.hash.slice(0, 12)}${v.isAnm ? " (ANM's copy)" : ''} — last seen ${new Date(v.lastSeen).toISOString().slice(0, 19)}Z`;
   const table = html`<div class="table-wrap"><table class="stack">
 <caption>Distinct configurations seen, newest first</caption>
-<thead><tr><th scope="col">Version</th><th scope="col">First seen</th><th scope="col">Last seen</th><th scope="col">Times seen</th><th scope="col">ANM's copy</th></tr></thead>
+<thead><tr><th scope="col">Version</th><th scope="col">First seen</th><th scope="col">Last seen</th><th scope="col">Times seen</th><th scope="col">ANM's copy</th><th scope="col">Changed by</th><th scope="col">Text</th></tr></thead>
 <tbody>${detail.versions.map(
     (v) =>
-      html`<tr><th scope="row" data-label="Version"><code>${v.hash.slice(0, 12)}</code></th><td data-label="First seen">${timeCell(v.firstSeen, now)}</td><td data-label="Last seen">${timeCell(v.lastSeen, now)}</td><td data-label="Times seen">${v.seenCount}</td><td data-label="ANM's copy">${v.isAnm ? html`<span class="badge state-ok"><span aria-hidden="true">✓</span> yes</span>` : 'no'}</td></tr>`,
+      html`<tr><th scope="row" data-label="Version"><code>${v.hash.slice(0, 12)}</code></th><td data-label="First seen">${timeCell(v.firstSeen, now)}</td><td data-label="Last seen">${timeCell(v.lastSeen, now)}</td><td data-label="Times seen">${v.seenCount}</td><td data-label="ANM's copy">${v.isAnm ? html`<span class="badge state-ok"><span aria-hidden="true">✓</span> yes</span>` : 'no'}</td><td data-label="Changed by">${changedBy(inp.causes?.get(v.hash))}</td><td data-label="Text">${versionLinks(device, context, v)}</td></tr>`,
   )}</tbody></table></div>`;
   const select = (name: string, selected?: ConfigVersion) =>
     html`<select id="diff-${name}" name="${name}">${detail.versions.map((v) => html`<option value="${v.hash}"${v === selected ? html` selected` : ''}>${label(v)}</option>`)}</select>`;
@@ -77,17 +165,12 @@ function versionsSection(inp: ContextPageInput): Html {
       : '';
   let diff: Html = html``;
   if (detail.diff) {
-    const lines = (detail.diff.text ?? '').split('\n').slice(0, 5000);
+    // No trailing empty line, no whitespace between the spans: one diff line per text line.
+    const lines = (detail.diff.text ?? '').replace(/\n$/, '').split('\n').slice(0, 5000);
     const body =
       detail.diff.text === undefined
         ? html`<p class="muted">The text of one of these versions is not stored (only its hash is known).</p>`
-        : html`<pre class="diff" aria-label="Unified diff">${join(
-            lines.map(
-              (l) =>
-                html`<span class="${l.startsWith('+') && !l.startsWith('+++') ? 'add' : l.startsWith('-') && !l.startsWith('---') ? 'del' : l.startsWith('@@') ? 'hunk' : 'ctx'}">${text(l, 2000)}</span>`,
-            ),
-            '\n',
-          )}</pre>`;
+        : html`<pre class="diff" aria-label="Unified diff">${join(lines.map(diffLine), '\n')}</pre>`;
     diff = html`<h3 id="diff">Diff: <code>${detail.diff.from.hash.slice(0, 12)}</code> → <code>${detail.diff.to.hash.slice(0, 12)}</code></h3>${body}`;
   }
   return html`${table}${form}${diff}`;
@@ -118,7 +201,8 @@ function actionForm(path: string, id: string, button: string, hint: Html, inp: C
 export function contextPage(inp: ContextPageInput): Html {
   const { device, context, detail, now } = inp;
   const c = detail.state!;
-  const cells = contextCells(c, now, 400);
+  const silenced = inp.alerts.some((a) => a.status === 'firing' && SILENCING_ALERTS.has(a.alertname));
+  const cells = contextCells(c, now, 400, { silenced });
   const href = contextHref(device, context);
   // An adopted (or otherwise confirmed) context no longer waits, whatever its last upload said.
   const waiting = c.lastUploadOutcome === 'waiting-operator' && c.sync !== 'in-sync' && c.sync !== 'removed';
@@ -148,7 +232,7 @@ ${waiting && inp.procedureHref ? html`<p>This upload is part of <a href="${inp.p
 ${waiting ? actionForm(`${href}/acknowledge`, 'ack', 'I uploaded it in ANM', html`The upload strategy is manual: after using ANM's sync for this context, acknowledge here; acesync records ANM's copy and re-audits. ${tokenHint}`, inp) : ''}
 </section>
 <section aria-labelledby="why-h"><h2 id="why-h">Why: event → rule → decision → action → result</h2>
-${detail.chains.length ? html`<ol class="chains">${detail.chains.map((ch) => chainItem(ch, device, context, now))}</ol>` : html`<p class="muted">No decisions recorded for this context yet.</p>`}
+${whyChains(detail.chains, c.sync, device, context, now)}
 <h3>Reasons kept with the state</h3>
 <div class="table-wrap"><table class="stack"><caption>Newest last</caption>
 <thead><tr><th scope="col">When</th><th scope="col">From</th><th scope="col">To</th><th scope="col">Rule</th><th scope="col">Reason</th></tr></thead>

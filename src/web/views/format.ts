@@ -1,8 +1,8 @@
 /**
  * Wording and formatting shared by the page, the API and the live updates. Sync states
- * are shown as text AND colour (never colour alone); where ANM has its own word for a
- * state (anm.md section 5: "HA State", "HA Peer", "HA Autosync", "Out Of Sync") the page
- * uses it, marked as ANM's term.
+ * are shown as text AND colour (never colour alone), in one vocabulary: the badge says the
+ * state's API/CLI name (`stale`, not ANM's "Out Of Sync", which the title explains). HA
+ * words stay ANM's (anm.md section 5: "HA State", "HA Peer", "HA Autosync").
  */
 import type { SyncState } from '../../core/events.js';
 
@@ -19,34 +19,34 @@ export interface StateWording {
 
 export const STATE_WORDING: Record<SyncState, StateWording> = {
   'in-sync': {
-    label: 'In sync',
+    label: 'in-sync',
     help: "Audited: the device's running-config equals ANM's copy.",
     tone: 'ok',
     symbol: '✓',
   },
   suspect: {
-    label: 'Suspect',
+    label: 'suspect',
     help: "Something happened that may have made ANM's copy stale; an audit is due.",
     tone: 'warn',
     symbol: '?',
   },
   stale: {
-    label: 'Out Of Sync',
+    label: 'stale',
     help: "Audited: ANM's copy differs from the device (ANM calls this Out Of Sync); an upload is due.",
     tone: 'bad',
     symbol: '✗',
   },
-  syncing: { label: 'Syncing', help: 'Uploaded to ANM; a confirming audit is due.', tone: 'busy', symbol: '↻' },
+  syncing: { label: 'syncing', help: 'Uploaded to ANM; a confirming audit is due.', tone: 'busy', symbol: '↻' },
   failed: {
-    label: 'Upload failed',
+    label: 'failed',
     help: 'The upload to ANM failed after its retries; see the jobs and alerts.',
     tone: 'bad',
     symbol: '!',
   },
-  unknown: { label: 'Unknown', help: 'Not audited yet.', tone: 'muted', symbol: '·' },
-  removed: { label: 'Removed', help: 'The context was removed from the device.', tone: 'muted', symbol: '–' },
+  unknown: { label: 'unknown', help: 'Not audited yet.', tone: 'muted', symbol: '·' },
+  removed: { label: 'removed', help: 'The context was removed from the device.', tone: 'muted', symbol: '–' },
   unconfirmed: {
-    label: 'Unconfirmed',
+    label: 'unconfirmed',
     help: 'Learnt from a device message; show context on the device has not listed it yet.',
     tone: 'muted',
     symbol: '…',

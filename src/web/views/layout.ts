@@ -12,7 +12,7 @@ export interface PageOptions {
   /** Live updates over SSE on this page. */
   live?: boolean;
   /** Navigation entry to mark as current. */
-  current?: 'overview' | 'context' | 'procedure';
+  current?: 'overview' | 'context' | 'procedure' | 'search';
   body: Html;
 }
 
@@ -33,13 +33,13 @@ ${o.live ? html`<script src="/assets/live.js?v=${ASSET_VERSION}" defer></script>
 <a class="skip" href="#main">Skip to content</a>
 <header class="top">
 <p class="brand"><a href="/">acesync</a></p>
-<nav aria-label="Main"><ul>${nav('/', 'Overview', 'overview')}${nav('/api/v1/openapi.json', 'API')}${nav('/metrics', 'Metrics')}</ul></nav>
+<nav aria-label="Main"><ul>${nav('/', 'Overview', 'overview')}${nav('/search', 'Search', 'search')}${nav('/api/v1/openapi.json', 'API')}${nav('/metrics', 'Metrics')}</ul></nav>
 ${o.live ? html`<p class="live" id="live-status" role="status" aria-live="polite" data-state="connecting">Live updates: connecting…</p>` : ''}
 </header>
 <main id="main">
 ${o.body}
 </main>
-<footer><p>acesync keeps Cisco ANM's copy of ACE context configurations in sync. State words in the style of ANM: <em>HA State</em>, <em>HA Peer</em>, <em>HA Autosync</em>, <em>Out Of Sync</em>.</p></footer>
+<footer><p>acesync keeps Cisco ANM's copy of ACE context configurations in sync. States are the API's and the CLI's words (<em>stale</em> is what ANM calls <em>Out Of Sync</em>); HA words are ANM's: <em>HA State</em>, <em>HA Peer</em>, <em>HA Autosync</em>.</p></footer>
 </body>
 </html>
 `;
@@ -64,14 +64,28 @@ export function timeCell(ms: number | undefined, now: number): Html {
 }
 
 /** The fields of one context on one device that the live script updates (by data-field). */
+/** Alerts that mean the context's own logging is silenced (changes there may go unheard). */
+export const SILENCING_ALERTS: ReadonlySet<string> = new Set(['logging-silenced', 'logging-drift']);
+
+/** Shown next to the state badge while a silencing alert of the context is firing. */
+export function silencedBadge(): Html {
+  return html` <span
+    class="badge state-bad"
+    data-flag="silenced"
+    title="Logging of this context is silenced or incomplete: changes may go unnoticed until it is fixed"
+    ><span aria-hidden="true">🔇</span> logging silenced</span
+  >`;
+}
+
 export function contextCells(
   c: ContextState | undefined,
   now: number,
   reasonMax = 160,
+  flags: { silenced?: boolean } = {},
 ): { sync: Html; since: Html; reason: Html; audit: Html; upload: Html } {
   const reason = c && c.reasons.length ? c.reasons[c.reasons.length - 1]!.text : '';
   return {
-    sync: stateBadge(c?.sync),
+    sync: flags.silenced ? html`${stateBadge(c?.sync)}${silencedBadge()}` : stateBadge(c?.sync),
     since: c ? timeCell(c.since, now) : html`—`,
     reason: c ? html`<span class="reason">${text(reason, reasonMax)}</span>` : html`—`,
     audit:

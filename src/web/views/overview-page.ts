@@ -8,7 +8,7 @@ import type { StoredEvent } from '../../store/queries/events.js';
 import { eventSummary } from '../../store/queries/events.js';
 import type { Overview, PairView } from '../../store/queries/overview.js';
 import { html, join, text, type Html } from './html.js';
-import { contextCells, contextHref, page, roleBadge, stateBadge, timeCell } from './layout.js';
+import { contextCells, contextHref, page, roleBadge, SILENCING_ALERTS, stateBadge, timeCell } from './layout.js';
 
 function attention(o: Overview): Html {
   if (o.attention.length === 0) return html``;
@@ -16,8 +16,8 @@ function attention(o: Overview): Html {
     'logging-drift': 'Logging drift',
     'audit-overdue': 'Audit overdue',
     'standby-cold': 'Standby cold',
-    failed: 'Upload failed',
-    stale: 'Out Of Sync',
+    failed: 'failed',
+    stale: 'stale',
   };
   return html`<section class="attention" aria-labelledby="attention-h">
 <h2 id="attention-h">Needs attention (${o.attention.length})</h2>
@@ -93,7 +93,7 @@ function adoptForm(names: string[], i: number, a: OverviewActions | undefined): 
   </details>`;
 }
 
-function pairSection(p: PairView, i: number, now: number, a?: OverviewActions): Html {
+function pairSection(p: PairView, i: number, now: number, silenced: ReadonlySet<string>, a?: OverviewActions): Html {
   const names = p.devices.map((d) => d.name);
   const title =
     names.length === 2
@@ -125,7 +125,7 @@ function pairSection(p: PairView, i: number, now: number, a?: OverviewActions): 
 <thead><tr><th scope="col">Context</th><th scope="col">Device</th><th scope="col">Config state</th><th scope="col">Since</th><th scope="col">Reason</th><th scope="col">Last audit</th><th scope="col">Last upload</th></tr></thead>
 ${p.contexts.map((row) => {
   const rows = row.peers.map((peer, k) => {
-    const cells = contextCells(peer.state, now);
+    const cells = contextCells(peer.state, now, 160, { silenced: silenced.has(`${peer.device}\u0000${row.name}`) });
     return html`<tr data-device="${peer.device}" data-context="${row.name}" data-sync="${peer.state?.sync ?? ''}">
 ${k === 0 ? html`<th scope="rowgroup" rowspan="${row.peers.length}" data-label="Context"><a href="${contextHref(peer.device, row.name)}">${text(row.name, 64)}</a>${row.ftGroup !== undefined ? html` <span class="muted">FT group ${row.ftGroup}</span>` : ''}</th>` : ''}
 <td data-label="Device">${peer.state ? html`<a href="${contextHref(peer.device, row.name)}">${text(peer.device, 64)}</a>` : text(peer.device, 64)}</td>
@@ -148,7 +148,11 @@ function notices(o: Overview): Html {
   return html`<section class="attention notices" role="alert" aria-label="Warnings"><ul>${o.notices.map((n) => html`<li data-notice><strong>Warning</strong>: ${text(n, 400)}</li>`)}</ul></section>`;
 }
 
-export function overviewPage(o: Overview, a?: OverviewActions): Html {
+/** `extra`: panels shown under 'Needs attention' (failing notifications, ...). */
+export function overviewPage(o: Overview, a?: OverviewActions, extra: Html = html``): Html {
+  const silenced = new Set(
+    o.alerts.filter((a) => SILENCING_ALERTS.has(a.alertname) && a.context).map((a) => `${a.device}\u0000${a.context}`),
+  );
   const counts = html`<ul class="counts" aria-label="Contexts per state">${SYNC_STATES.map(
     (s) => html`<li>${stateBadge(s)} <span data-count="${s}">${o.counts[s]}</span></li>`,
   )}</ul>`;
@@ -161,8 +165,9 @@ ${a?.notice ? html`<p class="notice${a.notice.ok ? '' : ' error'}" role="status"
 ${notices(o)}
 ${counts}
 ${attention(o)}
+${extra}
 <section aria-labelledby="alerts-h"><h2 id="alerts-h">Open alerts (<span data-count="alerts-firing">${o.alertsFiring}</span>)</h2>${alertsTable(o.alerts, o.now, 'Alerts still firing, newest first')}</section>
-${o.pairs.length ? join(o.pairs.map((p, i) => pairSection(p, i + 1, o.now, a))) : html`<p>No devices configured yet. Add them under <code>devices:</code> in acesync.yaml.</p>`}
+${o.pairs.length ? join(o.pairs.map((p, i) => pairSection(p, i + 1, o.now, silenced, a))) : html`<p>No devices configured yet. Add them under <code>devices:</code> in acesync.yaml.</p>`}
 <section aria-labelledby="events-h"><h2 id="events-h">Recent events</h2>${eventsTable(o.events, o.now, 'The latest events, newest first')}</section>`,
   });
 }
