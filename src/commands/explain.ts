@@ -4,27 +4,19 @@
  * run while the service runs).
  */
 import { existsSync } from 'node:fs';
-import { AcesyncError, EXIT } from '../core/errors.js';
+import { EXIT } from '../core/errors.js';
 import { explainContext, formatExplanation } from '../engine/explain.js';
 import { StoreReader } from '../store/reader.js';
-import { parseCommandArgs } from './args.js';
+import type { Parsed } from './args.js';
 import { resolveConfig } from './config-arg.js';
 
-const USAGE = 'usage: acesync explain DEVICE CONTEXT [--config FILE] [--db FILE] [--json] [--recent N]';
-
-export async function main(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    config: { type: 'string', short: 'c' },
-    db: { type: 'string' },
-    json: { type: 'boolean', default: false },
-    recent: { type: 'string' },
-  });
-  if (positionals.length !== 2) throw new AcesyncError('ACESYNC_USAGE', USAGE);
-  const [device, context] = positionals as [string, string];
-  const recent = values.recent === undefined ? 20 : Number(values.recent);
+export async function main(args: Parsed): Promise<number> {
+  const [device, context] = args.positionals as [string, string];
+  const recentArg = args.string('recent');
+  const recent = recentArg === undefined ? 20 : Number(recentArg);
   if (!Number.isInteger(recent) || recent < 0 || recent > 10_000)
-    throw new AcesyncError('ACESYNC_USAGE', '--recent takes a number from 0 to 10000');
-  const path = values.db ?? resolveConfig(values.config).config.store.path;
+    throw args.usageError('--recent takes a number from 0 to 10000');
+  const path = args.string('db') ?? resolveConfig(args.string('config')).config.store.path;
   if (!existsSync(path)) {
     process.stderr.write(
       `acesync explain: no state database at ${path} (start the service first, or pass --config / --db)\n`,
@@ -47,7 +39,7 @@ export async function main(args: string[]): Promise<number> {
       process.stderr.write(`acesync explain: ${device}/${context} is not known (${known})\n`);
       return EXIT.FAILURE;
     }
-    process.stdout.write(values.json ? JSON.stringify(x, null, 2) + '\n' : formatExplanation(x));
+    process.stdout.write(args.bool('json') ? JSON.stringify(x, null, 2) + '\n' : formatExplanation(x));
     return EXIT.OK;
   } finally {
     reader.close();

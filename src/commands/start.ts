@@ -11,19 +11,11 @@ import { buildApp, type App } from '../app/app.js';
 import { AcesyncError, FileProblemsError, EXIT } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import type { RunningDemo } from '../demo/demo.js';
-import { parseCommandArgs } from './args.js';
+import type { Parsed } from './args.js';
 import { resolveConfig } from './config-arg.js';
 
-export async function main(args: string[]): Promise<number> {
-  const { values } = parseCommandArgs(
-    args,
-    {
-      config: { type: 'string', short: 'c' },
-      'print-events': { type: 'boolean', default: false },
-    },
-    false,
-  );
-  const resolved = resolveConfig(values.config);
+export async function main(args: Parsed): Promise<number> {
+  const resolved = resolveConfig(args.string('config'));
   const logger = createLogger(resolved.config.log.level);
   let demo: RunningDemo | undefined;
   if (resolved.embedded) {
@@ -43,7 +35,7 @@ export async function main(args: string[]): Promise<number> {
   const loaded = demo?.loaded ?? resolved;
   let app: App;
   try {
-    app = buildApp({ loaded, printEvents: values['print-events'], logger, ...(demo ? { env: demo.env } : {}) });
+    app = buildApp({ loaded, printEvents: args.bool('print-events'), logger, ...(demo ? { env: demo.env } : {}) });
   } catch (err) {
     await demo?.stop();
     if (err instanceof AcesyncError && !(err instanceof FileProblemsError)) {
