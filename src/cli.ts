@@ -121,7 +121,14 @@ Exit status: 0 when all input was read, 2 when a FILE cannot be read or the call
     },
   },
   demo: {
-    summary: 'drive the running demo',
+    summary: 'run the built-in demo (simulated ACE pair and ANM on loopback), or drive the running one',
+    description: `With no COMMAND: start the demo (what \`npm start\` runs): a simulated ACE HA pair and a simulated
+ANM on loopback, acesync on UDP 5514/5162 and http://127.0.0.1:8080, state in ./data/demo.db (fresh
+each start). The commands below drive a demo running in this folder, from another terminal.`,
+    options: {
+      'print-events': { type: 'boolean', help: 'print every received event as one JSON line on stdout' },
+    },
+    load: async () => (await import('./commands/start.js')).demo,
     subcommands: {
       change: {
         summary: 'a configuration change on the active (or the standby) peer',
@@ -217,7 +224,7 @@ export async function run(argv: string[]): Promise<number> {
       process.stderr.write(`${label}: ${err.message}\n`);
       return EXIT.BAD_INPUT;
     }
-    if (err instanceof AcesyncError && err.code === 'ACESYNC_USAGE') {
+    if (err instanceof AcesyncError && (err.code === 'ACESYNC_USAGE' || err.code === 'ACESYNC_CONFIG_NOT_FOUND')) {
       process.stderr.write(`${label}: ${err.message}\n`);
       return EXIT.BAD_INPUT;
     }

@@ -3,9 +3,9 @@
  * jobs. main passes real sockets, the system clock and the database; tests pass their own.
  */
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
 import type { LoadedConfig } from '../config/load.js';
+import { PACKAGED_RULES } from '../config/schema.js';
 import type { AceEvent } from '../core/events.js';
 import { AcesyncError, FileProblemsError, formatProblem } from '../core/errors.js';
 import { systemClock, type Clock } from '../core/clock.js';
@@ -28,7 +28,7 @@ import { buildWebServer, webExtras } from '../web/server.js';
 import type { FastifyInstance } from 'fastify';
 
 /** The default rules shipped with the package (dist/app/../../rules). */
-export const BUNDLED_RULES = fileURLToPath(new URL('../../rules', import.meta.url));
+export const BUNDLED_RULES = PACKAGED_RULES;
 
 export interface AppOptions {
   loaded: LoadedConfig;

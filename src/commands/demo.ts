@@ -1,6 +1,6 @@
 /**
  * `acesync demo change|failover|silence-logging|status`: drive the running demo (see
- * `acesync start` without a configuration) as an operator would, over SSH to the
+ * `acesync demo`, what `npm start` runs) as an operator would, over SSH to the
  * simulated ACEs, and say what to watch on the page. Exit 0 with a short description;
  * exit 1 when no demo is running here. Never prints the demo's credentials.
  */
@@ -20,8 +20,7 @@ const out = (s: string): void => {
 function runningDemo(dataDir: string): DemoState | string {
   const file = demoStatePath(dataDir);
   const s = readDemoState(file);
-  const how =
-    'Start one with `npm start` (or `acesync start`) in a folder without acesync.yaml, then run this command from the same folder.';
+  const how = 'Start one with `npm start` (or `acesync demo`), then run this command from the same folder.';
   if (!s) return `acesync demo: no demo is running here (no ${file}). ${how}`;
   if (!isAlive(s.pid))
     return `acesync demo: no demo is running here (${file} was left by process ${s.pid}, which has stopped). ${how}`;

@@ -16,7 +16,7 @@ export async function main(args: Parsed): Promise<number> {
   const recent = recentArg === undefined ? 20 : Number(recentArg);
   if (!Number.isInteger(recent) || recent < 0 || recent > 10_000)
     throw args.usageError('--recent takes a number from 0 to 10000');
-  const path = args.string('db') ?? resolveConfig(args.string('config')).config.store.path;
+  const path = args.string('db') ?? resolveConfig(args.string('config'), { skipSecrets: true }).config.store.path;
   if (!existsSync(path)) {
     process.stderr.write(
       `acesync explain: no state database at ${path} (start the service first, or pass --config / --db)\n`,

@@ -26,7 +26,7 @@ export async function main(args: Parsed): Promise<number> {
   if (!Number.isInteger(step) || step < 0) throw args.usageError('--step takes a number of milliseconds');
   const all = args.bool('all');
 
-  const { config } = resolveConfig(args.string('config'));
+  const { config } = resolveConfig(args.string('config'), { skipSecrets: true });
   const ruleset = loadRules(args.string('rules') ?? config.rules, { engine: config.engine, now: 0 });
   const inventory = Inventory.fromConfig(config);
   const clock = new ManualClock(REPLAY_EPOCH);

@@ -17,7 +17,7 @@ function shown(file: string): string {
 
 export async function main(args: Parsed): Promise<number> {
   const [target] = args.positionals;
-  const loaded = resolveConfig(args.string('config'));
+  const loaded = resolveConfig(args.string('config'), { skipSecrets: true });
   const dir = target ?? loaded.config.rules;
   const result = checkRules(dir, { engine: loaded.config.engine });
   if (!result.ruleset) {

@@ -1,47 +1,65 @@
 /**
- * `acesync start`: run the service until SIGINT/SIGTERM. SIGHUP reloads the rules (a bad
- * set is refused and the old one keeps running). A state database that cannot be opened
- * or written stops the service with exit code 1 and a message that says why.
+ * `acesync start`: run the service until SIGINT/SIGTERM, on `--config FILE`, else
+ * ./acesync.yaml, else /etc/acesync/acesync.yaml; with none of them it exits 2 saying how
+ * to get one (it never fakes health on simulators). SIGHUP reloads (a bad file is refused
+ * and the old configuration keeps running). A state database that cannot be opened or
+ * written stops the service with exit code 1 and a message that says why.
  *
- * With no acesync.yaml and no --config, it runs the built-in demo (src/demo): simulated
- * ACE and ANM in this process on loopback, the demo's embedded configuration, and a
- * message saying where to look and what to try.
+ * `acesync demo` (what `npm start` runs): the built-in demo (src/demo), simulated ACE and
+ * ANM in this process on loopback, the demo's embedded configuration, and a message
+ * saying where to look and what to try.
  */
 import { buildApp, type App } from '../app/app.js';
+import type { LoadedConfig } from '../config/load.js';
+import { loadConfigFile } from '../config/load.js';
 import { AcesyncError, FileProblemsError, EXIT } from '../core/errors.js';
-import { createLogger } from '../core/log.js';
+import { createLogger, type Logger } from '../core/log.js';
 import type { RunningDemo } from '../demo/demo.js';
 import type { Parsed } from './args.js';
-import { resolveConfig } from './config-arg.js';
+import { serviceConfigFile } from './config-arg.js';
 
 export async function main(args: Parsed): Promise<number> {
-  const resolved = resolveConfig(args.string('config'));
-  const logger = createLogger(resolved.config.log.level);
-  let demo: RunningDemo | undefined;
-  if (resolved.embedded) {
-    logger.info('no acesync.yaml and no --config: starting the built-in demo');
-    const { startDemo } = await import('../demo/demo.js');
-    try {
-      demo = await startDemo({ cwd: process.cwd(), logger });
-    } catch (err) {
-      if (err instanceof AcesyncError) {
-        logger.flush();
-        process.stderr.write(`acesync start: ${err.code}: ${err.message}\n`);
-        return EXIT.FAILURE;
-      }
-      throw err;
+  const loaded = loadConfigFile(serviceConfigFile(args.string('config')));
+  const logger = createLogger(loaded.config.log.level);
+  return runService({ loaded, logger, printEvents: args.bool('print-events') });
+}
+
+export async function demo(args: Parsed): Promise<number> {
+  const logger = createLogger('info');
+  const { startDemo } = await import('../demo/demo.js');
+  let running: RunningDemo;
+  try {
+    running = await startDemo({ cwd: process.cwd(), logger });
+  } catch (err) {
+    if (err instanceof AcesyncError) {
+      logger.flush();
+      process.stderr.write(`acesync demo: ${err.code}: ${err.message}\n`);
+      return EXIT.FAILURE;
     }
+    throw err;
   }
-  const loaded = demo?.loaded ?? resolved;
+  return runService({ loaded: running.loaded, logger, printEvents: args.bool('print-events'), demo: running });
+}
+
+interface ServiceOptions {
+  loaded: LoadedConfig;
+  logger: Logger;
+  printEvents: boolean;
+  demo?: RunningDemo;
+}
+
+async function runService(o: ServiceOptions): Promise<number> {
+  const { logger, demo } = o;
+  const label = demo ? 'acesync demo' : 'acesync start';
   let app: App;
   try {
-    app = buildApp({ loaded, printEvents: args.bool('print-events'), logger, ...(demo ? { env: demo.env } : {}) });
+    app = buildApp({ loaded: o.loaded, printEvents: o.printEvents, logger, ...(demo ? { env: demo.env } : {}) });
   } catch (err) {
     await demo?.stop();
     if (err instanceof AcesyncError && !(err instanceof FileProblemsError)) {
       logger.fatal({ code: err.code }, err.message);
       logger.flush();
-      process.stderr.write(`acesync start: ${err.code}: ${err.message}\n`);
+      process.stderr.write(`${label}: ${err.code}: ${err.message}\n`);
       return EXIT.FAILURE;
     }
     throw err;
@@ -52,7 +70,7 @@ export async function main(args: Parsed): Promise<number> {
     await app.stop().catch(() => undefined);
     await demo?.stop();
     if (err instanceof AcesyncError) {
-      process.stderr.write(`acesync start: ${err.code}: ${err.message}\n`);
+      process.stderr.write(`${label}: ${err.code}: ${err.message}\n`);
       return EXIT.FAILURE;
     }
     throw err;
@@ -60,7 +78,7 @@ export async function main(args: Parsed): Promise<number> {
   if (demo) {
     const { auditEverythingNow } = await import('../demo/demo.js');
     auditEverythingNow(app);
-    // For the person at the terminal (stderr carries the JSON logs).
+    // For the person at the terminal (stderr carries the logs).
     process.stdout.write(demo.message() + '\n');
   }
   const onHup = (): void => {
@@ -75,7 +93,7 @@ export async function main(args: Parsed): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
     app.onFatal((err) => {
-      process.stderr.write(`acesync start: ${err.code}: ${err.message}\n`);
+      process.stderr.write(`${label}: ${err.code}: ${err.message}\n`);
       resolveStop(EXIT.FAILURE);
     });
   });

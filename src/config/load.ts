@@ -76,17 +76,27 @@ function resolvePaths(cfg: Config, baseDir: string): Config {
   };
 }
 
-export function loadConfigText(text: string, file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+export interface LoadOptions {
+  /** Validate everything but the secrets' values (`config check`, explain, rules check, replay). */
+  skipSecrets?: boolean;
+}
+
+export function loadConfigText(
+  text: string,
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+  o: LoadOptions = {},
+): LoadedConfig {
   const src = parseYaml(file, text, 'ACESYNC_CONFIG_INVALID');
   const config = validateConfig(src);
-  checkSecrets(config, src, env, file);
+  if (!o.skipSecrets) checkSecrets(config, src, env, file);
   const baseDir = dirname(resolve(file));
   return { config: resolvePaths(config, baseDir), file: resolve(file), baseDir };
 }
 
-export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env, o: LoadOptions = {}): LoadedConfig {
   if (!existsSync(file)) throw new FileProblemsError('ACESYNC_CONFIG_NOT_FOUND', [{ file, message: 'no such file' }]);
-  return loadConfigText(readFileSync(file, 'utf8'), file, env);
+  return loadConfigText(readFileSync(file, 'utf8'), file, env, o);
 }
 
 /** Defaults with no file at all (relative paths against the working directory). */

@@ -12,6 +12,10 @@ import { pollerSchema } from './sections/poller.js';
 import { anmSchema } from './sections/anm.js';
 import { engineSchema } from './sections/engine.js';
 import { webhooksSchema } from './sections/webhooks.js';
+import { fileURLToPath } from 'node:url';
+
+/** The rules shipped with the package (rules/ next to dist/ or src/): used when the configuration names none. */
+export const PACKAGED_RULES = fileURLToPath(new URL('../../rules', import.meta.url));
 
 export const configSchema = z
   .strictObject({
@@ -19,8 +23,8 @@ export const configSchema = z
     snmp: snmpSchema,
     http: httpSchema,
     store: storeSchema,
-    /** Folder of rule files (YAML). Relative paths resolve against the config file's folder. */
-    rules: z.string().min(1).default('./rules'),
+    /** Folder of rule files (YAML), relative to the config file's folder; absent: the packaged rules/. */
+    rules: z.string().min(1).default(PACKAGED_RULES),
     log: z
       .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .prefault({}),
