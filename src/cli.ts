@@ -81,6 +81,24 @@ Exit status: 0 when all input was read, 2 when a FILE cannot be read or the call
       },
     },
   },
+  config: {
+    summary: 'work with the configuration file',
+    subcommands: {
+      check: {
+        summary: 'validate a configuration as start would, without its secrets (exit 2 on problems)',
+        usage: '[FILE]',
+        positionals: { max: 1 },
+        description: `Checks the YAML, every key, the files it names (rules and rule files, anm.ca_file, webhook
+templates) and the inventory, and lists the secrets it refers to with whether each is set here.
+Unset secrets fail only with --secrets, so a configuration can be checked in CI without them.`,
+        options: {
+          config,
+          secrets: { type: 'boolean', help: 'also require every referenced secret (variable set, file readable)' },
+        },
+        load: async () => (await import('./commands/config.js')).check,
+      },
+    },
+  },
   explain: {
     summary: 'the chain that led a context to its current state',
     usage: 'DEVICE CONTEXT',

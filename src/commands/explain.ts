@@ -4,6 +4,7 @@
  * run while the service runs).
  */
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { EXIT } from '../core/errors.js';
 import { explainContext, formatExplanation } from '../engine/explain.js';
 import { StoreReader } from '../store/reader.js';
@@ -16,7 +17,18 @@ export async function main(args: Parsed): Promise<number> {
   const recent = recentArg === undefined ? 20 : Number(recentArg);
   if (!Number.isInteger(recent) || recent < 0 || recent > 10_000)
     throw args.usageError('--recent takes a number from 0 to 10000');
-  const path = args.string('db') ?? resolveConfig(args.string('config'), { skipSecrets: true }).config.store.path;
+  let path = args.string('db') ?? resolveConfig(args.string('config'), { skipSecrets: true }).config.store.path;
+  // Next to the running demo (`npm start`), whose database is data/demo.db, not the service's default.
+  const demoDb = resolve('data', 'demo.db');
+  if (
+    args.string('db') === undefined &&
+    args.string('config') === undefined &&
+    !existsSync(path) &&
+    existsSync(demoDb)
+  ) {
+    process.stderr.write(`acesync explain: no ${path}; reading the demo's ${demoDb}\n`);
+    path = demoDb;
+  }
   if (!existsSync(path)) {
     process.stderr.write(
       `acesync explain: no state database at ${path} (start the service first, or pass --config / --db)\n`,

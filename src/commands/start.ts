@@ -12,7 +12,8 @@
 import { buildApp, type App } from '../app/app.js';
 import type { LoadedConfig } from '../config/load.js';
 import { loadConfigFile } from '../config/load.js';
-import { AcesyncError, FileProblemsError, EXIT } from '../core/errors.js';
+import { AcesyncError, FileProblemsError, EXIT, formatProblem } from '../core/errors.js';
+import { configWarnings } from '../config/warnings.js';
 import { createLogger, type Logger } from '../core/log.js';
 import type { RunningDemo } from '../demo/demo.js';
 import type { Parsed } from './args.js';
@@ -21,6 +22,8 @@ import { serviceConfigFile } from './config-arg.js';
 export async function main(args: Parsed): Promise<number> {
   const loaded = loadConfigFile(serviceConfigFile(args.string('config')));
   const logger = createLogger(loaded.config.log.level);
+  for (const w of configWarnings(loaded.config, loaded.src))
+    logger.warn({ at: formatProblem(w).replace(/: .*$/, '') }, `configuration: ${w.path}: ${w.message}`);
   return runService({ loaded, logger, printEvents: args.bool('print-events') });
 }
 
