@@ -296,7 +296,15 @@ export function buildApp(opts: AppOptions): App {
       if (config.engine.watch_rules) watcher = watchRules(rulesPath, () => reloadRules('file change'), { logger });
       actions.start();
       notifier.start();
-      if (web) await web.listen({ host: config.http.host, port: config.http.port });
+      if (web)
+        await web.listen({ host: config.http.host, port: config.http.port }).catch((err: NodeJS.ErrnoException) => {
+          throw new AcesyncError(
+            'ACESYNC_LISTEN',
+            `http.port: the status page cannot listen on ${config.http.host}:${config.http.port}: ${err.code ?? err.message} (set http.host/port)`,
+            { key: ['http', 'port'] },
+            { cause: err },
+          );
+        });
       started = true;
       logger.info(
         {

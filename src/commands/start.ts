@@ -73,7 +73,7 @@ async function runService(o: ServiceOptions): Promise<number> {
     await app.stop().catch(() => undefined);
     await demo?.stop();
     if (err instanceof AcesyncError) {
-      process.stderr.write(`${label}: ${err.code}: ${err.message}\n`);
+      process.stderr.write(`${label}: ${err.code}: ${locatedAtKey(err, o.loaded)}\n`);
       return EXIT.FAILURE;
     }
     throw err;
@@ -105,4 +105,12 @@ async function runService(o: ServiceOptions): Promise<number> {
   await demo?.stop().catch((err) => logger.error({ err }, 'stopping the demo simulators failed'));
   logger.flush();
   return code;
+}
+
+/** `file:line:col key: reason` when the error names the configuration key it is about. */
+function locatedAtKey(err: AcesyncError, loaded: LoadedConfig): string {
+  const key = (err.details as { key?: string[] } | undefined)?.key;
+  if (!key || !loaded.src || !loaded.file) return err.message;
+  const at = loaded.src.locate(key);
+  return `${[loaded.file, at.line, at.column].filter((x) => x !== undefined).join(':')} ${err.message}`;
 }

@@ -22,7 +22,8 @@ export interface LoadedConfig {
 /** Validate a parsed YAML value. Exposed for tests and for the demo's embedded config. */
 export function validateConfig(src: YamlSource): Config {
   const parsed = configSchema.safeParse(src.value ?? {});
-  if (!parsed.success) throw new FileProblemsError('ACESYNC_CONFIG_INVALID', zodProblems(src, parsed.error));
+  if (!parsed.success)
+    throw new FileProblemsError('ACESYNC_CONFIG_INVALID', zodProblems(src, parsed.error, [], configSchema));
   return parsed.data;
 }
 

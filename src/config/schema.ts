@@ -79,8 +79,15 @@ export const configSchema = z
       });
       const claim = (addr: string, owner: string, path: Array<string | number>): void => {
         const prev = sourceOwner.get(addr);
-        if (prev !== undefined && prev !== owner)
-          ctx.addIssue({ code: 'custom', path, message: `source ${addr} is already claimed by ${prev}` });
+        // The device's address again on one of its own contexts (typically Admin): the context is
+        // the more specific attribution, and the inventory applies it.
+        const ownContext = prev === d.name && owner.startsWith(`${d.name}/`);
+        if (prev !== undefined && prev !== owner && !ownContext)
+          ctx.addIssue({
+            code: 'custom',
+            path,
+            message: `source ${addr} is already claimed by ${prev} (list an address once: under the device, or under the one context that sends from it)`,
+          });
         sourceOwner.set(addr, owner);
       };
       d.sources.forEach((s, k) => claim(s, d.name, ['devices', i, 'sources', k]));

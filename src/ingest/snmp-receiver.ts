@@ -144,8 +144,8 @@ export class SnmpIngest implements Listener {
       const code = (err as { code?: string }).code;
       throw new AcesyncError(
         'ACESYNC_LISTEN',
-        `SNMP receiver could not bind ${cfg.host}:${cfg.port}${code ? ` (${code})` : ''}`,
-        undefined,
+        `snmp.port: SNMP receiver could not bind ${cfg.host}:${cfg.port}${code ? ` (${code})` : ''} (set snmp.host/port)`,
+        { key: ['snmp', 'port'] },
         { cause: err },
       );
     }

@@ -64,9 +64,12 @@ export class UdpSyslogReceiver {
       const fail = (err: Error): void => {
         socket.close();
         reject(
-          new AcesyncError('ACESYNC_LISTEN', `syslog UDP cannot bind ${host}:${port}: ${err.message}`, undefined, {
-            cause: err,
-          }),
+          new AcesyncError(
+            'ACESYNC_LISTEN',
+            `syslog.udp.port: syslog UDP cannot bind ${host}:${port}: ${err.message} (set syslog.udp.host/port)`,
+            { key: ['syslog', 'udp', 'port'] },
+            { cause: err },
+          ),
         );
       };
       socket.once('error', fail);
