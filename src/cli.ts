@@ -20,6 +20,18 @@ const config: OptionSpec = {
   arg: 'FILE',
   help: 'the configuration (default: ./acesync.yaml, else /etc/acesync/acesync.yaml)',
 };
+const logOptions: Record<string, OptionSpec> = {
+  'log-level': {
+    type: 'string',
+    arg: 'LEVEL',
+    help: 'fatal, error, warn, info, debug, trace or silent (default: log.level of the configuration, info)',
+  },
+  'log-format': {
+    type: 'string',
+    arg: 'FORMAT',
+    help: 'json (one JSON object a line) or pretty (one human line); default: pretty on a terminal, else json',
+  },
+};
 const dataDir: OptionSpec = { type: 'string', arg: 'DIR', help: "the demo's data folder (default: ./data)" };
 const demoContext: OptionSpec = {
   type: 'string',
@@ -33,6 +45,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     options: {
       config,
       'print-events': { type: 'boolean', help: 'print every received event as one JSON line on stdout' },
+      ...logOptions,
     },
     load: async () => (await import('./commands/start.js')).main,
   },
@@ -145,6 +158,7 @@ ANM on loopback, acesync on UDP 5514/5162 and http://127.0.0.1:8080, state in ./
 each start). The commands below drive a demo running in this folder, from another terminal.`,
     options: {
       'print-events': { type: 'boolean', help: 'print every received event as one JSON line on stdout' },
+      ...logOptions,
     },
     load: async () => (await import('./commands/start.js')).demo,
     subcommands: {

@@ -14,21 +14,22 @@ import type { LoadedConfig } from '../config/load.js';
 import { loadConfigFile } from '../config/load.js';
 import { AcesyncError, FileProblemsError, EXIT, formatProblem } from '../core/errors.js';
 import { configWarnings } from '../config/warnings.js';
-import { createLogger, type Logger } from '../core/log.js';
+import { createLogger, LOG_LEVELS, type Logger } from '../core/log.js';
+import type { LevelWithSilent } from 'pino';
 import type { RunningDemo } from '../demo/demo.js';
 import type { Parsed } from './args.js';
 import { serviceConfigFile } from './config-arg.js';
 
 export async function main(args: Parsed): Promise<number> {
   const loaded = loadConfigFile(serviceConfigFile(args.string('config')));
-  const logger = createLogger(loaded.config.log.level);
+  const logger = loggerFor(args, loaded.config.log.level);
   for (const w of configWarnings(loaded.config, loaded.src))
     logger.warn({ at: formatProblem(w).replace(/: .*$/, '') }, `configuration: ${w.path}: ${w.message}`);
   return runService({ loaded, logger, printEvents: args.bool('print-events') });
 }
 
 export async function demo(args: Parsed): Promise<number> {
-  const logger = createLogger('info');
+  const logger = loggerFor(args, 'info');
   const { startDemo } = await import('../demo/demo.js');
   let running: RunningDemo;
   try {
@@ -42,6 +43,17 @@ export async function demo(args: Parsed): Promise<number> {
     throw err;
   }
   return runService({ loaded: running.loaded, logger, printEvents: args.bool('print-events'), demo: running });
+}
+
+/** The logger of --log-level / --log-format (usage errors for anything else). */
+function loggerFor(args: Parsed, configured: LevelWithSilent): Logger {
+  const level = args.string('log-level') ?? configured;
+  if (!(LOG_LEVELS as readonly string[]).includes(level))
+    throw args.usageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  const format = args.string('log-format');
+  if (format !== undefined && format !== 'json' && format !== 'pretty')
+    throw args.usageError('--log-format must be json or pretty');
+  return createLogger(level as LevelWithSilent, process.stderr, format);
 }
 
 interface ServiceOptions {

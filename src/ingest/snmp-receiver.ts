@@ -11,6 +11,7 @@
  * refusing SNMPv3 messages with an empty user name (net-snmp lets unauthenticated ones
  * through as an anonymous user).
  */
+import { readRmemMax, recvBufferReport } from './recv-buffer.js';
 import type { RemoteInfo } from 'node:dgram';
 import snmp from 'net-snmp';
 import { AcesyncError } from '../core/errors.js';
@@ -175,11 +176,14 @@ export class SnmpIngest implements Listener {
         ? 'SNMP receiver listening (engine ID derived from host name and port; set snmp.engine_id to pin it for v3 informs)'
         : 'SNMP receiver listening',
     );
-    if (effective !== undefined && effective < cfg.recv_buffer_bytes)
-      logger.warn(
-        { requested: cfg.recv_buffer_bytes, effective },
-        'SNMP socket receive buffer is smaller than configured (capped by net.core.rmem_max); trap bursts may be lost',
-      );
+    if (effective !== undefined) {
+      const buf = recvBufferReport('SNMP', cfg.recv_buffer_bytes, effective, await readRmemMax());
+      if (buf.message)
+        logger.warn(
+          { requested: cfg.recv_buffer_bytes, granted: buf.granted, reported: effective, rmemMax: buf.rmemMax },
+          `${buf.message}; trap bursts may be lost`,
+        );
+    }
   }
 
   async stop(): Promise<void> {
