@@ -10,6 +10,7 @@
  * saying where to look and what to try.
  */
 import { buildApp, type App } from '../app/app.js';
+import { configReloader } from '../app/reload.js';
 import type { LoadedConfig } from '../config/load.js';
 import { loadConfigFile } from '../config/load.js';
 import { AcesyncError, FileProblemsError, EXIT, formatProblem } from '../core/errors.js';
@@ -79,6 +80,8 @@ async function runService(o: ServiceOptions): Promise<number> {
     }
     throw err;
   }
+  // The demo runs on its embedded configuration: SIGHUP reloads its rules only.
+  const reloader = demo ? undefined : configReloader(app, o.loaded);
   try {
     await app.start();
   } catch (err) {
@@ -97,7 +100,8 @@ async function runService(o: ServiceOptions): Promise<number> {
     process.stdout.write(demo.message() + '\n');
   }
   const onHup = (): void => {
-    app.reloadRules('SIGHUP');
+    if (reloader) reloader.reload('SIGHUP');
+    else app.reloadRules('SIGHUP');
   };
   process.on('SIGHUP', onHup);
   const code = await new Promise<number>((resolveStop) => {
