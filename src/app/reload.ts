@@ -10,6 +10,7 @@
  */
 import { Gauge } from 'prom-client';
 import { loadConfigFile, type LoadedConfig } from '../config/load.js';
+import { fillSecretsFromFiles } from '../config/secret-files.js';
 import type { Config } from '../config/schema.js';
 import { FileProblemsError, formatProblem } from '../core/errors.js';
 import { Inventory } from '../inventory/inventory.js';
@@ -103,6 +104,7 @@ export function configReloader(app: App, initial: LoadedConfig, env: NodeJS.Proc
     let next: LoadedConfig;
     let nextInventory: Inventory;
     try {
+      fillSecretsFromFiles(loadConfigFile(file, env, { skipSecrets: true }).config, env);
       next = loadConfigFile(file, env);
       nextInventory = Inventory.fromConfig(next.config);
     } catch (err) {

@@ -8,6 +8,7 @@
 import { relative, isAbsolute } from 'node:path';
 import { checkSecrets, loadConfigFile, secretProblem, secretRefs } from '../config/load.js';
 import { formatPath } from '../config/yaml-source.js';
+import { fillSecretsFromFiles } from '../config/secret-files.js';
 import { EXIT, FileProblemsError, formatProblem } from '../core/errors.js';
 import { checkRules } from '../engine/loader.js';
 import { Inventory } from '../inventory/inventory.js';
@@ -25,6 +26,7 @@ export async function check(args: Parsed): Promise<number> {
   const file = findConfigFile(args.positionals[0] ?? args.string('config')) ?? serviceConfigFile(undefined);
   const loaded = loadConfigFile(file, process.env, { skipSecrets: true });
   const { config } = loaded;
+  fillSecretsFromFiles(config, process.env);
   const fail = (lines: string[]): number => {
     for (const l of lines) process.stderr.write(l + '\n');
     process.stderr.write(`${shown(file)}: the configuration would be refused\n`);

@@ -13,6 +13,7 @@ import { buildApp, type App } from '../app/app.js';
 import { configReloader } from '../app/reload.js';
 import type { LoadedConfig } from '../config/load.js';
 import { loadConfigFile } from '../config/load.js';
+import { fillSecretsFromFiles } from '../config/secret-files.js';
 import { AcesyncError, FileProblemsError, EXIT, formatProblem } from '../core/errors.js';
 import { configWarnings } from '../config/warnings.js';
 import { createLogger, LOG_LEVELS, type Logger } from '../core/log.js';
@@ -22,8 +23,12 @@ import type { Parsed } from './args.js';
 import { serviceConfigFile } from './config-arg.js';
 
 export async function main(args: Parsed): Promise<number> {
-  const loaded = loadConfigFile(serviceConfigFile(args.string('config')));
+  const file = serviceConfigFile(args.string('config'));
+  // Secrets may come from files ($CREDENTIALS_DIRECTORY, NAME_FILE): fill them in before the full check.
+  const fromFiles = fillSecretsFromFiles(loadConfigFile(file, process.env, { skipSecrets: true }).config, process.env);
+  const loaded = loadConfigFile(file);
   const logger = loggerFor(args, loaded.config.log.level);
+  if (fromFiles.length > 0) logger.info({ secrets: fromFiles }, 'secrets read from credential files');
   for (const w of configWarnings(loaded.config, loaded.src))
     logger.warn({ at: formatProblem(w).replace(/: .*$/, '') }, `configuration: ${w.path}: ${w.message}`);
   return runService({ loaded, logger, printEvents: args.bool('print-events') });
