@@ -3,7 +3,7 @@
  * --config, else ./acesync.yaml, else /etc/acesync/acesync.yaml, else exit 2 saying how to
  * get one, and never the demo. `npm start` runs `acesync demo` (test/e2e/demo.test.ts).
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -76,5 +76,67 @@ describe('npm start', () => {
   it("runs the demo explicitly ('acesync demo'), with the bin's OpenSSL flag", () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     expect(pkg.scripts.start).toMatch(/dist\/cli\.js demo$/);
+  });
+});
+
+describe('secrets from files', () => {
+  const cfg = (cwd: string): string => {
+    const file = join(cwd, 'acesync.yaml');
+    writeFileSync(
+      file,
+      [
+        'store: { path: ./s.db }',
+        'syslog: { udp: { host: 127.0.0.1, port: 0 }, tcp: { enabled: false } }',
+        'snmp: { enabled: false }',
+        'http: { enabled: false }',
+        'poller: { enabled: false }',
+        'anm: { enabled: false }',
+        'devices:',
+        '  - { name: ace1, host: 192.0.2.1, ssh: { username: u, password_env: ACESYNC_T_PW }, contexts: [{ name: VC }] }',
+        '',
+      ].join('\n'),
+    );
+    return file;
+  };
+
+  it(
+    'reads an unset *_env secret from $CREDENTIALS_DIRECTORY (systemd LoadCredential=)',
+    { timeout: 30_000 },
+    async () => {
+      const cwd = temp();
+      const creds = join(cwd, 'creds');
+      mkdirSync(creds);
+      writeFileSync(join(creds, 'ACESYNC_T_PW'), 's3cret-value\n');
+      const without = await runCli(['start', '--config', cfg(cwd)], { cwd, env: { ACESYNC_T_PW: '' } });
+      expect(without.code).toBe(2);
+      expect(without.stderr).toMatch(/devices\[0\]\.ssh\.password_env: environment variable ACESYNC_T_PW is not set/);
+      const r = startCli(['start', '--config', cfg(cwd)], {
+        cwd,
+        env: { ACESYNC_T_PW: '', CREDENTIALS_DIRECTORY: creds },
+      });
+      try {
+        const log = await r.waitForLog((l) => l.msg === 'secrets read from credential files');
+        expect(log.secrets).toEqual([{ name: 'ACESYNC_T_PW', from: join(creds, 'ACESYNC_T_PW') }]);
+        await waitStarted(r);
+        expect(r.stderr.join('\n')).not.toContain('s3cret-value');
+      } finally {
+        expect(await r.stop('SIGTERM')).toBe(0);
+      }
+    },
+  );
+
+  it('or from the file named by NAME_FILE', { timeout: 30_000 }, async () => {
+    const cwd = temp();
+    writeFileSync(join(cwd, 'pw'), 'other-secret');
+    const r = startCli(['start', '--config', cfg(cwd)], {
+      cwd,
+      env: { ACESYNC_T_PW: '', ACESYNC_T_PW_FILE: join(cwd, 'pw') },
+    });
+    try {
+      await waitStarted(r);
+      expect(r.stderr.join('\n')).toContain('"from":"' + join(cwd, 'pw') + '"');
+    } finally {
+      expect(await r.stop('SIGTERM')).toBe(0);
+    }
   });
 });

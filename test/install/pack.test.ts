@@ -67,3 +67,28 @@ describe('npm pack + npm install --omit=dev', () => {
     expect(check).toMatch(/anm\.password_env +environment variable ANM_PASSWORD: UNSET/);
   });
 });
+
+describe('samples/acesync.service', () => {
+  it('is hardened: systemd-analyze security rates it below 2.5 (it was 6.2)', () => {
+    let out: string;
+    try {
+      out = execFileSync('systemd-analyze', ['security', '--offline=true', join(ROOT, 'samples/acesync.service')], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        if (process.env.CI === 'true') throw new Error('systemd-analyze (package systemd) is required in CI');
+        return;
+      }
+      out = String((err as { stdout?: string }).stdout ?? '');
+    }
+    const score = Number(/Overall exposure level for acesync\.service: ([\d.]+)/.exec(out)?.[1]);
+    expect(score).toBeLessThan(2.5);
+    const verify = execFileSync('systemd-analyze', ['verify', join(ROOT, 'samples/acesync.service')], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    expect(verify).toBe('');
+  });
+});
