@@ -173,11 +173,25 @@ export function configReloader(app: App, initial: LoadedConfig, env: NodeJS.Proc
     return result;
   };
 
-  if (app.web)
+  if (app.web) {
+    // While the last reload stands refused, every page says so at the top (escaped text).
+    app.web.addHook('onSend', async (_req, reply, payload) => {
+      if (!last || last.ok || typeof payload !== 'string') return payload;
+      if (!String(reply.getHeader('content-type') ?? '').startsWith('text/html')) return payload;
+      const esc = (s: string): string =>
+        s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`).replace(/[\u0000-\u001f\u007f]/g, '?');
+      const problems = last.problems
+        .slice(0, 5)
+        .map((p) => `<li>${esc(p.slice(0, 300))}</li>`)
+        .join('');
+      const banner = `<div class="notice error" role="alert" id="config-refused"><p><strong>Configuration reload refused</strong> (${esc(last.trigger)}, ${new Date(last.at).toISOString()}): acesync keeps running on the previous configuration.</p><ul>${problems}</ul></div>`;
+      return payload.replace('<main id="main">', `<main id="main">\n${banner}`);
+    });
     app.web.post('/api/v1/reload', { config: { mutation: true } }, async (_req, reply) => {
       const r = reload('api');
       return reply.code(r.ok ? 200 : 422).send(r);
     });
+  }
 
   return {
     reload,

@@ -104,6 +104,9 @@ describe('acesync start: reloading the whole configuration', () => {
       expect(JSON.stringify(still)).toContain('ace2');
       expect(JSON.stringify(still)).not.toContain('ace3');
       expect(r.child.exitCode).toBeNull();
+      const pageHtml = await (await fetch(`${base}/`)).text();
+      expect(pageHtml).toContain('<strong>Configuration reload refused</strong> (SIGHUP');
+      expect(pageHtml).toMatch(/unknown key &#39;pollr&#39;/);
 
       // 3. Through the API: the token is required; a listener change says a restart is needed.
       writeFileSync(
@@ -125,6 +128,7 @@ describe('acesync start: reloading the whole configuration', () => {
       expect(body.restartNeeded).toEqual(['syslog.udp.port']);
       await r.waitForLog((l) => l.key === 'syslog.udp.port' && String(l.msg).includes('after a restart'));
       expect(await metric()).toBe('1');
+      expect(await (await fetch(`${base}/`)).text()).not.toContain('config-refused');
       expect(await r.stop('SIGTERM')).toBe(0);
     },
   );
