@@ -17,6 +17,7 @@ import { Inventory } from '../inventory/inventory.js';
 import { checkRules } from '../engine/loader.js';
 import { PRIORITY } from '../store/job-queue.js';
 import { webExtras } from '../web/server.js';
+import { buildReceivers, type Receiver } from '../notify/receivers.js';
 import type { App } from './app.js';
 
 export interface ReloadResult {
@@ -29,12 +30,14 @@ export interface ReloadResult {
   contextsAdded: string[];
   contextsRemoved: string[];
   rules: number;
+  /** The webhooks in effect after the reload. */
+  webhooks: string[];
   /** Keys whose new value takes effect only after a restart. */
   restartNeeded: string[];
 }
 
-/** Sections applied at start only; a change is reported per key. */
-const RESTART_SECTIONS = ['syslog', 'snmp', 'http', 'store', 'log', 'poller', 'anm', 'engine', 'webhooks'] as const;
+/** Sections applied at start only; a change is reported per key. (Inventory, rules, webhooks are applied live.) */
+const RESTART_SECTIONS = ['syslog', 'snmp', 'http', 'store', 'log', 'poller', 'anm', 'engine'] as const;
 
 function changedKeys(a: unknown, b: unknown, path: string, out: string[]): void {
   if (JSON.stringify(a) === JSON.stringify(b)) return;
@@ -91,6 +94,7 @@ export function configReloader(app: App, initial: LoadedConfig, env: NodeJS.Proc
       contextsAdded: [],
       contextsRemoved: [],
       rules: app.processor.ruleset.rules.length,
+      webhooks: app.notifier.receivers.map((w) => w.config.name),
       restartNeeded: [],
     };
     const refuse = (problems: string[]): ReloadResult => {
@@ -103,10 +107,13 @@ export function configReloader(app: App, initial: LoadedConfig, env: NodeJS.Proc
     if (file === undefined) return refuse(['this service runs on the built-in configuration: nothing to reload']);
     let next: LoadedConfig;
     let nextInventory: Inventory;
+    let receivers: Receiver[];
     try {
       fillSecretsFromFiles(loadConfigFile(file, env, { skipSecrets: true }).config, env);
       next = loadConfigFile(file, env);
       nextInventory = Inventory.fromConfig(next.config);
+      // Secrets and templates of the webhooks, checked before anything is applied.
+      receivers = buildReceivers(next.config.webhooks, env, next.baseDir);
     } catch (err) {
       if (err instanceof FileProblemsError) return refuse(err.problems.map(formatProblem));
       return refuse([err instanceof Error ? err.message : String(err)]);
@@ -146,6 +153,9 @@ export function configReloader(app: App, initial: LoadedConfig, env: NodeJS.Proc
         payload: { reasons: [`configuration reload (${trigger}): new in the inventory`] },
       });
     const r = app.processor.reload(rules.ruleset);
+    const webhooksChanged = JSON.stringify(current.config.webhooks) !== JSON.stringify(next.config.webhooks);
+    if (webhooksChanged) app.notifier.replaceReceivers(receivers);
+    result.webhooks = receivers.map((w) => w.config.name);
     result.rules = r.rules;
     if (toAudit.size > 0) app.actions.runner.kick();
 
@@ -164,6 +174,7 @@ export function configReloader(app: App, initial: LoadedConfig, env: NodeJS.Proc
         contextsRemoved: result.contextsRemoved,
         jobsCancelled: cancelled,
         rules: r.rules,
+        webhooks: result.webhooks,
         restartNeeded: result.restartNeeded,
       },
       'configuration reloaded',

@@ -50,13 +50,17 @@ describe('acesync start: reloading the whole configuration', () => {
         /^acesync_config_last_reload_successful (\d)$/m.exec(await (await fetch(`${base}/metrics`)).text())?.[1];
       expect(await metric()).toBe('1');
 
-      // 1. A good edit, by SIGHUP: ace2 added (with VC_APP), ace1 loses VC_OLD.
+      // 1. A good edit, by SIGHUP: ace2 added (with VC_APP), ace1 loses VC_OLD, a webhook appears.
+      expect(await (await fetch(`${base}/metrics`)).text()).not.toContain('webhook="ops"');
       writeFileSync(
         cfg,
-        yaml([
-          '{ name: ace1, host: 192.0.2.1, contexts: [{ name: VC_WEB }] }',
-          '{ name: ace2, host: 192.0.2.2, contexts: [{ name: VC_APP }] }',
-        ]),
+        yaml(
+          [
+            '{ name: ace1, host: 192.0.2.1, contexts: [{ name: VC_WEB }] }',
+            '{ name: ace2, host: 192.0.2.2, contexts: [{ name: VC_APP }] }',
+          ],
+          'webhooks: [{ name: ops, url: "http://127.0.0.1:9/hook" }]',
+        ),
       );
       r.child.kill('SIGHUP');
       const ok = await r.waitForLog((l) => l.msg === 'configuration reloaded');
@@ -67,6 +71,11 @@ describe('acesync start: reloading the whole configuration', () => {
         contextsRemoved: ['ace1/VC_OLD'],
       });
       expect(ok.contextsAdded).toEqual(expect.arrayContaining(['ace2/Admin', 'ace2/VC_APP']));
+      expect(ok.webhooks).toEqual(['ops']);
+      expect(ok.restartNeeded).toEqual([]);
+      expect(await (await fetch(`${base}/metrics`)).text()).toContain(
+        'acesync_webhook_deliveries_total{webhook="ops",outcome="sent"} 0',
+      );
       const reader = StoreReader.open(join(dir, 'state.db'));
       try {
         expect(reader.context('ace2', 'VC_APP')?.sync).toBe('unknown');
