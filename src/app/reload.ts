@@ -38,6 +38,8 @@ export interface ReloadResult {
 
 /** Sections applied at start only; a change is reported per key. (Inventory, rules, webhooks are applied live.) */
 const RESTART_SECTIONS = ['syslog', 'snmp', 'http', 'store', 'log', 'poller', 'anm', 'engine'] as const;
+/** Poller keys the audit scheduler takes live. */
+const LIVE_POLLER_KEYS = new Set(['poller.interval_ms', 'poller.fast_interval_ms', 'poller.overdue_after_ms']);
 
 function changedKeys(a: unknown, b: unknown, path: string, out: string[]): void {
   if (JSON.stringify(a) === JSON.stringify(b)) return;
@@ -155,6 +157,14 @@ export function configReloader(app: App, initial: LoadedConfig, env: NodeJS.Proc
     const r = app.processor.reload(rules.ruleset);
     const webhooksChanged = JSON.stringify(current.config.webhooks) !== JSON.stringify(next.config.webhooks);
     if (webhooksChanged) app.notifier.replaceReceivers(receivers);
+    const p = next.config.poller;
+    app.actions.scheduler.reconfigure({
+      devices: [...app.inventory.devices.keys()],
+      intervalMs: p.interval_ms,
+      fastIntervalMs: p.fast_interval_ms,
+      overdueAfterMs: p.overdue_after_ms,
+    });
+    result.restartNeeded = result.restartNeeded.filter((k) => !LIVE_POLLER_KEYS.has(k));
     result.webhooks = receivers.map((w) => w.config.name);
     result.rules = r.rules;
     if (toAudit.size > 0) app.actions.runner.kick();

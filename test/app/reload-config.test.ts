@@ -117,13 +117,13 @@ describe('acesync start: reloading the whole configuration', () => {
       expect(pageHtml).toContain('<strong>Configuration reload refused</strong> (SIGHUP');
       expect(pageHtml).toMatch(/unknown key &#39;pollr&#39;/);
 
-      // 3. Through the API: the token is required; a listener change says a restart is needed.
+      // 3. Through the API: the token is required; a listener change needs a restart, the poller interval not.
       writeFileSync(
         cfg,
-        yaml(['{ name: ace1, host: 192.0.2.1, contexts: [{ name: VC_WEB }] }']).replace(
-          'syslog: { udp: { host: 127.0.0.1, port: 0 }',
-          'syslog: { udp: { host: 127.0.0.1, port: 1 }',
-        ),
+        yaml(['{ name: ace1, host: 192.0.2.1, contexts: [{ name: VC_WEB }] }'])
+          .replace('syslog: { udp: { host: 127.0.0.1, port: 0 }', 'syslog: { udp: { host: 127.0.0.1, port: 1 }')
+          // The audit interval is applied live: no restart needed for it.
+          .replace('poller: { enabled: false }', 'poller: { enabled: false, interval_ms: 120000 }'),
       );
       expect((await fetch(`${base}/api/v1/reload`, { method: 'POST' })).status).toBe(401);
       const res = await fetch(`${base}/api/v1/reload`, {
