@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import type { LoadedConfig } from '../config/load.js';
 import { loggingDriftUnchecked } from '../config/sections/poller.js';
 import type { AceEvent } from '../core/events.js';
-import type { AcesyncError } from '../core/errors.js';
+import { AcesyncError } from '../core/errors.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { Inventory } from '../inventory/inventory.js';
@@ -267,7 +267,17 @@ export function buildApp(opts: AppOptions): App {
           {
             name: 'web',
             start: async () => {
-              await web.listen({ host: config.http.host, port: config.http.port });
+              await web
+                .listen({ host: config.http.host, port: config.http.port })
+                .catch((err: NodeJS.ErrnoException) => {
+                  throw new AcesyncError(
+                    'ACESYNC_LISTEN',
+                    `http.port: the status page cannot listen on ${config.http.host}:${config.http.port}: ` +
+                      `${err.code ?? err.message} (set http.host/port)`,
+                    { key: ['http', 'port'] },
+                    { cause: err },
+                  );
+                });
             },
             stop: () => web.close(),
           },

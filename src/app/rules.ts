@@ -1,6 +1,5 @@
 /** Where the rules come from, and reloading them without stopping the service. */
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { LoadedConfig } from '../config/load.js';
 import type { Clock } from '../core/clock.js';
 import { AcesyncError, FileProblemsError, formatProblem } from '../core/errors.js';
@@ -8,8 +7,10 @@ import type { Logger } from '../core/log.js';
 import { loadRules } from '../engine/loader.js';
 import type { Processor } from '../engine/processor.js';
 
-/** The default rules shipped with the package (dist/app/../../rules). */
-export const BUNDLED_RULES = fileURLToPath(new URL('../../rules', import.meta.url));
+import { PACKAGED_RULES } from '../config/schema.js';
+
+/** The default rules shipped with the package (dist/app/../../rules); a config that names no rules uses them. */
+export const BUNDLED_RULES = PACKAGED_RULES;
 
 /** Without a configuration file the rules folder may not exist where the defaults point: use the bundled ones. */
 export function rulesPathOf(loaded: LoadedConfig): string {

@@ -6,7 +6,7 @@
  */
 import { checkPassed, runAnmCheck, type CheckStep } from '../anm/check.js';
 import { AcesyncError, EXIT } from '../core/errors.js';
-import { parseCommandArgs } from './args.js';
+import type { Parsed } from './args.js';
 import { resolveConfig } from './config-arg.js';
 
 export const HELP = `usage: acesync anm check [--config FILE] [--context DEVICE/CONTEXT] [--sync]
@@ -26,17 +26,8 @@ export function formatStep(s: CheckStep): string {
   return `${mark} ${s.step.padEnd(19)} ${one(s.detail)}${s.fix ? `\n     ${''.padEnd(19)} -> ${one(s.fix)}` : ''}`;
 }
 
-export async function main(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const { values } = parseCommandArgs(
-    args,
-    {
-      config: { type: 'string', short: 'c' },
-      context: { type: 'string' },
-      sync: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    false,
-  );
+export async function main(args: Parsed, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const values = args.all() as { config?: string; context?: string; sync: boolean; help?: boolean };
   if (values.help) {
     process.stdout.write(HELP);
     return EXIT.OK;

@@ -11,7 +11,7 @@ import { importHar, type HarImport, type HttpStrategyProposal } from '../anm/har
 import { comment, scalar } from '../config/render-yaml.js';
 import { httpStrategySchema } from '../config/sections/anm.js';
 import { AcesyncError, EXIT } from '../core/errors.js';
-import { parseCommandArgs } from './args.js';
+import type { Parsed } from './args.js';
 
 export const HELP = `usage: acesync anm import-har FILE [--device NAME] [--context NAME] [--address IP]
 
@@ -64,13 +64,9 @@ export function renderStrategy(r: HarImport, file: string): string {
   return out.join('\n') + '\n';
 }
 
-export async function main(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    device: { type: 'string' },
-    context: { type: 'string' },
-    address: { type: 'string' },
-    help: { type: 'boolean', short: 'h', default: false },
-  });
+export async function main(args: Parsed): Promise<number> {
+  const values = args.all() as { device?: string; context?: string; address?: string; help?: boolean };
+  const positionals = args.positionals;
   if (values.help) {
     process.stdout.write(HELP);
     return EXIT.OK;

@@ -26,7 +26,7 @@ import { loadRules } from '../engine/loader.js';
 import { Processor } from '../engine/processor.js';
 import { Store } from '../store/store.js';
 import { adoptBaseline, type AdoptResult, type AdoptSelection } from '../web/adopt.js';
-import { parseCommandArgs } from './args.js';
+import type { Parsed } from './args.js';
 import { resolveConfig } from './config-arg.js';
 
 const USAGE =
@@ -113,16 +113,17 @@ function direct(config: Config, sel: AdoptSelection, reason: string): number {
   }
 }
 
-export async function main(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    config: { type: 'string', short: 'c' },
-    device: { type: 'string', multiple: true },
-    context: { type: 'string' },
-    all: { type: 'boolean', default: false },
-    reason: { type: 'string' },
-    'token-file': { type: 'string' },
-    offline: { type: 'boolean', default: false },
-  });
+export async function main(args: Parsed): Promise<number> {
+  const values = args.all() as {
+    config?: string;
+    device: string[];
+    context?: string;
+    all: boolean;
+    reason?: string;
+    'token-file'?: string;
+    offline: boolean;
+  };
+  const positionals = args.positionals;
   if (positionals.length !== 1 || positionals[0] !== 'adopt') throw new AcesyncError('ACESYNC_USAGE', USAGE);
   const reason = values.reason?.trim();
   if (!reason) throw new AcesyncError('ACESYNC_USAGE', `--reason TEXT is required (it is recorded)\n${USAGE}`);

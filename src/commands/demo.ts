@@ -1,6 +1,6 @@
 /**
  * `acesync demo change|failover|silence-logging|status`: drive the running demo (see
- * `acesync start` without a configuration) as an operator would, over SSH to the
+ * `acesync demo`, what `npm start` runs) as an operator would, over SSH to the
  * simulated ACEs, and say what to watch on the page. Exit 0 with a short description;
  * exit 1 when no demo is running here. Never prints the demo's credentials.
  */
@@ -11,17 +11,7 @@ import { DEMO_TIMINGS } from '../demo/config.js';
 import { DEMO_CONTEXTS } from '../demo/spec.js';
 import { demoStatePath, isAlive, readDemoState, type DemoState } from '../demo/state-file.js';
 import { ftRoles, rolesOf, typeLines } from '../demo/operator.js';
-import { parseCommandArgs } from './args.js';
-
-const USAGE = `usage: acesync demo <command> [--data DIR]
-
-commands:
-  change [--standby] [--context NAME]   a configuration change on the active (or the standby) peer
-  failover [--context NAME]             'ft switchover' of the context's FT group
-  silence-logging [--context NAME] [--undo]
-                                        'no logging host <acesync>' on the standby peer
-  status                                contexts' states, FT roles, what ANM holds
-`;
+import type { Parsed } from './args.js';
 
 const out = (s: string): void => {
   process.stdout.write(s.endsWith('\n') ? s : s + '\n');
@@ -33,8 +23,7 @@ const line = (s: string): void => out(inert(s));
 function runningDemo(dataDir: string): DemoState | string {
   const file = demoStatePath(dataDir);
   const s = readDemoState(file);
-  const how =
-    'Start one with `npm start` (or `acesync start`) in a folder without acesync.yaml, then run this command from the same folder.';
+  const how = 'Start one with `npm start` (or `acesync demo`), then run this command from the same folder.';
   if (!s) return `acesync demo: no demo is running here (no ${file}). ${how}`;
   if (!isAlive(s.pid))
     return `acesync demo: no demo is running here (${file} was left by process ${s.pid}, which has stopped). ${how}`;
@@ -56,7 +45,7 @@ function stamp(): { name: string; ip: string } {
   };
 }
 
-async function change(state: DemoState, o: { standby: boolean; context?: string }): Promise<void> {
+async function doChange(state: DemoState, o: { standby: boolean; context?: string }): Promise<void> {
   const ctx = pickContext(state, o.context);
   const r = await rolesOf(state, ctx);
   const device = o.standby ? r.standby : r.active;
@@ -82,7 +71,7 @@ async function change(state: DemoState, o: { standby: boolean; context?: string 
   }
 }
 
-async function failover(state: DemoState, o: { context?: string }): Promise<void> {
+async function doFailover(state: DemoState, o: { context?: string }): Promise<void> {
   const ctx = pickContext(state, o.context);
   const r = await rolesOf(state, ctx);
   const printed = await typeLines(state, r.active, 'Admin', [`ft switchover ${r.group}`]);
@@ -100,7 +89,7 @@ async function failover(state: DemoState, o: { context?: string }): Promise<void
   );
 }
 
-async function silenceLogging(state: DemoState, o: { context?: string; undo: boolean }): Promise<void> {
+async function doSilenceLogging(state: DemoState, o: { context?: string; undo: boolean }): Promise<void> {
   const ctx = pickContext(state, o.context);
   const r = await rolesOf(state, ctx);
   const line = o.undo
@@ -133,7 +122,7 @@ interface AnmStateView {
   history?: Array<{ ok: boolean }>;
 }
 
-async function status(state: DemoState): Promise<void> {
+async function doStatus(state: DemoState): Promise<void> {
   out(`demo running since ${state.startedAt} (pid ${state.pid}); page: ${state.url}`);
   let anm: AnmStateView = {};
   try {
@@ -189,53 +178,31 @@ async function status(state: DemoState): Promise<void> {
     );
 }
 
-export async function main(args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
-    out(USAGE);
-    return sub ? EXIT.OK : EXIT.BAD_INPUT;
-  }
-  const { values } = parseCommandArgs(
-    rest,
-    {
-      data: { type: 'string' },
-      context: { type: 'string' },
-      standby: { type: 'boolean', default: false },
-      undo: { type: 'boolean', default: false },
-    },
-    false,
-  );
-  if (!['change', 'failover', 'silence-logging', 'status'].includes(sub))
-    throw new AcesyncError('ACESYNC_USAGE', `unknown demo command '${sub.slice(0, 40)}'\n${USAGE}`);
-  const state = runningDemo(resolve(values.data ?? 'data'));
+/** Runs one demo command against the demo running in `--data` (exit 1 when there is none). */
+async function withDemo(args: Parsed, fn: (state: DemoState) => Promise<void>): Promise<number> {
+  const state = runningDemo(resolve(args.string('data') ?? 'data'));
   if (typeof state === 'string') {
     process.stderr.write(state + '\n');
     return EXIT.FAILURE;
   }
   try {
-    switch (sub) {
-      case 'change':
-        await change(state, {
-          standby: values.standby,
-          ...(values.context !== undefined ? { context: values.context } : {}),
-        });
-        break;
-      case 'failover':
-        await failover(state, values.context !== undefined ? { context: values.context } : {});
-        break;
-      case 'silence-logging':
-        await silenceLogging(state, {
-          undo: values.undo,
-          ...(values.context !== undefined ? { context: values.context } : {}),
-        });
-        break;
-      default:
-        await status(state);
-    }
+    await fn(state);
   } catch (err) {
     if (err instanceof AcesyncError && err.code === 'ACESYNC_USAGE') throw err;
-    process.stderr.write(`acesync demo ${sub}: ${(err as Error).message}\n`);
+    process.stderr.write(`acesync ${args.path.join(' ')}: ${(err as Error).message}\n`);
     return EXIT.FAILURE;
   }
   return EXIT.OK;
 }
+
+const contextOf = (args: Parsed): { context?: string } => {
+  const c = args.string('context');
+  return c !== undefined ? { context: c } : {};
+};
+
+export const change = (args: Parsed): Promise<number> =>
+  withDemo(args, (s) => doChange(s, { standby: args.bool('standby'), ...contextOf(args) }));
+export const failover = (args: Parsed): Promise<number> => withDemo(args, (s) => doFailover(s, contextOf(args)));
+export const silenceLogging = (args: Parsed): Promise<number> =>
+  withDemo(args, (s) => doSilenceLogging(s, { undo: args.bool('undo'), ...contextOf(args) }));
+export const status = (args: Parsed): Promise<number> => withDemo(args, doStatus);

@@ -24,7 +24,7 @@ import { parseYaml, zodProblems } from '../config/yaml-source.js';
 import { AcesyncError, EXIT, FileProblemsError } from '../core/errors.js';
 import { analyseDiscovery, type ReportLine } from '../devices/discovery/analyse.js';
 import { collectAll, type DiscoveryTarget } from '../devices/discovery/collect.js';
-import { parseCommandArgs } from './args.js';
+import type { Parsed } from './args.js';
 
 export const HELP = `usage: acesync discover --ssh USER@HOST[:PORT] [--ssh ...] (--password-env VAR | --password-file FILE)
                         [--legacy-algorithms] [--devices FILE]
@@ -187,27 +187,23 @@ function writeAtomically(file: string, text: string): void {
   }
 }
 
-export async function main(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const { values } = parseCommandArgs(
-    args,
-    {
-      ssh: { type: 'string', multiple: true },
-      'password-env': { type: 'string' },
-      'password-file': { type: 'string' },
-      'legacy-algorithms': { type: 'boolean', default: false },
-      devices: { type: 'string' },
-      'anm-url': { type: 'string' },
-      'anm-user': { type: 'string' },
-      'anm-password-env': { type: 'string' },
-      'anm-ca-file': { type: 'string' },
-      'anm-insecure': { type: 'boolean', default: false },
-      write: { type: 'string' },
-      force: { type: 'boolean', default: false },
-      'connect-timeout-ms': { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    false,
-  );
+export async function main(args: Parsed, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const values = args.all() as {
+    ssh: string[];
+    'password-env'?: string;
+    'password-file'?: string;
+    'legacy-algorithms': boolean;
+    devices?: string;
+    'anm-url'?: string;
+    'anm-user'?: string;
+    'anm-password-env'?: string;
+    'anm-ca-file'?: string;
+    'anm-insecure': boolean;
+    write?: string;
+    force: boolean;
+    'connect-timeout-ms'?: string;
+    help?: boolean;
+  };
   if (values.help) {
     process.stdout.write(HELP);
     return EXIT.OK;

@@ -4,28 +4,32 @@
  * run while the service runs).
  */
 import { existsSync } from 'node:fs';
-import { AcesyncError, EXIT } from '../core/errors.js';
-import { inert, inertJson, inertStrings } from '../core/inert.js';
+import { resolve } from 'node:path';
+import { EXIT } from '../core/errors.js';
 import { explainContext, formatExplanation } from '../engine/explain.js';
 import { StoreReader } from '../store/reader.js';
-import { parseCommandArgs } from './args.js';
+import type { Parsed } from './args.js';
 import { resolveConfig } from './config-arg.js';
+import { inert, inertJson, inertStrings } from '../core/inert.js';
 
-const USAGE = 'usage: acesync explain DEVICE CONTEXT [--config FILE] [--db FILE] [--json] [--recent N]';
-
-export async function main(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    config: { type: 'string', short: 'c' },
-    db: { type: 'string' },
-    json: { type: 'boolean', default: false },
-    recent: { type: 'string' },
-  });
-  if (positionals.length !== 2) throw new AcesyncError('ACESYNC_USAGE', USAGE);
-  const [device, context] = positionals as [string, string];
-  const recent = values.recent === undefined ? 20 : Number(values.recent);
+export async function main(args: Parsed): Promise<number> {
+  const [device, context] = args.positionals as [string, string];
+  const recentArg = args.string('recent');
+  const recent = recentArg === undefined ? 20 : Number(recentArg);
   if (!Number.isInteger(recent) || recent < 0 || recent > 10_000)
-    throw new AcesyncError('ACESYNC_USAGE', '--recent takes a number from 0 to 10000');
-  const path = values.db ?? resolveConfig(values.config).config.store.path;
+    throw args.usageError('--recent takes a number from 0 to 10000');
+  let path = args.string('db') ?? resolveConfig(args.string('config'), { skipSecrets: true }).config.store.path;
+  // Next to the running demo (`npm start`), whose database is data/demo.db, not the service's default.
+  const demoDb = resolve('data', 'demo.db');
+  if (
+    args.string('db') === undefined &&
+    args.string('config') === undefined &&
+    !existsSync(path) &&
+    existsSync(demoDb)
+  ) {
+    process.stderr.write(`acesync explain: no ${path}; reading the demo's ${demoDb}\n`);
+    path = demoDb;
+  }
   if (!existsSync(path)) {
     process.stderr.write(
       `acesync explain: no state database at ${path} (start the service first, or pass --config / --db)\n`,
@@ -49,7 +53,7 @@ export async function main(args: string[]): Promise<number> {
       return EXIT.FAILURE;
     }
     // Device text (commands, users, context names) is inert: escaped, never raw control bytes.
-    process.stdout.write(values.json ? inertJson(x, 2) + '\n' : formatExplanation(inertStrings(x)));
+    process.stdout.write(args.bool('json') ? inertJson(x, 2) + '\n' : formatExplanation(inertStrings(x)));
     return EXIT.OK;
   } finally {
     reader.close();

@@ -16,7 +16,7 @@ import type { ConfigVersion } from '../store/config-versions.js';
 import { StoreReader } from '../store/reader.js';
 import { allVersions } from '../store/queries/version-export.js';
 import { versionCause, type VersionCause } from '../store/queries/version-history.js';
-import { parseCommandArgs } from './args.js';
+import type { Parsed } from './args.js';
 import { resolveConfig } from './config-arg.js';
 
 const USAGE = 'usage: acesync export git DIR [--config FILE] [--db FILE]';
@@ -123,11 +123,9 @@ export function exportGit(dbPath: string, dir: string): { committed: number; ski
   }
 }
 
-export async function main(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    config: { type: 'string', short: 'c' },
-    db: { type: 'string' },
-  });
+export async function main(args: Parsed): Promise<number> {
+  const values = args.all() as { config?: string; db?: string };
+  const positionals = args.positionals;
   if (positionals.length !== 2 || positionals[0] !== 'git') throw new AcesyncError('ACESYNC_USAGE', USAGE);
   const dir = resolve(positionals[1]!);
   const path = values.db ?? resolveConfig(values.config).config.store.path;

@@ -7,27 +7,11 @@ import { stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { WIRE_KINDS, type AceEvent } from '../core/events.js';
 import { EXIT } from '../core/errors.js';
-import { inert, inertJson } from '../core/inert.js';
-import { parseCommandArgs } from './args.js';
+import type { Parsed } from './args.js';
 import { parseSyslog } from '../parse/syslog.js';
 import { readLines, MAX_LINE_BYTES } from '../parse/line-reader.js';
 import { clip } from '../parse/limits.js';
-
-const HELP = `usage: acesync parse [FILE...] [--stats]
-
-Reads raw syslog lines (one message per line, LF or CRLF) from each FILE in turn, or from
-standard input when no FILE is given or FILE is '-', and prints one JSON event per line on
-standard output. Blank lines are skipped. Lines longer than ${MAX_LINE_BYTES} bytes become
-'malformed' events. No configuration is read, so 'context' comes only from the message text.
-
-options:
-  --stats       after the last line, print one JSON object with the number of events per kind
-                to standard error: {"lines":N,"skipped":N,"kinds":{"noise":N,...}}
-                (standard output stays pure JSON lines)
-  -h, --help    show this help
-
-exit status: 0 when all input was read, 2 when a FILE cannot be read or the call is wrong.
-`;
+import { inert, inertJson } from '../core/inert.js';
 
 const FLUSH_AT = 64 * 1024;
 
@@ -81,16 +65,8 @@ function eventFor(text: string, truncated: boolean): AceEvent {
   return parseSyslog(text);
 }
 
-export async function main(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    stats: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return EXIT.OK;
-  }
-  const files = positionals.length > 0 ? positionals : ['-'];
+export async function main(args: Parsed): Promise<number> {
+  const files = args.positionals.length > 0 ? args.positionals : ['-'];
   const problem = await checkFiles(files);
   if (problem) {
     process.stderr.write(`acesync parse: ${problem}\n`);
@@ -126,7 +102,7 @@ export async function main(args: string[]): Promise<number> {
   }
   await out.flush();
 
-  if (values.stats) {
+  if (args.bool('stats')) {
     // Known kinds first, in the event model's order, then anything else.
     const ordered: Record<string, number> = {};
     for (const k of WIRE_KINDS) if (kinds.has(k)) ordered[k] = kinds.get(k)!;

@@ -6,20 +6,16 @@
  * there is no offline mode. PAIR is the devices joined by + (as in the alert's `pair` label).
  */
 import { AcesyncError, EXIT } from '../core/errors.js';
-import { parseCommandArgs } from './args.js';
+import type { Parsed } from './args.js';
 import { readToken, serviceUrl } from './baseline.js';
 import { resolveConfig } from './config-arg.js';
 
 const USAGE =
   'usage: acesync procedure ack PAIR [--context DEVICE/CONTEXT]... [--note TEXT] [--config FILE] [--token-file FILE]';
 
-export async function main(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    config: { type: 'string', short: 'c' },
-    context: { type: 'string', multiple: true },
-    note: { type: 'string' },
-    'token-file': { type: 'string' },
-  });
+export async function main(args: Parsed): Promise<number> {
+  const values = args.all() as { config?: string; context: string[]; note?: string; 'token-file'?: string };
+  const positionals = args.positionals;
   if (positionals.length !== 2 || positionals[0] !== 'ack') throw new AcesyncError('ACESYNC_USAGE', USAGE);
   const pair = positionals[1]!;
   const { config } = resolveConfig(values.config);

@@ -7,7 +7,6 @@ import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { ManualClock } from '../core/clock.js';
 import { AcesyncError, EXIT } from '../core/errors.js';
-import { inert, inertJson } from '../core/inert.js';
 import { Inventory } from '../inventory/inventory.js';
 import { silentLogger } from '../core/log.js';
 import { parseSyslog } from '../parse/syslog.js';
@@ -15,34 +14,26 @@ import { loadRules } from '../engine/loader.js';
 import { Processor } from '../engine/processor.js';
 import { Replayer, replayOutput, REPLAY_EPOCH } from '../engine/replay.js';
 import { Store } from '../store/store.js';
-import { parseCommandArgs } from './args.js';
+import type { Parsed } from './args.js';
 import { resolveConfig } from './config-arg.js';
+import { inert, inertJson } from '../core/inert.js';
 
-const USAGE =
-  'usage: acesync replay [--config FILE] [--rules DIR] [--db FILE] [--step MS] [--all] FILE... (- for stdin)';
-
-export async function main(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    config: { type: 'string', short: 'c' },
-    rules: { type: 'string', short: 'r' },
-    db: { type: 'string' },
-    step: { type: 'string' },
-    all: { type: 'boolean', default: false },
-  });
-  if (positionals.length === 0) throw new AcesyncError('ACESYNC_USAGE', USAGE);
+export async function main(args: Parsed): Promise<number> {
+  const positionals = args.positionals;
   for (const f of positionals)
     if (f !== '-' && !existsSync(f)) throw new AcesyncError('ACESYNC_USAGE', `no such file: ${f}`);
-  const step = values.step === undefined ? 100 : Number(values.step);
-  if (!Number.isInteger(step) || step < 0)
-    throw new AcesyncError('ACESYNC_USAGE', '--step takes a number of milliseconds');
+  const stepArg = args.string('step');
+  const step = stepArg === undefined ? 100 : Number(stepArg);
+  if (!Number.isInteger(step) || step < 0) throw args.usageError('--step takes a number of milliseconds');
+  const all = args.bool('all');
 
-  const { config } = resolveConfig(values.config);
-  const ruleset = loadRules(values.rules ?? config.rules, { engine: config.engine, now: 0 });
+  const { config } = resolveConfig(args.string('config'), { skipSecrets: true });
+  const ruleset = loadRules(args.string('rules') ?? config.rules, { engine: config.engine, now: 0 });
   const inventory = Inventory.fromConfig(config);
   const clock = new ManualClock(REPLAY_EPOCH);
   // A fixed random source: backoff jitter must not make two replays differ.
   const store = Store.open({
-    path: values.db ?? ':memory:',
+    path: args.string('db') ?? ':memory:',
     inventory,
     clock,
     retention: config.store.retention,
@@ -62,7 +53,7 @@ export async function main(args: string[]): Promise<number> {
     storeNoise: false,
     onRecords: (records) => {
       for (const r of records) {
-        const o = replayOutput(r, values.all);
+        const o = replayOutput(r, all);
         if (o) out.push(inertJson(o) + '\n');
       }
       if (out.length > 256) flush();

@@ -4,28 +4,21 @@
  * when there is any, else a summary and exit 0.
  */
 import { relative, isAbsolute } from 'node:path';
-import { AcesyncError, EXIT, formatProblem } from '../core/errors.js';
-import { inert } from '../core/inert.js';
+import { EXIT, formatProblem } from '../core/errors.js';
 import { checkRules } from '../engine/loader.js';
 import { formatDuration } from '../engine/duration.js';
-import { parseCommandArgs } from './args.js';
+import type { Parsed } from './args.js';
 import { resolveConfig } from './config-arg.js';
-
-const USAGE = 'usage: acesync rules check [DIR|FILE] [--config FILE] [--verbose]';
+import { inert } from '../core/inert.js';
 
 function shown(file: string): string {
   const rel = relative(process.cwd(), file);
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
 }
 
-export async function main(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    config: { type: 'string', short: 'c' },
-    verbose: { type: 'boolean', short: 'v', default: false },
-  });
-  const [sub, target, ...extra] = positionals;
-  if (sub !== 'check' || extra.length > 0) throw new AcesyncError('ACESYNC_USAGE', USAGE);
-  const loaded = resolveConfig(values.config);
+export async function main(args: Parsed): Promise<number> {
+  const [target] = args.positionals;
+  const loaded = resolveConfig(args.string('config'), { skipSecrets: true });
   const dir = target ?? loaded.config.rules;
   const result = checkRules(dir, { engine: loaded.config.engine });
   if (!result.ruleset) {
@@ -40,7 +33,7 @@ export async function main(args: string[]): Promise<number> {
   const lines = [
     `rules OK: ${rules.length} rule${rules.length === 1 ? '' : 's'} in ${result.files.length} file${result.files.length === 1 ? '' : 's'} (${shown(result.ruleset.source)})`,
   ];
-  if (values.verbose || rules.length <= 60) {
+  if (args.bool('verbose') || rules.length <= 60) {
     for (const r of rules) {
       const on = r.kinds ? [...r.kinds].join(',') : 'any';
       const actions = r.actions

@@ -8,21 +8,13 @@ import { AcesyncError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import { loadSimAnmConfig, parseSimAnmConfig } from '../sim/anm/config.js';
 import { startAnmSimulator } from '../sim/anm/server.js';
-import { parseCommandArgs } from './args.js';
+import type { Parsed } from './args.js';
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-export async function main(args: string[]): Promise<number> {
-  const rest = args[0] === 'anm' ? args.slice(1) : args;
-  const { values } = parseCommandArgs(
-    rest,
-    {
-      config: { type: 'string', short: 'c' },
-      'log-level': { type: 'string', default: 'info' },
-    },
-    false,
-  );
-  const file = values.config !== undefined ? resolve(values.config) : undefined;
+export async function main(args: Parsed): Promise<number> {
+  const configArg = args.string('config');
+  const file = configArg !== undefined ? resolve(configArg) : undefined;
   const config = file !== undefined ? loadSimAnmConfig(file) : parseSimAnmConfig('{}');
   // Relative TLS paths resolve against the config file's folder, like acesync's own.
   const base = file !== undefined ? resolve(file, '..') : process.cwd();
@@ -32,7 +24,7 @@ export async function main(args: string[]): Promise<number> {
     ...(config.tls.key_file ? { key_file: resolve(base, config.tls.key_file) } : {}),
     ...(config.tls.ca_out_file ? { ca_out_file: resolve(base, config.tls.ca_out_file) } : {}),
   };
-  const level = values['log-level'];
+  const level = args.string('log-level') ?? 'info';
   if (!LEVELS.includes(level as (typeof LEVELS)[number]))
     throw new AcesyncError('ACESYNC_USAGE', `--log-level must be one of ${LEVELS.join(', ')}`);
   const logger = createLogger(level as (typeof LEVELS)[number]);

@@ -12,6 +12,10 @@ import { pollerSchema } from './sections/poller.js';
 import { anmSchema } from './sections/anm.js';
 import { engineSchema } from './sections/engine.js';
 import { webhooksSchema } from './sections/webhooks.js';
+import { fileURLToPath } from 'node:url';
+
+/** The rules shipped with the package (rules/ next to dist/ or src/): used when the configuration names none. */
+export const PACKAGED_RULES = fileURLToPath(new URL('../../rules', import.meta.url));
 
 export const configSchema = z
   .strictObject({
@@ -19,8 +23,8 @@ export const configSchema = z
     snmp: snmpSchema,
     http: httpSchema,
     store: storeSchema,
-    /** Folder of rule files (YAML). Relative paths resolve against the config file's folder. */
-    rules: z.string().min(1).default('./rules'),
+    /** Folder of rule files (YAML), relative to the config file's folder; absent: the packaged rules/. */
+    rules: z.string().min(1).default(PACKAGED_RULES),
     log: z
       .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .prefault({}),
@@ -75,8 +79,15 @@ export const configSchema = z
       });
       const claim = (addr: string, owner: string, path: Array<string | number>): void => {
         const prev = sourceOwner.get(addr);
-        if (prev !== undefined && prev !== owner)
-          ctx.addIssue({ code: 'custom', path, message: `source ${addr} is already claimed by ${prev}` });
+        // The device's address again on one of its own contexts (typically Admin): the context is
+        // the more specific attribution, and the inventory applies it.
+        const ownContext = prev === d.name && owner.startsWith(`${d.name}/`);
+        if (prev !== undefined && prev !== owner && !ownContext)
+          ctx.addIssue({
+            code: 'custom',
+            path,
+            message: `source ${addr} is already claimed by ${prev} (list an address once: under the device, or under the one context that sends from it)`,
+          });
         sourceOwner.set(addr, owner);
       };
       d.sources.forEach((s, k) => claim(s, d.name, ['devices', i, 'sources', k]));

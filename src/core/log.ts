@@ -30,19 +30,61 @@ export const REDACT_PATHS = [
   '*.cookie',
 ];
 
+export type LogFormat = 'json' | 'pretty';
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * pino with level names (`"level":"warn"`), ISO times and redaction. `format`: JSON lines
+ * (default when the destination is not a terminal) or one human line per record.
+ */
 export function createLogger(
   level: LevelWithSilent = 'info',
   destination: NodeJS.WritableStream = process.stderr,
+  format: LogFormat = (destination as { isTTY?: boolean }).isTTY ? 'pretty' : 'json',
 ): Logger {
-  return pino(
-    {
-      level,
-      base: { name: 'acesync' },
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      timestamp: pino.stdTimeFunctions.isoTime,
-    },
-    pino.destination({ dest: (destination as { fd?: number }).fd ?? 2, sync: false }),
-  );
+  const fd = (destination as { fd?: number }).fd ?? 2;
+  const options = {
+    level,
+    base: { name: 'acesync' },
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+  if (format === 'pretty') {
+    const out = pino.destination({ dest: fd, sync: true });
+    return pino(options, { write: (line: string) => out.write(prettyLine(line)) });
+  }
+  return pino(options, pino.destination({ dest: fd, sync: false }));
+}
+
+// C0/C1 controls and DEL: device-sourced strings must not drive the operator's terminal.
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
+const safe = (s: string): string =>
+  s.replace(CONTROLS, (c) => (c === '\n' ? '\\n' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+
+function shown(v: unknown): string {
+  if (typeof v === 'string') return /^[^\s"=]+$/.test(v) ? safe(v) : JSON.stringify(v).replace(CONTROLS, '?');
+  return safe(JSON.stringify(v) ?? String(v));
+}
+
+/** One JSON log line as `12:00:01.234 WARN  message  key=value ...` (plus a newline). */
+export function prettyLine(json: string): string {
+  let rec: Record<string, unknown>;
+  try {
+    rec = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return safe(json.trimEnd()) + '\n';
+  }
+  const { time, level, msg, name: _name, pid: _pid, hostname: _host, ...rest } = rec;
+  const t = typeof time === 'string' ? time.slice(11, 23) : '';
+  const fields = Object.entries(rest).map(([k, v]) => {
+    if (k === 'err' && v && typeof v === 'object') {
+      const e = v as { message?: string; code?: string };
+      return `err=${shown(e.code ? `${e.code}: ${e.message}` : e.message)}`;
+    }
+    return `${safe(k)}=${shown(v)}`;
+  });
+  return `${t} ${String(level).toUpperCase().padEnd(5)} ${safe(String(msg ?? ''))}${fields.length ? '  ' + fields.join(' ') : ''}\n`;
 }
 
 /** A logger that drops everything (tests, pure commands). */

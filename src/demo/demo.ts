@@ -1,5 +1,5 @@
 /**
- * The built-in demo (`acesync start` with no acesync.yaml and no --config): a simulated
+ * The built-in demo (`acesync demo`, what `npm start` runs): a simulated
  * ACE HA pair and a simulated ANM in this process, on loopback only, and the embedded
  * configuration that points acesync at them. Each start is fresh: the demo's own
  * database (./data/demo.db, never the default acesync.db) is recreated, because the
@@ -151,7 +151,7 @@ export function demoMessage(url: string, lab: Lab, ports: { syslog: number; snmp
   const first = lab.contexts[0] ?? DEMO_CONTEXTS[0];
   return [
     '',
-    'acesync demo: no acesync.yaml and no --config, so acesync runs against simulators on loopback.',
+    'acesync demo: acesync runs against simulators on loopback (`acesync start` runs it for real).',
     `  ACE HA pair  ${a?.device} (active) ${a?.host}:${a?.port}, ${b?.device} (standby) ${b?.host}:${b?.port}; contexts Admin, ${ctx}`,
     `  ANM          ${lab.anm.url} (simulated; the 'http' upload strategy)`,
     `  acesync      syslog 127.0.0.1:${ports.syslog}/udp, SNMP traps 127.0.0.1:${ports.snmp}/udp, state in ./data/${DEMO_DB} (fresh each start)`,

@@ -51,9 +51,29 @@ export interface ScheduleStatus {
 }
 
 export class AuditScheduler {
-  readonly #o: SchedulerOptions;
+  #o: SchedulerOptions;
   readonly #s = new Map<string, DeviceSchedule>();
   #timer: NodeJS.Timeout | undefined;
+
+  /**
+   * A configuration reload: new devices are scheduled (first audit within the startup spread),
+   * removed ones dropped, and the intervals take their new values from the next due time on.
+   */
+  reconfigure(o: Pick<SchedulerOptions, 'devices' | 'intervalMs' | 'fastIntervalMs' | 'overdueAfterMs'>): void {
+    this.#o = { ...this.#o, ...o };
+    const now = this.#o.clock.now();
+    const spread = this.#o.startupSpreadMs ?? Math.min(this.#o.intervalMs, 30_000);
+    const keep = new Set(o.devices);
+    for (const d of [...this.#s.keys()]) if (!keep.has(d)) this.#s.delete(d);
+    for (const d of o.devices)
+      if (!this.#s.has(d))
+        this.#s.set(d, {
+          nextDueAt: now + this.#rand() * spread,
+          cadence: 'normal',
+          watchFrom: now,
+          overdueReported: false,
+        });
+  }
 
   constructor(opts: SchedulerOptions) {
     this.#o = opts;

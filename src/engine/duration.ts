@@ -1,4 +1,7 @@
-/** Durations in rule files: `250ms`, `5s`, `10m`, `2h`, `1d`, or a number of milliseconds. */
+/**
+ * Durations in rule files: `250ms`, `5s`, `10m`, `2h`, `1d`. A number is milliseconds here; the
+ * rule schema (engine/schema.ts) refuses bare numbers other than 0, so a file must say its unit.
+ */
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const RE = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/;

@@ -22,13 +22,24 @@ import { SYNC_STATES } from '../core/events.js';
 import { SCOPES } from './types.js';
 import { MAX_DURATION_MS, parseDuration } from './duration.js';
 
-/** A duration: `500ms`, `5s`, `10m`, `2h`, `1d`, or milliseconds. */
+/** A bare number other than 0 is refused: `settle: 5` reads as 5 s to a person and was 5 ms. */
+function unitless(v: string | number, ctx: z.RefinementCtx): boolean {
+  if (typeof v !== 'number' || v === 0) return false;
+  ctx.addIssue({
+    code: 'custom',
+    message: `duration ${v} has no unit: write ${v}ms, ${v}s or ${v}m (units: ms, s, m, h, d)`,
+  });
+  return true;
+}
+
+/** A duration: `500ms`, `5s`, `10m`, `2h`, `1d` (a bare number only for 0). */
 export const durationSchema = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  if (unitless(v, ctx)) return z.NEVER;
   const ms = parseDuration(v);
   if (ms === undefined) {
     ctx.addIssue({
       code: 'custom',
-      message: `bad duration ${JSON.stringify(v)}: expected e.g. 500ms, 5s, 10m, 2h, 1d or a number of milliseconds`,
+      message: `bad duration ${JSON.stringify(v)}: expected e.g. 500ms, 5s, 10m, 2h, 1d`,
     });
     return z.NEVER;
   }
@@ -42,6 +53,7 @@ export const durationSchema = z.union([z.string(), z.number()]).transform((v, ct
 /** A duration, or `default` (engine.default_settle_ms). */
 export const settleSchema = z.union([z.string(), z.number()]).transform((v, ctx): number | 'default' => {
   if (v === 'default') return 'default';
+  if (unitless(v, ctx)) return z.NEVER;
   const ms = parseDuration(v);
   if (ms === undefined || ms > MAX_DURATION_MS) {
     ctx.addIssue({

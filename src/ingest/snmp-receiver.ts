@@ -23,6 +23,7 @@
  * rejected and counted as `not-in-time-window`, or the sender's engine time advanced).
  * An unauthenticated message never updates the per-engine state.
  */
+import { readRmemMax, recvBufferReport } from './recv-buffer.js';
 import type { RemoteInfo } from 'node:dgram';
 import snmp from 'net-snmp';
 import { AcesyncError } from '../core/errors.js';
@@ -221,8 +222,8 @@ export class SnmpIngest implements Listener {
       const code = (err as { code?: string }).code;
       throw new AcesyncError(
         'ACESYNC_LISTEN',
-        `SNMP receiver could not bind ${cfg.host}:${cfg.port}${code ? ` (${code})` : ''}`,
-        undefined,
+        `snmp.port: SNMP receiver could not bind ${cfg.host}:${cfg.port}${code ? ` (${code})` : ''} (set snmp.host/port)`,
+        { key: ['snmp', 'port'] },
         { cause: err },
       );
     }
@@ -257,11 +258,14 @@ export class SnmpIngest implements Listener {
         ? 'SNMP receiver listening (engine ID derived from host name and port; set snmp.engine_id to pin it for v3 informs)'
         : 'SNMP receiver listening',
     );
-    if (effective !== undefined && effective < cfg.recv_buffer_bytes)
-      logger.warn(
-        { requested: cfg.recv_buffer_bytes, effective },
-        'SNMP socket receive buffer is smaller than configured (capped by net.core.rmem_max); trap bursts may be lost',
-      );
+    if (effective !== undefined) {
+      const buf = recvBufferReport('SNMP', cfg.recv_buffer_bytes, effective, await readRmemMax());
+      if (buf.message)
+        logger.warn(
+          { requested: cfg.recv_buffer_bytes, granted: buf.granted, reported: effective, rmemMax: buf.rmemMax },
+          `${buf.message}; trap bursts may be lost`,
+        );
+    }
   }
 
   async stop(): Promise<void> {

@@ -80,9 +80,12 @@ export class TcpSyslogReceiver<T> {
     await new Promise<void>((resolve, reject) => {
       const fail = (err: Error): void => {
         reject(
-          new AcesyncError('ACESYNC_LISTEN', `syslog TCP cannot listen on ${host}:${port}: ${err.message}`, undefined, {
-            cause: err,
-          }),
+          new AcesyncError(
+            'ACESYNC_LISTEN',
+            `syslog.tcp.port: syslog TCP cannot listen on ${host}:${port}: ${err.message} (set syslog.tcp.host/port)`,
+            { key: ['syslog', 'tcp', 'port'] },
+            { cause: err },
+          ),
         );
       };
       server.once('error', fail);

@@ -8,7 +8,7 @@
  * socket reports is logged and compared with what was asked.
  */
 import dgram from 'node:dgram';
-import { readFile } from 'node:fs/promises';
+import { readRmemMax, recvBufferReport } from './recv-buffer.js';
 import { AcesyncError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 
@@ -27,15 +27,6 @@ export interface BoundUdp {
   family: 4 | 6;
   /** SO_RCVBUF as the kernel reports it (twice the usable size on Linux). */
   recvBufferBytes: number;
-}
-
-async function readRmemMax(): Promise<number | undefined> {
-  try {
-    const n = Number((await readFile('/proc/sys/net/core/rmem_max', 'utf8')).trim());
-    return Number.isFinite(n) ? n : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export class UdpSyslogReceiver {
@@ -64,9 +55,12 @@ export class UdpSyslogReceiver {
       const fail = (err: Error): void => {
         socket.close();
         reject(
-          new AcesyncError('ACESYNC_LISTEN', `syslog UDP cannot bind ${host}:${port}: ${err.message}`, undefined, {
-            cause: err,
-          }),
+          new AcesyncError(
+            'ACESYNC_LISTEN',
+            `syslog.udp.port: syslog UDP cannot bind ${host}:${port}: ${err.message} (set syslog.udp.host/port)`,
+            { key: ['syslog', 'udp', 'port'] },
+            { cause: err },
+          ),
         );
       };
       socket.once('error', fail);
@@ -82,13 +76,9 @@ export class UdpSyslogReceiver {
     const effective = socket.getRecvBufferSize();
     this.#bound = { address: a.address, port: a.port, family, recvBufferBytes: effective };
     const requested = this.#o.recvBufferBytes;
-    // Linux reports twice what it grants; anything below 2x the request means the cap hit.
-    if (effective < requested * 2) {
-      logger.warn(
-        { requested, effective, rmemMax: await readRmemMax() },
-        'UDP receive buffer capped by net.core.rmem_max; raise it (sysctl -w net.core.rmem_max=...) to absorb longer stalls',
-      );
-    }
+    const buf = recvBufferReport('syslog UDP', requested, effective, await readRmemMax());
+    if (buf.message)
+      logger.warn({ requested, granted: buf.granted, reported: effective, rmemMax: buf.rmemMax }, buf.message);
     logger.info(
       { transport: 'udp', address: a.address, port: a.port, recvBufferBytes: effective, requested },
       'syslog UDP listening',

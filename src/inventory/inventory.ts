@@ -67,6 +67,15 @@ export class Inventory {
     return new Inventory(cfg.devices);
   }
 
+  /** Take `next`'s devices, pairs and sources in place (a configuration reload: every holder sees them). */
+  replaceWith(next: Inventory): void {
+    this.devices.clear();
+    for (const [k, v] of next.devices) this.devices.set(k, v);
+    this.pairs.splice(0, this.pairs.length, ...next.pairs);
+    this.#bySource.clear();
+    for (const [k, v] of next.#bySource) this.#bySource.set(k, v);
+  }
+
   /** Known source? Unknown ones are dropped unless `accept_unknown_sources`. */
   isKnownSource(addr: string): boolean {
     return this.#bySource.has(normaliseAddress(addr));

@@ -78,7 +78,7 @@ const PRUNE_EVERY_MS = 3_600_000;
 export class Notifier {
   readonly alerts: AlertStore;
   readonly outbox: OutboxStore;
-  readonly receivers: readonly Receiver[];
+  receivers: readonly Receiver[];
   readonly stats: NotifierStats = {
     alertsRaised: 0,
     alertsResolved: 0,
@@ -116,6 +116,20 @@ export class Notifier {
     initSignalCursor(this.#reads, this.alerts);
     this.receivers = buildReceivers(opts.webhooks, opts.env ?? process.env, opts.baseDir ?? process.cwd());
     for (const r of this.receivers) this.stats.deliveries.set(r.config.name, { sent: 0, retry: 0, failed: 0 });
+  }
+
+  /**
+   * A configuration reload: the new webhooks (built and checked by the caller with
+   * buildReceivers) replace the old; deliveries to removed ones are failed and dropped.
+   */
+  replaceReceivers(receivers: readonly Receiver[]): void {
+    this.receivers = receivers;
+    for (const r of receivers)
+      if (!this.stats.deliveries.has(r.config.name))
+        this.stats.deliveries.set(r.config.name, { sent: 0, retry: 0, failed: 0 });
+    const now = this.#clock.now();
+    this.#store.transaction(() => this.#dropUnconfigured(now));
+    this.#dirty = true;
   }
 
   /** Recover deliveries a crash left in flight and start the loop. */

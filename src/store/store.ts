@@ -147,6 +147,18 @@ export class Store {
     this.#mirror.load(db);
   }
 
+  /** After a configuration reload: new devices/contexts start `unknown`, gone ones are unconfigured. */
+  reconcile(inventory: Inventory): ReconcileSummary {
+    let summary: ReconcileSummary;
+    try {
+      summary = reconcileInventory(this.db, inventory, this.#clock.now());
+    } catch (err) {
+      throw storeWriteError(err, this.path);
+    }
+    this.#mirror.load(this.db);
+    return summary;
+  }
+
   /** Open the database (migrating it), reconcile the configured inventory, load the state. */
   static open(opts: StoreOptions): Store {
     const db = openDatabase({ path: opts.path, now: opts.clock.now(), init: opts.init });

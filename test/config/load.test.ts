@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfigText, loadConfigFile, defaultConfig } from '../../src/config/load.js';
@@ -115,6 +115,7 @@ describe('loadConfigFile() / defaultConfig()', () => {
     const dir = mkdtempSync(join(tmpdir(), 'acesync-cfg-'));
     const file = join(dir, 'acesync.yaml');
     writeFileSync(file, GOOD);
+    mkdirSync(join(dir, 'myrules'));
     const loaded = loadConfigFile(file, { ACE_PW: 'x' });
     expect(loaded.file).toBe(file);
     expect(loaded.config.store.path).toBe(join(dir, 'data/test.db'));

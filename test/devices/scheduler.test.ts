@@ -77,4 +77,22 @@ describe('AuditScheduler', () => {
     // b (last success at 150 s) goes overdue before a (reset just now).
     expect(events.map((e) => e.device)).toEqual(['a', 'b', 'a']);
   });
+
+  it('reconfigure (a configuration reload): new devices scheduled, removed ones dropped, new interval used', () => {
+    const { s, requests, run } = setup(['a', 'b']);
+    run(10_000);
+    requests.length = 0;
+    s.reconfigure({ devices: ['a', 'c'], intervalMs: 20_000, fastIntervalMs: 5_000, overdueAfterMs: 200_000 });
+    expect(s.status().map((x) => x.device)).toEqual(['a', 'c']);
+    run(10_000);
+    // c's first audit comes within the startup spread; b is gone.
+    expect(requests.map((r) => r[0])).toEqual(['c']);
+    requests.length = 0;
+    // a was due at +60 s of its first audit (old interval); after that, every 20 s.
+    run(100_000);
+    const aTimes = requests.filter((r) => r[0] === 'a').map((r) => r[2]);
+    expect(aTimes.length).toBeGreaterThanOrEqual(3);
+    expect(aTimes[2]! - aTimes[1]!).toBe(20_000);
+    expect(requests.some((r) => r[0] === 'b')).toBe(false);
+  });
 });

@@ -1,6 +1,6 @@
 /**
  * The newcomer's view, in a real browser: the built-in demo runs as a child process
- * (`acesync start` without a configuration), Debian's chromium (driven by playwright-core)
+ * (`acesync demo`, what `npm start` runs), Debian's chromium (driven by playwright-core)
  * loads the overview, `acesync demo change` types a change on the simulated active over
  * SSH, and the VC_WEB cells go suspect -> ... -> in-sync on screen WITHOUT a reload (the
  * page updates over server-sent events). Then the context's page: the explanation chain,
@@ -48,7 +48,7 @@ describe('the demo in a real browser', () => {
       ACESYNC_DEMO_HTTP_PORT: String(httpPort),
     };
     base = `http://127.0.0.1:${httpPort}`;
-    demo = startCli(['start'], { cwd, env });
+    demo = startCli(['demo'], { cwd, env });
     await waitStarted(demo, 30_000);
     browser = await chromium.launch({
       executablePath: CHROMIUM,

@@ -1,5 +1,5 @@
 /**
- * The newcomer path: `acesync start` in a folder without acesync.yaml runs the built-in
+ * The newcomer path: `acesync demo` (what `npm start` runs) starts the built-in
  * demo (simulated ACE pair + simulated ANM in process, loopback only), and
  * `acesync demo change|failover|silence-logging|status` drive it from another process.
  * The built CLI runs as child processes (`npm test` builds dist/ first); the demo's
@@ -28,7 +28,7 @@ interface DemoFile {
   store: string;
 }
 
-describe('the built-in demo (acesync start without a configuration file)', () => {
+describe('the built-in demo (acesync demo)', () => {
   let cwd: string;
   let env: NodeJS.ProcessEnv;
   let demo: Running | undefined;
@@ -57,7 +57,7 @@ describe('the built-in demo (acesync start without a configuration file)', () =>
       ACESYNC_DEMO_SNMP_PORT: String(await freeUdpPort()),
       ACESYNC_DEMO_HTTP_PORT: String(await freeTcpPort()),
     };
-    demo = startCli(['start'], { cwd, env });
+    demo = startCli(['demo'], { cwd, env });
     await waitStarted(demo, 20_000);
     await until('the start message', () => demo!.stdout.some((l) => l.startsWith('Open http://127.0.0.1:')));
     state = JSON.parse(readFileSync(join(cwd, 'data', 'demo.json'), 'utf8')) as DemoFile;
@@ -216,7 +216,7 @@ describe('the built-in demo (acesync start without a configuration file)', () =>
   );
 
   it('a second demo in the same folder is refused', { timeout: 20_000 }, async () => {
-    const r = await runCli(['start'], { cwd, env, timeoutMs: 15_000 });
+    const r = await runCli(['demo'], { cwd, env, timeoutMs: 15_000 });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`a demo is already running in this folder (pid ${state.pid}`);
   });
@@ -251,7 +251,7 @@ describe('the demo and busy ports', () => {
       held = sock;
       await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
       const port = sock.address().port;
-      const r = await runCli(['start'], {
+      const r = await runCli(['demo'], {
         cwd,
         env: {
           ACESYNC_DEMO_SYSLOG_PORT: String(port),
