@@ -256,7 +256,7 @@ describe('weak ANM transport at start', () => {
       const cli = startCli(['start', '--config', file], { env: { T_ANM_PW: 'anm-password-1' } });
       try {
         const warn = await cli.waitForLog((l) => String(l.msg).startsWith('anm.url is http://'));
-        expect(warn).toMatchObject({ level: 40, anm: 'http://127.0.0.1:9' });
+        expect(warn).toMatchObject({ level: 'warn', anm: 'http://127.0.0.1:9' });
         await waitStarted(cli);
         expect(cli.stderr.join('\n')).not.toContain('anm-password-1');
       } finally {
