@@ -7,37 +7,21 @@
  * time, so it includes the kernel, the receive path, parsing, the event queue, rules and SQLite. Both clocks are the
  * same machine's wall clock in whole ms, so figures have 1 ms granularity.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { buildSender, SENDER, stopChild } from './lib/flood-sender.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const SENDER_SRC = join(ROOT, 'bench/sender/syslog-flood.c');
-const SENDER = join(ROOT, 'bench/.build/syslog-flood');
 const RATE = 2_000;
 const NOISE_RATE = 100_000;
 const STEP_SECONDS = 5;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function buildSender(): void {
-  mkdirSync(join(ROOT, 'bench/.build'), { recursive: true });
-  if (existsSync(SENDER) && statSync(SENDER).mtimeMs >= statSync(SENDER_SRC).mtimeMs) return;
-  execFileSync('cc', ['-O2', '-Wall', '-o', SENDER, SENDER_SRC], { stdio: 'inherit', timeout: 60_000 });
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
 
 async function startAcesync(dir: string): Promise<{ child: ChildProcess; port: number; db: string }> {
   const cfg = join(dir, 'acesync.yaml');

@@ -18,7 +18,7 @@ const ORDER = ['startup', 'parse', 'engine', 'event-latency', 'traps', 'audit', 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const found = readdirSync(here)
-    .filter((f) => f.endsWith('.ts') && f !== 'run.ts')
+    .filter((f) => f.endsWith('.ts') && f !== 'run.ts' && f !== 'table.ts')
     .map((f) => basename(f, '.ts'));
   const names = found
     .filter((n) => only.length === 0 || only.includes(n))

@@ -20,12 +20,11 @@
  * ingest-loss window; must be 0), and the same for rsyslog; rss_peak_mb (peak VmRSS of the
  * acesync process during the flood, from /proc/PID/status).
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import {
   closeSync,
   existsSync,
-  mkdirSync,
   mkdtempSync,
   openSync,
   readdirSync,
@@ -41,14 +40,12 @@ import { fileURLToPath } from 'node:url';
 import { parseProcNetUdp } from '../src/ingest/udp-drops.js';
 import { freeUdpPort } from '../test/helpers/wait.js';
 import Database from 'better-sqlite3';
+import { buildSender, SENDER, stopChild } from './lib/flood-sender.js';
 import { describe, ladder, type LadderResult } from './lib/ladder.js';
 import { PASSWORD, startSim, type Endpoint } from './audit.js';
 import { effectiveRcvbuf } from './lib/socket.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const SENDER_SRC = join(ROOT, 'bench/sender/syslog-flood.c');
-const BUILD_DIR = join(ROOT, 'bench/.build');
-const SENDER = join(BUILD_DIR, 'syslog-flood');
 
 /** Coarse grid of offered rates in datagrams/s, then FINE_STEP near the knee. */
 const RATES = [50_000, 100_000, 150_000, 200_000, 250_000, 300_000, 400_000];
@@ -58,12 +55,6 @@ const EVERY = 1000;
 const LOSS_CHECK_MS = 250;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function buildSender(): void {
-  mkdirSync(BUILD_DIR, { recursive: true });
-  if (existsSync(SENDER) && statSync(SENDER).mtimeMs >= statSync(SENDER_SRC).mtimeMs) return;
-  execFileSync('cc', ['-O2', '-Wall', '-o', SENDER, SENDER_SRC], { stdio: 'inherit', timeout: 60_000 });
-}
 
 /** Drops and queued bytes of the (only) UDP socket on `port`, from /proc/net/udp. */
 function socketState(port: number): { drops: number; rxQueue: number } | undefined {
@@ -117,15 +108,6 @@ interface Receiver {
   /** Loss windows it reported (acesync only). */
   losses(): Array<{ from: number; to: number; dropped: number; sources: string[] }>;
   stop(): Promise<void>;
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
 }
 
 const SEQ_RE = /bench-(\d+)/;
