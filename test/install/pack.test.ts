@@ -6,7 +6,7 @@
  * the database; the README's install section gives the --allow-scripts line a server needs.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,15 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('npm pack + npm install --omit=dev', () => {
   it('installs a working acesync command with its rules, samples and LICENSE', { timeout: 600_000 }, () => {
     const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
-    execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: ROOT, stdio: 'pipe' });
+    // Packed from a copy of the tree: prepack rebuilds dist/ (rm -rf dist first), which in the checkout itself
+    // would pull dist/ from under the other test files that run the built CLI at the same time.
+    const tree = join(dir, 'tree');
+    mkdirSync(tree);
+    for (const f of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'LICENSE', 'README.md'])
+      cpSync(join(ROOT, f), join(tree, f));
+    for (const d of ['src', 'rules', 'samples', 'scripts']) cpSync(join(ROOT, d), join(tree, d), { recursive: true });
+    symlinkSync(join(ROOT, 'node_modules'), join(tree, 'node_modules'));
+    execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: tree, stdio: 'pipe' });
     const tgz = join(dir, `acesync-${version}.tgz`);
     expect(existsSync(tgz)).toBe(true);
     const files = execFileSync('tar', ['tzf', tgz], { encoding: 'utf8' }).split('\n');
