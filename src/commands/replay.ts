@@ -4,7 +4,6 @@
  * `-` reads standard input. Nothing is sent anywhere; jobs are only printed.
  */
 import { createReadStream, existsSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { ManualClock } from '../core/clock.js';
 import { AcesyncError, EXIT } from '../core/errors.js';
 import { Inventory } from '../inventory/inventory.js';
@@ -17,6 +16,7 @@ import { Store } from '../store/store.js';
 import type { Parsed } from './args.js';
 import { resolveConfig } from './config-arg.js';
 import { inert, inertJson } from '../core/inert.js';
+import { readLines } from '../parse/line-reader.js';
 
 export async function main(args: Parsed): Promise<number> {
   const positionals = args.positionals;
@@ -62,10 +62,11 @@ export async function main(args: Parsed): Promise<number> {
   const replayer = new Replayer({ clock, processor, store, inventory, parse: parseSyslog, stepMs: step });
   try {
     for (const file of positionals) {
-      const input = file === '-' ? process.stdin : createReadStream(file, { encoding: 'utf8' });
-      const rl = createInterface({ input, crlfDelay: Infinity });
+      // Our own line reader, not node:readline: since Node 22 readline also ends a line at U+2028/U+2029, which
+      // device text may hold (one syslog line would become two). LF or CRLF only, as `acesync parse` reads.
+      const input = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 256 * 1024 });
       let n = 0;
-      for await (const line of rl) replayer.line(line, { file, line: ++n });
+      for await (const { text } of readLines(input)) replayer.line(text, { file, line: ++n });
     }
     replayer.finish();
     flush();
