@@ -24,7 +24,8 @@ export interface ConfigVersion {
   isAnm: boolean;
 }
 
-interface Row {
+/** A config_versions row as SQLite returns it. */
+export interface ConfigVersionRow {
   id: number;
   device: string;
   context: string;
@@ -36,7 +37,7 @@ interface Row {
   is_anm: number;
 }
 
-const toVersion = (r: Row): ConfigVersion => ({
+export const toVersion = (r: ConfigVersionRow): ConfigVersion => ({
   id: r.id,
   device: r.device,
   context: r.context,
@@ -95,23 +96,23 @@ export class ConfigVersions {
   }
 
   anmCopy(device: string, context: string): ConfigVersion | undefined {
-    const r = this.#s.anm.get(device, context) as Row | undefined;
+    const r = this.#s.anm.get(device, context) as ConfigVersionRow | undefined;
     return r ? toVersion(r) : undefined;
   }
 
   get(device: string, context: string, hash: string): ConfigVersion | undefined {
-    const r = this.#s.get.get(device, context, hash) as Row | undefined;
+    const r = this.#s.get.get(device, context, hash) as ConfigVersionRow | undefined;
     return r ? toVersion(r) : undefined;
   }
 
   latest(device: string, context: string): ConfigVersion | undefined {
-    const r = this.#s.latest.get(device, context) as Row | undefined;
+    const r = this.#s.latest.get(device, context) as ConfigVersionRow | undefined;
     return r ? toVersion(r) : undefined;
   }
 
   /** Newest first. */
   list(device: string, context: string, limit = 100): ConfigVersion[] {
-    return (this.#s.list.all(device, context, Math.min(limit, 10_000)) as Row[]).map(toVersion);
+    return (this.#s.list.all(device, context, Math.min(limit, 10_000)) as ConfigVersionRow[]).map(toVersion);
   }
 
   /** Unified diff between two stored versions; undefined when either text is not stored. */

@@ -76,7 +76,12 @@ describe('context lifecycle counts only from Admin', () => {
     await new Promise((r) => setTimeout(r, 1000));
     expect(h.app.store.contexts().filter((c) => c.context.startsWith('PH_'))).toEqual([]);
     const newJobs = h.app.jobs.list({ limit: 5000 }).filter((j) => j.id > jobMark);
-    expect(newJobs.filter((j) => j.type === 'audit')).toEqual([]);
+    // The scheduler's periodic audits ('scheduled ...') may fall in the window; none may come from the spoof.
+    const scheduledOnly = (j: (typeof newJobs)[number]): boolean => {
+      const reasons = (j.payload as { reasons?: unknown }).reasons;
+      return Array.isArray(reasons) && reasons.length > 0 && reasons.every((r) => String(r).startsWith('scheduled'));
+    };
+    expect(newJobs.filter((j) => j.type === 'audit' && !scheduledOnly(j))).toEqual([]);
     expect(refused('not-admin')).toBe(300);
     expect(countEvents('suspicious-source')).toBeGreaterThanOrEqual(300);
     // The device-id claims were recorded as mismatches, the attribution kept to VC_WEB.
