@@ -23,6 +23,7 @@ import { PRIORITY, type Job, type JobQueue } from '../store/job-queue.js';
 import { inventoryContextRefs, reconcile } from '../anm/reconcile.js';
 import { JobRunner } from './runner.js';
 import { auditHandler, cryptoHandler, gaveUpEvents, uploadHandler } from './workers.js';
+import { asStoreWriteFailure } from '../store/database.js';
 
 export interface ActionsDeps {
   loaded: LoadedConfig;
@@ -70,12 +71,23 @@ export function buildActions(d: ActionsDeps): Actions {
     env: d.env,
     // Scheduled audits wait behind the ones rules ask for (PRIORITY.scheduled < rule).
     requestAudit: (device, reason) => {
-      d.jobs.enqueue({
-        type: 'audit',
-        device,
-        priority: PRIORITY.scheduled,
-        payload: { reasons: [`scheduled (${reason})`] },
-      });
+      try {
+        d.jobs.enqueue({
+          type: 'audit',
+          device,
+          priority: PRIORITY.scheduled,
+          payload: { reasons: [`scheduled (${reason})`] },
+        });
+      } catch (err) {
+        // The scheduler runs on its own timer: a store that cannot be written stops the service the one way
+        // (the fatal exit), never an exception thrown out of a timer.
+        const fatal = asStoreWriteFailure(err);
+        if (!fatal) throw err;
+        scheduler.stop();
+        log.fatal({ err: fatal }, 'the job queue cannot be written: stopping');
+        d.onFatal?.(fatal);
+        return;
+      }
       runner.kick();
     },
     emit: d.emit,
