@@ -32,6 +32,7 @@ const SQL = {
       SELECT id, at, kind, from_state, to_state, rule, reason FROM decisions
        WHERE device = ? AND context = ? ORDER BY id DESC LIMIT ${DECISION_SCAN})
      WHERE kind = 'state' AND at >= ? AND to_state IS NOT NULL ORDER BY id DESC LIMIT ${MAX_TRANSITIONS + 1}`,
+  firstSeen: 'SELECT first_seen FROM contexts WHERE device = ? AND name = ?',
   maxEventId: 'SELECT MAX(id) AS m FROM events',
   oldestScanned: 'SELECT received_at FROM events WHERE id > ? ORDER BY id LIMIT 1',
   // `+received_at`: the scan walks ids (bounded by EVENT_SCAN), never the time index.
@@ -128,8 +129,10 @@ export function periodsFrom(
   changes: ReadonlyArray<{ at: number; from: string | null; to: string; rule?: string; reason?: string }>,
   start: number,
   end: number,
-  current: { sync: string; since: number },
+  current: { sync: string; since: number; firstSeen?: number },
 ): StatePeriod[] {
+  // Nothing is drawn before the context was first known: no state of it existed.
+  if (current.firstSeen !== undefined) start = Math.min(end, Math.max(start, current.firstSeen));
   const out: StatePeriod[] = [];
   if (changes.length === 0) {
     const from = Math.max(start, Math.min(current.since, end));
@@ -168,7 +171,11 @@ export function contextTimeline(db: Database, t: TimelineTarget, now: number, wi
     })),
     start,
     now,
-    { sync: t.sync, since: t.since },
+    {
+      sync: t.sync,
+      since: t.since,
+      firstSeen: (q.firstSeen.get(t.device, t.context) as { first_seen: number } | undefined)?.first_seen,
+    },
   );
 
   const maxId = (q.maxEventId.get() as { m: number | null }).m ?? 0;
