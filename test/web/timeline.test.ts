@@ -65,7 +65,9 @@ describe('context page: state timeline', () => {
     expect(changes.length).toBeGreaterThanOrEqual(2);
     // One band per change; none before the context was first known (the first change came with it).
     expect(count(tl, /<rect class="tl-band"/g)).toBe(changes.length);
-    expect(tl).toMatch(/<g class="tl-periods"><rect class="tl-band" data-state="suspect" x="998.54"/);
+    expect(tl).toMatch(/<g class="tl-periods"><rect class="tl-band" data-state="suspect" x="965"/);
+    // Known for two minutes: the shortest window, an hour.
+    expect(tl).toContain('over the last 1 h');
     expect(tl).toContain(`data-state="${changes[changes.length - 1]!.to}"`);
     expect(count(tl, /data-kind="command"/g)).toBe(1);
     expect(count(tl, /data-kind="failover"/g)).toBe(2);

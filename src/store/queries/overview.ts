@@ -79,7 +79,7 @@ export interface Overview {
   events: StoredEvent[];
   /** Service-wide warnings shown above everything (a detection that is off, ANM lacking contexts). */
   notices: string[];
-  /** Keys `device\u0000context` of contexts whose logging is silenced (set by the web layer, which names the alerts). */
+  /** Keys `device\u0000context` of silenced contexts (set by the web layer, which names the alerts). */
   silenced?: ReadonlySet<string>;
 }
 

@@ -13,6 +13,8 @@ import { preparedFor } from '../statements.js';
 import { eventSummary } from './events.js';
 
 export const TIMELINE_WINDOW_MS = 24 * 3_600_000;
+/** The shortest window (a context first known a minute ago still gets an hour's axis). */
+export const MIN_WINDOW_MS = 3_600_000;
 /** State changes shown at most; with more, the window starts at the oldest one kept. */
 export const MAX_TRANSITIONS = 100;
 /** Markers of each kind at most (the newest). */
@@ -156,7 +158,11 @@ export function periodsFrom(
 
 export function contextTimeline(db: Database, t: TimelineTarget, now: number, windowMs = TIMELINE_WINDOW_MS): Timeline {
   const q = preparedFor(db, SQL);
+  const firstSeen = (q.firstSeen.get(t.device, t.context) as { first_seen: number } | undefined)?.first_seen;
+  // A context known for less than the window gets a shorter one (at least MIN_WINDOW_MS): its history fills the width.
   let start = now - windowMs;
+  if (firstSeen !== undefined && firstSeen > start)
+    start = Math.min(now - Math.min(MIN_WINDOW_MS, windowMs), firstSeen);
   const rows = q.transitions.all(t.device, t.context, start) as TransitionRow[];
   const transitionsCut = rows.length > MAX_TRANSITIONS;
   const kept = rows.slice(0, MAX_TRANSITIONS).reverse();
@@ -171,11 +177,7 @@ export function contextTimeline(db: Database, t: TimelineTarget, now: number, wi
     })),
     start,
     now,
-    {
-      sync: t.sync,
-      since: t.since,
-      firstSeen: (q.firstSeen.get(t.device, t.context) as { first_seen: number } | undefined)?.first_seen,
-    },
+    { sync: t.sync, since: t.since, firstSeen },
   );
 
   const maxId = (q.maxEventId.get() as { m: number | null }).m ?? 0;

@@ -88,7 +88,7 @@ export const LIVE_JS = `(function () {
   }
   function gridCell(cell, u) {
     var a = document.createElement('a');
-    a.className = 'cell badge state-' + u.tone;
+    a.className = 'cell badge state-' + u.tone + (u.silenced ? ' silenced' : '');
     a.href = '/contexts/' + encodeURIComponent(u.device) + '/' + encodeURIComponent(u.context);
     a.setAttribute('data-state', u.sync);
     a.title = u.context + ' on ' + u.device + ': ' + u.label + (u.silenced ? ', logging silenced' : '') + '. ' + u.help;
@@ -100,8 +100,14 @@ export const LIVE_JS = `(function () {
     if (u.silenced) {
       var f = document.createElement('span');
       f.setAttribute('data-flag', 'silenced');
-      f.setAttribute('aria-label', 'logging silenced');
-      f.textContent = '\\ud83d\\udd07';
+      var icon = document.createElement('span');
+      icon.setAttribute('aria-hidden', 'true');
+      icon.textContent = '\\ud83d\\udd07';
+      var words = document.createElement('span');
+      words.className = 'sr-only';
+      words.textContent = 'logging silenced';
+      f.appendChild(icon);
+      f.appendChild(words);
       a.appendChild(document.createTextNode(' '));
       a.appendChild(f);
     }

@@ -93,6 +93,7 @@ table.grid th, table.grid td { padding: .05em .3em; line-height: 1.25; }
 table.grid tbody th { font-weight: 600; max-width: 11em; overflow-wrap: anywhere; }
 table.grid a.cell { display: inline-block; min-width: 6.5em; padding: 0 .35em; border-radius: .3em; border: 1px solid transparent; text-decoration: none; white-space: nowrap; }
 table.grid a.cell:hover { text-decoration: underline; }
+table.grid a.cell.silenced { border: 2px solid var(--bad-fg); }
 @media (max-width: 700px) {
   main { padding: .6em; }
   table.stack thead { position: absolute; left: -9999px; }

@@ -23,7 +23,7 @@ export function gridCell(device: string, context: string, sync: string | undefin
   if (sync === undefined) return html`<span class="muted" data-state="none">—</span>`;
   const w = stateWording(sync);
   const title = `${context} on ${device}: ${w.label}${silenced ? ', logging silenced' : ''}. ${w.help}`;
-  return html`<a class="cell badge state-${w.tone}" href="${contextHref(device, context)}" data-state="${sync}" title="${text(title, 400)}"><span aria-hidden="true">${w.symbol}</span> ${w.label}${silenced ? html` <span data-flag="silenced" aria-label="logging silenced">🔇</span>` : ''}</a>`;
+  return html`<a class="cell badge state-${w.tone}${silenced ? ' silenced' : ''}" href="${contextHref(device, context)}" data-state="${sync}" title="${text(title, 400)}"><span aria-hidden="true">${w.symbol}</span> ${w.label}${silenced ? html` <span data-flag="silenced"><span aria-hidden="true">🔇</span><span class="sr-only">logging silenced</span></span>` : ''}</a>`;
 }
 
 export function contextGrid(
