@@ -202,7 +202,11 @@ describe('timeline and grid in chromium', () => {
           .evaluateAll((ts) => ts.map((t: any) => Math.round(t.getBoundingClientRect().top)));
         expect(new Set(tops).size).toBeLessThan(tops.length);
         await page.locator('.grid-wrap').screenshot({ path: join(ARTIFACTS, `grid-${width}.png`) });
-      }
+      } else
+        await page
+          .locator('.grid-wrap table.grid')
+          .first()
+          .screenshot({ path: join(ARTIFACTS, `grid-${width}.png`) });
       await page.screenshot({ path: join(ARTIFACTS, `grid-overview-${width}.png`), fullPage: width >= 1366 });
       // A live state change of the silenced context redraws its cells: the flag stays.
       f.advance(6_000);
