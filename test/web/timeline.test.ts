@@ -8,7 +8,7 @@ import { get } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AceEvent } from '../../src/core/events.js';
-import { MAX_MARKERS } from '../../src/store/queries/timeline.js';
+import { MAX_MARKERS, MAX_TRANSITIONS } from '../../src/store/queries/timeline.js';
 import { change, runAudits } from '../engine/helpers.js';
 import { webFixture, type WebFixture } from './helpers.js';
 
@@ -93,6 +93,26 @@ describe('context page: state timeline', () => {
     expect(tl).toContain(`A${MAX_MARKERS + 19} line 1`); // the newest are kept
     expect(tl).not.toContain('>Command at 2026-03-01 10:00:00Z');
     expect(tl).toContain('only the newest markers of each kind are drawn');
+  });
+
+  it('keeps the newest state changes and starts the window at the oldest one kept', async () => {
+    f = await webFixture();
+    const fx = f;
+    for (let i = 0; i < MAX_TRANSITIONS / 2 + 5; i++) {
+      fx.feed(change('ace1', 'VC_WEB', `rserver host web${i}`));
+      fx.advance(6_000);
+      runAudits(fx, 'in-sync');
+      fx.advance(60_000, 60_000);
+    }
+    const changes = fx.store.decisions({ device: 'ace1', context: 'VC_WEB', kinds: ['state'], limit: 1000 });
+    expect(changes.length).toBeGreaterThan(MAX_TRANSITIONS);
+    const tl = section((await fx.app.inject('/contexts/ace1/VC_WEB')).body, 'timeline-h');
+    expect(count(tl, /<rect class="tl-band"/g)).toBe(MAX_TRANSITIONS);
+    expect(tl).toContain('(only the newest state changes are shown)');
+    expect(tl).toMatch(/<g class="tl-periods"><rect class="tl-band" data-state="[a-z-]+" x="0" /);
+    expect(tl).toMatch(
+      /data-state="in-sync" x="[\d.]+" y="0" width="[\d.]+" height="28" fill="#2f8f46"><title>[^<]*<\/title><\/rect><\/g>/,
+    );
   });
 
   it('leaves out what is older than the window', async () => {
