@@ -19,6 +19,8 @@ import type { AlertStore } from '../store/alerts.js';
 import type { Store } from '../store/store.js';
 import { isoTime, lastReason, shortTime, stateWording } from './views/format.js';
 import { bound } from './views/html.js';
+import { SILENCING_ALERTS } from './views/layout.js';
+import { silencedTargets } from '../store/queries/silenced.js';
 
 /** What the live script needs to redraw one context on one device. */
 export interface LiveUpdate {
@@ -38,9 +40,11 @@ export interface LiveUpdate {
   lastUpload: string;
   lastUploadShort: string;
   lastUploadOutcome: string;
+  /** Logging of the context is silenced (a silencing alert fires): the badge keeps its flag. */
+  silenced: boolean;
 }
 
-export function liveUpdate(c: ContextState): LiveUpdate {
+export function liveUpdate(c: ContextState, silenced = false): LiveUpdate {
   const w = stateWording(c.sync);
   return {
     device: bound(c.device, 256),
@@ -59,6 +63,7 @@ export function liveUpdate(c: ContextState): LiveUpdate {
     lastUpload: isoTime(c.lastUploadAt),
     lastUploadShort: shortTime(c.lastUploadAt),
     lastUploadOutcome: bound(c.lastUploadOutcome ?? '', 32),
+    silenced,
   };
 }
 
@@ -229,25 +234,40 @@ export class SseHub {
     return { counts, alertsFiring: this.#o.store.closed ? 0 : this.#o.alerts.countFiring() };
   }
 
+  /** Contexts whose logging is silenced, by `device\u0000context` (one small indexed query). */
+  #silenced(): Set<string> {
+    return this.#o.store.closed ? new Set() : silencedTargets(this.#o.store.db, [...SILENCING_ALERTS]);
+  }
+
+  #update(c: ContextState, silenced: ReadonlySet<string>): LiveUpdate {
+    return liveUpdate(c, silenced.has(`${c.device}\u0000${c.context}`));
+  }
+
   #snapshot(): { contexts: LiveUpdate[]; counts: Record<SyncState, number>; alertsFiring: number } {
     const all = this.#contexts();
-    return { contexts: all.slice(0, this.#o.maxSnapshot).map(liveUpdate), ...this.#summary(all) };
+    const silenced = this.#silenced();
+    return {
+      contexts: all.slice(0, this.#o.maxSnapshot).map((c) => this.#update(c, silenced)),
+      ...this.#summary(all),
+    };
   }
 
   /** Remember the current state so the first check sends only what changes after it. */
   #prime(): void {
     this.#last.clear();
     const all = this.#contexts();
-    for (const c of all) this.#last.set(`${c.device}\u0000${c.context}`, JSON.stringify(liveUpdate(c)));
+    const silenced = this.#silenced();
+    for (const c of all) this.#last.set(`${c.device}\u0000${c.context}`, JSON.stringify(this.#update(c, silenced)));
     this.#lastSummary = JSON.stringify(this.#summary(all));
   }
 
   #check(): void {
     try {
       const all = this.#contexts();
+      const silenced = this.#silenced();
       for (const c of all) {
         const key = `${c.device}\u0000${c.context}`;
-        const msg = JSON.stringify(liveUpdate(c));
+        const msg = JSON.stringify(this.#update(c, silenced));
         if (this.#last.get(key) === msg) continue;
         this.#last.set(key, msg);
         this.#broadcast('context', msg);

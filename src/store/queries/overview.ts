@@ -79,6 +79,8 @@ export interface Overview {
   events: StoredEvent[];
   /** Service-wide warnings shown above everything (a detection that is off, ANM lacking contexts). */
   notices: string[];
+  /** Keys `device\u0000context` of silenced contexts (set by the web layer, which names the alerts). */
+  silenced?: ReadonlySet<string>;
 }
 
 const MAX_DRIFT_SHOWN = 20;

@@ -68,6 +68,52 @@ export const LIVE_JS = `(function () {
     b.appendChild(document.createTextNode(' ' + u.label));
     return b;
   }
+  function silencedFlag() {
+    var b = document.createElement('span');
+    b.className = 'badge state-bad';
+    b.setAttribute('data-flag', 'silenced');
+    b.title = 'Logging of this context is silenced or incomplete: changes may go unnoticed until it is fixed';
+    var s = document.createElement('span');
+    s.setAttribute('aria-hidden', 'true');
+    s.textContent = '\\ud83d\\udd07';
+    b.appendChild(s);
+    b.appendChild(document.createTextNode(' logging silenced'));
+    return b;
+  }
+  function syncNodes(u) {
+    var frag = document.createDocumentFragment();
+    frag.appendChild(badge(u));
+    if (u.silenced) { frag.appendChild(document.createTextNode(' ')); frag.appendChild(silencedFlag()); }
+    return frag;
+  }
+  function gridCell(cell, u) {
+    var a = document.createElement('a');
+    a.className = 'cell badge state-' + u.tone + (u.silenced ? ' silenced' : '');
+    a.href = '/contexts/' + encodeURIComponent(u.device) + '/' + encodeURIComponent(u.context);
+    a.setAttribute('data-state', u.sync);
+    a.title = u.context + ' on ' + u.device + ': ' + u.label + (u.silenced ? ', logging silenced' : '') + '. ' + u.help;
+    var s = document.createElement('span');
+    s.setAttribute('aria-hidden', 'true');
+    s.textContent = u.symbol;
+    a.appendChild(s);
+    a.appendChild(document.createTextNode(' ' + u.label));
+    if (u.silenced) {
+      var f = document.createElement('span');
+      f.setAttribute('data-flag', 'silenced');
+      var icon = document.createElement('span');
+      icon.setAttribute('aria-hidden', 'true');
+      icon.textContent = '\\ud83d\\udd07';
+      var words = document.createElement('span');
+      words.className = 'sr-only';
+      words.textContent = 'logging silenced';
+      f.appendChild(icon);
+      f.appendChild(words);
+      a.appendChild(document.createTextNode(' '));
+      a.appendChild(f);
+    }
+    while (cell.firstChild) cell.removeChild(cell.firstChild);
+    cell.appendChild(a);
+  }
   function withOutcome(iso, short, outcome) {
     var frag = timeNodes(iso, short);
     if (iso && outcome) {
@@ -83,7 +129,8 @@ export const LIVE_JS = `(function () {
     var rows = rowsFor(u.device, u.context);
     for (var i = 0; i < rows.length; i++) {
       var row = rows[i];
-      fill(row, 'sync', badge(u));
+      if (row.getAttribute('data-field') === 'grid') gridCell(row, u);
+      fill(row, 'sync', syncNodes(u));
       fill(row, 'since', timeNodes(u.since, u.sinceShort));
       var reason = document.createElement('span');
       reason.className = 'reason';

@@ -50,7 +50,7 @@ caption { text-align: left; font-weight: 600; padding: .3em 0; }
 th, td { border-bottom: 1px solid var(--line); padding: .35em .5em; text-align: left; vertical-align: top; }
 thead th { background: var(--panel); font-size: .9em; }
 tbody th[scope="rowgroup"], tbody th[scope="row"] { font-weight: 600; }
-tr.changed td { animation: flash 3s ease-out; }
+tr.changed td, td.changed { animation: flash 3s ease-out; }
 @keyframes flash { from { background: #fff3b0; } to { background: transparent; } }
 .reason { overflow-wrap: anywhere; }
 .rel { color: var(--muted); font-size: .85em; white-space: nowrap; }
@@ -77,6 +77,23 @@ form.action button { margin-top: .5em; padding: .5em 1em; font: inherit; font-we
 .hint { color: var(--muted); font-size: .9em; margin: .3em 0 0; }
 .notice { padding: .5em 1em; border-radius: .4em; background: var(--ok-bg); color: var(--ok-fg); border: 1px solid #9fd3ad; }
 .notice.error { background: var(--bad-bg); color: var(--bad-fg); border-color: #eea0a0; }
+.sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
+figure.timeline { margin: .5em 0 1em; max-width: 100%; }
+figure.timeline figcaption { margin-bottom: .4em; }
+.tl-frame { display: grid; grid-template-columns: max-content minmax(0, 1fr); column-gap: .5em; }
+.tl-lanes { display: grid; grid-template-rows: 31px 16px 16px; font-size: .75em; color: var(--muted); line-height: 1; }
+.tl-lanes span { align-self: center; }
+svg.tl { display: block; width: 100%; height: 62px; border: 1px solid var(--line); background: var(--panel); }
+.tl-axis { grid-column: 2; display: flex; justify-content: space-between; gap: .5em; margin: .2em 0 0; font-size: .8em; color: var(--muted); }
+.tl-legend { display: flex; flex-wrap: wrap; gap: .2em 1em; list-style: none; padding: 0; margin: .4em 0 0; font-size: .85em; }
+.tl-swatch { vertical-align: -1px; }
+.grid-wrap { display: flex; flex-wrap: wrap; gap: 0 1.2em; align-items: flex-start; }
+table.grid { width: auto; font-size: .82em; margin: .2em 0 .6em; }
+table.grid th, table.grid td { padding: .05em .3em; line-height: 1.25; }
+table.grid tbody th { font-weight: 600; max-width: 11em; overflow-wrap: anywhere; }
+table.grid a.cell { display: inline-block; min-width: 6.5em; padding: 0 .35em; border-radius: .3em; border: 1px solid transparent; text-decoration: none; white-space: nowrap; }
+table.grid a.cell:hover { text-decoration: underline; }
+table.grid a.cell.silenced { border: 2px solid var(--bad-fg); }
 @media (max-width: 700px) {
   main { padding: .6em; }
   table.stack thead { position: absolute; left: -9999px; }

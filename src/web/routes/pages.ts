@@ -23,6 +23,9 @@ import { sendersPanel, unknownSenders } from '../views/senders-panel.js';
 import { failingReceivers } from '../../store/queries/notify-health.js';
 import { searchLatest, versionCause } from '../../store/queries/version-history.js';
 import { searchPage } from '../views/search-page.js';
+import { contextTimeline } from '../../store/queries/timeline.js';
+import { silencedTargets } from '../../store/queries/silenced.js';
+import { SILENCING_ALERTS } from '../views/layout.js';
 import { notFoundContext } from './api-inventory.js';
 
 type Form = Record<string, string | undefined> | undefined;
@@ -73,7 +76,10 @@ export function pageRoutes(app: FastifyInstance, w: WebContext): void {
     return sendHtml(
       reply,
       overviewPage(
-        buildOverview(store, deps.inventory, deps.config, w.alerts, now),
+        {
+          ...buildOverview(store, deps.inventory, deps.config, w.alerts, now),
+          silenced: silencedTargets(store.db, [...SILENCING_ALERTS]),
+        },
         {
           tokenConfigured: currentToken(w.tokens) !== undefined,
           tokenEnv: w.tokens.tokenEnv,
@@ -116,6 +122,13 @@ export function pageRoutes(app: FastifyInstance, w: WebContext): void {
       const causes = new Map(
         detail.versions.slice(0, 50).map((v) => [v.hash, versionCause(store.db, device, context, v, detail.versions)]),
       );
+      const c = detail.state!;
+      const timeline = contextTimeline(
+        store.db,
+        { device, context, sync: c.sync, since: c.since, ftGroup: c.ftGroup, peer: detail.peer?.device },
+        now,
+      );
+      const silenced = silencedTargets(store.db, [...SILENCING_ALERTS]).has(`${device}\u0000${context}`);
       return sendHtml(
         reply,
         contextPage({
@@ -129,6 +142,8 @@ export function pageRoutes(app: FastifyInstance, w: WebContext): void {
           tokenEnv: w.tokens.tokenEnv,
           procedureHref: `/procedures/${encodeURIComponent(pairKeyOf(pairOf(store, device)))}`,
           causes,
+          timeline,
+          silenced,
         }),
       );
     },

@@ -11,6 +11,8 @@ import { html, join, text, type Html } from './html.js';
 import { contextCells, contextHref, page, roleBadge, SILENCING_ALERTS, stateBadge, timeCell } from './layout.js';
 import { alertsTable, eventsTable } from './overview-page.js';
 import { stateWording } from './format.js';
+import type { Timeline } from '../../store/queries/timeline.js';
+import { timelineView } from './timeline.js';
 
 export interface ContextPageInput {
   device: string;
@@ -27,6 +29,10 @@ export interface ContextPageInput {
   procedureHref?: string;
   /** Per version hash: the changes (111008) that made it, when known. */
   causes?: ReadonlyMap<string, VersionCause>;
+  /** The state timeline (state periods, failover and command markers), when built. */
+  timeline?: Timeline;
+  /** Logging of this context is silenced (a silencing alert fires); else told by `alerts`. */
+  silenced?: boolean;
 }
 
 function chainItem(c: Chain, device: string, context: string, now: number): Html {
@@ -201,7 +207,7 @@ function actionForm(path: string, id: string, button: string, hint: Html, inp: C
 export function contextPage(inp: ContextPageInput): Html {
   const { device, context, detail, now } = inp;
   const c = detail.state!;
-  const silenced = inp.alerts.some((a) => a.status === 'firing' && SILENCING_ALERTS.has(a.alertname));
+  const silenced = inp.silenced ?? inp.alerts.some((a) => a.status === 'firing' && SILENCING_ALERTS.has(a.alertname));
   const cells = contextCells(c, now, 400, { silenced });
   const href = contextHref(device, context);
   // An adopted (or otherwise confirmed) context no longer waits, whatever its last upload said.
@@ -226,6 +232,7 @@ export function contextPage(inp: ContextPageInput): Html {
 <h1>${text(context, 64)} <span class="muted">on</span> ${text(device, 64)}</h1>
 ${inp.notice ? html`<p class="notice${inp.notice.ok ? '' : ' error'}" role="status">${text(inp.notice.text, 300)}</p>` : ''}
 ${facts}
+${inp.timeline ? html`<section aria-labelledby="timeline-h" id="timeline"><h2 id="timeline-h">State timeline</h2>${timelineView(inp.timeline, { device, context })}</section>` : ''}
 <section aria-labelledby="actions-h" id="actions"><h2 id="actions-h">Operator actions</h2>
 ${actionForm(`${href}/resync`, 'resync', 'Resync now', html`Queues an audit of this context and an upload of its configuration to ANM, ahead of scheduled work. ${tokenHint}`, inp)}
 ${waiting && inp.procedureHref ? html`<p>This upload is part of <a href="${inp.procedureHref}">the manual procedure of its pair</a> (numbered steps; acknowledge every context at once there).</p>` : ''}

@@ -9,6 +9,7 @@ import { eventSummary } from '../../store/queries/events.js';
 import type { Overview, PairView } from '../../store/queries/overview.js';
 import { html, join, text, type Html } from './html.js';
 import { contextCells, contextHref, page, roleBadge, SILENCING_ALERTS, stateBadge, timeCell } from './layout.js';
+import { contextGrid, GRID_MIN_CONTEXTS } from './context-grid.js';
 
 function attention(o: Overview): Html {
   if (o.attention.length === 0) return html``;
@@ -139,7 +140,14 @@ ${k === 0 ? html`<th scope="rowgroup" rowspan="${row.peers.length}" data-label="
   return html`<tbody>${rows}</tbody>`;
 })}
 </table></div>`;
-  return html`<section aria-labelledby="pair-${i}-h"><h2 id="pair-${i}-h">${title}</h2>${devices}${groups}${contexts}${adoptForm(names, i, a)}</section>`;
+  // A big pair: the compact grid first, the detailed list folded under it.
+  const big = p.contexts.length > GRID_MIN_CONTEXTS;
+  const body = big
+    ? html`<h3>${p.contexts.length} contexts: state on each device</h3>
+${contextGrid(names, p.contexts, silenced, `Contexts of ${names.join(' + ')}: state on each device`)}
+<details class="contexts-list"><summary>Every context in detail (reason, last audit, last upload)</summary>${contexts}</details>`
+    : contexts;
+  return html`<section aria-labelledby="pair-${i}-h"><h2 id="pair-${i}-h">${title}</h2>${devices}${groups}${body}${adoptForm(names, i, a)}</section>`;
 }
 
 /** Service-wide warnings (a detection that is off): above everything, announced to screen readers. */
@@ -150,9 +158,13 @@ function notices(o: Overview): Html {
 
 /** `extra`: panels shown under 'Needs attention' (failing notifications, ...). */
 export function overviewPage(o: Overview, a?: OverviewActions, extra: Html = html``): Html {
-  const silenced = new Set(
-    o.alerts.filter((a) => SILENCING_ALERTS.has(a.alertname) && a.context).map((a) => `${a.device}\u0000${a.context}`),
-  );
+  const silenced =
+    o.silenced ??
+    new Set(
+      o.alerts
+        .filter((a) => SILENCING_ALERTS.has(a.alertname) && a.context)
+        .map((a) => `${a.device}\u0000${a.context}`),
+    );
   const counts = html`<ul class="counts" aria-label="Contexts per state">${SYNC_STATES.map(
     (s) => html`<li>${stateBadge(s)} <span data-count="${s}">${o.counts[s]}</span></li>`,
   )}</ul>`;
