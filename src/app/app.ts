@@ -179,7 +179,7 @@ export function buildApp(opts: AppOptions): App {
     onFatal: (err) => fail(err),
   });
   let started = false;
-  const deps = { config, inventory, sink: queue, logger, clock, counters };
+  const deps = { config, inventory, sink: queue, logger, clock, counters, env: opts.env };
   const listeners: Array<{ name: string; listener: Listener }> = [];
   if (config.syslog.udp.enabled || config.syslog.tcp.enabled)
     listeners.push({ name: 'listener:syslog', listener: new SyslogIngest(deps) });

@@ -91,6 +91,18 @@ export class Metrics {
       },
     });
     new Counter({
+      name: 'acesync_snmp_rejections_total',
+      help: 'SNMP notifications rejected, per reason (unknown-user, bad-digest, undecryptable, unknown-community, ...); the sources are in the log.',
+      labelNames: ['reason'],
+      registers: r,
+      collect() {
+        const s = self.#src;
+        if (!s) return;
+        this.reset();
+        for (const [reason, n] of s.counters.snmpRejections) this.inc({ reason }, n);
+      },
+    });
+    new Counter({
       name: 'acesync_processor_events_total',
       help: 'Events through the rule processor, by stage (received, noise, stored, evaluated, errors).',
       labelNames: ['stage'],
