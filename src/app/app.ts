@@ -22,6 +22,7 @@ import { anmTransportWarnings } from '../config/sections/anm.js';
 import { loadRemoteEngines, nextSnmpEngineBoots, saveRemoteEngines } from '../store/snmp-engine.js';
 import type { JobQueue } from '../store/job-queue.js';
 import { buildActions, type Actions } from '../jobs/actions.js';
+import { GitMirror } from '../jobs/git-mirror.js';
 import { loadRules } from '../engine/loader.js';
 import { procedureSettings } from '../anm/procedure.js';
 import { Processor } from '../engine/processor.js';
@@ -67,6 +68,8 @@ export interface App {
   readonly actions: Actions;
   /** Turns alert jobs into alerts and delivers webhooks. */
   readonly notifier: Notifier;
+  /** Commits stored configuration versions to `store.git_mirror` (undefined when it is not set). */
+  readonly gitMirror?: GitMirror;
   /** The status page and API (undefined when `http.enabled` is false). */
   readonly web?: FastifyInstance;
   /** Folder (or file) the rules are loaded from. */
@@ -146,7 +149,17 @@ export function buildApp(opts: AppOptions): App {
     onJobFinished: (job, outcome, ms) => metrics.observeJob(job.type, outcome, ms / 1000),
     onFatal: (err) => fail(err),
   });
+  const gitMirror =
+    config.store.git_mirror !== undefined
+      ? new GitMirror({
+          dir: config.store.git_mirror,
+          db: () => (store.closed || fatal.error ? undefined : store.db),
+          logger: logger.child({ stage: 'git-mirror' }),
+        })
+      : undefined;
+  if (gitMirror) store.versions.onRecorded(() => gitMirror.notify());
   metrics.attachOperators({
+    gitMirror: gitMirror && (() => gitMirror.stats),
     sshFailures: () => actions.poller.sshFailures(),
     anmBreakers: () => actions.breakers.entries().map(([server, b]) => ({ server, state: b.state })),
   });
@@ -166,7 +179,7 @@ export function buildApp(opts: AppOptions): App {
     onFatal: (err) => fail(err),
   });
   let started = false;
-  const deps = { config, inventory, sink: queue, logger, clock, counters };
+  const deps = { config, inventory, sink: queue, logger, clock, counters, env: opts.env };
   const listeners: Array<{ name: string; listener: Listener }> = [];
   if (config.syslog.udp.enabled || config.syslog.tcp.enabled)
     listeners.push({ name: 'listener:syslog', listener: new SyslogIngest(deps) });
@@ -284,6 +297,8 @@ export function buildApp(opts: AppOptions): App {
         ]
       : []),
     { name: 'notifier', start: () => notifier.start(), stop: () => notifier.stop() },
+    // After the store, before the workers: it commits what audits store, and stops once they stopped.
+    ...(gitMirror ? [{ name: 'git-mirror', start: () => gitMirror.start(), stop: () => gitMirror.stop() }] : []),
     {
       name: 'actions',
       start: () => actions.start(),
@@ -357,6 +372,7 @@ export function buildApp(opts: AppOptions): App {
     processor,
     actions,
     notifier,
+    gitMirror,
     web,
     rulesPath,
     bus,

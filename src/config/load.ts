@@ -129,7 +129,11 @@ function resolvePaths(cfg: Config, baseDir: string): Config {
     rules: abs(cfg.rules),
     anm: { ...cfg.anm, ...(cfg.anm.ca_file !== undefined ? { ca_file: abs(cfg.anm.ca_file) } : {}) },
     webhooks: cfg.webhooks.map((w) => (w.template !== undefined ? { ...w, template: abs(w.template) } : w)),
-    store: { ...cfg.store, path: cfg.store.path === ':memory:' ? cfg.store.path : abs(cfg.store.path) },
+    store: {
+      ...cfg.store,
+      path: cfg.store.path === ':memory:' ? cfg.store.path : abs(cfg.store.path),
+      ...(cfg.store.git_mirror !== undefined ? { git_mirror: abs(cfg.store.git_mirror) } : {}),
+    },
     devices: cfg.devices.map((d) => ({
       ...d,
       ssh: {

@@ -54,7 +54,40 @@ export function createLogger(
     const out = pino.destination({ dest: fd, sync: true });
     return pino(options, { write: (line: string) => out.write(prettyLine(line)) });
   }
-  return pino(options, pino.destination({ dest: fd, sync: false }));
+  return pino(options, escapingStream(pino.destination({ dest: fd, sync: false })));
+}
+
+/**
+ * Characters JSON.stringify (and pino) leave raw in a string but that a log viewer or a line-splitting shipper
+ * would act on: DEL and the C1 controls (0x9b is CSI, 0x85 is NEL, a line end to some) and U+2028/U+2029 (line
+ * ends to JavaScript and many viewers). C0 controls are already `\u00XX` in pino's output.
+ */
+const JSON_UNSAFE = /[\u007f-\u009f\u2028\u2029]/g;
+const JSON_UNSAFE_TEST = /[\u007f-\u009f\u2028\u2029]/;
+
+/**
+ * One JSON log line with those characters as `\uXXXX` escapes: lossless (JSON.parse gives the same text back),
+ * and safe to apply to the whole line because outside strings JSON holds none of them.
+ */
+export function escapeJsonLine(line: string): string {
+  return JSON_UNSAFE_TEST.test(line)
+    ? line.replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    : line;
+}
+
+interface Destination {
+  write(line: string): boolean;
+  flush?(cb?: (err?: Error) => void): void;
+  flushSync?(): void;
+}
+
+/** `dest` behind escapeJsonLine; flush and flushSync are passed on (logger.flush() before exit). */
+export function escapingStream<D extends Destination>(dest: D): Destination {
+  return {
+    write: (line) => dest.write(escapeJsonLine(line)),
+    flush: (cb) => (dest.flush ? dest.flush(cb) : cb?.()),
+    flushSync: () => dest.flushSync?.(),
+  };
 }
 
 // C0/C1 controls and DEL: device-sourced strings must not drive the operator's terminal.

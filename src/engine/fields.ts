@@ -4,40 +4,32 @@
  * Unknown names are load errors, not silently-false conditions.
  */
 import type { AceEvent } from '../core/events.js';
+import { FIELD_ORDER } from '../parse/event-shape.js';
 
-/** Every top-level field of AceEvent a rule may name. */
-export const EVENT_FIELDS = [
-  'kind',
-  'id',
-  'severity',
-  'pri',
-  'facility',
-  'timestamp',
-  'deviceId',
-  'user',
-  'command',
-  'context',
-  'ftGroup',
-  'state',
-  'prevState',
-  'reason',
-  'peerId',
-  'interface',
-  'error',
-  'change',
-  'text',
+/**
+ * The fields the service adds after parsing (attribution, transport, SNMP, payload). The parser's own fields
+ * come from its FIELD_ORDER, so a field the parser gains (the relay fields) is nameable by rules at once.
+ */
+const SERVICE_FIELDS = [
   'device',
   'originContext',
   'source',
+  'relay',
   'claimedOrigin',
   'transport',
   'receivedAt',
-  'raw',
   'trapOid',
   'notification',
   'varbinds',
   'data',
 ] as const satisfies ReadonlyArray<keyof AceEvent>;
+
+/** Every top-level field of AceEvent a rule may name. */
+export const EVENT_FIELDS = [...FIELD_ORDER, ...SERVICE_FIELDS] as const;
+
+/** A field added to AceEvent but to neither list fails the typecheck here, not silently at rule load. */
+type Unnameable = Exclude<keyof AceEvent, (typeof EVENT_FIELDS)[number]>;
+export const EVERY_EVENT_FIELD_NAMEABLE: [Unnameable] extends [never] ? true : Unnameable = true;
 
 /**
  * Facts about the current state, computed per event (after the event's own facts, such as

@@ -143,7 +143,7 @@ export class SnmpIngest implements Listener {
     if (this.#receiver) return;
     const { config, logger } = this.deps;
     const cfg = config.snmp;
-    const users = resolveUsers(cfg);
+    const users = resolveUsers(cfg, this.deps.env);
     const des = desUsers(cfg);
     if (des.length > 0 && !desAvailable())
       logger.error(
@@ -328,6 +328,7 @@ export class SnmpIngest implements Listener {
   #reject(rawSource: string | undefined, reason: RejectReason, detail?: Record<string, string | number>): void {
     const source = rawSource !== undefined ? normaliseAddress(rawSource) : 'unknown';
     this.deps.counters.add('snmp', source, outcomeOf(reason));
+    this.deps.counters.rejectSnmp(reason);
     this.#rejections.record(source, reason, detail);
   }
 

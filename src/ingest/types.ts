@@ -36,6 +36,8 @@ export interface IngestDeps {
   logger: Logger;
   clock: Clock;
   counters: IngestCounters;
+  /** Where secrets (SNMPv3 keys) are read from (default process.env), as buildApp's `env`. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A running listener (syslog UDP/TCP, SNMP). */
@@ -57,6 +59,11 @@ export class IngestCounters {
   readonly #totals = new Map<IngestOutcome, number>();
   /** Kernel drops on our sockets (from /proc/net/udp). */
   kernelDrops = 0;
+  /**
+   * SNMP notifications rejected, per reason (a fixed set: snmp-rejections.ts `RejectReason`), all sources
+   * together: the per-source detail stays in the rate-limited log, so the metric's labels are bounded.
+   */
+  readonly snmpRejections = new Map<string, number>();
 
   constructor(maxSources = 4096) {
     this.maxSources = maxSources;
@@ -77,6 +84,10 @@ export class IngestCounters {
     }
     m.set(outcome, (m.get(outcome) ?? 0) + n);
     this.#totals.set(outcome, (this.#totals.get(outcome) ?? 0) + n);
+  }
+
+  rejectSnmp(reason: string): void {
+    this.snmpRejections.set(reason, (this.snmpRejections.get(reason) ?? 0) + 1);
   }
 
   total(outcome: IngestOutcome): number {

@@ -72,6 +72,7 @@ const SQL = {
 export class ConfigVersions {
   readonly #s: Statements<typeof SQL>;
   readonly #db: Database;
+  readonly #listeners = new Set<() => void>();
 
   constructor(db: Database) {
     this.#db = db;
@@ -81,6 +82,20 @@ export class ConfigVersions {
   /** A configuration seen on the device (audit). */
   record(device: string, context: string, hash: string, text: string | undefined, at: number): void {
     this.#s.upsert.run(device, context, hash, bound(text), at, at);
+    this.#recorded();
+  }
+
+  /**
+   * Call `listener` after each recorded version (maybe inside the transaction that records it: a listener only
+   * schedules work, such as the git mirror's pass, and reads once the transaction is over). Returns `off`.
+   */
+  onRecorded(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #recorded(): void {
+    for (const l of this.#listeners) l();
   }
 
   /**
@@ -93,6 +108,7 @@ export class ConfigVersions {
       this.#s.clearAnm.run(device, context);
       this.#s.setAnm.run(device, context, hash);
     })();
+    this.#recorded();
   }
 
   anmCopy(device: string, context: string): ConfigVersion | undefined {

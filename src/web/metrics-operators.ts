@@ -7,7 +7,9 @@
  * - `acesync_anm_breaker_open{server}`: 1 while ANM calls are refused by the circuit breaker
  *   (open, or half-open waiting for its probe), 0 when closed;
  * - `acesync_device_ssh_failures_total{device,kind}`: failed SSH session opens (auth, hostkey,
- *   secret, timeout, connect, other).
+ *   secret, timeout, connect, other);
+ * - `acesync_git_mirror_commits_total`, `acesync_git_mirror_failures_total`, `acesync_git_mirror_failing`:
+ *   the `store.git_mirror` (0 when it is not configured).
  * Read at scrape time from what already holds them; nothing here is on a hot path.
  */
 import { readFileSync } from 'node:fs';
@@ -48,6 +50,8 @@ export interface OperatorSources {
   sshFailures?: () => Iterable<{ device: string; kind: string; count: number }>;
   /** ANM circuit breakers, one per ANM server. */
   anmBreakers?: () => Iterable<{ server: string; state: string }>;
+  /** The `store.git_mirror` (absent when not configured). */
+  gitMirror?: () => { commits: number; failures: number; failing: boolean };
 }
 
 export function registerOperatorMetrics(registry: Registry, src: () => OperatorSources): void {
@@ -97,6 +101,37 @@ export function registerOperatorMetrics(registry: Registry, src: () => OperatorS
       if (!f) return;
       this.reset();
       for (const x of f()) this.inc({ device: x.device, kind: x.kind }, x.count);
+    },
+  });
+  new Counter({
+    name: 'acesync_git_mirror_commits_total',
+    help: 'Configuration versions committed to the store.git_mirror repository since start.',
+    registers,
+    collect() {
+      const f = src().gitMirror;
+      if (!f) return;
+      this.reset();
+      this.inc(f().commits);
+    },
+  });
+  new Counter({
+    name: 'acesync_git_mirror_failures_total',
+    help: 'Passes of the store.git_mirror that failed (git or the path); each is logged and retried.',
+    registers,
+    collect() {
+      const f = src().gitMirror;
+      if (!f) return;
+      this.reset();
+      this.inc(f().failures);
+    },
+  });
+  new Gauge({
+    name: 'acesync_git_mirror_failing',
+    help: '1 while the last pass of the store.git_mirror failed, else 0.',
+    registers,
+    collect() {
+      const f = src().gitMirror;
+      if (f) this.set(f().failing ? 1 : 0);
     },
   });
 }

@@ -54,9 +54,6 @@ export class Metrics {
   readonly #rules = new TableTally();
   readonly #jobsFinished: Counter<'type' | 'outcome'>;
   readonly #jobDuration: Histogram<'type' | 'outcome'>;
-  // Registered but not yet observed anywhere (see notes).
-  // eslint-disable-next-line no-unused-private-class-members
-  readonly #webhookDuration: Histogram<'webhook' | 'outcome'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const r = [this.registry];
@@ -91,6 +88,18 @@ export class Metrics {
         if (!s) return;
         this.reset();
         this.inc(s.counters.kernelDrops);
+      },
+    });
+    new Counter({
+      name: 'acesync_snmp_rejections_total',
+      help: 'SNMP notifications rejected, per reason (unknown-user, bad-digest, undecryptable, unknown-community, ...); the sources are in the log.',
+      labelNames: ['reason'],
+      registers: r,
+      collect() {
+        const s = self.#src;
+        if (!s) return;
+        this.reset();
+        for (const [reason, n] of s.counters.snmpRejections) this.inc({ reason }, n);
       },
     });
     new Counter({
@@ -246,9 +255,11 @@ export class Metrics {
           for (const [outcome, v] of Object.entries(counts)) this.inc({ webhook, outcome }, v);
       },
     });
-    this.#webhookDuration = new Histogram({
+    // Every delivery attempt (sent, retry, failed) is timed by the notifier into a bounded list, observed here at
+    // the scrape: a histogram only grows, so what one scrape drained stays counted in every later one.
+    new Histogram({
       name: 'acesync_webhook_delivery_duration_seconds',
-      help: 'Duration of webhook POSTs, per webhook and outcome.',
+      help: 'Duration of webhook delivery attempts (POSTs), per webhook and outcome (sent, retry, failed).',
       labelNames: ['webhook', 'outcome'],
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: r,

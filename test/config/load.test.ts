@@ -51,6 +51,16 @@ describe('loadConfigText()', () => {
     expect(config.devices[0]!.contexts[0]!.ft_group).toBe(2);
   });
 
+  it('store.git_mirror is optional and relative to the file', () => {
+    expect(loadConfigText(GOOD, '/etc/acesync/acesync.yaml', { ACE_PW: 'x' }).config.store.git_mirror).toBeUndefined();
+    const text = GOOD.replace('store: { path: data/test.db }', 'store: { path: data/test.db, git_mirror: history }');
+    expect(loadConfigText(text, '/etc/acesync/acesync.yaml', { ACE_PW: 'x' }).config.store.git_mirror).toBe(
+      '/etc/acesync/history',
+    );
+    const empty = GOOD.replace('store: { path: data/test.db }', "store: { path: data/test.db, git_mirror: '' }");
+    expect(problems(() => loadConfigText(empty, 'a.yaml', { ACE_PW: 'x' })).problems[0]!.path).toBe('store.git_mirror');
+  });
+
   it('rejects unknown keys with file, line and key path', () => {
     const text = GOOD.replace('  udp: { host: 127.0.0.1, port: 0 }', '  udp: { host: 127.0.0.1, port: 0 }\n  udpp: 1');
     const err = problems(() => loadConfigText(text, 'a.yaml', { ACE_PW: 'x' }));

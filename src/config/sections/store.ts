@@ -3,6 +3,11 @@ import { z } from 'zod';
 export const storeSchema = z
   .strictObject({
     path: z.string().min(1).default('./data/acesync.db'),
+    /**
+     * A git repository (created if needed) every newly stored configuration version is committed to, as
+     * `acesync export git` writes it; relative to the config file's folder. Absent: no mirror.
+     */
+    git_mirror: z.string().min(1).optional(),
     retention: z
       .strictObject({
         events_days: z.number().min(0.01).default(30),

@@ -8,8 +8,8 @@
  * State comes from a simulator file (the `acesync sim ace` format); changes last for the
  * login only.
  */
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { readLines } from '../../parse/line-reader.js';
 import { CliSession } from './cli.js';
 import { ADMIN } from './device.js';
 import { AceSimulator } from './simulator.js';
@@ -42,13 +42,13 @@ async function main(): Promise<number> {
   }
 
   await write(cli.prompt());
-  const rl = createInterface({ input: process.stdin, terminal: false, crlfDelay: Infinity });
-  for await (const line of rl) {
-    await write(cli.line(line));
+  // acesync's own line reader, not node:readline: since Node 22 readline also ends a line at U+2028/U+2029,
+  // which a typed banner or description may hold (one command would become two). LF or CRLF only.
+  for await (const { text } of readLines(process.stdin)) {
+    await write(cli.line(text));
     if (cli.closed) break;
     await write(cli.prompt());
   }
-  rl.close();
   await sim.stop();
   return 0;
 }
