@@ -80,13 +80,39 @@ export function decisionFromRow(r: DecisionRow): DecisionRecord & { id: number }
   };
 }
 
-/** Serialise an event for storage, bounded. */
+/** A `data` field longer than this (serialised) is what gets dropped from an oversized event. */
+const MAX_KEPT_DATA_FIELD = 1024;
+
+/**
+ * `data` without its bulky fields (an audit result's configuration and diff), keeping the
+ * small ones that later readers decide on: the upload worker compares an audit's `hash`
+ * with ANM's copy, the procedure reads `outcome` and `baseline`, alerts read `jobId`.
+ */
+function slimData(data: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const dropped: string[] = [];
+  for (const [k, v] of Object.entries(data)) {
+    if ((JSON.stringify(v) ?? '').length <= MAX_KEPT_DATA_FIELD) out[k] = v;
+    else dropped.push(k);
+  }
+  return { ...out, truncated: true, truncatedFields: dropped };
+}
+
+/**
+ * Serialise an event for storage, bounded: `raw` is cut first, then `data`'s bulky fields
+ * (a 150 KB running-config must not take the audit's hash and outcome with it), and only
+ * as a last resort `data` as a whole.
+ */
 export function eventBody(e: AceEvent): string {
   let s = JSON.stringify(e);
   if (s.length > MAX_EVENT_BYTES && e.raw) s = JSON.stringify({ ...e, raw: e.raw.slice(0, 1024) + '…' });
-  if (s.length > MAX_EVENT_BYTES)
-    s = JSON.stringify({ ...e, raw: undefined, text: e.text?.slice(0, 1024), data: { truncated: true } });
-  return s;
+  if (s.length <= MAX_EVENT_BYTES) return s;
+  const slim = { ...e, raw: undefined, text: e.text?.slice(0, 1024) };
+  if (e.data) {
+    s = JSON.stringify({ ...slim, data: slimData(e.data) });
+    if (s.length <= MAX_EVENT_BYTES) return s;
+  }
+  return JSON.stringify({ ...slim, data: { truncated: true } });
 }
 
 const SQL = {

@@ -399,3 +399,32 @@ describe('bounds on what events can create', () => {
     expect(h.actions('alert').filter((r) => r.rule === 'context-creation-refused')).toHaveLength(1);
   });
 });
+
+describe('stored event bodies', () => {
+  it('are bounded: raw is cut first, then data fields too big to keep, then data as a whole', async () => {
+    const { eventBody, MAX_EVENT_BYTES } = await import('../../src/store/store.js');
+    const base = { kind: 'audit-result' as const, device: 'ace1', context: 'VC_APP' };
+    const small = { ...base, raw: 'r'.repeat(100), data: { outcome: 'differs', hash: 'h1' } };
+    expect(JSON.parse(eventBody(small))).toEqual(small);
+    const bigRaw = JSON.parse(eventBody({ ...small, raw: 'r'.repeat(40_000) })) as { raw: string; data: unknown };
+    expect(bigRaw.raw).toHaveLength(1025);
+    expect(bigRaw.data).toEqual(small.data);
+    const config = JSON.parse(
+      eventBody({
+        ...base,
+        data: { outcome: 'differs', hash: 'h1', config: 'c'.repeat(40_000), diff: 'd'.repeat(2000) },
+      }),
+    ) as { data: unknown };
+    expect(config.data).toEqual({
+      outcome: 'differs',
+      hash: 'h1',
+      truncated: true,
+      truncatedFields: ['config', 'diff'],
+    });
+    // Many small fields that together exceed the bound: nothing of data is kept.
+    const many = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`f${i}`, 'x'.repeat(500)]));
+    const body = eventBody({ ...base, data: many });
+    expect(body.length).toBeLessThanOrEqual(MAX_EVENT_BYTES);
+    expect((JSON.parse(body) as { data: unknown }).data).toEqual({ truncated: true });
+  });
+});
