@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoreReader } from '../../src/store/reader.js';
+import type { ReloadResult } from '../../src/app/reload.js';
 import { startCli, waitStarted, type Running } from '../helpers/cli.js';
 import { tempDir } from '../engine/helpers.js';
 
@@ -131,9 +132,21 @@ describe('acesync start: reloading the whole configuration', () => {
         headers: { authorization: `Bearer ${TOKEN}` },
       });
       expect(res.status).toBe(200);
-      const body = (await res.json()) as { ok: boolean; devicesRemoved: string[]; restartNeeded: string[] };
+      const body = (await res.json()) as ReloadResult;
       expect(body.ok).toBe(true);
       expect(body.devicesRemoved).toEqual(['ace2']);
+      // The removed device's jobs, its device-level audit (context '') included, are cancelled.
+      expect(body.jobsCancelled).toBeGreaterThanOrEqual(1);
+      const after = StoreReader.open(join(dir, 'state.db'));
+      try {
+        const jobs = after.db.prepare("SELECT context, state FROM jobs WHERE device = 'ace2'").all() as Array<{
+          context: string;
+          state: string;
+        }>;
+        expect(jobs).toEqual([{ context: '', state: 'cancelled' }]);
+      } finally {
+        after.close();
+      }
       expect(body.restartNeeded).toEqual(['http.port']);
       expect(body.applied).toEqual(expect.arrayContaining(['devices', 'poller.interval_ms']));
       expect(body.applied).not.toContain('http.port');
