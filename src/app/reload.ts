@@ -18,6 +18,7 @@ import { FileProblemsError, formatProblem } from '../core/errors.js';
 import { Inventory } from '../inventory/inventory.js';
 import { checkRules } from '../engine/loader.js';
 import { webExtras } from '../web/server.js';
+import { asStoreWriteFailure } from '../store/database.js';
 import { buildReceivers, type Receiver } from '../notify/receivers.js';
 import type { App } from './app.js';
 import { classify, restartReason, under } from './reload-keys.js';
@@ -185,8 +186,13 @@ export function configReloader(app: App, initial: LoadedConfig, env: NodeJS.Proc
     const run = chain.then(() =>
       reloadOnce(trigger).catch((err: unknown) => {
         gauge?.set(0);
+        // A database that cannot be written is the one fatal failure, here as anywhere.
+        const fatal = asStoreWriteFailure(err);
+        if (fatal) app.bus.emit('fatal', fatal);
         logger.error({ err, trigger }, 'configuration reload failed part-way; restart acesync to be sure of its state');
-        return { ...emptyFailure(trigger), problems: [err instanceof Error ? err.message : String(err)] };
+        const failed = { ...emptyFailure(trigger), problems: [err instanceof Error ? err.message : String(err)] };
+        last = { ...failed, at: Date.now() };
+        return failed;
       }),
     );
     chain = run;

@@ -45,7 +45,7 @@ export interface Actions {
   poller: Poller;
   scheduler: AuditScheduler;
   runner: JobRunner;
-  /** The upload strategy in use (swapped by `applyAnm`). */
+  /** The upload strategy in use (swapped by `prepareAnm(...).commit()`). */
   readonly strategy: UploadStrategy;
   readonly anmClient?: AnmSoapClient;
   /** The ANM circuit breakers (one per server), for metrics. */
