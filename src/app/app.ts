@@ -15,10 +15,9 @@ import { createLogger, type Logger } from '../core/log.js';
 import { Inventory } from '../inventory/inventory.js';
 import { EventQueue } from '../ingest/event-queue.js';
 import { IngestCounters, type Listener } from '../ingest/types.js';
-import { SyslogIngest } from '../ingest/syslog-ingest.js';
-import { SnmpIngest } from '../ingest/snmp-receiver.js';
 import { inertJson } from '../core/inert.js';
 import { anmTransportWarnings } from '../config/sections/anm.js';
+import type { EngineConfig } from '../config/sections/engine.js';
 import { loadRemoteEngines, nextSnmpEngineBoots, saveRemoteEngines } from '../store/snmp-engine.js';
 import type { JobQueue } from '../store/job-queue.js';
 import { buildActions, type Actions } from '../jobs/actions.js';
@@ -36,6 +35,7 @@ import { createAppBus, type AppBus } from './events.js';
 import { FatalLatch } from './fatal.js';
 import { Maintenance } from './maintenance.js';
 import { logDecisions, webAddresses } from './report.js';
+import { LISTENER_NAMES, listenerFactory, type ListenerFactory, type ListenerSlot } from './listeners.js';
 import { rulesPathOf, rulesReloader } from './rules.js';
 
 export { BUNDLED_RULES } from './rules.js';
@@ -78,6 +78,8 @@ export interface App {
   readonly bus: AppBus;
   /** The components, in start order (stop runs them in reverse). */
   readonly components: readonly string[];
+  /** What a configuration reload changes in place (reload.ts and its appliers). */
+  readonly live: LiveControls;
   /** Load the rules again; a bad set is refused (its problems logged) and the old one keeps running. */
   reloadRules(trigger?: string): boolean;
   /** Called once when the state database can no longer be written; the service must exit non-zero. */
@@ -86,6 +88,21 @@ export interface App {
   start(): Promise<void>;
   /** Stop the started components in reverse order; the database is closed even if start never ran. */
   stop(): Promise<void>;
+}
+
+/** The running parts a configuration reload swaps or retimes (the components' own methods do the rest). */
+export interface LiveControls {
+  /** The listener places, in start order; reload-listeners.ts swaps their listener. */
+  readonly slots: readonly ListenerSlot[];
+  readonly makeListener: ListenerFactory;
+  /** The intervals the engine and retention timers run at now. */
+  readonly timers: { tickMs: number; maintenanceMs: number };
+  /** engine.tick_interval_ms / maintenance_interval_ms: the timers restart at the new intervals. */
+  setTimers(tickMs: number, maintenanceMs: number): void;
+  /** engine.watch_rules: start or stop the rules folder watcher. */
+  setWatchRules(on: boolean): void;
+  /** The engine section rule reloads (SIGHUP, file watch) load with from now on. */
+  setEngine(engine: EngineConfig): void;
 }
 
 export function buildApp(opts: AppOptions): App {
@@ -179,28 +196,30 @@ export function buildApp(opts: AppOptions): App {
     onFatal: (err) => fail(err),
   });
   let started = false;
-  const deps = { config, inventory, sink: queue, logger, clock, counters, env: opts.env };
-  const listeners: Array<{ name: string; listener: Listener }> = [];
-  if (config.syslog.udp.enabled || config.syslog.tcp.enabled)
-    listeners.push({ name: 'listener:syslog', listener: new SyslogIngest(deps) });
-  if (config.snmp.enabled)
-    listeners.push({
-      name: 'listener:snmp',
-      listener: new SnmpIngest(deps, {
-        engineBoots: (id) => nextSnmpEngineBoots(store.db, id, clock.now(), store.path),
-        remoteEngines: {
-          load: (limit) => loadRemoteEngines(store.db, limit),
-          save: (rows) => {
-            if (fatal.error || store.closed) return;
-            try {
-              saveRemoteEngines(store.db, rows, store.path);
-            } catch (err) {
-              fail(err);
-            }
-          },
+  const makeListener = listenerFactory({
+    inventory,
+    sink: queue,
+    logger,
+    clock,
+    counters,
+    env: opts.env,
+    snmp: {
+      engineBoots: (id) => nextSnmpEngineBoots(store.db, id, clock.now(), store.path),
+      remoteEngines: {
+        load: (limit) => loadRemoteEngines(store.db, limit),
+        save: (rows) => {
+          if (fatal.error || store.closed) return;
+          try {
+            saveRemoteEngines(store.db, rows, store.path);
+          } catch (err) {
+            fail(err);
+          }
         },
-      }),
-    });
+      },
+    },
+  });
+  // Both places exist even when empty: a reload may enable a listener the start did not.
+  const slots: ListenerSlot[] = LISTENER_NAMES.map((name) => ({ name, listener: makeListener(name, config) }));
 
   const driftUnchecked = loggingDriftUnchecked(config);
   const web = config.http.enabled
@@ -237,10 +256,66 @@ export function buildApp(opts: AppOptions): App {
     });
   }
 
-  const reloadRules = rulesReloader({ processor, rulesPath, engine: config.engine, clock, logger, fail });
+  // The engine section rules are loaded with: a configuration reload replaces it.
+  let engine = config.engine;
+  const reloadRules = rulesReloader({ processor, rulesPath, engine: () => engine, clock, logger, fail });
   const maintenance = new Maintenance({ store, clock, logger, halted: () => fatal.error !== undefined, fail });
   const timers: NodeJS.Timeout[] = [];
+  let timerIntervals = { tickMs: config.engine.tick_interval_ms, maintenanceMs: config.engine.maintenance_interval_ms };
+  let timersRunning = false;
+  const startTimers = (): void => {
+    timersRunning = true;
+    timers.push(
+      setInterval(() => {
+        if (fatal.error) return;
+        try {
+          if (processor.tick() > 0) actions.runner.kick();
+        } catch (err) {
+          fail(err);
+        }
+      }, timerIntervals.tickMs),
+    );
+    timers.push(setInterval(() => maintenance.pass(), timerIntervals.maintenanceMs));
+  };
+  const stopTimers = (): void => {
+    timersRunning = false;
+    for (const t of timers.splice(0)) clearInterval(t);
+  };
   let watcher: RulesWatcher | undefined;
+  let watchOn = config.engine.watch_rules;
+  let watcherRunning = false;
+  const startWatcher = (): void => {
+    watcherRunning = true;
+    if (watchOn) watcher = watchRules(rulesPath, () => reloadRules('file change'), { logger });
+  };
+  const stopWatcher = (): void => {
+    watcherRunning = false;
+    watcher?.close();
+    watcher = undefined;
+  };
+  const live: LiveControls = {
+    slots,
+    makeListener,
+    get timers() {
+      return { ...timerIntervals };
+    },
+    setTimers(tickMs, maintenanceMs) {
+      timerIntervals = { tickMs, maintenanceMs };
+      if (!timersRunning) return;
+      stopTimers();
+      startTimers();
+    },
+    setWatchRules(on) {
+      if (on === watchOn) return;
+      watchOn = on;
+      if (!watcherRunning) return;
+      stopWatcher();
+      startWatcher();
+    },
+    setEngine(next) {
+      engine = next;
+    },
+  };
 
   // Start order; stop runs it backwards: readiness off, watcher and timers off, workers, notifier, web,
   // listeners, then what they fed (queue flush, retention, a last timer pass) and the database last. Nothing is
@@ -270,10 +345,10 @@ export function buildApp(opts: AppOptions): App {
         if (recovered > 0) logger.warn({ recovered }, 'jobs left running by the last run are due again');
       },
     },
-    ...listeners.map(({ name, listener }): Component => ({
-      name,
-      start: () => listener.start(),
-      stop: () => listener.stop().catch((err) => logger.warn({ err }, 'listener stop failed')),
+    ...slots.map((slot): Component => ({
+      name: slot.name,
+      start: () => slot.listener?.start(),
+      stop: () => slot.listener?.stop().catch((err) => logger.warn({ err }, 'listener stop failed')),
     })),
     ...(web
       ? [
@@ -308,32 +383,15 @@ export function buildApp(opts: AppOptions): App {
       name: 'timers',
       // Timers that fell due while acesync was down fire now, as if nothing happened.
       start: () => {
-        timers.push(
-          setInterval(() => {
-            if (fatal.error) return;
-            try {
-              if (processor.tick() > 0) actions.runner.kick();
-            } catch (err) {
-              fail(err);
-            }
-          }, config.engine.tick_interval_ms),
-        );
-        timers.push(setInterval(() => maintenance.pass(), config.engine.maintenance_interval_ms));
+        startTimers();
         maintenance.pass();
       },
-      stop: () => {
-        for (const t of timers.splice(0)) clearInterval(t);
-      },
+      stop: stopTimers,
     },
     {
       name: 'rules-watcher',
-      start: () => {
-        if (config.engine.watch_rules) watcher = watchRules(rulesPath, () => reloadRules('file change'), { logger });
-      },
-      stop: () => {
-        watcher?.close();
-        watcher = undefined;
-      },
+      start: startWatcher,
+      stop: stopWatcher,
     },
     {
       name: 'ready',
@@ -343,7 +401,7 @@ export function buildApp(opts: AppOptions): App {
         for (const warning of anmTransportWarnings(config.anm)) logger.warn({ anm: config.anm.url }, warning);
         logger.info(
           {
-            listeners: [...listeners.flatMap((l) => l.listener.addresses()), ...webAddresses(web)],
+            listeners: [...slots.flatMap((l) => l.listener?.addresses() ?? []), ...webAddresses(web)],
             devices: inventory.devices.size,
             rules: processor.ruleset.rules.length,
             rulesPath,
@@ -365,7 +423,9 @@ export function buildApp(opts: AppOptions): App {
     inventory,
     counters,
     queue,
-    listeners: listeners.map((l) => l.listener),
+    get listeners() {
+      return slots.flatMap((l) => (l.listener ? [l.listener] : []));
+    },
     logger,
     store,
     jobs: store.jobs,
@@ -378,6 +438,7 @@ export function buildApp(opts: AppOptions): App {
     bus,
     components: lifecycle.names,
     reloadRules,
+    live,
     onFatal: (listener) => fatal.onFatal(listener),
     start: () => lifecycle.start(),
     async stop() {

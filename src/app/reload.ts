@@ -1,24 +1,30 @@
 /**
  * Whole-configuration reload (SIGHUP, `POST /api/v1/reload`): the new file is validated
  * completely first (keys, files, secrets, inventory, rules); anything wrong and it is
- * refused loudly (an error log, `acesync_config_last_reload_successful 0`) while the
- * running configuration stays. Otherwise the inventory and the rules are applied in place:
- * new devices and contexts start `unknown` and are audited, gone ones are unconfigured
- * (their history kept) and their pending jobs cancelled. Sections that are wired into
- * running components at start (listeners, store, poller, ANM, webhooks, engine timings)
- * are compared and each changed key is logged as needing a restart.
+ * refused loudly (an error log, `acesync_config_last_reload_successful 0`, a page banner)
+ * while the running configuration stays. Otherwise every changed key is applied live by
+ * the appliers beside this file, through the components' own methods: listeners rebuilt
+ * and swapped (reload-listeners.ts; a port that cannot be bound refuses the reload and
+ * the old listener keeps running), the inventory (reload-inventory.ts), the rules,
+ * webhooks, ANM, poller, engine, store retention and log level (reload-sections.ts). The
+ * few keys a running service cannot take (reload-keys.ts RESTART_ONLY: http.*,
+ * store.path, syslog.queue_limit, rules) are reported, with why, as needing a restart.
+ * Reloads run one at a time.
  */
 import { Gauge } from 'prom-client';
 import { loadConfigFile, type LoadedConfig } from '../config/load.js';
 import { fillSecretsFromFiles } from '../config/secret-files.js';
-import type { Config } from '../config/schema.js';
 import { FileProblemsError, formatProblem } from '../core/errors.js';
 import { Inventory } from '../inventory/inventory.js';
 import { checkRules } from '../engine/loader.js';
-import { PRIORITY } from '../store/job-queue.js';
 import { webExtras } from '../web/server.js';
+import { asStoreWriteFailure } from '../store/database.js';
 import { buildReceivers, type Receiver } from '../notify/receivers.js';
 import type { App } from './app.js';
+import { classify, restartReason, under } from './reload-keys.js';
+import { swapListeners } from './reload-listeners.js';
+import { applyInventory } from './reload-inventory.js';
+import { applyEngine, applyLog, applyPoller, applyStore, prepareAnm } from './reload-sections.js';
 
 export interface ReloadResult {
   ok: boolean;
@@ -29,36 +35,22 @@ export interface ReloadResult {
   devicesRemoved: string[];
   contextsAdded: string[];
   contextsRemoved: string[];
+  /** Pending jobs cancelled because their device or context was removed. */
+  jobsCancelled: number;
   rules: number;
   /** The webhooks in effect after the reload. */
   webhooks: string[];
-  /** Keys whose new value takes effect only after a restart. */
+  /** Changed keys applied to the running service (dotted paths; a list is one key: `devices`, `webhooks`). */
+  applied: string[];
+  /** Listeners rebuilt from the new configuration (`listener:syslog`, `listener:snmp`). */
+  listenersRebuilt: string[];
+  /** Changed keys whose new value takes effect only after a restart. */
   restartNeeded: string[];
 }
 
-/** Sections applied at start only; a change is reported per key. (Inventory, rules, webhooks are applied live.) */
-const RESTART_SECTIONS = ['syslog', 'snmp', 'http', 'store', 'log', 'poller', 'anm', 'engine'] as const;
-/** Poller keys the audit scheduler takes live. */
-const LIVE_POLLER_KEYS = new Set(['poller.interval_ms', 'poller.fast_interval_ms', 'poller.overdue_after_ms']);
-
-function changedKeys(a: unknown, b: unknown, path: string, out: string[]): void {
-  if (JSON.stringify(a) === JSON.stringify(b)) return;
-  const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
-  if (isObj(a) && isObj(b)) {
-    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) changedKeys(a[k], b[k], `${path}.${k}`, out);
-    return;
-  }
-  out.push(path);
-}
-
-function targets(inv: Inventory): Set<string> {
-  const out = new Set<string>();
-  for (const d of inv.devices.values()) for (const c of d.contexts) out.add(`${d.name}/${c}`);
-  return out;
-}
-
 export interface ConfigReloader {
-  reload(trigger: string): ReloadResult;
+  /** Validate and apply the file; never rejects (a failure is a refused result). */
+  reload(trigger: string): Promise<ReloadResult>;
   readonly current: LoadedConfig;
   readonly last?: ReloadResult & { at: number };
 }
@@ -86,7 +78,7 @@ export function configReloader(app: App, initial: LoadedConfig, env: NodeJS.Proc
     stamp.set(Date.now() / 1000);
   }
 
-  const reload = (trigger: string): ReloadResult => {
+  const reloadOnce = async (trigger: string): Promise<ReloadResult> => {
     const result: ReloadResult = {
       ok: false,
       trigger,
@@ -95,8 +87,11 @@ export function configReloader(app: App, initial: LoadedConfig, env: NodeJS.Proc
       devicesRemoved: [],
       contextsAdded: [],
       contextsRemoved: [],
+      jobsCancelled: 0,
       rules: app.processor.ruleset.rules.length,
       webhooks: app.notifier.receivers.map((w) => w.config.name),
+      applied: [],
+      listenersRebuilt: [],
       restartNeeded: [],
     };
     const refuse = (problems: string[]): ReloadResult => {
@@ -107,6 +102,8 @@ export function configReloader(app: App, initial: LoadedConfig, env: NodeJS.Proc
       return result;
     };
     if (file === undefined) return refuse(['this service runs on the built-in configuration: nothing to reload']);
+
+    // 1. Validate everything; nothing is applied yet.
     let next: LoadedConfig;
     let nextInventory: Inventory;
     let receivers: Receiver[];
@@ -120,78 +117,86 @@ export function configReloader(app: App, initial: LoadedConfig, env: NodeJS.Proc
       if (err instanceof FileProblemsError) return refuse(err.problems.map(formatProblem));
       return refuse([err instanceof Error ? err.message : String(err)]);
     }
-    const rules = checkRules(next.config.rules, { engine: next.config.engine });
+    const prev = current.config;
+    const keys = classify(prev, next.config);
+    // The rules keep coming from the folder acesync started with (a changed `rules` needs a restart), but a
+    // changed folder is checked too: the file must be valid as a whole.
+    if (keys.restart.includes('rules')) {
+      const moved = checkRules(next.config.rules, { engine: next.config.engine });
+      if (!moved.ruleset) return refuse(moved.problems.map(formatProblem));
+    }
+    const rules = checkRules(app.rulesPath, { engine: next.config.engine });
     if (!rules.ruleset) return refuse(rules.problems.map(formatProblem));
 
-    const before = targets(app.inventory);
-    const devicesBefore = new Set(app.inventory.devices.keys());
-    for (const section of RESTART_SECTIONS)
-      changedKeys(
-        current.config[section as keyof Config],
-        next.config[section as keyof Config],
-        section,
-        result.restartNeeded,
-      );
-
-    app.inventory.replaceWith(nextInventory);
-    app.store.reconcile(app.inventory);
-    const after = targets(app.inventory);
-    for (const t of after) if (!before.has(t)) result.contextsAdded.push(t);
-    for (const t of before) if (!after.has(t)) result.contextsRemoved.push(t);
-    for (const d of app.inventory.devices.keys()) if (!devicesBefore.has(d)) result.devicesAdded.push(d);
-    for (const d of devicesBefore) if (!app.inventory.devices.has(d)) result.devicesRemoved.push(d);
-    let cancelled = 0;
-    for (const t of result.contextsRemoved) {
-      const [device, context] = t.split('/') as [string, string];
-      cancelled += app.jobs.cancelPendingFor(device, context);
+    // 2. What can still fail: ANM's parts are built (not swapped), then the listeners are swapped (rolled back
+    // on a failure).
+    let anm: ReturnType<typeof prepareAnm>;
+    try {
+      anm = prepareAnm(app, next, keys.changed);
+    } catch (err) {
+      return refuse([err instanceof Error ? err.message : String(err)]);
     }
-    // New devices, and devices with new contexts, are audited now (their contexts start unknown).
-    const toAudit = new Set([...result.devicesAdded, ...result.contextsAdded.map((t) => t.split('/')[0]!)]);
-    for (const device of toAudit)
-      app.jobs.enqueue({
-        type: 'audit',
-        device,
-        priority: PRIORITY.rule,
-        payload: { reasons: [`configuration reload (${trigger}): new in the inventory`] },
-      });
-    const r = app.processor.reload(rules.ruleset);
-    const webhooksChanged = JSON.stringify(current.config.webhooks) !== JSON.stringify(next.config.webhooks);
-    if (webhooksChanged) app.notifier.replaceReceivers(receivers);
-    const p = next.config.poller;
-    app.actions.scheduler.reconfigure({
-      devices: [...app.inventory.devices.keys()],
-      intervalMs: p.interval_ms,
-      fastIntervalMs: p.fast_interval_ms,
-      overdueAfterMs: p.overdue_after_ms,
+    const swap = await swapListeners(app.live, prev, next, keys.changed, logger);
+    if (!swap.ok) {
+      anm?.discard();
+      return refuse([swap.problem]);
+    }
+    result.listenersRebuilt = swap.swapped;
+
+    // 3. Apply the rest; none of it can be refused any more.
+    const inv = applyInventory(app, prev, next.config, nextInventory, trigger);
+    Object.assign(result, {
+      devicesAdded: inv.devicesAdded,
+      devicesRemoved: inv.devicesRemoved,
+      contextsAdded: inv.contextsAdded,
+      contextsRemoved: inv.contextsRemoved,
+      jobsCancelled: inv.jobsCancelled,
     });
-    result.restartNeeded = result.restartNeeded.filter((k) => !LIVE_POLLER_KEYS.has(k));
+    const r = app.processor.reload(rules.ruleset);
+    if (keys.changed.some((k) => under(k, 'webhooks'))) app.notifier.replaceReceivers(receivers);
+    anm?.commit();
+    applyPoller(app, next.config, inv.sshChanged);
+    applyStore(app, next.config);
+    applyLog(app, prev, next.config);
+    await applyEngine(app, next.config, keys.changed);
+    if (inv.audited.length > 0) app.actions.runner.kick();
+
     result.webhooks = receivers.map((w) => w.config.name);
     result.rules = r.rules;
-    if (toAudit.size > 0) app.actions.runner.kick();
-
+    result.applied = keys.live;
+    result.restartNeeded = keys.restart;
     current = next;
     result.ok = true;
     gauge?.set(1);
     stamp?.set(Date.now() / 1000);
     last = { ...result, at: Date.now() };
-    logger.info(
-      {
-        trigger,
-        file,
-        devicesAdded: result.devicesAdded,
-        devicesRemoved: result.devicesRemoved,
-        contextsAdded: result.contextsAdded,
-        contextsRemoved: result.contextsRemoved,
-        jobsCancelled: cancelled,
-        rules: r.rules,
-        webhooks: result.webhooks,
-        restartNeeded: result.restartNeeded,
-      },
-      'configuration reloaded',
-    );
+    const { ok: _ok, problems: _p, ...logged } = result;
+    logger.info({ ...logged, file }, 'configuration reloaded');
     for (const key of result.restartNeeded)
-      logger.warn({ key, trigger }, `configuration: ${key} changed; it takes effect after a restart`);
+      logger.warn(
+        { key, trigger, why: restartReason(key) },
+        `configuration: ${key} changed; it takes effect after a restart`,
+      );
     return result;
+  };
+
+  // One reload at a time: a SIGHUP during an API reload waits for it.
+  let chain: Promise<unknown> = Promise.resolve();
+  const reload = (trigger: string): Promise<ReloadResult> => {
+    const run = chain.then(() =>
+      reloadOnce(trigger).catch((err: unknown) => {
+        gauge?.set(0);
+        // A database that cannot be written is the one fatal failure, here as anywhere.
+        const fatal = asStoreWriteFailure(err);
+        if (fatal) app.bus.emit('fatal', fatal);
+        logger.error({ err, trigger }, 'configuration reload failed part-way; restart acesync to be sure of its state');
+        const failed = { ...emptyFailure(trigger), problems: [err instanceof Error ? err.message : String(err)] };
+        last = { ...failed, at: Date.now() };
+        return failed;
+      }),
+    );
+    chain = run;
+    return run;
   };
 
   if (app.web) {
@@ -209,7 +214,7 @@ export function configReloader(app: App, initial: LoadedConfig, env: NodeJS.Proc
       return payload.replace('<main id="main">', `<main id="main">\n${banner}`);
     });
     app.web.post('/api/v1/reload', { config: { mutation: true } }, async (_req, reply) => {
-      const r = reload('api');
+      const r = await reload('api');
       return reply.code(r.ok ? 200 : 422).send(r);
     });
   }
@@ -222,5 +227,23 @@ export function configReloader(app: App, initial: LoadedConfig, env: NodeJS.Proc
     get last() {
       return last;
     },
+  };
+}
+
+function emptyFailure(trigger: string): ReloadResult {
+  return {
+    ok: false,
+    trigger,
+    problems: [],
+    devicesAdded: [],
+    devicesRemoved: [],
+    contextsAdded: [],
+    contextsRemoved: [],
+    jobsCancelled: 0,
+    rules: 0,
+    webhooks: [],
+    applied: [],
+    listenersRebuilt: [],
+    restartNeeded: [],
   };
 }

@@ -21,7 +21,8 @@ export function rulesPathOf(loaded: LoadedConfig): string {
 export interface RulesReloadDeps {
   processor: Processor;
   rulesPath: string;
-  engine: LoadedConfig['config']['engine'];
+  /** The engine section in effect (a configuration reload replaces it). */
+  engine(): LoadedConfig['config']['engine'];
   clock: Clock;
   logger: Logger;
   /** A database that cannot be written while the rules were swapped is fatal. */
@@ -32,7 +33,7 @@ export interface RulesReloadDeps {
 export function rulesReloader(d: RulesReloadDeps): (trigger?: string) => boolean {
   return (trigger = 'reload') => {
     try {
-      const next = loadRules(d.rulesPath, { engine: d.engine, now: d.clock.now() });
+      const next = loadRules(d.rulesPath, { engine: d.engine(), now: d.clock.now() });
       const r = d.processor.reload(next);
       d.logger.info(
         { trigger, rules: r.rules, droppedExpectations: r.droppedExpectations, path: d.rulesPath },

@@ -139,7 +139,7 @@ async function runService(o: ServiceOptions): Promise<number> {
     process.stdout.write(demo.message() + '\n');
   }
   const onHup = (): void => {
-    if (reloader) reloader.reload('SIGHUP');
+    if (reloader) void reloader.reload('SIGHUP');
     else app.reloadRules('SIGHUP');
   };
   process.on('SIGHUP', onHup);

@@ -43,18 +43,42 @@ export function createLogger(
   format: LogFormat = (destination as { isTTY?: boolean }).isTTY ? 'pretty' : 'json',
 ): Logger {
   const fd = (destination as { fd?: number }).fd ?? 2;
+  // pino children copy their level when created: they are remembered (weakly) so setLogLevel reaches them.
+  const children = new Set<WeakRef<Logger>>();
   const options = {
     level,
+    onChild: (child: Logger) => {
+      if (children.size >= 4096) for (const r of children) if (r.deref() === undefined) children.delete(r);
+      children.add(new WeakRef(child));
+    },
     base: { name: 'acesync' },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
   };
+  let root: Logger;
   if (format === 'pretty') {
     const out = pino.destination({ dest: fd, sync: true });
-    return pino(options, { write: (line: string) => out.write(prettyLine(line)) });
+    root = pino(options, { write: (line: string) => out.write(prettyLine(line)) });
+  } else root = pino(options, escapingStream(pino.destination({ dest: fd, sync: false })));
+  FAMILIES.set(root, children);
+  return root;
+}
+
+/** The children created from each logger createLogger made. */
+const FAMILIES = new WeakMap<Logger, Set<WeakRef<Logger>>>();
+
+/**
+ * Change the level of a logger made by createLogger and of every child made from it since (a configuration
+ * reload of `log.level`). A logger from elsewhere only changes itself.
+ */
+export function setLogLevel(root: Logger, level: LevelWithSilent): void {
+  root.level = level;
+  for (const ref of FAMILIES.get(root) ?? []) {
+    const child = ref.deref();
+    if (child) child.level = level;
+    else FAMILIES.get(root)!.delete(ref);
   }
-  return pino(options, escapingStream(pino.destination({ dest: fd, sync: false })));
 }
 
 /**

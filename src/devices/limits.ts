@@ -10,12 +10,25 @@ interface Waiter {
 }
 
 export class Semaphore {
-  readonly limit: number;
+  #limit: number;
   #used = 0;
   readonly #waiters: Waiter[] = [];
 
   constructor(limit: number) {
-    this.limit = Math.max(1, limit);
+    this.#limit = Math.max(1, limit);
+  }
+
+  get limit(): number {
+    return this.#limit;
+  }
+
+  /** A new limit: waiters get the slots a raise frees; a cut takes effect as holders release. */
+  resize(limit: number): void {
+    this.#limit = Math.max(1, limit);
+    while (this.#used < this.#limit && this.#waiters.length > 0) {
+      this.#used++;
+      this.#waiters.shift()!.resolve();
+    }
   }
 
   get used(): number {
@@ -27,7 +40,7 @@ export class Semaphore {
   }
 
   tryAcquire(): boolean {
-    if (this.#used < this.limit) {
+    if (this.#used < this.#limit) {
       this.#used++;
       return true;
     }
@@ -56,8 +69,8 @@ export class Semaphore {
   }
 
   release(): void {
-    const next = this.#waiters.shift();
-    // Hand the slot straight to the next waiter: the count does not change.
+    // Hand the slot straight to the next waiter (the count does not change), unless a cut left too many in use.
+    const next = this.#used <= this.#limit ? this.#waiters.shift() : undefined;
     if (next) next.resolve();
     else this.#used = Math.max(0, this.#used - 1);
   }

@@ -91,12 +91,12 @@ function message(err: unknown): string {
 }
 
 export class Poller {
-  readonly #deps: PollerDeps;
+  #deps: PollerDeps;
   readonly #clock: Clock;
   readonly #pool: SessionPool;
   readonly #ft = new FtObserver();
   readonly #knownHosts: KnownHosts;
-  readonly #volatile: RegExp[];
+  #volatile: RegExp[];
   /** (device|context) whose logging was last seen drifting; to report when it clears. */
   readonly #drifting = new Set<string>();
   readonly #lookedAtLogging = new Set<string>();
@@ -119,6 +119,29 @@ export class Poller {
       logger: deps.logger,
       open: (device, signal) => this.#open(device, signal),
     });
+  }
+
+  /**
+   * New poller settings (a configuration reload): the next audit step uses them (patterns, limits,
+   * expected logging), the pool its new size, timeouts and backoff.
+   */
+  reconfigure(poller: Config['poller']): void {
+    const { patterns, errors } = compileVolatilePatterns(poller.volatile_patterns);
+    if (errors.length > 0) this.#deps.logger.warn({ errors }, 'ignoring invalid poller.volatile_patterns');
+    this.#volatile = patterns;
+    this.#deps = { ...this.#deps, poller };
+    this.#pool.reconfigure({
+      maxSessions: poller.max_sessions,
+      idleCloseMs: poller.idle_close_ms,
+      connectAttempts: poller.connect_attempts,
+      backoffBaseMs: poller.backoff_base_ms,
+      backoffMaxMs: poller.backoff_max_ms,
+    });
+  }
+
+  /** A device's host or SSH settings changed: its open session is closed (after the job using it). */
+  recycle(device: string): void {
+    this.#pool.recycle(device);
   }
 
   /** Failed SSH session opens per device and kind, since start (acesync_device_ssh_failures_total). */

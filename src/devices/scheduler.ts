@@ -59,7 +59,10 @@ export class AuditScheduler {
    * A configuration reload: new devices are scheduled (first audit within the startup spread),
    * removed ones dropped, and the intervals take their new values from the next due time on.
    */
-  reconfigure(o: Pick<SchedulerOptions, 'devices' | 'intervalMs' | 'fastIntervalMs' | 'overdueAfterMs'>): void {
+  reconfigure(
+    o: Pick<SchedulerOptions, 'devices' | 'intervalMs' | 'fastIntervalMs' | 'overdueAfterMs'> &
+      Partial<Pick<SchedulerOptions, 'jitterRatio'>>,
+  ): void {
     this.#o = { ...this.#o, ...o };
     const now = this.#o.clock.now();
     const spread = this.#o.startupSpreadMs ?? Math.min(this.#o.intervalMs, 30_000);

@@ -42,6 +42,8 @@ interface Entry {
   idleSince?: number;
   lock: Semaphore;
   failures: number;
+  /** Close the session when the job holding it is done (its device's settings changed). */
+  recycle?: boolean;
 }
 
 /** Errors that retrying cannot fix: wrong password, host key mismatch, cancelled, missing secret. */
@@ -69,7 +71,7 @@ export function sshFailureKind(err: unknown): SshFailureMetricKind | undefined {
 }
 
 export class SessionPool {
-  readonly #opts: SessionPoolOptions;
+  #opts: SessionPoolOptions;
   /** Failed session opens since start, per device and kind (`device\u0000kind`). */
   readonly failures = new Map<string, number>();
   readonly #slots: Semaphore;
@@ -108,8 +110,9 @@ export class SessionPool {
     try {
       return await fn({ session: () => this.#ensure(e, signal) });
     } finally {
-      if (e.session?.closed) this.#drop(e);
+      if (e.session?.closed || e.recycle) this.#drop(e);
       else if (e.session) this.#idle(e);
+      e.recycle = false;
       e.lock.release();
     }
   }
@@ -199,6 +202,28 @@ export class SessionPool {
     e.session = undefined;
     void s.close().catch(() => undefined);
     this.#slots.release();
+  }
+
+  /**
+   * New pool settings (a configuration reload): sessions opened from now on follow them; the open ones keep
+   * their idle timer.
+   */
+  reconfigure(
+    o: Pick<SessionPoolOptions, 'maxSessions' | 'idleCloseMs' | 'connectAttempts' | 'backoffBaseMs' | 'backoffMaxMs'>,
+  ): void {
+    this.#opts = { ...this.#opts, ...o };
+    this.#slots.resize(o.maxSessions);
+  }
+
+  /**
+   * The device's host or credentials changed: its idle session is closed now, a session in use is closed
+   * when its job is done (never under the job); the next job opens a new one.
+   */
+  recycle(device: string): void {
+    const e = this.#entries.get(device);
+    if (!e) return;
+    if (e.lock.used === 0) this.#drop(e);
+    else e.recycle = true;
   }
 
   /** Open sessions right now. */

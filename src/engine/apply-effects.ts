@@ -46,14 +46,15 @@ export class EffectApplier {
   readonly #view: StateView;
   readonly #jobs: JobQueue;
   readonly #versions: ConfigVersions;
-  readonly #reasonsKept: number;
+  /** Read at each write: a configuration reload may change it. */
+  readonly #target: EffectTarget;
 
   constructor(target: EffectTarget) {
     this.#w = target.writes;
     this.#view = target.view;
     this.#jobs = target.jobs;
     this.#versions = target.versions;
-    this.#reasonsKept = target.reasonsKept;
+    this.#target = target;
   }
 
   #newContext(device: string, context: string, now: number, group?: number): ContextState {
@@ -165,7 +166,7 @@ export class EffectApplier {
         ...base,
         sync: e.to,
         since: changed ? now : base.since,
-        reasons: appendReason(base.reasons, reason, this.#reasonsKept),
+        reasons: appendReason(base.reasons, reason, this.#target.reasonsKept),
       },
       now,
     );

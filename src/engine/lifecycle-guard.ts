@@ -39,10 +39,15 @@ export class LifecycleGuard {
     refused: { 'not-admin': 0, 'unknown-source': 0, 'creation-rate': 0, 'context-cap': 0 },
     attributionMismatches: 0,
   };
-  readonly #o: LifecycleGuardOptions;
+  #o: LifecycleGuardOptions;
   /** Accepted creation times per device, oldest first (bounded by the rate). */
   readonly #created = new Map<string, number[]>();
   readonly #logged = new Map<string, number>();
+
+  /** A new creation rate (a configuration reload): counted over the same window from the next creation on. */
+  setCreationsPerMinute(n: number): void {
+    this.#o = { ...this.#o, creationsPerMinute: n };
+  }
 
   constructor(o: LifecycleGuardOptions) {
     this.#o = o;

@@ -72,7 +72,7 @@ export class Processor {
   readonly #effects: EffectApplier;
   readonly #clock: Clock;
   readonly #logger: Logger;
-  readonly #storeNoise: boolean;
+  #storeNoise: boolean;
   readonly #onRecords?: (records: DecisionRecord[]) => void;
   readonly #maxTimers: number;
   /** Who may create and remove contexts, and how fast (see lifecycle-guard.ts). */
@@ -94,6 +94,12 @@ export class Processor {
       maxContexts: MAX_CONTEXTS_PER_DEVICE,
       logger: opts.logger,
     });
+  }
+
+  /** Settings a configuration reload changes (syslog.store_noise, engine.context_creations_per_minute). */
+  configure(o: { storeNoise: boolean; contextCreationsPerMinute: number }): void {
+    this.#storeNoise = o.storeNoise;
+    this.guard.setCreationsPerMinute(o.contextCreationsPerMinute);
   }
 
   get ruleset(): Ruleset {

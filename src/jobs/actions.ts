@@ -21,8 +21,9 @@ import type { AnmSoapClient } from '../anm/soap-client.js';
 import { StoreKnownHosts } from '../store/known-hosts.js';
 import { PRIORITY, type Job, type JobQueue } from '../store/job-queue.js';
 import { inventoryContextRefs, reconcile } from '../anm/reconcile.js';
-import { JobRunner } from './runner.js';
-import { auditHandler, cryptoHandler, gaveUpEvents, uploadHandler } from './workers.js';
+import { JobRunner, type JobPool } from './runner.js';
+import { SwappableStrategy } from './swap-strategy.js';
+import { auditHandler, cryptoHandler, gaveUpEvents, uploadHandler, type WorkerDeps } from './workers.js';
 import { asStoreWriteFailure } from '../store/database.js';
 
 export interface ActionsDeps {
@@ -44,12 +45,27 @@ export interface Actions {
   poller: Poller;
   scheduler: AuditScheduler;
   runner: JobRunner;
-  strategy: UploadStrategy;
-  anmClient?: AnmSoapClient;
+  /** The upload strategy in use (swapped by `prepareAnm(...).commit()`). */
+  readonly strategy: UploadStrategy;
+  readonly anmClient?: AnmSoapClient;
   /** The ANM circuit breakers (one per server), for metrics. */
-  breakers: BreakerRegistry;
+  readonly breakers: BreakerRegistry;
   start(): void;
   stop(): Promise<void>;
+  /**
+   * A configuration reload of `anm:` (and `engine.first_audit`): strategy, SOAP client and breakers are built
+   * from the new section (this throws, on a missing secret say, before anything is swapped); `commit` swaps them
+   * in (a running upload finishes on the old strategy, which is closed after it), `discard` closes them unused.
+   */
+  prepareAnm(loaded: LoadedConfig): { commit(): void; discard(): void };
+  /**
+   * A configuration reload of `poller:` and the inventory: the scheduler, the poller's settings and pool, the
+   * SSH job pool and the job deadlines follow the new configuration; `enabled` starts or stops the scheduler.
+   * Sessions of the devices named in `recycle` (host or SSH settings changed) are closed after their job.
+   */
+  applyPoller(config: Config, recycle: readonly string[]): void;
+  /** engine.jobs.workers changed: start the runner, or stop it (running jobs aborted and due again). */
+  setWorkers(enabled: boolean): Promise<void>;
 }
 
 /** How long one job may run: an audit of every context of a device, or an upload. */
@@ -60,8 +76,39 @@ function jobTimeouts(config: Config): { ssh: number; upload: number } {
   return { ssh: Math.min(perCommand * (contexts + 3), 30 * 60_000), upload: strategyTimeout + perCommand };
 }
 
+interface AnmParts {
+  breakers: BreakerRegistry;
+  strategy: UploadStrategy;
+  /** first_audit: ask with http/command: first uploads go to a person. */
+  manual?: UploadStrategy;
+  anmClient?: AnmSoapClient;
+  firstAudit: ReturnType<typeof firstAuditMode>;
+}
+
+/** What talks to ANM, built from one configuration (at start and at each reload of `anm:`). */
+function buildAnmParts(loaded: LoadedConfig, d: Pick<ActionsDeps, 'env' | 'clock'>, log: Logger): AnmParts {
+  const { config, baseDir } = loaded;
+  const breakers = createBreakers(config.anm, { clock: d.clock, logger: log });
+  const anmDeps = { env: d.env, baseDir, logger: log, clock: d.clock, breakers };
+  // Without ANM configured, uploads are the manual procedure: an alert with the steps,
+  // the context staying stale until an operator acknowledges.
+  const strategy = createUploadStrategy(
+    config.anm.enabled ? config.anm : { ...config.anm, strategy: manualStrategySchema.parse({ type: 'manual' }) },
+    anmDeps,
+  );
+  const anmClient = config.anm.enabled ? createAnmClient(config.anm, anmDeps) : undefined;
+  const firstAudit = firstAuditMode(config.engine, config.anm);
+  const manualConfig =
+    config.anm.strategy.type === 'manual' ? config.anm.strategy : manualStrategySchema.parse({ type: 'manual' });
+  const manual =
+    firstAudit === 'ask' && strategy.name !== 'manual'
+      ? createUploadStrategy({ ...config.anm, strategy: manualConfig }, anmDeps)
+      : undefined;
+  return { breakers, strategy, anmClient, firstAudit, ...(manual ? { manual } : {}) };
+}
+
 export function buildActions(d: ActionsDeps): Actions {
-  const { config, baseDir } = d.loaded;
+  let { config } = d.loaded;
   const log = d.logger.child({ stage: 'actions' });
   const { poller, scheduler } = buildPolling({
     config,
@@ -106,50 +153,43 @@ export function buildActions(d: ActionsDeps): Actions {
         .map((c) => ({ context: c.context, sync: c.sync, configured: c.configured })),
   });
 
-  const breakers = createBreakers(config.anm, { clock: d.clock, logger: log });
-  const anmDeps = { env: d.env, baseDir, logger: log, clock: d.clock, breakers };
-  // Without ANM configured, uploads are the manual procedure: an alert with the steps,
-  // the context staying stale until an operator acknowledges.
-  const strategy = createUploadStrategy(
-    config.anm.enabled ? config.anm : { ...config.anm, strategy: manualStrategySchema.parse({ type: 'manual' }) },
-    anmDeps,
-  );
-  const anmClient = config.anm.enabled ? createAnmClient(config.anm, anmDeps) : undefined;
+  let anm = buildAnmParts(d.loaded, d, log);
+  const strategy = new SwappableStrategy(anm.strategy);
   const timeouts = jobTimeouts(config);
-  const firstAudit = firstAuditMode(config.engine, config.anm);
-  const manualConfig =
-    config.anm.strategy.type === 'manual' ? config.anm.strategy : manualStrategySchema.parse({ type: 'manual' });
-  const workerDeps = {
+  // Handlers read these at each job: a reload changes them between jobs.
+  const workerDeps: WorkerDeps = {
     poller,
     store: d.store,
     inventory: d.inventory,
     clock: d.clock,
     strategy,
     strategyName: strategy.name,
-    firstAudit,
-    // first_audit: ask with http/command: first uploads go to a person.
-    ...(firstAudit === 'ask' && strategy.name !== 'manual'
-      ? { manual: createUploadStrategy({ ...config.anm, strategy: manualConfig }, anmDeps) }
-      : {}),
+    firstAudit: anm.firstAudit,
+    ...(anm.manual ? { manual: anm.manual } : {}),
   };
 
+  // One SSH job per device at a time: audits and crypto checks share `changeto`.
+  const sshPool: JobPool = {
+    name: 'ssh',
+    types: ['audit', 'check-crypto'],
+    maxRunning: config.poller.max_sessions,
+    perDevice: 1,
+    timeoutMs: timeouts.ssh,
+  };
+  const uploadPool: JobPool = {
+    name: 'upload',
+    types: ['upload'],
+    maxRunning: 2,
+    perDevice: 1,
+    timeoutMs: timeouts.upload,
+  };
   const runner: JobRunner = new JobRunner({
     jobs: d.jobs,
     clock: d.clock,
     logger: log,
     emit: d.emit,
     onFatal: d.onFatal,
-    pools: [
-      // One SSH job per device at a time: audits and crypto checks share `changeto`.
-      {
-        name: 'ssh',
-        types: ['audit', 'check-crypto'],
-        maxRunning: config.poller.max_sessions,
-        perDevice: 1,
-        timeoutMs: timeouts.ssh,
-      },
-      { name: 'upload', types: ['upload'], maxRunning: 2, perDevice: 1, timeoutMs: timeouts.upload },
-    ],
+    pools: [sshPool, uploadPool],
     handlers: {
       audit: auditHandler(workerDeps),
       'check-crypto': cryptoHandler(workerDeps),
@@ -163,10 +203,68 @@ export function buildActions(d: ActionsDeps): Actions {
   // silenced); the scheduler follows it.
   let cadenceTimer: NodeJS.Timeout | undefined;
   let reconcileTimer: NodeJS.Timeout | undefined;
+  let started = false;
+  let workers = false;
   const syncCadence = (): void => {
     for (const device of d.inventory.devices.keys()) {
       const c = d.store.pollCadence(device);
       scheduler.setCadence(device, c.mode, c.until);
+    }
+  };
+  const startPolling = (): void => {
+    syncCadence();
+    cadenceTimer = setInterval(syncCadence, 1000);
+    cadenceTimer.unref?.();
+    scheduler.start();
+  };
+  const stopPolling = (): void => {
+    if (cadenceTimer) clearInterval(cadenceTimer);
+    cadenceTimer = undefined;
+    scheduler.stop();
+  };
+  const startReconcile = (): void => {
+    const client = anm.anmClient;
+    if (!client) return;
+    // At start and on a schedule; one run at a time.
+    let running = false;
+    const run = (): void => {
+      if (running || d.store.closed) return;
+      running = true;
+      void reconcileWithAnm(client, d.inventory, d.store, d.jobs, d.clock, log).finally(() => {
+        running = false;
+      });
+    };
+    run();
+    reconcileTimer = setInterval(run, config.anm.reconcile_interval_ms);
+    reconcileTimer.unref?.();
+  };
+  const stopReconcile = (): void => {
+    if (reconcileTimer) clearInterval(reconcileTimer);
+    reconcileTimer = undefined;
+  };
+  const retime = (): void => {
+    const t = jobTimeouts(config);
+    sshPool.timeoutMs = t.ssh;
+    sshPool.maxRunning = config.poller.max_sessions;
+    uploadPool.timeoutMs = t.upload;
+  };
+
+  const commitAnm = (loaded: LoadedConfig, next: AnmParts): void => {
+    const old = anm;
+    config = { ...config, anm: loaded.config.anm, engine: loaded.config.engine };
+    anm = next;
+    strategy.swap(next.strategy);
+    workerDeps.strategyName = next.strategy.name;
+    workerDeps.firstAudit = next.firstAudit;
+    if (next.manual) workerDeps.manual = next.manual;
+    else delete workerDeps.manual;
+    // The manual strategy holds nothing open; the SOAP client's requests in flight finish on their socket.
+    void old.manual?.close().catch(() => undefined);
+    void old.anmClient?.close().catch(() => undefined);
+    retime();
+    if (started) {
+      stopReconcile();
+      startReconcile();
     }
   };
 
@@ -174,41 +272,73 @@ export function buildActions(d: ActionsDeps): Actions {
     poller,
     scheduler,
     runner,
-    strategy,
-    anmClient,
-    breakers,
+    get strategy() {
+      return strategy;
+    },
+    get anmClient() {
+      return anm.anmClient;
+    },
+    get breakers() {
+      return anm.breakers;
+    },
     start() {
-      if (config.engine.jobs.workers) runner.start();
+      started = true;
+      workers = config.engine.jobs.workers;
+      if (workers) runner.start();
       else log.warn('engine.jobs.workers is false: jobs are queued but not run (dry run)');
-      if (config.poller.enabled) {
-        syncCadence();
-        cadenceTimer = setInterval(syncCadence, 1000);
-        cadenceTimer.unref?.();
-        scheduler.start();
-      }
-      if (anmClient) {
-        // At start and on a schedule; one run at a time.
-        let running = false;
-        const run = (): void => {
-          if (running || d.store.closed) return;
-          running = true;
-          void reconcileWithAnm(anmClient, d.inventory, d.store, d.jobs, d.clock, log).finally(() => {
-            running = false;
-          });
-        };
-        run();
-        reconcileTimer = setInterval(run, config.anm.reconcile_interval_ms);
-        reconcileTimer.unref?.();
-      }
+      if (config.poller.enabled) startPolling();
+      startReconcile();
     },
     async stop() {
-      if (cadenceTimer) clearInterval(cadenceTimer);
-      if (reconcileTimer) clearInterval(reconcileTimer);
-      scheduler.stop();
+      started = false;
+      stopPolling();
+      stopReconcile();
       await runner.stop();
       await poller.close();
       await strategy.close();
-      await anmClient?.close().catch(() => undefined);
+      await anm.manual?.close().catch(() => undefined);
+      await anm.anmClient?.close().catch(() => undefined);
+    },
+    prepareAnm(loaded) {
+      const next = buildAnmParts(loaded, d, log);
+      return {
+        discard: () => {
+          for (const s of [next.strategy, next.manual]) void s?.close().catch(() => undefined);
+          void next.anmClient?.close().catch(() => undefined);
+        },
+        commit: () => commitAnm(loaded, next),
+      };
+    },
+    applyPoller(next, recycle) {
+      const wasEnabled = config.poller.enabled;
+      config = { ...config, poller: next.poller, devices: next.devices };
+      const p = next.poller;
+      poller.reconfigure(p);
+      for (const device of recycle) poller.recycle(device);
+      scheduler.reconfigure({
+        devices: [...d.inventory.devices.keys()],
+        intervalMs: p.interval_ms,
+        jitterRatio: p.jitter_ratio,
+        fastIntervalMs: p.fast_interval_ms,
+        overdueAfterMs: p.overdue_after_ms,
+      });
+      retime();
+      if (!started || wasEnabled === p.enabled) return;
+      if (p.enabled) startPolling();
+      else stopPolling();
+    },
+    async setWorkers(enabled) {
+      config = { ...config, engine: { ...config.engine, jobs: { ...config.engine.jobs, workers: enabled } } };
+      if (!started || workers === enabled) return;
+      workers = enabled;
+      if (enabled) {
+        runner.start();
+        return;
+      }
+      log.warn('engine.jobs.workers is now false: jobs are queued but not run (dry run)');
+      await runner.stop();
+      // Nothing runs now: the aborted jobs are due again when the workers come back.
+      d.jobs.recover();
     },
   };
 }

@@ -86,7 +86,7 @@ export class Notifier {
     deliveries: new Map(),
     durations: [],
   };
-  readonly #o: NotifierOptions;
+  #o: NotifierOptions;
   readonly #store: Store;
   readonly #reads: EventReads;
   readonly #clock: Clock;
@@ -116,6 +116,11 @@ export class Notifier {
     initSignalCursor(this.#reads, this.alerts);
     this.receivers = buildReceivers(opts.webhooks, opts.env ?? process.env, opts.baseDir ?? process.cwd());
     for (const r of this.receivers) this.stats.deliveries.set(r.config.name, { sent: 0, retry: 0, failed: 0 });
+  }
+
+  /** The manual procedure's new wording (anm.strategy of a configuration reload): alerts raised from now on. */
+  setProcedure(procedure: ProcedureSettings): void {
+    this.#o = { ...this.#o, procedure };
   }
 
   /**

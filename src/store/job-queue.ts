@@ -173,6 +173,8 @@ const SQL = {
     WHERE id = ? AND state IN ('pending', 'running')`,
   cancelTarget: `UPDATE jobs SET state = 'cancelled', finished_at = ?, updated_at = ?
     WHERE device = ? AND context = ? AND state = 'pending'`,
+  cancelDevice: `UPDATE jobs SET state = 'cancelled', finished_at = ?, updated_at = ?
+    WHERE device = ? AND state = 'pending'`,
   recover: "UPDATE jobs SET state = 'pending', next_run_at = ?, updated_at = ? WHERE state = 'running'",
   active: `SELECT id FROM jobs
     WHERE type = ? AND device = ? AND context = ? AND state IN ('pending', 'running') AND id != ? LIMIT 1`,
@@ -186,10 +188,10 @@ export class JobQueue {
   readonly #db: Database;
   readonly #filtered: FilteredStatements;
   readonly #clock: Clock;
-  readonly #maxAttempts: number;
-  readonly #base: number;
-  readonly #max: number;
-  readonly #jitter: number;
+  #maxAttempts: number;
+  #base: number;
+  #max: number;
+  #jitter: number;
   readonly #random: () => number;
   readonly #s: Statements<typeof SQL>;
 
@@ -323,6 +325,23 @@ export class JobQueue {
   cancelPendingFor(device: string, context: string): number {
     const now = this.#clock.now();
     return this.#s.cancelTarget.run(now, now, device, context).changes;
+  }
+
+  /** Cancel every pending job of a device, its device-level jobs (context '') included: a removed device. */
+  cancelPendingForDevice(device: string): number {
+    const now = this.#clock.now();
+    return this.#s.cancelDevice.run(now, now, device).changes;
+  }
+
+  /**
+   * New retry settings (a configuration reload): jobs enqueued from now on take the new
+   * attempt limit; every retry from now on uses the new backoff.
+   */
+  reconfigure(opts: Pick<QueueOptions, 'maxAttempts' | 'backoffBaseMs' | 'backoffMaxMs' | 'jitterRatio'>): void {
+    if (opts.maxAttempts !== undefined) this.#maxAttempts = opts.maxAttempts;
+    if (opts.backoffBaseMs !== undefined) this.#base = opts.backoffBaseMs;
+    if (opts.backoffMaxMs !== undefined) this.#max = opts.backoffMaxMs;
+    if (opts.jitterRatio !== undefined) this.#jitter = opts.jitterRatio;
   }
 
   /** At start: jobs a crash left running are due again. Returns how many. */

@@ -132,11 +132,10 @@ export class Store {
   readonly reconciled: ReconcileSummary;
   /** The state's row writes (with write-behind); what to write is the engine's to decide. */
   readonly writes: StateWrites;
-  /** Reasons kept per context (config engine.reasons_kept). */
-  readonly reasonsKept: number;
+  #reasonsKept: number;
   readonly #mirror: StateMirror;
   readonly #clock: Clock;
-  readonly #retention: Retention;
+  #retention: Retention;
   readonly #s: Statements<typeof SQL>;
   readonly #filtered: FilteredStatements;
   #closed = false;
@@ -162,7 +161,7 @@ export class Store {
       jobs.isActive(job, device, context, exceptId),
     );
     this.writes = new StateWrites(db, this.#mirror);
-    this.reasonsKept = opts.engine.reasons_kept;
+    this.#reasonsKept = opts.engine.reasons_kept;
     this.#s = prepareAll(db, SQL);
     this.#filtered = new FilteredStatements(db);
     try {
@@ -194,6 +193,27 @@ export class Store {
       db.close();
       throw err;
     }
+  }
+
+  /** Reasons kept per context (config engine.reasons_kept). */
+  get reasonsKept(): number {
+    return this.#reasonsKept;
+  }
+
+  /**
+   * New retention and engine settings (a configuration reload): the next retention pass prunes by them, the
+   * next reason written keeps this many, jobs follow the new retry settings.
+   */
+  reconfigure(opts: Pick<StoreOptions, 'retention' | 'engine'>): void {
+    this.#retention = opts.retention;
+    this.#reasonsKept = opts.engine.reasons_kept;
+    const j = opts.engine.jobs;
+    this.jobs.reconfigure({
+      maxAttempts: j.max_attempts,
+      backoffBaseMs: j.backoff_base_ms,
+      backoffMaxMs: j.backoff_max_ms,
+      jitterRatio: j.jitter_ratio,
+    });
   }
 
   /** The state the engine reads. */

@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoreReader } from '../../src/store/reader.js';
+import type { ReloadResult } from '../../src/app/reload.js';
 import { startCli, waitStarted, type Running } from '../helpers/cli.js';
 import { tempDir } from '../engine/helpers.js';
 
@@ -117,11 +118,11 @@ describe('acesync start: reloading the whole configuration', () => {
       expect(pageHtml).toContain('<strong>Configuration reload refused</strong> (SIGHUP');
       expect(pageHtml).toMatch(/unknown key &#39;pollr&#39;/);
 
-      // 3. Through the API: the token is required; a listener change needs a restart, the poller interval not.
+      // 3. Through the API: the token is required; the web server's port needs a restart, the poller interval not.
       writeFileSync(
         cfg,
         yaml(['{ name: ace1, host: 192.0.2.1, contexts: [{ name: VC_WEB }] }'])
-          .replace('syslog: { udp: { host: 127.0.0.1, port: 0 }', 'syslog: { udp: { host: 127.0.0.1, port: 1 }')
+          .replace('http: { host: 127.0.0.1, port: 0,', 'http: { host: 127.0.0.1, port: 1,')
           // The audit interval is applied live: no restart needed for it.
           .replace('poller: { enabled: false }', 'poller: { enabled: false, interval_ms: 120000 }'),
       );
@@ -131,11 +132,26 @@ describe('acesync start: reloading the whole configuration', () => {
         headers: { authorization: `Bearer ${TOKEN}` },
       });
       expect(res.status).toBe(200);
-      const body = (await res.json()) as { ok: boolean; devicesRemoved: string[]; restartNeeded: string[] };
+      const body = (await res.json()) as ReloadResult;
       expect(body.ok).toBe(true);
       expect(body.devicesRemoved).toEqual(['ace2']);
-      expect(body.restartNeeded).toEqual(['syslog.udp.port']);
-      await r.waitForLog((l) => l.key === 'syslog.udp.port' && String(l.msg).includes('after a restart'));
+      // The removed device's jobs, its device-level audit (context '') included, are cancelled.
+      expect(body.jobsCancelled).toBeGreaterThanOrEqual(1);
+      const after = StoreReader.open(join(dir, 'state.db'));
+      try {
+        const jobs = after.db.prepare("SELECT context, state FROM jobs WHERE device = 'ace2'").all() as Array<{
+          context: string;
+          state: string;
+        }>;
+        expect(jobs).toEqual([{ context: '', state: 'cancelled' }]);
+      } finally {
+        after.close();
+      }
+      expect(body.restartNeeded).toEqual(['http.port']);
+      expect(body.applied).toEqual(expect.arrayContaining(['devices', 'poller.interval_ms']));
+      expect(body.applied).not.toContain('http.port');
+      const warned = await r.waitForLog((l) => l.key === 'http.port' && String(l.msg).includes('after a restart'));
+      expect(String(warned.why)).toMatch(/web server/);
       expect(await metric()).toBe('1');
       expect(await (await fetch(`${base}/`)).text()).not.toContain('config-refused');
       expect(await r.stop('SIGTERM')).toBe(0);
