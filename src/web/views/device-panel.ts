@@ -4,6 +4,7 @@
  * the fix the alert names. Shown with "Needs attention" on the overview.
  */
 import type { AlertRecord } from '../../store/alerts.js';
+import { fixHint } from './fix-hint.js';
 import { html, text, type Html } from './html.js';
 import { timeCell } from './layout.js';
 
@@ -20,6 +21,7 @@ export function loginPanel(firing: readonly AlertRecord[], now: number): Html {
           html`<li data-device="${a.device}">
             <strong>${text(a.device, 64)}</strong>, since ${timeCell(a.startsAt, now)}:
             <span class="reason">${text(a.annotations.summary ?? '', 800)}</span>
+            ${fixHint(a)}
           </li>`,
       )}
     </ul>

@@ -7,6 +7,7 @@ import type { AlertRecord } from '../../store/alerts.js';
 import type { StoredEvent } from '../../store/queries/events.js';
 import { eventSummary } from '../../store/queries/events.js';
 import type { Overview, PairView } from '../../store/queries/overview.js';
+import { fixHint } from './fix-hint.js';
 import { html, join, text, type Html } from './html.js';
 import { contextCells, contextHref, page, roleBadge, SILENCING_ALERTS, stateBadge, timeCell } from './layout.js';
 
@@ -39,7 +40,7 @@ export function alertsTable(alerts: AlertRecord[], now: number, caption: string)
 <th scope="row" data-label="Alert">${text(a.alertname, 80)}${a.fireCount > 1 ? html` <span class="muted">×${a.fireCount}</span>` : ''}</th>
 <td data-label="Target">${a.labels.pair ? html`<a href="/procedures/${encodeURIComponent(a.labels.pair)}">procedure of ${text(a.labels.pair, 130)}</a>` : a.device && a.context ? html`<a href="${contextHref(a.device, a.context)}">${text(a.context, 64)}</a> on ${text(a.device, 64)}` : text(a.device || '—', 64)}</td>
 <td data-label="Since">${timeCell(a.startsAt, now)}</td>
-<td data-label="Summary" class="reason">${text(a.annotations.summary ?? '', 400)}</td>
+<td data-label="Summary" class="reason">${text(a.annotations.summary ?? '', 400)}${fixHint(a)}</td>
 </tr>`,
   )}</tbody></table></div>`;
 }
