@@ -38,6 +38,48 @@ function findNamed(seq: unknown, name: string): YAMLMap | undefined {
   return seq.items.find((item) => nameOf(item) === name) as YAMLMap | undefined;
 }
 
+const lineEnd = (text: string, pos: number): number => {
+  const i = text.indexOf('\n', pos);
+  return i < 0 ? text.length : i;
+};
+const column = (text: string, pos: number): number => pos - (text.lastIndexOf('\n', pos - 1) + 1);
+const insert = (text: string, pos: number, s: string): string => text.slice(0, pos) + s + text.slice(pos);
+const endOf = (node: unknown): number | undefined => (node as { range?: [number, number, number] }).range?.[1];
+const startOf = (node: unknown): number | undefined => (node as { range?: [number, number, number] }).range?.[0];
+
+/**
+ * The edit as an insertion into the operator's text, so every other byte stays as written:
+ * after the last item of a flow (`[a]`) or block (`- a`) list, or a new `sources:` entry
+ * after the `name:` of the target. undefined when the layout is not one of these.
+ */
+function insertion(text: string, holder: YAMLMap, sources: unknown, address: string): string | undefined {
+  if (isSeq(sources)) {
+    const last = sources.items.at(-1);
+    if (sources.flow) {
+      if (last === undefined) {
+        const close = text.lastIndexOf(']', endOf(sources));
+        return close < 0 ? undefined : insert(text, close, address);
+      }
+      const end = endOf(last);
+      return end === undefined ? undefined : insert(text, end, `, ${address}`);
+    }
+    const first = startOf(sources);
+    const end = endOf(last);
+    if (first === undefined || end === undefined) return undefined;
+    return insert(text, lineEnd(text, end), `\n${' '.repeat(column(text, first))}- ${address}`);
+  }
+  if (holder.flow) {
+    const last = holder.items.at(-1);
+    const end = last ? endOf(last.value ?? last.key) : undefined;
+    return end === undefined ? undefined : insert(text, end, `, sources: [${address}]`);
+  }
+  const name = holder.items.find((p) => isScalar(p.key) && p.key.value === 'name');
+  const keyStart = name ? startOf(name.key) : undefined;
+  const valueEnd = name ? endOf(name.value) : undefined;
+  if (keyStart === undefined || valueEnd === undefined) return undefined;
+  return insert(text, lineEnd(text, valueEnd), `\n${' '.repeat(column(text, keyStart))}sources: [${address}]`);
+}
+
 /** `sources:` of the target with `address` added (unless already there). */
 export function addSourceToYaml(text: string, address: string, target: SourceTarget): AddSourceResult {
   const doc: Document = parseDocument(text);
@@ -61,15 +103,26 @@ export function addSourceToYaml(text: string, address: string, target: SourceTar
     holder = ctx;
   }
   const sources = holder.get('sources', true);
-  if (sources === undefined || sources === null || (isScalar(sources) && sources.value === null)) {
+  const empty = sources === undefined || sources === null || (isScalar(sources) && sources.value === null);
+  if (!empty && !isSeq(sources))
+    return { ok: false, reason: 'unparsable', message: 'sources: of the target is not a list' };
+  if (isSeq(sources) && sources.items.some((i) => String(isScalar(i) ? i.value : i).toLowerCase() === address))
+    return { ok: true, text, changed: false };
+  const surgical = isScalar(sources) ? undefined : insertion(text, holder, sources, address);
+
+  // The same edit through the Document API: the reference the insertion must agree with.
+  if (empty) {
     const node = doc.createNode([address]);
     node.flow = true;
     holder.set('sources', node);
-  } else if (isSeq(sources)) {
-    const present = sources.items.some((i) => (isScalar(i) ? String(i.value) : String(i)).toLowerCase() === address);
-    if (present) return { ok: true, text, changed: false };
-    sources.add(doc.createNode(address));
-  } else return { ok: false, reason: 'unparsable', message: 'sources: of the target is not a list' };
+  } else if (isSeq(sources)) sources.add(doc.createNode(address));
+  const expected = JSON.stringify(doc.toJS());
+  if (surgical !== undefined) {
+    const check = parseDocument(surgical);
+    if (check.errors.length === 0 && JSON.stringify(check.toJS()) === expected)
+      return { ok: true, text: surgical, changed: true };
+  }
+  // An unusual layout: the Document API's rendering (comments kept, spacing normalised).
   // lineWidth 0: never fold long strings the operator wrote on one line.
   return { ok: true, text: doc.toString({ lineWidth: 0 }), changed: true };
 }
