@@ -35,6 +35,8 @@ export interface LiveUpdate {
   lastAudit: string;
   lastAuditShort: string;
   lastAuditOutcome: string;
+  /** Every audit so far failed (no configuration was ever recorded): "never audited successfully". */
+  lastAuditNever: boolean;
   lastUpload: string;
   lastUploadShort: string;
   lastUploadOutcome: string;
@@ -56,6 +58,7 @@ export function liveUpdate(c: ContextState): LiveUpdate {
     lastAudit: isoTime(c.lastAuditAt),
     lastAuditShort: shortTime(c.lastAuditAt),
     lastAuditOutcome: bound(c.lastAuditOutcome ?? '', 32),
+    lastAuditNever: c.lastAuditOutcome === 'error' && c.lastAuditHash === undefined,
     lastUpload: isoTime(c.lastUploadAt),
     lastUploadShort: shortTime(c.lastUploadAt),
     lastUploadOutcome: bound(c.lastUploadOutcome ?? '', 32),
