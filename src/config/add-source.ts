@@ -80,6 +80,17 @@ function insertion(text: string, holder: YAMLMap, sources: unknown, address: str
   return insert(text, lineEnd(text, valueEnd), `\n${' '.repeat(column(text, keyStart))}sources: [${address}]`);
 }
 
+/** JSON with object keys sorted: the same data whatever the key order (a new key goes after `name:`). */
+function canonicalJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(
+          Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : x,
+  );
+}
+
 /** `sources:` of the target with `address` added (unless already there). */
 export function addSourceToYaml(text: string, address: string, target: SourceTarget): AddSourceResult {
   const doc: Document = parseDocument(text);
@@ -116,10 +127,10 @@ export function addSourceToYaml(text: string, address: string, target: SourceTar
     node.flow = true;
     holder.set('sources', node);
   } else if (isSeq(sources)) sources.add(doc.createNode(address));
-  const expected = JSON.stringify(doc.toJS());
+  const expected = canonicalJson(doc.toJS());
   if (surgical !== undefined) {
     const check = parseDocument(surgical);
-    if (check.errors.length === 0 && JSON.stringify(check.toJS()) === expected)
+    if (check.errors.length === 0 && canonicalJson(check.toJS()) === expected)
       return { ok: true, text: surgical, changed: true };
   }
   // An unusual layout: the Document API's rendering (comments kept, spacing normalised).

@@ -235,6 +235,10 @@ describe('addSourceToYaml / canonicalAddress (pure)', () => {
     );
     expect(addSourceToYaml(CONFIG, '127.0.0.1', { device: 'ace1' })).toMatchObject({ ok: true, changed: false });
     expect(addSourceToYaml(CONFIG, '127.0.0.5', { device: 'ace3' })).toMatchObject({ ok: false, reason: 'not-found' });
+    // A new key right under name: (not at the end of a map with nested lists); IPv6 in a flow list.
+    expect(
+      (addSourceToYaml('devices:\n  - name: a\n    host: h\n', '::1', { device: 'a' }) as { text: string }).text,
+    ).toBe('devices:\n  - name: a\n    sources: [::1]\n    host: h\n');
     expect(canonicalAddress('::FFFF:10.0.0.1')).toBe('10.0.0.1');
     expect(canonicalAddress(' 2001:db8::1 ')).toBe('2001:db8::1');
     expect(canonicalAddress('10.0.0.1/24')).toBeUndefined();
