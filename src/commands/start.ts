@@ -12,6 +12,7 @@
  */
 import { buildApp, type App } from '../app/app.js';
 import { configReloader } from '../app/reload.js';
+import { sourceRoutes } from '../app/sources.js';
 import type { LoadedConfig } from '../config/load.js';
 import { loadConfigFile } from '../config/load.js';
 import { fillSecretsFromFiles } from '../config/secret-files.js';
@@ -121,6 +122,7 @@ async function runService(o: ServiceOptions): Promise<number> {
   }
   // The demo runs on its embedded configuration: SIGHUP reloads its rules only.
   const reloader = demo ? undefined : configReloader(app, o.loaded);
+  sourceRoutes(app, { reloader, tokenEnv: o.loaded.config.http.token_env, ...(demo ? { env: demo.env } : {}) });
   try {
     await app.start();
   } catch (err) {

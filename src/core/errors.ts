@@ -57,6 +57,15 @@ export const ERRORS = {
     status: 409,
     meaning: 'a context has not been audited yet, so there is no configuration to adopt',
   },
+  ACESYNC_CONFIG_READONLY: {
+    status: 409,
+    meaning:
+      'acesync cannot edit its configuration file (not writable, or the built-in configuration): paste the snippet',
+  },
+  ACESYNC_CONFIG_REFUSED: {
+    status: 422,
+    meaning: 'the edited configuration was refused by the reload; the previous file was put back',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -233,6 +233,8 @@ export interface LoggingDriftData {
   missing: string[];
   /** Lines present that silence acesync/ANM (e.g. `no logging message 111008`). */
   harmful?: string[];
+  /** The lines that repair it, `; `-separated, set when something is missing or harmful. */
+  fix?: string;
 }
 
 /** `crypto-parity`: certificate/key files that differ between the two peers of a pair. */

@@ -64,7 +64,10 @@ export interface SettlePayload {
 export interface ExpectPayload {
   match: ExpectMatch;
   reason: string;
-  onExpiry: { alert?: { severity: string; summary: string; labels: Record<string, string> }; mark?: SyncState };
+  onExpiry: {
+    alert?: { severity: string; summary: string; fix?: string; labels: Record<string, string> };
+    mark?: SyncState;
+  };
   eventId?: number;
 }
 

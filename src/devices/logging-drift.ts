@@ -39,3 +39,24 @@ export function loggingDrift(s: LoggingSettings, exp: ExpectedLogging): LoggingD
 export function noDrift(d: LoggingDriftData): boolean {
   return d.missing.length === 0 && (d.harmful?.length ?? 0) === 0;
 }
+
+/**
+ * The configuration lines that repair a drift, to paste in the context (`changeto CTX`,
+ * `configure terminal`, then these): each missing line (a `logging host` with ACE's default
+ * UDP port 514, the port ANM listens on), then the reverse of each harmful one. A lowered
+ * trap level is repaired by the missing `logging trap` line itself. Pure.
+ */
+export function loggingFix(d: LoggingDriftData, minTrapLevel: number): string {
+  const lines: string[] = [];
+  const add = (l: string): void => {
+    if (!lines.includes(l)) lines.push(l);
+  };
+  for (const m of d.missing) add(/^logging host \S+$/.test(m) ? `${m} udp/514` : m);
+  for (const h of d.harmful ?? []) {
+    if (/^logging trap \d+$/.test(h)) continue;
+    const level = /^(logging message \S+) level \d+$/.exec(h);
+    if (level) add(`${level[1]} level ${minTrapLevel}`);
+    else add(/^no\s+/.test(h) ? h.replace(/^no\s+/, '') : `no ${h}`);
+  }
+  return lines.join('; ');
+}

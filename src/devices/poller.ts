@@ -26,7 +26,7 @@ import { compareCrypto, readCryptoInventory, type CryptoInventory } from './cryp
 import { unifiedDiff } from '../core/diff.js';
 import { FtObserver } from './ft-observer.js';
 import { MemoryKnownHosts, type KnownHosts } from './known-hosts.js';
-import { loggingDrift, noDrift } from './logging-drift.js';
+import { loggingDrift, loggingFix, noDrift } from './logging-drift.js';
 import { ConnectFailure, SessionPool, sshFailureKind, type DeviceLease } from './session-pool.js';
 
 type MaybePromise<T> = T | Promise<T>;
@@ -328,7 +328,13 @@ export class Poller {
     // Report gaps every time, a clean context only when it just got clean or on the first
     // look since start (so alerts raised before a restart can resolve).
     if (bad || this.#drifting.has(key) || !this.#lookedAtLogging.has(key))
-      out.push(this.#event(device, { kind: 'logging-drift', context, data: { ...drift } }));
+      out.push(
+        this.#event(device, {
+          kind: 'logging-drift',
+          context,
+          data: bad ? { ...drift, fix: loggingFix(drift, p.expected_logging.min_trap_level) } : { ...drift },
+        }),
+      );
     if (bad) this.#drifting.add(key);
     else this.#drifting.delete(key);
     if (this.#lookedAtLogging.size < 100_000) this.#lookedAtLogging.add(key);

@@ -61,7 +61,13 @@ function compileAlert(
 ): AlertSpec {
   const labels: Record<string, Template> = {};
   for (const [k, v] of Object.entries(a.labels)) labels[k] = template(v, '', [...path, 'labels', k], problems);
-  return { severity: a.severity, summary: template(a.summary, '', [...path, 'summary'], problems), labels };
+  const spec: AlertSpec = {
+    severity: a.severity,
+    summary: template(a.summary, '', [...path, 'summary'], problems),
+    labels,
+  };
+  if (a.fix !== undefined) spec.fix = template(a.fix, '', [...path, 'fix'], problems);
+  return spec;
 }
 
 function compileAction(

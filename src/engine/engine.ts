@@ -175,6 +175,7 @@ function actionEffects(
       if (context) labels.context = context;
       for (const [k, v] of Object.entries(action.labels)) labels[k] = render(v, event, state);
       const summary = render(action.summary, event, state);
+      const fix = action.fix ? render(action.fix, event, state) : undefined;
       return [
         {
           kind: 'job',
@@ -189,6 +190,7 @@ function actionEffects(
           payload: {
             severity: action.severity,
             summary,
+            ...(fix ? { fix } : {}),
             labels,
             rule: rule.name,
             eventId: opts.eventId,
@@ -239,6 +241,7 @@ function actionEffects(
                 ? {
                     severity: a.severity,
                     summary: render(a.summary, event, state),
+                    ...(a.fix ? { fix: render(a.fix, event, state) } : {}),
                     labels: Object.fromEntries(Object.entries(a.labels).map(([k, v]) => [k, render(v, event, state)])),
                   }
                 : undefined,

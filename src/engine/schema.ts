@@ -74,6 +74,8 @@ const scalar = z.union([z.string().max(1000), z.number(), z.boolean()]);
 export const alertSchema = z.strictObject({
   severity: z.enum(['info', 'warning', 'critical']).default('warning'),
   summary: text,
+  /** What to do about it: the CLI line(s) or acesync command that fixes it (the `fix` annotation). */
+  fix: text.optional(),
   labels: z
     .record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'label names are letters, digits, _'), z.string().max(500))
     .default({}),

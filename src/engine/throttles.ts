@@ -131,6 +131,7 @@ export function fireTimer(timer: TimerRow): Effect[] {
       payload: {
         severity: a.severity,
         summary: a.summary,
+        ...(a.fix ? { fix: a.fix } : {}),
         labels: {
           alertname: timer.rule,
           severity: a.severity,

@@ -60,6 +60,7 @@ export type JobAction = {
 export interface AlertSpec {
   severity: 'info' | 'warning' | 'critical';
   summary: Template;
+  fix?: Template;
   labels: Record<string, Template>;
 }
 

@@ -48,6 +48,7 @@ export class SourceFilter {
   readonly #onEvict: ((entry: SourceEntry) => void) | undefined;
   readonly #relays: Relays | undefined;
   readonly #byRaw = new Map<string, SourceEntry>();
+  #seenVersion: number;
   /** Entries evicted while active since this tick (the active-source list may be incomplete). */
   evictedActiveTick = -1;
 
@@ -57,6 +58,7 @@ export class SourceFilter {
     this.#max = Math.max(1, opts.maxEntries ?? 4096);
     this.#onEvict = opts.onEvict;
     this.#relays = opts.relays;
+    this.#seenVersion = inventory.version;
   }
 
   /** `syslog.accept_unknown_sources`. */
@@ -66,6 +68,8 @@ export class SourceFilter {
 
   /** The entry for a peer address as the socket reported it (cached). */
   lookup(rawAddress: string): SourceEntry {
+    // A reload replaced the inventory (a source added or removed): look every address up again.
+    if (this.#inventory.version !== this.#seenVersion) this.#forgetAll();
     const hit = this.#byRaw.get(rawAddress);
     if (hit !== undefined) return hit;
     const address = normaliseAddress(rawAddress);
@@ -109,6 +113,15 @@ export class SourceFilter {
 
   get size(): number {
     return this.#byRaw.size;
+  }
+
+  #forgetAll(): void {
+    this.#seenVersion = this.#inventory.version;
+    for (const e of this.#byRaw.values()) {
+      if (e.seenTick > this.evictedActiveTick) this.evictedActiveTick = e.seenTick;
+      this.#onEvict?.(e);
+    }
+    this.#byRaw.clear();
   }
 
   #evictOldest(): void {

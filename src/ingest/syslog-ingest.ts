@@ -18,11 +18,10 @@ import { TcpSyslogReceiver, type TcpStats } from './syslog-tcp.js';
 import { UdpDropReader } from './udp-drops.js';
 import { LossWatch, type ActiveSources } from './loss-watch.js';
 import { Relays, relayOrigin } from '../inventory/relays.js';
+import { LogLimiter } from './log-limiter.js';
 
 /** Raw text kept on an event, in characters. */
 export const RAW_MAX_CHARS = 2048;
-/** At most one log line per source and problem in this period. */
-const LOG_EVERY_MS = 60_000;
 /** How often batched per-source counts (noise, unknown sources) reach the shared counters. */
 const COUNTER_FLUSH_MS = 1000;
 /** Sources listed in one ingest-loss event (devices are always all listed). */
@@ -33,25 +32,6 @@ const REFUSED_LOSS_EVERY_MS = 10_000;
 const STOP_DRAIN_MS = 1000;
 
 type SyslogTransport = 'udp' | 'tcp';
-
-/**
- * Remembers when each (problem, source) was last logged, so a device spraying junk
- * produces one line a minute, not one per datagram. Bounded: forgets everything when full.
- */
-class LogLimiter {
-  readonly #last = new Map<string, number>();
-  readonly #max: number;
-  constructor(max = 4096) {
-    this.#max = max;
-  }
-  allow(key: string, now: number): boolean {
-    const prev = this.#last.get(key);
-    if (prev !== undefined && now - prev < LOG_EVERY_MS) return false;
-    if (this.#last.size >= this.#max) this.#last.clear();
-    this.#last.set(key, now);
-    return true;
-  }
-}
 
 /** UDP (and optionally TCP) syslog listeners feeding the sink. */
 export class SyslogIngest implements Listener {
@@ -174,6 +154,13 @@ export class SyslogIngest implements Listener {
   /** Fold per-source batched counts (noise, unknown sources) into the shared counters now. */
   flushCounters(): void {
     for (const e of this.#filter.entries()) this.#flushEntry(e);
+    for (const x of this.#limiter.summaries(this.deps.clock.now()))
+      this.deps.logger.warn(
+        { problem: x.problem, lines: x.lines, sources: x.sources },
+        x.problem === 'unknown'
+          ? `${x.sources} more unknown senders dropped in the last minute (log lines capped)`
+          : `${x.lines} more '${x.problem}' syslog warnings from ${x.sources} sources in the last minute (log lines capped)`,
+      );
   }
 
   /** Run one kernel-drop check now (tests, shutdown); the timer does it periodically. */
@@ -353,7 +340,7 @@ export class SyslogIngest implements Listener {
   }
 
   #logOnce(problem: string, entry: SourceEntry, msg: string, extra: Record<string, unknown> = {}): void {
-    if (this.#limiter.allow(`${problem}|${entry.address}`, this.deps.clock.now())) {
+    if (this.#limiter.allow(problem, entry.address, this.deps.clock.now())) {
       this.deps.logger.warn({ source: entry.address, device: entry.device, ...extra }, msg);
     }
   }

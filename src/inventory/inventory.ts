@@ -38,6 +38,8 @@ export class Inventory {
   readonly devices = new Map<string, InventoryDevice>();
   readonly pairs: Pair[] = [];
   readonly #bySource = new Map<string, Attribution>();
+  /** Bumped by each replaceWith: caches of source lookups (the receive path's) start again. */
+  #version = 0;
 
   constructor(devices: DeviceConfig[]) {
     for (const d of devices) {
@@ -74,6 +76,11 @@ export class Inventory {
     this.pairs.splice(0, this.pairs.length, ...next.pairs);
     this.#bySource.clear();
     for (const [k, v] of next.#bySource) this.#bySource.set(k, v);
+    this.#version++;
+  }
+
+  get version(): number {
+    return this.#version;
   }
 
   /** Known source? Unknown ones are dropped unless `accept_unknown_sources`. */

@@ -26,14 +26,19 @@ export function alertmanagerUrl(base: string): string {
   return u.toString();
 }
 
-/** One alert: Alertmanager's usual annotations (summary, description, runbook_url) filled in. */
+/**
+ * One alert: Alertmanager's usual annotations (summary, description, runbook_url) filled in; the
+ * rule's `fix` stays an annotation of its own and is repeated in the description (what most
+ * Alertmanager templates show).
+ */
 export function toPostable(a: AmAlert, runbookUrl?: string): PostableAlert {
   const annotations: Record<string, string> = { ...a.annotations };
   const summary = annotations.summary ?? a.labels.alertname ?? 'acesync alert';
   annotations.summary = summary;
   if (annotations.description === undefined) {
     const target = [a.labels.context, a.labels.device].filter(Boolean).join(' on ');
-    annotations.description = `${summary}${target ? ` (${target})` : ''}. Details and history: ${a.generatorURL}`;
+    const fix = annotations.fix ? ` Fix: ${annotations.fix}${/[.!?]$/.test(annotations.fix) ? '' : '.'}` : '';
+    annotations.description = `${summary.replace(/\.$/, '')}${target ? ` (${target})` : ''}.${fix} Details and history: ${a.generatorURL}`;
   }
   if (annotations.runbook_url === undefined && runbookUrl !== undefined)
     annotations.runbook_url = runbookUrl.split('{alertname}').join(encodeURIComponent(a.labels.alertname ?? ''));

@@ -15,6 +15,8 @@ export interface RaiseRequest {
   alertname: string;
   severity: 'info' | 'warning' | 'critical';
   summary: string;
+  /** What to do about it (the `fix` annotation): CLI lines or an acesync command. */
+  fix?: string;
   device?: string;
   context?: string;
   labels?: Record<string, string>;
@@ -33,7 +35,7 @@ export function newAlert(
     device: r.device || undefined,
     context: r.context || undefined,
   });
-  const annotations = cleanAnnotations({ summary: r.summary, rule: r.rule });
+  const annotations = cleanAnnotations({ summary: r.summary, fix: r.fix || undefined, rule: r.rule });
   return {
     fingerprint: fingerprint(labels),
     alertname: labels.alertname ?? 'acesync',
@@ -65,6 +67,7 @@ export function alertFromJob(job: Job): NewAlert {
       alertname: labels.alertname || rule,
       severity: (typeof p.severity === 'string' ? p.severity : labels.severity) as RaiseRequest['severity'],
       summary: typeof p.summary === 'string' ? p.summary : rule,
+      ...(typeof p.fix === 'string' && p.fix !== '' ? { fix: p.fix } : {}),
       device: job.device || labels.device,
       context: job.context || labels.context,
       labels,

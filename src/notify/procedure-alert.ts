@@ -93,6 +93,9 @@ export function procedureAlert(
     annotations: cleanAnnotations({
       summary,
       description: procedureText(proc),
+      fix:
+        `In ANM's GUI, Config > Devices > DEVICE > CONTEXT, "${settings.syncLabel}" for each listed context (Admin ` +
+        `first, the standby too), then: acesync procedure ack ${pairKey} (or the procedure page's button).`,
       ...(settings.runbookUrl !== undefined ? { runbook_url: settings.runbookUrl } : {}),
       revision,
       rule: raw.annotations.rule,

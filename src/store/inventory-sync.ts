@@ -32,7 +32,9 @@ const SQL = {
 } as const;
 
 const INITIAL_REASON = (at: number): string =>
-  JSON.stringify([{ at, from: null, to: 'unknown', text: 'listed in the configuration; never audited yet' }]);
+  JSON.stringify([
+    { at, from: null, to: 'unknown', text: 'listed in the configuration; waiting for its first successful audit' },
+  ]);
 
 export function reconcileInventory(db: Database, inventory: Inventory, now: number): ReconcileSummary {
   const summary: ReconcileSummary = {

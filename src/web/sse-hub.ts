@@ -37,6 +37,8 @@ export interface LiveUpdate {
   lastAudit: string;
   lastAuditShort: string;
   lastAuditOutcome: string;
+  /** Every audit so far failed (no configuration was ever recorded): "never audited successfully". */
+  lastAuditNever: boolean;
   lastUpload: string;
   lastUploadShort: string;
   lastUploadOutcome: string;
@@ -60,6 +62,7 @@ export function liveUpdate(c: ContextState, silenced = false): LiveUpdate {
     lastAudit: isoTime(c.lastAuditAt),
     lastAuditShort: shortTime(c.lastAuditAt),
     lastAuditOutcome: bound(c.lastAuditOutcome ?? '', 32),
+    lastAuditNever: c.lastAuditOutcome === 'error' && c.lastAuditHash === undefined,
     lastUpload: isoTime(c.lastUploadAt),
     lastUploadShort: shortTime(c.lastUploadAt),
     lastUploadOutcome: bound(c.lastUploadOutcome ?? '', 32),

@@ -257,4 +257,56 @@ describe('status page in chromium', () => {
       await page.close();
       expect(problems).toEqual([]);
     }, 60_000);
+  it('shows what is wrong and what to do (reachability, fixes, add-to-sources) without sideways scroll at 390 px', async () => {
+    // ace2 cannot be logged in to; two unknown senders, one with a long IPv6 address.
+    for (const context of ['VC_WEB', 'Admin'])
+      f.feed({
+        kind: 'audit-result',
+        transport: 'poll',
+        device: 'ace2',
+        context,
+        error: '10.0.0.2: authentication failed',
+        data: { outcome: 'error', stage: 'connect' },
+      });
+    f.feed({
+      kind: 'ssh-failure',
+      transport: 'poll',
+      device: 'ace2',
+      error: '10.0.0.2: authentication failed',
+      data: {
+        sshKind: 'auth',
+        user: 'acesync',
+        fix: "check that user 'acesync' exists on ace2 and that ACE2_PASSWORD holds its password (devices[].ssh.username / password_env), then: acesync explain ace2 <context>",
+      },
+    });
+    await f.notifier.flush();
+    f.counters.add('udp', '2001:db8:ffff:ffff:ffff:ffff:ffff:fffe', 'dropped-unknown-source', 12);
+    f.counters.add('udp', '10.9.9.9', 'dropped-unknown-source', 3);
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    watch(page);
+    await page.goto(`${base}/`, { waitUntil: 'load', timeout: WAIT });
+    await page.waitForSelector('#live-status[data-state="open"]', { timeout: WAIT });
+    expect(await page.locator('[data-reach="unreachable"]').first().innerText()).toContain('cannot log in: auth');
+    expect(await page.locator('.fix').first().innerText()).toMatch(/^Fix: /);
+    const summary = page.locator('details.add-source summary').first();
+    await summary.click();
+    expect(await page.locator('details.add-source[open] select[name="device"] option').count()).toBe(2);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(1);
+    const wide = await page.evaluate(
+      () =>
+        (Array.from(document.querySelectorAll('main li, main td, main th, main p')) as any[]).filter(
+          (el) => el.scrollWidth > el.clientWidth + 1 && !el.closest('.table-wrap') && !el.closest('pre'),
+        ).length,
+    );
+    expect(wide).toBe(0);
+    // The live script keeps the server's wording of a failed audit (snapshot applied by now).
+    const audit = (context: string) =>
+      page.locator(`tr[data-device="ace2"][data-context="${context}"] [data-field="audit"]`).innerText();
+    expect(await audit('Admin')).toMatch(/^never audited successfully \(last attempt: .+, SSH auth failure\)$/);
+    expect(await audit('VC_WEB')).toMatch(/^last attempt failed: .+, SSH auth failure$/);
+    await page.screenshot({ path: join(ARTIFACTS, 'overview-attention-390.png'), fullPage: true });
+    await page.close();
+    expect(problems).toEqual([]);
+  }, 60_000);
 });

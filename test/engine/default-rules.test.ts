@@ -559,9 +559,8 @@ describe(covers('ssh-failure.yaml'), () => {
     });
     const alerts = h.actions('alert');
     expect(alerts.map((a) => a.rule)).toEqual(['ssh-login-failed']);
-    expect(alerts[0]!.reason).toBe(
-      'acesync cannot log in to ace1 over SSH as admin (auth): authentication failed. Fix: check ACE_PW',
-    );
+    expect(alerts[0]!.reason).toBe('acesync cannot log in to ace1 over SSH as admin (auth): authentication failed.');
+    expect(alertJob(h, 'ssh-login-failed')!.payload.fix).toBe('check ACE_PW');
   });
 });
 

@@ -55,6 +55,13 @@ describe('alertmanager receiver: pure parts', () => {
     const r = toPostable({ ...base, status: 'resolved', endsAt: '2026-01-01T00:05:00.000Z' });
     expect(r.endsAt).toBe('2026-01-01T00:05:00.000Z');
     expect(r.annotations).not.toHaveProperty('runbook_url');
+    // The rule's fix: its own annotation, and the end of the description most templates show.
+    const fix = 'On ace1: changeto VC_WEB; configure; logging host 10.0.0.9 udp/514';
+    const x = toPostable({ ...base, annotations: { summary: 'Logging was silenced.', fix }, status: 'firing' });
+    expect(x.annotations.fix).toBe(fix);
+    expect(x.annotations.description).toBe(
+      `Logging was silenced (VC_WEB on ace1). Fix: ${fix}. Details and history: ${base.generatorURL}`,
+    );
   });
 
   it('the schema defaults an alertmanager receiver to no group wait and refuses a template', () => {

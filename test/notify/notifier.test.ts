@@ -309,6 +309,8 @@ describe('Notifier', () => {
     expect(body.text).toContain('logging-silenced');
     // The sample Slack-escapes device text ({{slack ...}}): `<b>` cannot become markup or a mention.
     expect(body.text).toContain('no logging enable "quoted" \\ &lt;b&gt;');
+    // With what to type about it (the rule's fix), escaped the same way.
+    expect(body.text).toContain('Fix: On ace1: changeto VC_WEB; configure; logging enable "quoted" \\ &lt;b&gt;');
     expect(verifySignature(req.body, req.headers['x-acesync-signature'] as string, SECRET)).toBe(true);
   });
 });

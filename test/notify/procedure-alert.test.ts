@@ -71,6 +71,8 @@ describe('manual procedure alert: one per pair and run', () => {
     expect(first.annotations.description).toContain('   - ace1: VC_WEB');
     expect(first.annotations.description).toContain(`${'a'.repeat(12)} → ${'b'.repeat(12)}`);
     expect(first.annotations.description).toContain('Note: call the NOC');
+    expect(first.annotations.fix).toMatch(/^In ANM's GUI, Config > Devices > DEVICE > CONTEXT, ".+" for each listed/);
+    expect(first.annotations.fix).toContain('acesync procedure ack ace1+ace2');
     expect(first.annotations.description).toContain('   - VC_WEB: web-cert.pem is missing on ace1 (present on ace2)');
 
     h.clock.set(h.clock.now() + 1000);

@@ -13,6 +13,7 @@ import type { AlertRecord, AlertStore } from '../alerts.js';
 import type { Store } from '../store.js';
 import { latestOfKind, listEvents, type StoredEvent } from './events.js';
 import { preparedFor } from '../statements.js';
+import { auditErrorKinds, deviceReachability, type DeviceReachability } from './reachability.js';
 
 const SQL = {
   devices: 'SELECT name, host, peer, configured, first_seen FROM devices ORDER BY name',
@@ -38,6 +39,8 @@ export interface DeviceView {
   auditOverdue: boolean;
   /** Contexts whose last logging check found gaps. */
   loggingDrift: Array<{ context: string; missing: string[]; harmful: string[]; at: number }>;
+  /** SSH reachability: the newest SSH failure and whether an audit succeeded since. */
+  ssh: DeviceReachability;
 }
 
 export interface GroupView {
@@ -51,7 +54,7 @@ export interface ContextRow {
   name: string;
   ftGroup?: number;
   /** One entry per device of the pair (or the single device), in the pair's order. */
-  peers: Array<{ device: string; state?: ContextState }>;
+  peers: Array<{ device: string; state?: ContextState; auditError?: string }>;
 }
 
 export interface PairView {
@@ -96,6 +99,13 @@ export function deviceViews(store: Store, inventory: Inventory, config: Config, 
   const roles = store.roles();
   const contexts = store.contexts();
   const drift = latestOfKind(store.db, 'logging-drift');
+  const goodAuditOf = (device: string): number | undefined => {
+    const t = contexts
+      .filter((c) => c.device === device && c.lastAuditAt !== undefined && c.lastAuditOutcome !== 'error')
+      .map((c) => c.lastAuditAt!);
+    return t.length > 0 ? Math.max(...t) : undefined;
+  };
+  const reach = deviceReachability(store.db, goodAuditOf);
   const out = new Map<string, DeviceView>();
   for (const r of rows) {
     const inv = inventory.devices.get(r.name);
@@ -117,6 +127,7 @@ export function deviceViews(store: Store, inventory: Inventory, config: Config, 
         config.poller.enabled &&
         now - (lastGood ?? r.first_seen) > config.poller.overdue_after_ms,
       loggingDrift: [],
+      ssh: reach.get(r.name) ?? (lastGood !== undefined ? { reachable: true } : {}),
     };
     for (const e of drift.values()) {
       if (e.device !== r.name || !e.context || d.loggingDrift.length >= MAX_DRIFT_SHOWN) continue;
@@ -166,6 +177,7 @@ export function buildOverview(
 ): Overview {
   const devices = deviceViews(store, inventory, config, now);
   const contexts = store.contexts();
+  const auditErrors = auditErrorKinds(store.db, new Map([...devices].map(([n, d]) => [n, d.ssh])));
   const sync = autosync(store);
   const counts = Object.fromEntries(SYNC_STATES.map((s) => [s, 0])) as Record<SyncState, number>;
   for (const c of contexts) counts[c.sync]++;
@@ -191,7 +203,11 @@ export function buildOverview(
     const ctxNames = new Set<string>();
     for (const c of contexts) if (names.includes(c.device)) ctxNames.add(c.context);
     const rows: ContextRow[] = [...ctxNames].sort(byContextName).map((name) => {
-      const peers = names.map((device) => ({ device, state: store.context(device, name) }));
+      const peers = names.map((device) => ({
+        device,
+        state: store.context(device, name),
+        auditError: auditErrors.get(`${device}\u0000${name}`),
+      }));
       return { name, ftGroup: peers.find((p) => p.state?.ftGroup !== undefined)?.state?.ftGroup, peers };
     });
     let needs = false;

@@ -125,6 +125,26 @@ export const LIVE_JS = `(function () {
     }
     return frag;
   }
+  // The page's wording for a failed audit (views/layout.ts auditCell); the failure kind comes
+  // from the server's render, so a cell already showing this attempt is left as it is.
+  function auditNodes(u) {
+    if (!u.lastAudit || u.lastAuditOutcome !== 'error') return withOutcome(u.lastAudit, u.lastAuditShort, u.lastAuditOutcome);
+    var s = document.createElement('span');
+    s.setAttribute('data-audit', u.lastAuditNever ? 'never-ok' : 'failed');
+    s.appendChild(document.createTextNode(u.lastAuditNever ? 'never audited successfully (last attempt: ' : 'last attempt failed: '));
+    s.appendChild(timeNodes(u.lastAudit, u.lastAuditShort));
+    s.appendChild(document.createTextNode(', '));
+    var o = document.createElement('span');
+    o.className = 'outcome';
+    o.textContent = 'error';
+    s.appendChild(o);
+    if (u.lastAuditNever) s.appendChild(document.createTextNode(')'));
+    return s;
+  }
+  function sameAttempt(row, u) {
+    var t = row.querySelector('[data-field="audit"] [data-audit] time');
+    return !!t && u.lastAuditOutcome === 'error' && t.getAttribute('datetime') === u.lastAudit;
+  }
   function apply(u, announce) {
     var rows = rowsFor(u.device, u.context);
     for (var i = 0; i < rows.length; i++) {
@@ -136,7 +156,7 @@ export const LIVE_JS = `(function () {
       reason.className = 'reason';
       reason.textContent = u.reason;
       fill(row, 'reason', reason);
-      fill(row, 'audit', withOutcome(u.lastAudit, u.lastAuditShort, u.lastAuditOutcome));
+      if (!sameAttempt(row, u)) fill(row, 'audit', auditNodes(u));
       fill(row, 'upload', withOutcome(u.lastUpload, u.lastUploadShort, u.lastUploadOutcome));
       row.setAttribute('data-sync', u.sync);
       if (announce) {

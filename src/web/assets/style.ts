@@ -53,6 +53,8 @@ tbody th[scope="rowgroup"], tbody th[scope="row"] { font-weight: 600; }
 tr.changed td, td.changed { animation: flash 3s ease-out; }
 @keyframes flash { from { background: #fff3b0; } to { background: transparent; } }
 .reason { overflow-wrap: anywhere; }
+.fix { display: block; margin-top: .25rem; overflow-wrap: anywhere; }
+.fix code { white-space: normal; }
 .rel { color: var(--muted); font-size: .85em; white-space: nowrap; }
 .outcome { color: var(--muted); font-size: .85em; }
 code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .9em; }

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AcesyncError } from '../../core/errors.js';
+import { canonicalAddress } from '../../config/add-source.js';
 import { acknowledgeUpload, resyncContext, type ActionResult } from '../actions.js';
 import { adoptBaseline } from '../adopt.js';
 import { pairKeyOf } from '../../anm/procedure.js';
@@ -68,11 +69,26 @@ export function pageRoutes(app: FastifyInstance, w: WebContext): void {
     const now = deps.clock.now();
     // The notice after the adopt form: a count from the query, never text echoed from it.
     const n = Number(req.query.adopted);
+    // After "add to sources": only an address that parses and is now listed is named.
+    const added = req.query.done === 'source-added' ? canonicalAddress(req.query.address ?? '') : undefined;
+    const at = added !== undefined ? deps.inventory.lookupSource(added) : undefined;
     const notice =
       req.query.done === 'adopted' && Number.isSafeInteger(n) && n >= 0
         ? { ok: true, text: `Baseline adopted for ${n} context${n === 1 ? '' : 's'}: ANM's copy recorded, no upload.` }
-        : undefined;
-    const extra = html`${loginPanel(w.alerts.firing(), now)}${notifyPanel(failingReceivers(store.db), now)}${sendersPanel(unknownSenders(deps.counters.snapshot()))}`;
+        : at
+          ? {
+              ok: true,
+              text: `Added ${added} to the sources of ${at.context ? `${at.context} on ` : ''}${at.device}; the configuration was reloaded.`,
+            }
+          : undefined;
+    const extra = html`${loginPanel(w.alerts.firing(), now)}${notifyPanel(failingReceivers(store.db), now)}${sendersPanel(
+      unknownSenders(deps.counters.snapshot(), (a) => deps.inventory.isKnownSource(a)),
+      {
+        devices: [...deps.inventory.devices.keys()],
+        tokenConfigured: currentToken(w.tokens) !== undefined,
+        tokenEnv: w.tokens.tokenEnv,
+      },
+    )}`;
     return sendHtml(
       reply,
       overviewPage(

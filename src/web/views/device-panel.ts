@@ -4,6 +4,8 @@
  * the fix the alert names. Shown with "Needs attention" on the overview.
  */
 import type { AlertRecord } from '../../store/alerts.js';
+import type { DeviceView } from '../../store/queries/overview.js';
+import { fixHint } from './fix-hint.js';
 import { html, text, type Html } from './html.js';
 import { timeCell } from './layout.js';
 
@@ -20,8 +22,27 @@ export function loginPanel(firing: readonly AlertRecord[], now: number): Html {
           html`<li data-device="${a.device}">
             <strong>${text(a.device, 64)}</strong>, since ${timeCell(a.startsAt, now)}:
             <span class="reason">${text(a.annotations.summary ?? '', 800)}</span>
+            ${fixHint(a)}
           </li>`,
       )}
     </ul>
   </section>`;
+}
+
+/**
+ * The devices table's Reachability cell: reachable (with the last SSH error, if one was seen
+ * since start of the history), or the SSH failure kind, since when, and the error.
+ */
+export function reachabilityCell(d: Pick<DeviceView, 'ssh' | 'lastGoodAuditAt'>, now: number): Html {
+  const f = d.ssh.lastFailure;
+  if (d.ssh.reachable === false && f)
+    return html`<span class="badge state-bad" data-reach="unreachable"
+        ><span aria-hidden="true">!</span> cannot log in: ${text(f.kind, 32)}</span
+      >
+      since ${timeCell(f.at, now)} <span class="reason">${text(f.error, 200)}</span>`;
+  if (d.ssh.reachable === true)
+    return html`<span class="badge state-ok" data-reach="reachable"><span aria-hidden="true">✓</span> reachable</span>${
+      f ? html` <span class="muted">last SSH error: ${text(f.kind, 32)}, ${timeCell(f.at, now)}</span>` : ''
+    }`;
+  return html`<span class="muted" data-reach="unknown">not tried yet</span>`;
 }

@@ -81,22 +81,35 @@ export function contextCells(
   c: ContextState | undefined,
   now: number,
   reasonMax = 160,
-  flags: { silenced?: boolean } = {},
+  flags: { silenced?: boolean; auditError?: string } = {},
 ): { sync: Html; since: Html; reason: Html; audit: Html; upload: Html } {
   const reason = c && c.reasons.length ? c.reasons[c.reasons.length - 1]!.text : '';
   return {
     sync: flags.silenced ? html`${stateBadge(c?.sync)}${silencedBadge()}` : stateBadge(c?.sync),
     since: c ? timeCell(c.since, now) : html`—`,
     reason: c ? html`<span class="reason">${text(reason, reasonMax)}</span>` : html`—`,
-    audit:
-      c?.lastAuditAt !== undefined
-        ? html`${timeCell(c.lastAuditAt, now)} <span class="outcome">${c.lastAuditOutcome ?? ''}</span>`
-        : html`<span class="muted">never</span>`,
+    audit: auditCell(c, now, flags.auditError),
     upload:
       c?.lastUploadAt !== undefined
         ? html`${timeCell(c.lastUploadAt, now)} <span class="outcome">${c.lastUploadOutcome ?? ''}</span>`
         : html`<span class="muted">never</span>`,
   };
+}
+
+/**
+ * One wording for the last audit: "never audited successfully (last attempt: TIME, KIND)"
+ * when every audit so far failed (no configuration hash was ever recorded), else the time
+ * and outcome of the last audit, with what it ran into when it failed.
+ */
+export function auditCell(c: ContextState | undefined, now: number, errorKind?: string): Html {
+  if (c?.lastAuditAt === undefined) return html`<span class="muted">never</span>`;
+  if (c.lastAuditOutcome === 'error') {
+    const kind = html`<span class="outcome">${text(errorKind ?? 'error', 80)}</span>`;
+    return c.lastAuditHash === undefined
+      ? html`<span data-audit="never-ok">never audited successfully (last attempt: ${timeCell(c.lastAuditAt, now)}, ${kind})</span>`
+      : html`<span data-audit="failed">last attempt failed: ${timeCell(c.lastAuditAt, now)}, ${kind}</span>`;
+  }
+  return html`${timeCell(c.lastAuditAt, now)} <span class="outcome">${c.lastAuditOutcome ?? ''}</span>`;
 }
 
 export function contextHref(device: string, context: string): string {

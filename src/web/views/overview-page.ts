@@ -7,6 +7,8 @@ import type { AlertRecord } from '../../store/alerts.js';
 import type { StoredEvent } from '../../store/queries/events.js';
 import { eventSummary } from '../../store/queries/events.js';
 import type { Overview, PairView } from '../../store/queries/overview.js';
+import { reachabilityCell } from './device-panel.js';
+import { fixHint } from './fix-hint.js';
 import { html, join, text, type Html } from './html.js';
 import { contextCells, contextHref, page, roleBadge, SILENCING_ALERTS, stateBadge, timeCell } from './layout.js';
 import { contextGrid, GRID_MIN_CONTEXTS } from './context-grid.js';
@@ -40,7 +42,7 @@ export function alertsTable(alerts: AlertRecord[], now: number, caption: string)
 <th scope="row" data-label="Alert">${text(a.alertname, 80)}${a.fireCount > 1 ? html` <span class="muted">×${a.fireCount}</span>` : ''}</th>
 <td data-label="Target">${a.labels.pair ? html`<a href="/procedures/${encodeURIComponent(a.labels.pair)}">procedure of ${text(a.labels.pair, 130)}</a>` : a.device && a.context ? html`<a href="${contextHref(a.device, a.context)}">${text(a.context, 64)}</a> on ${text(a.device, 64)}` : text(a.device || '—', 64)}</td>
 <td data-label="Since">${timeCell(a.startsAt, now)}</td>
-<td data-label="Summary" class="reason">${text(a.annotations.summary ?? '', 400)}</td>
+<td data-label="Summary" class="reason">${text(a.annotations.summary ?? '', 400)}${fixHint(a)}</td>
 </tr>`,
   )}</tbody></table></div>`;
 }
@@ -102,12 +104,13 @@ function pairSection(p: PairView, i: number, now: number, silenced: ReadonlySet<
       : html`Device ${text(names[0] ?? '?', 64)}`;
   const devices = html`<div class="table-wrap"><table class="stack">
 <caption>Devices</caption>
-<thead><tr><th scope="col">Device</th><th scope="col">Address</th><th scope="col">HA Peer</th><th scope="col">Last successful audit</th><th scope="col">Logging</th></tr></thead>
+<thead><tr><th scope="col">Device</th><th scope="col">Address</th><th scope="col">HA Peer</th><th scope="col">Reachability</th><th scope="col">Last successful audit</th><th scope="col">Logging</th></tr></thead>
 <tbody>${p.devices.map(
     (d) => html`<tr>
 <th scope="row" data-label="Device">${text(d.name, 64)}${d.configured ? '' : html` <span class="muted">(no longer configured)</span>`}</th>
 <td data-label="Address">${text(d.host, 100)}</td>
 <td data-label="HA Peer">${text(d.peer ?? '—', 64)}</td>
+<td data-label="Reachability" data-field="reach">${reachabilityCell(d, now)}</td>
 <td data-label="Last successful audit">${timeCell(d.lastGoodAuditAt, now)}${d.auditOverdue ? html` <span class="badge state-bad"><span aria-hidden="true">!</span> overdue</span>` : ''}</td>
 <td data-label="Logging">${d.loggingDrift.length ? html`<span class="badge state-bad"><span aria-hidden="true">!</span> drift in ${d.loggingDrift.length} context${d.loggingDrift.length > 1 ? 's' : ''}</span>` : html`<span class="muted">no drift seen</span>`}</td>
 </tr>`,
@@ -126,7 +129,10 @@ function pairSection(p: PairView, i: number, now: number, silenced: ReadonlySet<
 <thead><tr><th scope="col">Context</th><th scope="col">Device</th><th scope="col">Config state</th><th scope="col">Since</th><th scope="col">Reason</th><th scope="col">Last audit</th><th scope="col">Last upload</th></tr></thead>
 ${p.contexts.map((row) => {
   const rows = row.peers.map((peer, k) => {
-    const cells = contextCells(peer.state, now, 160, { silenced: silenced.has(`${peer.device}\u0000${row.name}`) });
+    const cells = contextCells(peer.state, now, 160, {
+      silenced: silenced.has(`${peer.device}\u0000${row.name}`),
+      auditError: peer.auditError,
+    });
     return html`<tr data-device="${peer.device}" data-context="${row.name}" data-sync="${peer.state?.sync ?? ''}">
 ${k === 0 ? html`<th scope="rowgroup" rowspan="${row.peers.length}" data-label="Context"><a href="${contextHref(peer.device, row.name)}">${text(row.name, 64)}</a>${row.ftGroup !== undefined ? html` <span class="muted">FT group ${row.ftGroup}</span>` : ''}</th>` : ''}
 <td data-label="Device">${peer.state ? html`<a href="${contextHref(peer.device, row.name)}">${text(peer.device, 64)}</a>` : text(peer.device, 64)}</td>
