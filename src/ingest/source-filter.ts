@@ -68,10 +68,33 @@ export class SourceFilter {
   lookup(rawAddress: string): SourceEntry {
     const hit = this.#byRaw.get(rawAddress);
     if (hit !== undefined) return hit;
+    const entry = this.#derive(rawAddress);
+    if (this.#byRaw.size >= this.#max) this.#evictOldest();
+    this.#byRaw.set(rawAddress, entry);
+    return entry;
+  }
+
+  /**
+   * The inventory changed (a configuration reload): derive every cached entry again, so a source added to the
+   * inventory is accepted and a removed one dropped. Activity (seenTick) and the devices seen behind a relay are
+   * kept; pending counts are moved to the new entry.
+   */
+  refresh(): void {
+    for (const [raw, old] of this.#byRaw) {
+      const e = this.#derive(raw);
+      e.seenTick = old.seenTick;
+      e.pendingNoise = old.pendingNoise;
+      e.pendingDropped = old.pendingDropped;
+      if (e.behind !== undefined && old.behind !== undefined) for (const d of old.behind) e.behind.add(d);
+      this.#byRaw.set(raw, e);
+    }
+  }
+
+  #derive(rawAddress: string): SourceEntry {
     const address = normaliseAddress(rawAddress);
     const relay = this.#relays?.match(address);
-    if (relay !== undefined) {
-      const e: SourceEntry = {
+    if (relay !== undefined)
+      return {
         address,
         allowed: true,
         known: true,
@@ -82,13 +105,9 @@ export class SourceFilter {
         pendingNoise: 0,
         pendingDropped: 0,
       };
-      if (this.#byRaw.size >= this.#max) this.#evictOldest();
-      this.#byRaw.set(rawAddress, e);
-      return e;
-    }
     const attribution = this.#inventory.lookupSource(address);
     const known = attribution !== undefined;
-    const entry: SourceEntry = {
+    return {
       address,
       allowed: known || this.#acceptUnknown,
       known,
@@ -97,9 +116,6 @@ export class SourceFilter {
       pendingNoise: 0,
       pendingDropped: 0,
     };
-    if (this.#byRaw.size >= this.#max) this.#evictOldest();
-    this.#byRaw.set(rawAddress, entry);
-    return entry;
   }
 
   /** Every cached entry (for flushing counters and listing active sources). */

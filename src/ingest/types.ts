@@ -57,6 +57,8 @@ export class IngestCounters {
   readonly #totals = new Map<IngestOutcome, number>();
   /** Kernel drops on our sockets (from /proc/net/udp). */
   kernelDrops = 0;
+  /** Times the syslog UDP worker thread failed and was restarted (`syslog.udp.worker`). */
+  workerFailures = 0;
 
   constructor(maxSources = 4096) {
     this.maxSources = maxSources;
