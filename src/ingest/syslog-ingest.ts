@@ -176,7 +176,7 @@ export class SyslogIngest implements Listener {
       onMessage: (data, address) => this.#path.datagram(data, address, this.#watch?.tick ?? -1),
     });
     const b = await this.#udp.start();
-    const reader = new UdpDropReader({ port: b.port, family: b.family });
+    const reader = new UdpDropReader({ port: b.port, family: b.family, procRoot: this.deps.procRoot });
     this.#reportDropMethod(await reader.init(), reader.inode);
     this.#startWatch(reader, b, (since) => this.#activeSources(since));
     return b;
@@ -205,7 +205,7 @@ export class SyslogIngest implements Listener {
     const b = await this.#host.start();
     this.#lastBatchAt = this.deps.clock.now();
     const host = this.#host;
-    const reader = new UdpDropReader({ port: b.port, family: b.family });
+    const reader = new UdpDropReader({ port: b.port, family: b.family, procRoot: this.deps.procRoot });
     this.#reportDropMethod(await reader.init(), reader.inode);
     this.#dropReader = new WorkerDropReader(reader, () => host.sync());
     this.#startWatch(this.#dropReader, b, (since) => this.#seen!.active(since));
@@ -354,7 +354,7 @@ export class SyslogIngest implements Listener {
       },
     });
     if (this.#dropReader) {
-      const reader = new UdpDropReader({ port: b.port, family: b.family });
+      const reader = new UdpDropReader({ port: b.port, family: b.family, procRoot: this.deps.procRoot });
       try {
         this.#reportDropMethod(await this.#dropReader.replace(reader), reader.inode);
       } catch (err) {

@@ -36,6 +36,8 @@ export interface IngestDeps {
   logger: Logger;
   clock: Clock;
   counters: IngestCounters;
+  /** Where `/proc` is read (the kernel drop counter); tests point it at a scripted copy. Default `/proc`. */
+  procRoot?: string;
 }
 
 /** A running listener (syslog UDP/TCP, SNMP). */
