@@ -98,6 +98,8 @@ export class SyslogIngest implements Listener {
   /** Worker mode: when the last batch arrived (a failed worker's gap starts there). */
   #lastBatchAt = 0;
   #failedAt: number | undefined;
+  /** [0]: events taken from the worker's batches (the worker bounds what it has in flight by it). */
+  readonly #consumed = new Int32Array(new SharedArrayBuffer(4));
   #tcp: TcpSyslogReceiver<SourceEntry> | undefined;
   #watch: LossWatch | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
@@ -196,6 +198,8 @@ export class SyslogIngest implements Listener {
         relays: s.relays,
         devices: this.deps.inventory.deviceConfigs(),
         countFlushMs: WORKER_COUNT_FLUSH_MS,
+        maxInFlight: s.queue_limit,
+        consumed: this.#consumed.buffer as SharedArrayBuffer,
       },
       logger: this.deps.logger,
       onBatch: (b) => this.#onBatch(b),
@@ -310,11 +314,14 @@ export class SyslogIngest implements Listener {
       if (restamp) e.receivedAt = clock.now();
       sink.push(e);
     }
+    Atomics.add(this.#consumed, 0, b.events.length);
   }
 
   #workerFailed(err: unknown): void {
     const { counters, logger } = this.deps;
     counters.workerFailures++;
+    // The next worker counts its events from 0 (the dead one's have all arrived: its exit comes after them).
+    Atomics.store(this.#consumed, 0, 0);
     this.#failedAt ??= this.#lastBatchAt;
     logger.error({ err, failures: counters.workerFailures }, 'syslog UDP worker failed: datagrams may be lost');
   }

@@ -56,6 +56,25 @@ let scheduled = false;
 /** Relay entries: how many of their `behind` devices the main thread has been told about. */
 const behindSent = new WeakMap<SourceEntry, number>();
 
+/** Events sent to the main thread so far; [0] of `consumed` is how many it has taken. */
+let sent = 0;
+const consumed = new Int32Array(init.consumed);
+/** Events dropped because the main thread fell `maxInFlight` behind, not yet reported. */
+let loss: { from: number; to: number; dropped: number; sources: Set<string> } | undefined;
+
+/** Events sent or pending and not yet taken (modulo 2^32: the shared counter is an Int32 and wraps). */
+const inFlight = (): number => (sent + events.length - Atomics.load(consumed, 0)) | 0;
+
+function overloaded(event: AceEvent): boolean {
+  if (inFlight() < init.maxInFlight) return false;
+  const now = Date.now();
+  loss ??= { from: now, to: now, dropped: 0, sources: new Set() };
+  loss.to = now;
+  loss.dropped++;
+  if (event.source !== undefined && loss.sources.size < 256) loss.sources.add(event.source);
+  return true;
+}
+
 const fx: PathEffects = {
   count(transport, address, outcome, n = 1) {
     counts.push(transport, address, outcome, n);
@@ -67,6 +86,7 @@ const fx: PathEffects = {
     problems.push({ problem, source: entry.address, device: entry.device, msg, extra });
   },
   push(event) {
+    if (overloaded(event)) return;
     events.push(event);
     if (!scheduled) {
       scheduled = true;
@@ -104,6 +124,17 @@ function seenRecord(e: SourceEntry): SeenRecord {
 function post(): void {
   scheduled = false;
   path.flush();
+  if (loss !== undefined && inFlight() <= 0) {
+    // The main thread caught up: report what was dropped meanwhile (the event queue's report, same shape).
+    events.push({
+      kind: 'ingest-loss',
+      transport: 'internal',
+      receivedAt: Date.now(),
+      reason: 'pipeline queue full',
+      data: { from: loss.from, to: loss.to, dropped: loss.dropped, sources: [...loss.sources] },
+    });
+    loss = undefined;
+  }
   if (counts.length === 0 && seen.length === 0 && problems.length === 0 && events.length === 0) return;
   const batch: Batch = { type: 'batch', counts, seen: seen.map(seenRecord), problems, events };
   counts = [];
@@ -113,6 +144,7 @@ function post(): void {
   problemKeys.clear();
   // A new tick: the next datagram of each source marks it seen again.
   seq++;
+  sent += batch.events.length;
   send(batch);
 }
 

@@ -19,6 +19,13 @@ export interface WorkerInit {
   devices: DeviceConfig[];
   /** How often counts alone (no event waiting) are sent, in ms. */
   countFlushMs: number;
+  /**
+   * Events sent and not yet taken by the main thread beyond which the worker drops (and reports, like the event
+   * queue: one `ingest-loss` once the backlog is gone) instead of queueing without bound while the main loop stalls.
+   */
+  maxInFlight: number;
+  /** Int32Array over it: [0] = events the main thread has taken (written there, read here). */
+  consumed: SharedArrayBuffer;
 }
 
 export interface LogRecord {

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -320,6 +321,8 @@ describe('syslog UDP worker thread', () => {
         // ace2 moves from 127.0.0.2 to 127.0.0.7.
         const next = DEVICES.map((d) => (d.name === 'ace2' ? { ...d, sources: ['127.0.0.7'] } : d));
         h.inventory.replaceWith(Inventory.fromConfig(configFor(worker, {}, next)));
+        // The worker takes the new inventory by message: once settled, it has it.
+        await h.ingest.settle();
         await newcomer.send(relevant('n2'), h.port);
         await leaver.send(relevant('l2'), h.port);
         await known.send(relevant('m2'), h.port);
@@ -339,6 +342,39 @@ describe('syslog UDP worker thread', () => {
         known.close();
       }
     });
+
+  it('bounds what the worker has in flight while the main loop stalls, and reports what it dropped', async () => {
+    const h = await start(true, { syslog: { queue_limit: 100 } });
+    const hex = ':' + h.port.toString(16).toUpperCase().padStart(4, '0') + ' ';
+    const rxQueue = (): number => {
+      const row = readFileSync('/proc/net/udp', 'utf8')
+        .split('\n')
+        .find((l) => l.includes(hex));
+      return row ? parseInt(row.trim().split(/\s+/)[4]!.split(':')[1]!, 16) : 0;
+    };
+    const script = `const s=require('dgram').createSocket('udp4');s.bind(0,'127.0.0.1',()=>{let n=0;
+      const go=()=>{s.send(${JSON.stringify(relevant('Q'))}.replace('Q', 'q'+n), ${h.port}, '127.0.0.1', ++n===300 ? ()=>s.close() : go)};go();});`;
+    // This thread is blocked from here until the worker has read everything: nothing is taken meanwhile.
+    const r = spawnSync(process.execPath, ['-e', script], { timeout: 10_000 });
+    expect(r.status).toBe(0);
+    const until = Date.now() + 5000;
+    while (rxQueue() > 0 && Date.now() < until);
+    const settle = Date.now() + 300;
+    while (Date.now() < settle);
+    const loss = await h.sink.waitFor((e) => e.kind === 'ingest-loss');
+    expect(loss).toMatchObject({ reason: 'pipeline queue full', data: { sources: ['127.0.0.1'] } });
+    const delivered = h.sink.events.filter((e) => e.kind === 'config-change').length;
+    expect(delivered).toBe(100);
+    expect(loss.data!.dropped).toBe(200);
+    // Once the backlog is taken, events flow again.
+    const s = await udpSender('127.0.0.1');
+    try {
+      await s.send(relevant('later'), h.port);
+    } finally {
+      s.close();
+    }
+    await h.sink.waitFor((e) => e.command === 'rserver host rlater');
+  });
 
   it('stop reads what the worker has not handed on yet', async () => {
     const h = await start(true);
