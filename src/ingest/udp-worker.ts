@@ -124,7 +124,7 @@ function seenRecord(e: SourceEntry): SeenRecord {
 function post(): void {
   scheduled = false;
   path.flush();
-  if (loss !== undefined && inFlight() <= 0) {
+  if (loss !== undefined && ((sent - Atomics.load(consumed, 0)) | 0) <= 0) {
     // The main thread caught up: report what was dropped meanwhile (the event queue's report, same shape).
     events.push({
       kind: 'ingest-loss',
