@@ -45,6 +45,8 @@ export interface UdpWorkerHostOptions {
   onFailure(err: unknown): void;
   /** A restarted worker is listening again. */
   onRestart(bound: BoundUdp): void;
+  /** A worker that answers no sync for this long is taken as hung: terminated and restarted. Default 10 s. */
+  hungAfterMs?: number;
 }
 
 export class UdpWorkerHost {
@@ -58,6 +60,8 @@ export class UdpWorkerHost {
   #syncId = 0;
   readonly #syncs = new Map<number, () => void>();
   #stopped: (() => void) | undefined;
+  /** Since when syncs go unanswered (undefined: the last one was answered). */
+  #unansweredSince: number | undefined;
 
   constructor(opts: UdpWorkerHostOptions) {
     this.#o = opts;
@@ -82,6 +86,7 @@ export class UdpWorkerHost {
       let lastError: unknown;
       this.#worker = w;
       this.#startedAt = Date.now();
+      this.#unansweredSince = undefined;
       w.on('message', (m: FromWorker) => {
         switch (m.type) {
           case 'batch':
@@ -91,6 +96,7 @@ export class UdpWorkerHost {
             this.#o.logger[m.record.level](m.record.obj, m.record.msg);
             break;
           case 'synced': {
+            this.#unansweredSince = undefined;
             const done = this.#syncs.get(m.id);
             this.#syncs.delete(m.id);
             done?.();
@@ -163,6 +169,11 @@ export class UdpWorkerHost {
     }, delay);
   }
 
+  /** Diagnostics and tests: block the worker's event loop for `ms`. */
+  stall(ms: number): void {
+    this.#post({ type: 'stall', ms });
+  }
+
   /** Give the worker a new inventory (a configuration reload). */
   setInventory(devices: DeviceConfig[]): void {
     this.#post({ type: 'inventory', devices });
@@ -179,6 +190,7 @@ export class UdpWorkerHost {
     return new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.#syncs.delete(id);
+        this.#unanswered(w);
         resolve();
       }, timeoutMs);
       timer.unref();
@@ -188,6 +200,17 @@ export class UdpWorkerHost {
       });
       this.#post({ type: 'sync', id });
     });
+  }
+
+  /** A sync timed out: a worker whose loop has not answered for `hungAfterMs` is ended (and restarted on exit). */
+  #unanswered(w: Worker): void {
+    const now = Date.now();
+    this.#unansweredSince ??= now;
+    if (this.#stopping || this.#worker !== w || now - this.#unansweredSince < (this.#o.hungAfterMs ?? 10_000)) return;
+    const unansweredMs = now - this.#unansweredSince;
+    this.#unansweredSince = undefined;
+    this.#o.logger.error({ unansweredMs }, 'syslog UDP worker thread unresponsive: terminating it');
+    void w.terminate();
   }
 
   /** Close the socket in the worker, take its last batch, end the thread. */

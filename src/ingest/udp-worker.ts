@@ -166,6 +166,8 @@ port.on('message', (m: ToWorker) => {
   } else if (m.type === 'sync') {
     post();
     send({ type: 'synced', id: m.id });
+  } else if (m.type === 'stall') {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, m.ms);
   } else if (m.type === 'stop') {
     clearInterval(timer);
     void udp.stop().then(() => {

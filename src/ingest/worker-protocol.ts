@@ -63,4 +63,9 @@ export type FromWorker =
   | { type: 'synced'; id: number }
   | { type: 'stopped' };
 
-export type ToWorker = { type: 'inventory'; devices: DeviceConfig[] } | { type: 'sync'; id: number } | { type: 'stop' };
+export type ToWorker =
+  | { type: 'inventory'; devices: DeviceConfig[] }
+  | { type: 'sync'; id: number }
+  | { type: 'stop' }
+  /** Diagnostics and tests: block the worker's event loop for `ms` (as a hung parser would). */
+  | { type: 'stall'; ms: number };

@@ -14,6 +14,7 @@ import { configSchema, type Config } from '../../src/config/schema.js';
 import { Inventory } from '../../src/inventory/inventory.js';
 import { IngestCounters } from '../../src/ingest/types.js';
 import { SyslogIngest } from '../../src/ingest/syslog-ingest.js';
+import { UdpWorkerHost } from '../../src/ingest/udp-worker-host.js';
 import { ManualClock, type Clock } from '../../src/core/clock.js';
 import type { AceEvent } from '../../src/core/events.js';
 import { CapturingSink, DEVICES, NOISE, relevant, udpSender } from './syslog-helpers.js';
@@ -374,6 +375,60 @@ describe('syslog UDP worker thread', () => {
       s.close();
     }
     await h.sink.waitFor((e) => e.command === 'rserver host rlater');
+  });
+
+  it('terminates and restarts a worker whose loop stops answering', async () => {
+    const config = configFor(true, {}, DEVICES);
+    const logs: Array<Record<string, unknown>> = [];
+    const logger = pino(
+      { level: 'debug' },
+      new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          for (const line of chunk.toString('utf8').split('\n'))
+            if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
+          cb();
+        },
+      }),
+    );
+    const failures: unknown[] = [];
+    const restarts: number[] = [];
+    const host = new UdpWorkerHost({
+      init: {
+        host: '127.0.0.1',
+        port: 0,
+        recvBufferBytes: 65536,
+        maxBytes: 8192,
+        storeNoise: false,
+        acceptUnknown: false,
+        relays: [],
+        devices: config.devices,
+        countFlushMs: 50,
+        maxInFlight: 1000,
+        consumed: new SharedArrayBuffer(4),
+      },
+      logger,
+      hungAfterMs: 300,
+      onBatch: () => {},
+      onFailure: (err) => failures.push(err),
+      onRestart: (b) => restarts.push(b.port),
+    });
+    const b = await host.start();
+    try {
+      const first = host.worker;
+      await host.sync(); // answers while healthy
+      expect(failures).toEqual([]);
+      host.stall(20_000);
+      await until('the hung worker is replaced', async () => {
+        await host.sync(100);
+        return restarts.length > 0;
+      });
+      expect(failures).toHaveLength(1);
+      expect(restarts).toEqual([b.port]);
+      expect(host.worker).not.toBe(first);
+      expect(logs.some((l) => l.msg === 'syslog UDP worker thread unresponsive: terminating it')).toBe(true);
+    } finally {
+      await host.stop();
+    }
   });
 
   it('stop reads what the worker has not handed on yet', async () => {
