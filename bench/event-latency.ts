@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { buildSender, SENDER, stopChild } from './lib/flood-sender.js';
+import { workerSetting } from './udp-ingest.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const RATE = 2_000;
@@ -30,7 +31,7 @@ async function startAcesync(dir: string): Promise<{ child: ChildProcess; port: n
     cfg,
     [
       'log: { level: info }',
-      'syslog: { udp: { host: 127.0.0.1, port: 0 } }',
+      `syslog: { udp: { host: 127.0.0.1, port: 0${workerSetting()} } }`,
       'snmp: { enabled: false }',
       'http: { enabled: false }',
       `store: { path: ${JSON.stringify(db)} }`,
@@ -102,10 +103,24 @@ function latencies(dbPath: string, sent: Map<number, number>): Latency {
       )
       .all() as Array<{ body: string; at: number }>;
     const lat: number[] = [];
+    const bySeq: Array<[number, number]> = [];
     for (const r of rows) {
       const m = /bench-(\d+)/.exec(r.body);
       const t = m ? sent.get(Number(m[1])) : undefined;
-      if (t !== undefined) lat.push(r.at - t);
+      if (t !== undefined) {
+        lat.push(r.at - t);
+        bySeq.push([Number(m![1]), r.at - t]);
+      }
+    }
+    if (process.env.BENCH_DEBUG === '1') {
+      // Latency over the run, per 500 lines in send order: where the slow ones are.
+      bySeq.sort((a, b) => a[0] - b[0]);
+      const parts: string[] = [];
+      for (let i = 0; i < bySeq.length; i += 500) {
+        const xs = bySeq.slice(i, i + 500).map((x) => x[1]);
+        parts.push(`${Math.max(...xs)}`);
+      }
+      console.log(`   max latency per 500 lines: ${parts.join(' ')}`);
     }
     lat.sort((a, b) => a - b);
     const q = (p: number): number => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN;

@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { workerSetting } from './udp-ingest.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -22,7 +23,7 @@ export async function run(): Promise<Record<string, number>> {
   writeFileSync(
     cfg,
     [
-      'syslog: { udp: { host: 127.0.0.1, port: 0 } }',
+      `syslog: { udp: { host: 127.0.0.1, port: 0${workerSetting()} } }`,
       'snmp: { host: 127.0.0.1, port: 0 }',
       'http: { port: 0 }',
       `store: { path: ${join(dir, 'state.db')} }`,

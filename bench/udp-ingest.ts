@@ -47,12 +47,20 @@ import { effectiveRcvbuf } from './lib/socket.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
-/** Coarse grid of offered rates in datagrams/s, then FINE_STEP near the knee. */
-const RATES = [50_000, 100_000, 150_000, 200_000, 250_000, 300_000, 400_000];
+/** Coarse grid of offered rates in datagrams/s, then FINE_STEP near the knee (BENCH_RATES=a,b,c: another grid). */
+const RATES = process.env.BENCH_RATES
+  ? process.env.BENCH_RATES.split(',').map(Number)
+  : [50_000, 100_000, 150_000, 200_000, 250_000, 300_000, 400_000];
 const FINE_STEP = 25_000;
 const STEP_SECONDS = 3;
 const EVERY = 1000;
 const LOSS_CHECK_MS = 250;
+
+/** BENCH_SYSLOG_WORKER=true|false sets `syslog.udp.worker` (unset: the default) to compare the two paths. */
+export function workerSetting(): string {
+  const v = process.env.BENCH_SYSLOG_WORKER;
+  return v === 'true' || v === 'false' ? `, worker: ${v}` : '';
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -123,7 +131,7 @@ async function startAcesync(dir: string, sim: Endpoint): Promise<Receiver & { db
     cfg,
     [
       'log: { level: info }',
-      `syslog: { udp: { host: 127.0.0.1, port: 0 }, loss_check_interval_ms: ${LOSS_CHECK_MS} }`,
+      `syslog: { udp: { host: 127.0.0.1, port: 0${workerSetting()} }, loss_check_interval_ms: ${LOSS_CHECK_MS} }`,
       'snmp: { enabled: false }',
       'http: { enabled: false }',
       `store: { path: ${JSON.stringify(db)} }`,
@@ -482,6 +490,8 @@ export async function run(): Promise<Record<string, number>> {
     };
     if (aceBuf !== undefined) result.syslog_rcvbuf_effective = aceBuf;
 
+    // BENCH_SKIP_PEER=1: acesync only (comparing its own settings).
+    if (process.env.BENCH_SKIP_PEER === '1') return result;
     try {
       // Forced (root): ask for half of acesync's effective buffer; the kernel doubles it to the same size.
       const ask = aceBuf !== undefined ? Math.floor(aceBuf / 2) : ACESYNC_RCVBUF;

@@ -48,7 +48,6 @@ export class SourceFilter {
   readonly #onEvict: ((entry: SourceEntry) => void) | undefined;
   readonly #relays: Relays | undefined;
   readonly #byRaw = new Map<string, SourceEntry>();
-  #seenVersion: number;
   /** Entries evicted while active since this tick (the active-source list may be incomplete). */
   evictedActiveTick = -1;
 
@@ -58,7 +57,6 @@ export class SourceFilter {
     this.#max = Math.max(1, opts.maxEntries ?? 4096);
     this.#onEvict = opts.onEvict;
     this.#relays = opts.relays;
-    this.#seenVersion = inventory.version;
   }
 
   /** `syslog.accept_unknown_sources`. */
@@ -68,14 +66,35 @@ export class SourceFilter {
 
   /** The entry for a peer address as the socket reported it (cached). */
   lookup(rawAddress: string): SourceEntry {
-    // A reload replaced the inventory (a source added or removed): look every address up again.
-    if (this.#inventory.version !== this.#seenVersion) this.#forgetAll();
     const hit = this.#byRaw.get(rawAddress);
     if (hit !== undefined) return hit;
+    const entry = this.#derive(rawAddress);
+    if (this.#byRaw.size >= this.#max) this.#evictOldest();
+    this.#byRaw.set(rawAddress, entry);
+    return entry;
+  }
+
+  /**
+   * The inventory changed (a configuration reload): derive every cached entry again, so a source added to the
+   * inventory is accepted and a removed one dropped. Activity (seenTick) and the devices seen behind a relay are
+   * kept; pending counts are moved to the new entry.
+   */
+  refresh(): void {
+    for (const [raw, old] of this.#byRaw) {
+      const e = this.#derive(raw);
+      e.seenTick = old.seenTick;
+      e.pendingNoise = old.pendingNoise;
+      e.pendingDropped = old.pendingDropped;
+      if (e.behind !== undefined && old.behind !== undefined) for (const d of old.behind) e.behind.add(d);
+      this.#byRaw.set(raw, e);
+    }
+  }
+
+  #derive(rawAddress: string): SourceEntry {
     const address = normaliseAddress(rawAddress);
     const relay = this.#relays?.match(address);
-    if (relay !== undefined) {
-      const e: SourceEntry = {
+    if (relay !== undefined)
+      return {
         address,
         allowed: true,
         known: true,
@@ -86,13 +105,9 @@ export class SourceFilter {
         pendingNoise: 0,
         pendingDropped: 0,
       };
-      if (this.#byRaw.size >= this.#max) this.#evictOldest();
-      this.#byRaw.set(rawAddress, e);
-      return e;
-    }
     const attribution = this.#inventory.lookupSource(address);
     const known = attribution !== undefined;
-    const entry: SourceEntry = {
+    return {
       address,
       allowed: known || this.#acceptUnknown,
       known,
@@ -101,9 +116,6 @@ export class SourceFilter {
       pendingNoise: 0,
       pendingDropped: 0,
     };
-    if (this.#byRaw.size >= this.#max) this.#evictOldest();
-    this.#byRaw.set(rawAddress, entry);
-    return entry;
   }
 
   /** Every cached entry (for flushing counters and listing active sources). */
@@ -113,15 +125,6 @@ export class SourceFilter {
 
   get size(): number {
     return this.#byRaw.size;
-  }
-
-  #forgetAll(): void {
-    this.#seenVersion = this.#inventory.version;
-    for (const e of this.#byRaw.values()) {
-      if (e.seenTick > this.evictedActiveTick) this.evictedActiveTick = e.seenTick;
-      this.#onEvict?.(e);
-    }
-    this.#byRaw.clear();
   }
 
   #evictOldest(): void {

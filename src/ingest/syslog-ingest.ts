@@ -1,99 +1,126 @@
 /**
- * Syslog ingest: the UDP and TCP listeners, the receive path they share, and the kernel
+ * Syslog ingest: the UDP and TCP listeners, the receive path they share (syslog-path.ts), and the kernel
  * loss watch on the UDP socket.
  *
- * The receive path does as little as possible, in this order: allowlist, size, fast-path
- * noise test (count and return: noise is the common case on a busy ACE and must never
- * delay the relevant lines behind it), full parse, attribution, hand-off to the sink (a
- * queue that never blocks). Nothing on it waits for disk, SSH or HTTP, and nothing a
- * device sends can throw out of it.
+ * With `syslog.udp.worker` (the default) the UDP socket and its whole receive path run in a worker thread
+ * (udp-worker.ts): the main thread gets relevant events and batched counts, and keeps the loss watch, the
+ * rate-limited log lines and the counters. Without it, and always for TCP, the path runs here. Both give the
+ * same events, counts, log lines and ingest-loss windows.
  */
-import type { AceEvent } from '../core/events.js';
-import { parseSyslog } from '../parse/syslog.js';
-import { isCertainNoise } from '../parse/fast-path.js';
+import { systemClock } from '../core/clock.js';
 import type { IngestDeps, IngestOutcome, Listener } from './types.js';
-import { SourceFilter, type SourceEntry } from './source-filter.js';
-import { UdpSyslogReceiver } from './syslog-udp.js';
+import type { SourceEntry } from './source-filter.js';
+import { UdpSyslogReceiver, type BoundUdp } from './syslog-udp.js';
 import { TcpSyslogReceiver, type TcpStats } from './syslog-tcp.js';
-import { UdpDropReader } from './udp-drops.js';
+import { UdpDropReader, type DropReading } from './udp-drops.js';
 import { LossWatch, type ActiveSources } from './loss-watch.js';
-import { Relays, relayOrigin } from '../inventory/relays.js';
+import { Relays } from '../inventory/relays.js';
+import { MAX_LOSS_SOURCES, SyslogPath, type PathEffects, type SyslogTransport } from './syslog-path.js';
+import { UdpWorkerHost } from './udp-worker-host.js';
+import { SeenSources } from './seen-sources.js';
+import type { Batch } from './worker-protocol.js';
 import { LogLimiter } from './log-limiter.js';
 
-/** Raw text kept on an event, in characters. */
-export const RAW_MAX_CHARS = 2048;
+export { RAW_MAX_CHARS } from './syslog-path.js';
+
 /** How often batched per-source counts (noise, unknown sources) reach the shared counters. */
 const COUNTER_FLUSH_MS = 1000;
-/** Sources listed in one ingest-loss event (devices are always all listed). */
-const MAX_LOSS_SOURCES = 1024;
+/** How often the worker sends counts when no event is waiting. */
+const WORKER_COUNT_FLUSH_MS = 50;
 /** A known source whose TCP connections are refused raises ingest-loss at most this often. */
 const REFUSED_LOSS_EVERY_MS = 10_000;
 /** On stop, how long to keep reading datagrams already queued on the UDP socket. */
 const STOP_DRAIN_MS = 1000;
 
-type SyslogTransport = 'udp' | 'tcp';
+/**
+ * The drop counter of the worker's socket, across worker restarts (a new socket, a new /proc row: the total
+ * carries on from the old one). Each read also waits until the worker's batches up to now have arrived, so
+ * the sources it read before the check are known when the watch reports.
+ */
+class WorkerDropReader {
+  #reader: UdpDropReader;
+  #carried = 0;
+  #last = 0;
+  readonly #sync: () => Promise<void>;
+  constructor(reader: UdpDropReader, sync: () => Promise<void>) {
+    this.#reader = reader;
+    this.#sync = sync;
+  }
+  get inner(): UdpDropReader {
+    return this.#reader;
+  }
+  async replace(reader: UdpDropReader): Promise<DropReading['method']> {
+    this.#carried = this.#last;
+    this.#reader = reader;
+    return reader.init();
+  }
+  async read(): Promise<DropReading> {
+    const r = await this.#reader.read();
+    await this.#sync();
+    this.#last = Math.max(this.#last, this.#carried + r.drops);
+    return { ...r, drops: this.#last };
+  }
+}
 
 /** UDP (and optionally TCP) syslog listeners feeding the sink. */
 export class SyslogIngest implements Listener {
   readonly deps: IngestDeps;
-  readonly #filter: SourceFilter;
+  /** The receive path on this thread: TCP always, UDP when `syslog.udp.worker` is off. */
+  readonly #path: SyslogPath;
   readonly #limiter = new LogLimiter();
   /** Refused TCP connections of known sources not yet reported as ingest-loss. */
   readonly #refusedLoss = new Map<string, { since: number; count: number; emittedAt: number }>();
-  readonly #maxBytes: number;
-  readonly #storeNoise: boolean;
   #udp: UdpSyslogReceiver | undefined;
+  #host: UdpWorkerHost | undefined;
+  /** Worker mode: the sources the worker read from, by loss-watch tick. */
+  #seen: SeenSources | undefined;
+  #dropReader: WorkerDropReader | undefined;
+  /** Worker mode: when the last batch arrived (a failed worker's gap starts there). */
+  #lastBatchAt = 0;
+  #failedAt: number | undefined;
+  /** [0]: events taken from the worker's batches (the worker bounds what it has in flight by it). */
+  readonly #consumed = new Int32Array(new SharedArrayBuffer(4));
   #tcp: TcpSyslogReceiver<SourceEntry> | undefined;
   #watch: LossWatch | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
+  #unsubscribe: (() => void) | undefined;
   #addresses: ReturnType<Listener['addresses']> = [];
 
   constructor(deps: IngestDeps) {
     this.deps = deps;
     const s = deps.config.syslog;
-    this.#maxBytes = s.max_message_bytes;
-    this.#storeNoise = s.store_noise;
-    this.#filter = new SourceFilter(deps.inventory, {
-      acceptUnknown: s.accept_unknown_sources,
-      relays: new Relays(s.relays),
-      onEvict: (e) => this.#flushEntry(e),
-    });
+    const fx: PathEffects = {
+      count: (transport, address, outcome, n) => deps.counters.add(transport, address, outcome, n),
+      logOnce: (problem, entry, msg, extra) => this.#logOnce(problem, entry.address, entry.device, msg, extra),
+      push: (event) => deps.sink.push(event),
+      now: () => deps.clock.now(),
+    };
+    this.#path = new SyslogPath(
+      deps.inventory,
+      {
+        maxBytes: s.max_message_bytes,
+        storeNoise: s.store_noise,
+        acceptUnknown: s.accept_unknown_sources,
+        relays: new Relays(s.relays),
+      },
+      fx,
+    );
+  }
+
+  /** The UDP worker thread, when `syslog.udp.worker` is on and it runs (diagnostics, tests). */
+  get worker(): UdpWorkerHost['worker'] {
+    return this.#host?.worker;
   }
 
   async start(): Promise<void> {
-    const { config, logger, clock, counters, sink } = this.deps;
+    const { config, logger, inventory } = this.deps;
     const s = config.syslog;
+    // A configuration reload replaces the inventory in place: cached attributions are derived again.
+    this.#unsubscribe = inventory.onReplace(() => this.#inventoryChanged());
     try {
       if (s.udp.enabled) {
-        this.#udp = new UdpSyslogReceiver({
-          host: s.udp.host,
-          port: s.udp.port,
-          recvBufferBytes: s.udp.recv_buffer_bytes,
-          logger,
-          onMessage: (data, address) => this.#onDatagram(data, address),
-        });
-        const b = await this.#udp.start();
+        const b = s.udp.worker ? await this.#startWorker() : await this.#startUdpHere();
         this.#addresses.push({ transport: 'udp', address: b.address, port: b.port });
-        const reader = new UdpDropReader({ port: b.port, family: b.family });
-        const method = await reader.init();
-        if (method === 'none')
-          logger.warn(
-            'no kernel UDP drop counter readable (/proc/net/udp, /proc/net/snmp): overload loss cannot be detected',
-          );
-        else logger.info({ method, inode: reader.inode }, 'watching the kernel drop counter of the syslog UDP socket');
-        this.#watch = new LossWatch({
-          reader,
-          intervalMs: s.loss_check_interval_ms,
-          clock,
-          logger,
-          activeSources: (since) => this.#activeSources(since),
-          emit: (e) => sink.push(e),
-          onTotal: (drops) => {
-            counters.kernelDrops = drops;
-          },
-          describe: { transport: 'udp', port: b.port },
-        });
-        this.#watch.start();
       }
       if (s.tcp.enabled) {
         this.#tcp = new TcpSyslogReceiver<SourceEntry>({
@@ -105,8 +132,8 @@ export class SyslogIngest implements Listener {
           maxMessageBytes: s.max_message_bytes,
           logger,
           accept: (address) => this.#acceptConnection(address),
-          onMessage: (data, entry) => this.#handle(data, entry, 'tcp'),
-          onOversize: (entry, bytes) => this.#oversize(entry, 'tcp', bytes),
+          onMessage: (data, entry) => this.#path.frame(data, entry, 'tcp'),
+          onOversize: (entry, bytes) => this.#path.oversize(entry, 'tcp', bytes),
           onFramingError: (entry, reason, fatal) => this.#framingError(entry, reason, fatal),
           onRefused: (entry, limit) => this.#refused(entry, limit),
         });
@@ -121,10 +148,90 @@ export class SyslogIngest implements Listener {
     this.#flushTimer.unref();
   }
 
+  async #startUdpHere(): Promise<BoundUdp> {
+    const s = this.deps.config.syslog;
+    this.#udp = new UdpSyslogReceiver({
+      host: s.udp.host,
+      port: s.udp.port,
+      recvBufferBytes: s.udp.recv_buffer_bytes,
+      logger: this.deps.logger,
+      onMessage: (data, address) => this.#path.datagram(data, address, this.#watch?.tick ?? -1),
+    });
+    const b = await this.#udp.start();
+    const reader = new UdpDropReader({ port: b.port, family: b.family, procRoot: this.deps.procRoot });
+    this.#reportDropMethod(await reader.init(), reader.inode);
+    this.#startWatch(reader, b, (since) => this.#activeSources(since));
+    return b;
+  }
+
+  async #startWorker(): Promise<BoundUdp> {
+    const s = this.deps.config.syslog;
+    this.#seen = new SeenSources();
+    this.#host = new UdpWorkerHost({
+      init: {
+        host: s.udp.host,
+        port: s.udp.port,
+        recvBufferBytes: s.udp.recv_buffer_bytes,
+        maxBytes: s.max_message_bytes,
+        storeNoise: s.store_noise,
+        acceptUnknown: s.accept_unknown_sources,
+        relays: s.relays,
+        devices: this.deps.inventory.deviceConfigs(),
+        countFlushMs: WORKER_COUNT_FLUSH_MS,
+        maxInFlight: s.queue_limit,
+        consumed: this.#consumed.buffer as SharedArrayBuffer,
+      },
+      logger: this.deps.logger,
+      onBatch: (b) => this.#onBatch(b),
+      onFailure: (err) => this.#workerFailed(err),
+      onRestart: (b) => void this.#workerRestarted(b),
+    });
+    const b = await this.#host.start();
+    this.#lastBatchAt = this.deps.clock.now();
+    const host = this.#host;
+    const reader = new UdpDropReader({ port: b.port, family: b.family, procRoot: this.deps.procRoot });
+    this.#reportDropMethod(await reader.init(), reader.inode);
+    this.#dropReader = new WorkerDropReader(reader, () => host.sync());
+    this.#startWatch(this.#dropReader, b, (since) => this.#seen!.active(since));
+    return b;
+  }
+
+  #reportDropMethod(method: DropReading['method'], inode: number | undefined): void {
+    if (method === 'none')
+      this.deps.logger.warn(
+        'no kernel UDP drop counter readable (/proc/net/udp, /proc/net/snmp): overload loss cannot be detected',
+      );
+    else this.deps.logger.info({ method, inode }, 'watching the kernel drop counter of the syslog UDP socket');
+  }
+
+  #startWatch(
+    reader: { read(): Promise<DropReading> },
+    b: BoundUdp,
+    activeSources: (since: number) => ActiveSources,
+  ): void {
+    const { config, clock, logger, sink, counters } = this.deps;
+    this.#watch = new LossWatch({
+      reader,
+      intervalMs: config.syslog.loss_check_interval_ms,
+      clock,
+      logger,
+      activeSources,
+      emit: (e) => sink.push(e),
+      onTotal: (drops) => {
+        counters.kernelDrops = drops;
+      },
+      describe: { transport: 'udp', port: b.port },
+    });
+    this.#watch.start();
+  }
+
   async stop(): Promise<void> {
     if (this.#flushTimer) clearInterval(this.#flushTimer);
     this.#flushTimer = undefined;
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
     const udp = this.#udp;
+    const host = this.#host;
     const tcp = this.#tcp;
     const watch = this.#watch;
     this.#udp = undefined;
@@ -132,11 +239,12 @@ export class SyslogIngest implements Listener {
     // Read what is already queued on the UDP socket (closing discards it), then take the
     // last drop count while our /proc row still exists, then close. The watch stays set
     // meanwhile so the datagrams read now still mark their sources active.
-    if (udp && watch) {
+    if ((udp || host) && watch) {
       await watch.drain(STOP_DRAIN_MS);
       await watch.stop();
     }
-    await Promise.all([udp?.stop(), tcp?.stop()]);
+    await Promise.all([udp?.stop(), host?.stop(), tcp?.stop()]);
+    this.#host = undefined;
     this.#watch = undefined;
     this.flushCounters();
     this.#addresses = [];
@@ -151,9 +259,12 @@ export class SyslogIngest implements Listener {
     return this.#tcp ? { ...this.#tcp.stats } : undefined;
   }
 
-  /** Fold per-source batched counts (noise, unknown sources) into the shared counters now. */
+  /**
+   * Fold per-source batched counts (noise, unknown sources) into the shared counters now. The worker's
+   * arrive with its batches (at the latest every 50 ms; `settle()` waits for them).
+   */
   flushCounters(): void {
-    for (const e of this.#filter.entries()) this.#flushEntry(e);
+    this.#path.flush();
     for (const x of this.#limiter.summaries(this.deps.clock.now()))
       this.deps.logger.warn(
         { problem: x.problem, lines: x.lines, sources: x.sources },
@@ -163,111 +274,102 @@ export class SyslogIngest implements Listener {
       );
   }
 
+  /** Resolve once everything the UDP worker has read so far is counted and handed on (no-op without one). */
+  async settle(): Promise<void> {
+    await this.#host?.sync();
+  }
+
   /** Run one kernel-drop check now (tests, shutdown); the timer does it periodically. */
   async checkLoss(): Promise<void> {
     await this.#watch?.check();
   }
 
-  // --- receive path -------------------------------------------------------------------
+  // --- worker mode ----------------------------------------------------------------------
 
-  #onDatagram(data: Buffer, address: string): void {
-    const entry = this.#filter.lookup(address);
-    if (!entry.allowed) {
-      // Counted (and logged) in batches by flushCounters: a spoofed flood costs one increment each.
-      entry.pendingDropped++;
-      return;
+  #onBatch(b: Batch): void {
+    const { counters, sink, clock } = this.deps;
+    this.#lastBatchAt = clock.now();
+    const c = b.counts;
+    for (let i = 0; i + 3 < c.length; i += 4)
+      counters.add(c[i] as string, c[i + 1] as string, c[i + 2] as IngestOutcome, c[i + 3] as number);
+    const tick = this.#watch?.tick ?? 0;
+    for (const [address, device, behind] of b.seen) this.#seen?.see(address, device, behind, tick);
+    for (const p of b.problems) this.#logOnce(p.problem, p.source, p.device, p.msg, p.extra);
+    // An injected clock (tests, replays) is this thread's: events are stamped with it at hand-off.
+    const restamp = clock !== systemClock;
+    for (const e of b.events) {
+      if (restamp) e.receivedAt = clock.now();
+      sink.push(e);
     }
+    Atomics.add(this.#consumed, 0, b.events.length);
+  }
+
+  #workerFailed(err: unknown): void {
+    const { counters, logger } = this.deps;
+    counters.workerFailures++;
+    // The next worker counts its events from 0 (the dead one's have all arrived: its exit comes after them).
+    Atomics.store(this.#consumed, 0, 0);
+    this.#failedAt ??= this.#lastBatchAt;
+    logger.error({ err, failures: counters.workerFailures }, 'syslog UDP worker failed: datagrams may be lost');
+  }
+
+  /**
+   * A restarted worker listens again: the datagrams it had read but not handed on, those queued on the old
+   * socket and those sent while no socket was bound are lost, unknowably which. Every device may have sent
+   * one: an ingest-loss for the gap names the sources recently active and every device of the inventory.
+   */
+  async #workerRestarted(b: BoundUdp): Promise<void> {
+    const { clock, inventory, sink, logger } = this.deps;
+    const to = clock.now();
+    const from = this.#failedAt ?? to;
+    this.#failedAt = undefined;
+    this.#lastBatchAt = to;
     const watch = this.#watch;
-    if (watch !== undefined) entry.seenTick = watch.tick;
-    if (data.length > this.#maxBytes) {
-      this.#oversize(entry, 'udp', data.length);
-      return;
-    }
-    if (isCertainNoise(data)) {
-      entry.pendingNoise++;
-      if (this.#storeNoise) this.#parseAndPush(data, entry, 'udp', true);
-      return;
-    }
-    this.#parseAndPush(data, entry, 'udp', false);
-  }
-
-  /** TCP frames (already bounded by the framer) take the same path after the allowlist. */
-  #handle(data: Buffer, entry: SourceEntry, transport: SyslogTransport): void {
-    if (data.length > this.#maxBytes) {
-      this.#oversize(entry, transport, data.length);
-      return;
-    }
-    if (isCertainNoise(data)) {
-      this.#count(transport, entry, 'noise');
-      if (this.#storeNoise) this.#parseAndPush(data, entry, transport, true);
-      return;
-    }
-    this.#parseAndPush(data, entry, transport, false);
-  }
-
-  #parseAndPush(data: Buffer, entry: SourceEntry, transport: SyslogTransport, countedAsNoise: boolean): void {
-    const { inventory, clock, sink } = this.deps;
-    const raw = data.toString('utf8');
-    let event: AceEvent;
-    try {
-      event = parseSyslog(raw, { now: clock.now() });
-    } catch (err) {
-      // The parser promises not to throw; if it ever does, the line is still accounted for.
-      event = {
-        kind: 'malformed',
-        error: `parser failed: ${err instanceof Error ? err.message : String(err)}`.slice(0, 200),
-      };
-    }
-    if (entry.relay !== undefined) {
-      // Only a configured relay may name another origin; the origin then takes the direct path's attribution.
-      const origin = relayOrigin(event, entry.relay, inventory);
-      if (origin !== undefined) {
-        inventory.attribute(event, origin.address);
-        if (event.device !== undefined && entry.behind!.size < MAX_LOSS_SOURCES) entry.behind!.add(event.device);
-      } else {
-        event.source = entry.address;
-        if (event.kind !== 'malformed' && event.kind !== 'noise' && !this.#filter.acceptUnknown) {
-          this.#count(transport, entry, 'dropped-unknown-origin');
-          this.#logOnce('unknown-origin', entry, 'relayed syslog line names no origin in the inventory: dropped', {
-            relay: entry.relay.spec,
-            hostname: event.relayHostname,
-            deviceId: event.deviceId,
-          });
-          return;
-        }
+    const active = this.#seen?.active(Math.max(0, (watch?.tick ?? 0) - 1)) ?? {
+      sources: [],
+      devices: [],
+      truncated: false,
+    };
+    const devices = new Set([...active.devices, ...inventory.devices.keys()]);
+    sink.push({
+      kind: 'ingest-loss',
+      transport: 'internal',
+      receivedAt: to,
+      reason: 'syslog UDP worker failed',
+      data: {
+        from,
+        to,
+        dropped: 'unknown',
+        sources: active.sources,
+        devices: [...devices],
+        transport: 'udp',
+        port: b.port,
+        workerRestart: true,
+      },
+    });
+    if (this.#dropReader) {
+      const reader = new UdpDropReader({ port: b.port, family: b.family, procRoot: this.deps.procRoot });
+      try {
+        this.#reportDropMethod(await this.#dropReader.replace(reader), reader.inode);
+      } catch (err) {
+        logger.warn({ err }, 'reading the UDP drop counter of the restarted worker failed');
       }
-      event.relay = entry.address;
-    } else inventory.attribute(event, entry.address);
-    event.transport = transport;
-    event.receivedAt = clock.now();
-    event.raw = raw.length > RAW_MAX_CHARS ? raw.slice(0, RAW_MAX_CHARS) : raw;
-    if (event.kind === 'malformed') {
-      this.#count(transport, entry, 'malformed');
-      this.#logOnce('malformed', entry, 'malformed syslog message', {
-        error: event.error,
-        raw: event.raw.slice(0, 200),
-      });
-      sink.push(event);
-    } else if (event.kind === 'noise') {
-      // Noise the fast path could not rule out (it only knows ids that are always noise).
-      if (!countedAsNoise) this.#count(transport, entry, 'noise');
-      if (this.#storeNoise) sink.push(event);
-    } else {
-      this.#count(transport, entry, 'accepted');
-      sink.push(event);
     }
   }
 
-  #oversize(entry: SourceEntry, transport: SyslogTransport, bytes: number): void {
-    this.#count(transport, entry, 'oversize');
-    this.#logOnce('oversize', entry, 'oversize syslog message dropped', { bytes, max: this.#maxBytes, transport });
+  #inventoryChanged(): void {
+    this.#path.refresh();
+    this.#host?.setInventory(this.deps.inventory.deviceConfigs());
   }
+
+  // --- TCP ------------------------------------------------------------------------------
 
   #framingError(entry: SourceEntry, reason: string, fatal: boolean): void {
     this.#count('tcp', entry, 'malformed');
     this.#logOnce(
       'framing',
-      entry,
+      entry.address,
+      entry.device,
       fatal ? 'syslog TCP stream out of sync: connection closed' : 'syslog TCP framing error',
       { reason },
     );
@@ -309,10 +411,15 @@ export class SyslogIngest implements Listener {
   }
 
   #acceptConnection(address: string): SourceEntry | undefined {
-    const entry = this.#filter.lookup(address);
+    const entry = this.#path.filter.lookup(address);
     if (entry.allowed) return entry;
     this.#count('tcp', entry, 'dropped-unknown-source');
-    this.#logOnce('unknown', entry, 'syslog TCP connection from a source not in the inventory refused');
+    this.#logOnce(
+      'unknown',
+      entry.address,
+      entry.device,
+      'syslog TCP connection from a source not in the inventory refused',
+    );
     return undefined;
   }
 
@@ -320,28 +427,15 @@ export class SyslogIngest implements Listener {
     this.deps.counters.add(transport, entry.address, outcome);
   }
 
-  #flushEntry(e: SourceEntry): void {
-    if (e.pendingNoise > 0) {
-      this.deps.counters.add('udp', e.address, 'noise', e.pendingNoise);
-      e.pendingNoise = 0;
-    }
-    if (e.pendingDropped > 0) {
-      this.deps.counters.add('udp', e.address, 'dropped-unknown-source', e.pendingDropped);
-      this.#logOnce(
-        'unknown',
-        e,
-        'syslog from a source not in the inventory dropped (list it under a device or set syslog.accept_unknown_sources)',
-        {
-          dropped: e.pendingDropped,
-        },
-      );
-      e.pendingDropped = 0;
-    }
-  }
-
-  #logOnce(problem: string, entry: SourceEntry, msg: string, extra: Record<string, unknown> = {}): void {
-    if (this.#limiter.allow(problem, entry.address, this.deps.clock.now())) {
-      this.deps.logger.warn({ source: entry.address, device: entry.device, ...extra }, msg);
+  #logOnce(
+    problem: string,
+    source: string,
+    device: string | undefined,
+    msg: string,
+    extra: Record<string, unknown> = {},
+  ): void {
+    if (this.#limiter.allow(problem, source, this.deps.clock.now())) {
+      this.deps.logger.warn({ source, device, ...extra }, msg);
     }
   }
 
@@ -349,8 +443,8 @@ export class SyslogIngest implements Listener {
     // A set: `::ffff:a.b.c.d` and `a.b.c.d` are two cache entries for one source.
     const sources = new Set<string>();
     const devices = new Set<string>();
-    let truncated = this.#filter.evictedActiveTick >= sinceTick;
-    for (const e of this.#filter.entries()) {
+    let truncated = this.#path.filter.evictedActiveTick >= sinceTick;
+    for (const e of this.#path.filter.entries()) {
       if (!e.allowed || e.seenTick < sinceTick) continue;
       if (e.device !== undefined) devices.add(e.device);
       // Which relayed lines were lost is unknowable: every device seen behind an active relay is suspect.

@@ -38,6 +38,8 @@ export interface IngestDeps {
   counters: IngestCounters;
   /** Where secrets (SNMPv3 keys) are read from (default process.env), as buildApp's `env`. */
   env?: NodeJS.ProcessEnv;
+  /** Where `/proc` is read (the kernel drop counter); tests point it at a scripted copy. Default `/proc`. */
+  procRoot?: string;
 }
 
 /** A running listener (syslog UDP/TCP, SNMP). */
@@ -64,6 +66,8 @@ export class IngestCounters {
    * together: the per-source detail stays in the rate-limited log, so the metric's labels are bounded.
    */
   readonly snmpRejections = new Map<string, number>();
+  /** Times the syslog UDP worker thread failed and was restarted (`syslog.udp.worker`). */
+  workerFailures = 0;
 
   constructor(maxSources = 4096) {
     this.maxSources = maxSources;

@@ -38,8 +38,7 @@ export class Inventory {
   readonly devices = new Map<string, InventoryDevice>();
   readonly pairs: Pair[] = [];
   readonly #bySource = new Map<string, Attribution>();
-  /** Bumped by each replaceWith: caches of source lookups (the receive path's) start again. */
-  #version = 0;
+  readonly #onReplace = new Set<() => void>();
 
   constructor(devices: DeviceConfig[]) {
     for (const d of devices) {
@@ -76,11 +75,21 @@ export class Inventory {
     this.pairs.splice(0, this.pairs.length, ...next.pairs);
     this.#bySource.clear();
     for (const [k, v] of next.#bySource) this.#bySource.set(k, v);
-    this.#version++;
+    for (const fn of [...this.#onReplace]) fn();
   }
 
-  get version(): number {
-    return this.#version;
+  /**
+   * Call `fn` after every `replaceWith` (holders that cache what they derived from the inventory, such as the
+   * syslog source table, or give it to a worker thread). Returns the unsubscribe function.
+   */
+  onReplace(fn: () => void): () => void {
+    this.#onReplace.add(fn);
+    return () => this.#onReplace.delete(fn);
+  }
+
+  /** The device configurations this inventory was built from (to build an equal one elsewhere, e.g. a worker). */
+  deviceConfigs(): DeviceConfig[] {
+    return [...this.devices.values()].map((d) => d.config);
   }
 
   /** Known source? Unknown ones are dropped unless `accept_unknown_sources`. */

@@ -103,6 +103,17 @@ export class Metrics {
       },
     });
     new Counter({
+      name: 'acesync_ingest_worker_failures_total',
+      help: 'Times the syslog UDP worker thread failed and was restarted (each gap is reported as ingest-loss).',
+      registers: r,
+      collect() {
+        const s = self.#src;
+        if (!s) return;
+        this.reset();
+        this.inc(s.counters.workerFailures);
+      },
+    });
+    new Counter({
       name: 'acesync_processor_events_total',
       help: 'Events through the rule processor, by stage (received, noise, stored, evaluated, errors).',
       labelNames: ['stage'],

@@ -79,7 +79,16 @@ export async function startIngest(
   devices: unknown[] = DEVICES,
 ): Promise<Harness> {
   const config = configSchema.parse({
-    syslog: { ...syslog, udp: { host: '127.0.0.1', port: 0, ...(syslog.udp as object | undefined) } },
+    syslog: {
+      ...syslog,
+      // ACESYNC_TEST_UDP_WORKER=false runs these tests on the single-thread path (default: the worker).
+      udp: {
+        host: '127.0.0.1',
+        port: 0,
+        worker: process.env.ACESYNC_TEST_UDP_WORKER !== 'false',
+        ...(syslog.udp as object | undefined),
+      },
+    },
     snmp: { enabled: false },
     devices,
   });

@@ -31,6 +31,7 @@ describe('/metrics', () => {
     f.counters.add('udp', '10.0.0.1', 'noise', 3);
     f.counters.add('snmp', '10.0.0.9', 'rejected-auth');
     f.counters.kernelDrops = 7;
+    f.counters.workerFailures = 2;
     f.feed(change('ace1', 'VC_WEB', 'rserver host a'));
     f.feed(change('ace1', 'VC_WEB', 'no logging enable'));
     f.advance(6000);
@@ -47,6 +48,7 @@ describe('/metrics', () => {
     ).toBe(5);
     expect(sample(m, 'acesync_ingest_messages_total', { transport: 'snmp', outcome: 'rejected-auth' })).toBe(1);
     expect(sample(m, 'acesync_ingest_kernel_drops_total')).toBe(7);
+    expect(sample(m, 'acesync_ingest_worker_failures_total')).toBe(2);
     expect(sample(m, 'acesync_events_total', { kind: 'config-change' })).toBe(2);
     expect(sample(m, 'acesync_events_total', { kind: 'audit-result' })).toBe(2);
     expect(sample(m, 'acesync_rule_hits_total', { rule: 'config-change-marks-suspect', status: 'fired' })).toBe(2);

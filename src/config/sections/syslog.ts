@@ -38,6 +38,11 @@ export const syslogSchema = z
           .int()
           .min(65536)
           .default(8 * 1024 * 1024),
+        /**
+         * Receive, filter and parse in a worker thread (off the event loop shared with rules, store, web and SSH);
+         * false runs it all on the main thread.
+         */
+        worker: z.boolean().default(true),
       })
       .prefault({}),
     tcp: z

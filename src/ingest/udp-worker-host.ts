@@ -1,0 +1,243 @@
+/**
+ * The main thread's side of the UDP syslog worker: starts the worker thread (udp-worker.ts), turns its
+ * messages into calls, and restarts it when it dies. A worker error or exit never takes the service down:
+ * it is logged, reported through `onFailure`, and a new worker binds the same port (backing off while
+ * restarts keep failing); `onRestart` tells the owner the socket is back (a new socket: a new inode for the
+ * kernel drop counter).
+ *
+ * The entry is the compiled `udp-worker.js` next to this file (dist/); running from the TypeScript sources
+ * (vitest, tsx) it is `udp-worker.ts`, loaded through tsx's loader registered inside the worker.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { AcesyncError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import type { DeviceConfig } from '../config/schema.js';
+import type { BoundUdp } from './syslog-udp.js';
+import type { Batch, FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
+
+/** Restart delays after consecutive failures, in ms (the last one repeats). */
+const RESTART_BACKOFF_MS = [0, 100, 500, 2000, 5000];
+/** A worker that ran this long before failing resets the backoff. */
+const HEALTHY_AFTER_MS = 10_000;
+
+function spawn(init: WorkerInit): Worker {
+  const js = new URL('./udp-worker.js', import.meta.url);
+  if (js.protocol === 'file:' && existsSync(fileURLToPath(js))) return new Worker(js, { workerData: init });
+  // From the TypeScript sources: register tsx in the worker, then load the .ts entry.
+  const ts = new URL('./udp-worker.ts', import.meta.url).href;
+  const api = pathToFileURL(
+    createRequire(import.meta.url)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
+  ).href;
+  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(ts)}); });`;
+  return new Worker(code, { eval: true, workerData: init });
+}
+
+export interface UdpWorkerHostOptions {
+  init: WorkerInit;
+  logger: Logger;
+  onBatch(batch: Batch): void;
+  /** The worker died (after start); it is being restarted. */
+  onFailure(err: unknown): void;
+  /** A restarted worker is listening again. */
+  onRestart(bound: BoundUdp): void;
+  /** A worker that answers no sync for this long is taken as hung: terminated and restarted. Default 10 s. */
+  hungAfterMs?: number;
+}
+
+export class UdpWorkerHost {
+  readonly #o: UdpWorkerHostOptions;
+  #worker: Worker | undefined;
+  #bound: BoundUdp | undefined;
+  #stopping = false;
+  #failures = 0;
+  #startedAt = 0;
+  #restartTimer: NodeJS.Timeout | undefined;
+  #syncId = 0;
+  readonly #syncs = new Map<number, () => void>();
+  #stopped: (() => void) | undefined;
+  /** Since when syncs go unanswered (undefined: the last one was answered). */
+  #unansweredSince: number | undefined;
+
+  constructor(opts: UdpWorkerHostOptions) {
+    this.#o = opts;
+  }
+
+  /** The running worker thread (diagnostics, tests). */
+  get worker(): Worker | undefined {
+    return this.#worker;
+  }
+
+  /** Start the worker and wait until its socket is bound; a bind failure rejects with ACESYNC_LISTEN. */
+  async start(): Promise<BoundUdp> {
+    const b = await this.#launch(this.#o.init);
+    this.#bound = b;
+    return b;
+  }
+
+  #launch(init: WorkerInit): Promise<BoundUdp> {
+    return new Promise<BoundUdp>((resolve, reject) => {
+      const w = spawn(init);
+      let bound = false;
+      let lastError: unknown;
+      this.#worker = w;
+      this.#startedAt = Date.now();
+      this.#unansweredSince = undefined;
+      w.on('message', (m: FromWorker) => {
+        switch (m.type) {
+          case 'batch':
+            this.#o.onBatch(m);
+            break;
+          case 'log':
+            this.#o.logger[m.record.level](m.record.obj, m.record.msg);
+            break;
+          case 'synced': {
+            this.#unansweredSince = undefined;
+            const done = this.#syncs.get(m.id);
+            this.#syncs.delete(m.id);
+            done?.();
+            break;
+          }
+          case 'bound':
+            bound = true;
+            resolve({ address: m.address, port: m.port, family: m.family, recvBufferBytes: m.recvBufferBytes });
+            break;
+          case 'bind-error':
+            reject(new AcesyncError('ACESYNC_LISTEN', m.message, { key: ['syslog', 'udp', 'port'] }));
+            break;
+          case 'stopped':
+            this.#stopped?.();
+            break;
+        }
+      });
+      w.on('error', (err) => {
+        lastError = err;
+        this.#o.logger.error({ err }, 'syslog UDP worker thread failed');
+      });
+      w.on('exit', (code) => {
+        if (this.#worker === w) this.#worker = undefined;
+        // Whoever waits for this worker must not wait for ever.
+        for (const done of this.#syncs.values()) done();
+        this.#syncs.clear();
+        this.#stopped?.();
+        if (!bound) {
+          reject(
+            lastError instanceof AcesyncError
+              ? lastError
+              : new AcesyncError(
+                  'ACESYNC_LISTEN',
+                  `syslog.udp.port: the syslog UDP worker exited before listening (code ${code}): ${String(lastError ?? '')}`,
+                  { key: ['syslog', 'udp', 'port'] },
+                ),
+          );
+          return;
+        }
+        if (this.#stopping) return;
+        this.#o.logger.error({ exitCode: code }, 'syslog UDP worker thread exited; restarting it');
+        this.#o.onFailure(lastError ?? new Error(`worker exited with code ${code}`));
+        this.#scheduleRestart();
+      });
+    });
+  }
+
+  #scheduleRestart(): void {
+    if (Date.now() - this.#startedAt >= HEALTHY_AFTER_MS) this.#failures = 0;
+    const delay = RESTART_BACKOFF_MS[Math.min(this.#failures, RESTART_BACKOFF_MS.length - 1)]!;
+    this.#failures++;
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = undefined;
+      if (this.#stopping) return;
+      // The same port as before (port 0 was resolved at the first start).
+      const init = { ...this.#o.init, port: this.#bound?.port ?? this.#o.init.port };
+      this.#launch(init).then(
+        (b) => {
+          if (this.#stopping) return;
+          this.#bound = b;
+          this.#o.logger.info({ port: b.port }, 'syslog UDP worker thread restarted');
+          this.#o.onRestart(b);
+        },
+        (err: unknown) => {
+          if (this.#stopping) return;
+          this.#o.logger.error({ err }, 'restarting the syslog UDP worker thread failed; trying again');
+          this.#scheduleRestart();
+        },
+      );
+    }, delay);
+  }
+
+  /** Diagnostics and tests: block the worker's event loop for `ms`. */
+  stall(ms: number): void {
+    this.#post({ type: 'stall', ms });
+  }
+
+  /** Give the worker a new inventory (a configuration reload). */
+  setInventory(devices: DeviceConfig[]): void {
+    this.#post({ type: 'inventory', devices });
+  }
+
+  /**
+   * Resolve once everything the worker has read so far has reached the main thread (batches are ordered),
+   * or after `timeoutMs`, or at once when no worker runs.
+   */
+  sync(timeoutMs = 1000): Promise<void> {
+    const w = this.#worker;
+    if (w === undefined) return Promise.resolve();
+    const id = ++this.#syncId;
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#syncs.delete(id);
+        this.#unanswered(w);
+        resolve();
+      }, timeoutMs);
+      timer.unref();
+      this.#syncs.set(id, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.#post({ type: 'sync', id });
+    });
+  }
+
+  /** A sync timed out: a worker whose loop has not answered for `hungAfterMs` is ended (and restarted on exit). */
+  #unanswered(w: Worker): void {
+    const now = Date.now();
+    this.#unansweredSince ??= now;
+    if (this.#stopping || this.#worker !== w || now - this.#unansweredSince < (this.#o.hungAfterMs ?? 10_000)) return;
+    const unansweredMs = now - this.#unansweredSince;
+    this.#unansweredSince = undefined;
+    this.#o.logger.error({ unansweredMs }, 'syslog UDP worker thread unresponsive: terminating it');
+    void w.terminate();
+  }
+
+  /** Close the socket in the worker, take its last batch, end the thread. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    if (this.#restartTimer) clearTimeout(this.#restartTimer);
+    this.#restartTimer = undefined;
+    const w = this.#worker;
+    if (w === undefined) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 2000);
+      this.#stopped = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.#post({ type: 'stop' });
+    });
+    this.#stopped = undefined;
+    await w.terminate();
+    this.#worker = undefined;
+  }
+
+  #post(m: ToWorker): void {
+    try {
+      this.#worker?.postMessage(m);
+    } catch {
+      // The worker is going away; its exit is handled above.
+    }
+  }
+}
