@@ -49,7 +49,8 @@ export interface SimChild {
 export async function startSim(spec: unknown): Promise<SimChild> {
   const dir = mkdtempSync(join(os.tmpdir(), 'acesync-bench-'));
   const file = join(dir, 'sim.yaml');
-  writeFileSync(file, stringify(spec));
+  // No anchors and aliases for shared objects: the simulator refuses many aliases (a YAML bomb guard).
+  writeFileSync(file, stringify(spec, { aliasDuplicateObjects: false }));
   const count = (spec as { devices: unknown[] }).devices.length;
   const child = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), 'sim', 'ace', '--config', file, '--json'], {
     stdio: ['ignore', 'pipe', 'pipe'],
