@@ -65,9 +65,12 @@ export const TABLE: Array<[string[], string]> = [
   [['uploads_per_s'], 'uploads through the queue against the ANM simulator'],
   [
     ['audit_50x20_s'],
-    'full audit of 50 simulated devices x 20 contexts, Poller library (not yet through the job queue)',
+    'full audit of 50 simulated devices x 20 contexts through the service: one audit job per device in the job queue, until every job is done',
   ],
-  [['failover_250_contexts_s'], 'failover of a 250-context pair, Poller library (not yet from a 727012 line)'],
+  [
+    ['failover_250_contexts_s', 'failover_250_settle_s', 'failover_250_total_s'],
+    "failover of a 250-context pair: 727012 over UDP, rules, settle window, job queue, until every context's confirming audit on both peers; settle excluded / the settle window / total (s)",
+  ],
   [['startup_ms', 'rss_idle_mb', 'rss_peak_mb'], 'start to listening; memory idle and during the UDP flood'],
 ];
 
