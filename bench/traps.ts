@@ -22,10 +22,25 @@
  * the effective buffer the kernel granted each (`ss`, capped by net.core.rmem_max) is printed
  * and recorded. snmptrapd runs with `-n` (no reverse DNS lookup per trap: acesync does none).
  * Everything started here is stopped by pid; loopback only.
+ *
+ * BENCH_CPU_PROF=<dir>: no ladder; the whole service alone runs under `node --cpu-prof`, is offered
+ * BENCH_PROF_RATE traps/s (default 10,000) for 8 s, stopped, and its profile is summarised by stage
+ * (bench/lib/cpu-profile.ts): where a trap's time goes (receive + decode vs rules + store).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once, EventEmitter } from 'node:events';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +48,7 @@ import snmp from 'net-snmp';
 import { freeUdpPort } from '../test/helpers/wait.js';
 import { describe, ladder, type LadderResult } from './lib/ladder.js';
 import { effectiveRcvbuf } from './lib/socket.js';
+import { summarise } from './lib/cpu-profile.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const RATES = [5_000, 10_000, 15_000, 20_000, 30_000, 40_000, 50_000, 60_000, 80_000, 100_000];
@@ -44,6 +60,9 @@ const STEP_SECONDS = 3;
 /** A step's output is complete once nothing new arrived for this long. */
 const SETTLE_MS = 500;
 const COMMUNITY = 'benchComm';
+
+/** BENCH_CPU_PROF=<dir>: profile the whole service instead of measuring (see the header). */
+const PROF_DIR = process.env.BENCH_CPU_PROF;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -260,7 +279,15 @@ async function startAcesync(dir: string): Promise<Receiver> {
   const err = openSync(join(dir, 'acesync.log'), 'w');
   const child = spawn(
     process.execPath,
-    ['--openssl-legacy-provider', join(ROOT, 'dist/cli.js'), 'start', '--config', cfg, '--print-events'],
+    [
+      '--openssl-legacy-provider',
+      ...(PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROF_DIR] : []),
+      join(ROOT, 'dist/cli.js'),
+      'start',
+      '--config',
+      cfg,
+      '--print-events',
+    ],
     { stdio: ['ignore', out, err] },
   );
   closeSync(out);
@@ -395,6 +422,29 @@ async function measure(r: Receiver, sender: string, hex: string): Promise<Ladder
   return res;
 }
 
+/** BENCH_CPU_PROF: one fixed-rate step through the service under the profiler, then its summary. */
+async function profileService(
+  dir: string,
+  sender: string,
+  hex: string,
+  started: ChildProcess[],
+): Promise<Record<string, number>> {
+  const rate = Number(process.env.BENCH_PROF_RATE ?? 10_000);
+  mkdirSync(PROF_DIR!, { recursive: true });
+  const before = new Set(readdirSync(PROF_DIR!));
+  const r = await startAcesync(mkdtempSync(join(dir, 'a-')));
+  started.push(r.child);
+  const got0 = r.count();
+  const { sent } = await send(sender, r.port, hex, rate * 8, rate);
+  await sleep(2000);
+  const got = r.count() - got0;
+  await stop(r.child);
+  console.log(`   service offered ${rate}/s for 8 s under the profiler: ${got}/${sent}`);
+  for (const f of readdirSync(PROF_DIR!).filter((f) => f.endsWith('.cpuprofile') && !before.has(f)))
+    console.log(summarise(join(PROF_DIR!, f)));
+  return { profile_rate: rate, profile_sent: sent, profile_got: got };
+}
+
 export async function run(): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'acesync-bench-traps-'));
   const started: ChildProcess[] = [];
@@ -404,6 +454,7 @@ export async function run(): Promise<Record<string, number>> {
     const hex = packet.toString('hex');
     console.log(`   trap: SNMPv2c clogMessageGenerated (111008), ${packet.length} bytes; ${STEP_SECONDS} s per step`);
 
+    if (PROF_DIR) return await profileService(dir, sender, hex, started);
     const out: Record<string, number> = {};
     const runOne = async (key: string, start: () => Promise<Receiver>): Promise<LadderResult> => {
       const r = await start();
