@@ -62,6 +62,8 @@ export class UdpWorkerHost {
   #stopped: (() => void) | undefined;
   /** Since when syncs go unanswered (undefined: the last one was answered). */
   #unansweredSince: number | undefined;
+  /** The worker being launched has not bound its socket yet: its start-up is not a hang. */
+  #launching = false;
 
   constructor(opts: UdpWorkerHostOptions) {
     this.#o = opts;
@@ -87,6 +89,7 @@ export class UdpWorkerHost {
       this.#worker = w;
       this.#startedAt = Date.now();
       this.#unansweredSince = undefined;
+      this.#launching = true;
       w.on('message', (m: FromWorker) => {
         switch (m.type) {
           case 'batch':
@@ -104,6 +107,7 @@ export class UdpWorkerHost {
           }
           case 'bound':
             bound = true;
+            this.#launching = false;
             resolve({ address: m.address, port: m.port, family: m.family, recvBufferBytes: m.recvBufferBytes });
             break;
           case 'bind-error':
@@ -119,7 +123,10 @@ export class UdpWorkerHost {
         this.#o.logger.error({ err }, 'syslog UDP worker thread failed');
       });
       w.on('exit', (code) => {
-        if (this.#worker === w) this.#worker = undefined;
+        if (this.#worker === w) {
+          this.#worker = undefined;
+          this.#launching = false;
+        }
         // Whoever waits for this worker must not wait for ever.
         for (const done of this.#syncs.values()) done();
         this.#syncs.clear();
@@ -204,6 +211,8 @@ export class UdpWorkerHost {
 
   /** A sync timed out: a worker whose loop has not answered for `hungAfterMs` is ended (and restarted on exit). */
   #unanswered(w: Worker): void {
+    // Loading the worker's modules on a busy machine can take longer than hungAfterMs: not a hang.
+    if (this.#launching) return;
     const now = Date.now();
     this.#unansweredSince ??= now;
     if (this.#stopping || this.#worker !== w || now - this.#unansweredSince < (this.#o.hungAfterMs ?? 10_000)) return;
