@@ -4,10 +4,7 @@
  * (start/stop/addresses) is used: what happens inside a listener is the ingest stage's business.
  */
 import type { Config } from '../config/schema.js';
-import type { Clock } from '../core/clock.js';
-import type { Logger } from '../core/log.js';
-import type { Inventory } from '../inventory/inventory.js';
-import type { EventSink, IngestCounters, Listener } from '../ingest/types.js';
+import type { IngestDeps, Listener } from '../ingest/types.js';
 import { SyslogIngest } from '../ingest/syslog-ingest.js';
 import { SnmpIngest, type SnmpIngestOptions } from '../ingest/snmp-receiver.js';
 
@@ -20,14 +17,8 @@ export interface ListenerSlot {
   listener: Listener | undefined;
 }
 
-export interface ListenerFactoryDeps {
-  inventory: Inventory;
-  sink: EventSink;
-  logger: Logger;
-  clock: Clock;
-  counters: IngestCounters;
-  /** Where secrets (SNMPv3 keys) are read from (default process.env). */
-  env?: NodeJS.ProcessEnv;
+/** What every listener is built with, but the configuration (given per build), plus the SNMP store hooks. */
+export interface ListenerFactoryDeps extends Omit<IngestDeps, 'config' | 'procRoot'> {
   snmp: SnmpIngestOptions;
 }
 
@@ -36,18 +27,11 @@ export type ListenerFactory = (name: ListenerName, config: Config) => Listener |
 
 export function listenerFactory(d: ListenerFactoryDeps): ListenerFactory {
   return (name, config) => {
-    const deps = {
-      config,
-      inventory: d.inventory,
-      sink: d.sink,
-      logger: d.logger,
-      clock: d.clock,
-      counters: d.counters,
-      env: d.env,
-    };
+    const { snmp, ...common } = d;
+    const deps: IngestDeps = { ...common, config };
     if (name === 'listener:syslog')
       return config.syslog.udp.enabled || config.syslog.tcp.enabled ? new SyslogIngest(deps) : undefined;
-    return config.snmp.enabled ? new SnmpIngest(deps, d.snmp) : undefined;
+    return config.snmp.enabled ? new SnmpIngest(deps, snmp) : undefined;
   };
 }
 

@@ -80,19 +80,9 @@ export function configReloader(app: App, initial: LoadedConfig, env: NodeJS.Proc
 
   const reloadOnce = async (trigger: string): Promise<ReloadResult> => {
     const result: ReloadResult = {
-      ok: false,
-      trigger,
-      problems: [],
-      devicesAdded: [],
-      devicesRemoved: [],
-      contextsAdded: [],
-      contextsRemoved: [],
-      jobsCancelled: 0,
+      ...emptyFailure(trigger),
       rules: app.processor.ruleset.rules.length,
       webhooks: app.notifier.receivers.map((w) => w.config.name),
-      applied: [],
-      listenersRebuilt: [],
-      restartNeeded: [],
     };
     const refuse = (problems: string[]): ReloadResult => {
       result.problems = problems;
