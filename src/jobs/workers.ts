@@ -121,7 +121,7 @@ const PER_CONTEXT_KINDS = new Set(['audit-result', 'logging-drift']);
  * running-config. Each job gets its own context's results (with its own `jobId`) and is
  * retried or completed on its own; the first job also carries the device-level events,
  * so they are reported before any of the batch's audit results. A job cancelled while
- * the batch runs is skipped. A job whose context was not reached is retried.
+ * the batch runs is skipped; one whose context the abort (deadline) cut off is retried.
  */
 export function auditBatchHandler(deps: WorkerDeps): BatchHandler {
   return async (jobs, signal, wanted): Promise<JobOutcome[]> => {
@@ -145,8 +145,10 @@ export function auditBatchHandler(deps: WorkerDeps): BatchHandler {
     return jobs.map((job) => {
       const mine = own.get(job.id)!;
       if (!wanted(job)) return { events: mine, result: { skipped: 'no longer running (cancelled)' } };
+      // Aborted (deadline) before this context was read: due again, like an interrupted job.
       const reached = mine.some((e) => e.kind === 'audit-result' && e.context === job.context);
-      if (!reached) return { events: mine, retry: { error: 'the batch ended before this context', retryable: true } };
+      if (!reached && signal.aborted)
+        return { events: mine, retry: { error: 'the batch was aborted before this context', retryable: true } };
       return auditOutcome(deps, job, mine);
     });
   };
