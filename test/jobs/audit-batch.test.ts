@@ -181,3 +181,74 @@ describe('batched per-context audits (simulator, real SSH)', () => {
     for (const job of jobs) expect(job.state).toBe(job.id === cancelled!.id ? 'cancelled' : 'done');
   });
 });
+
+describe('auditBatchHandler outcomes (stand-in poller)', () => {
+  it('each job gets its own context’s outcome: one error retries only its job; device-level events go to the first', async () => {
+    const cfg = acesyncConfig(sim);
+    const inventory = inventoryOf(cfg);
+    const store = Store.open({
+      path: ':memory:',
+      inventory,
+      clock: systemClock,
+      retention: cfg.store.retention,
+      engine: cfg.engine,
+    });
+    try {
+      const jobs = ['Admin', 'C1', 'C2'].map(
+        (context) => store.jobs.enqueue({ type: 'audit', device: 'ace-a', context }).job,
+      );
+      let asked: { contexts?: string[]; jobIds?: ReadonlyMap<string, number> } = {};
+      const ev = (
+        kind: AceEvent['kind'],
+        context: string,
+        data: Record<string, unknown>,
+        error?: string,
+      ): AceEvent => ({
+        kind,
+        transport: 'poll',
+        receivedAt: Date.now(),
+        device: 'ace-a',
+        context,
+        data,
+        ...(error ? { error } : {}),
+      });
+      const poller = {
+        seedFtState: () => undefined,
+        auditDevice: async (_d: string, o: typeof asked): Promise<AceEvent[]> => {
+          asked = o;
+          return [
+            ev('ft-status', 'C1', { myState: 'ACTIVE' }),
+            ev('audit-result', 'Admin', { outcome: 'no-baseline', hash: 'a'.repeat(64), config: 'x' }),
+            ev('audit-result', 'C1', { outcome: 'error' }, 'changeto C1 failed'),
+            ev('logging-drift', 'C2', {}),
+            ev('audit-result', 'C2', { outcome: 'no-baseline', hash: 'b'.repeat(64), config: 'y' }),
+          ];
+        },
+      } as unknown as Poller;
+      const run = auditBatchHandler({
+        poller,
+        store,
+        inventory,
+        clock: systemClock,
+        strategy: {} as UploadStrategy,
+        strategyName: 'manual',
+      });
+      const out = await run(jobs, new AbortController().signal, () => true);
+      expect(asked.contexts).toEqual(['Admin', 'C1', 'C2']);
+      expect([...asked.jobIds!]).toEqual(jobs.map((j) => [j.context, j.id]));
+      expect(out.map((o) => o.events.map((e) => `${e.kind}:${e.context}`))).toEqual([
+        ['ft-status:C1', 'audit-result:Admin'],
+        ['audit-result:C1'],
+        ['logging-drift:C2', 'audit-result:C2'],
+      ]);
+      expect(out.map((o) => o.retry?.error)).toEqual([undefined, 'changeto C1 failed', undefined]);
+      expect(out[2]!.result).toEqual({ contexts: 1, failed: 0 });
+      // A job no longer running (cancelled) is reported skipped, not retried.
+      const skipped = await run(jobs, new AbortController().signal, (j) => j.context !== 'C1');
+      expect(skipped[1]!.retry).toBeUndefined();
+      expect(skipped[1]!.result).toEqual({ skipped: 'no longer running (cancelled)' });
+    } finally {
+      store.close();
+    }
+  });
+});
