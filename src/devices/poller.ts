@@ -6,6 +6,8 @@
  *   change, `ha-state`; in a full audit, `context-lifecycle` for contexts the inventory
  *   does not know. Every audit runs `show context` in Admin first: contexts acesync holds
  *   `unconfirmed` that it lists are `confirmed`, held contexts it does not list are `absent`.
+ *   A batch of per-context audit jobs is one `auditDevice` call (`jobIds`): Admin is read
+ *   once for all of them, never cached from one call to the next.
  * - `checkCrypto`: `crypto-parity` per context, from both peers' points of view.
  * - `discover`: `context-lifecycle` `discovered`.
  */
@@ -69,6 +71,10 @@ export interface AuditOptions {
   /** Give up after this long (every step is also bounded by the SSH timeouts). */
   deadlineMs?: number;
   jobId?: number;
+  /** Per context, the job asking for it (a batch of per-context jobs): its `jobId` in the results. */
+  jobIds?: ReadonlyMap<string, number>;
+  /** Asked before each context is read; false skips it without a result (its job was cancelled). */
+  wanted?(context: string): boolean;
 }
 
 const MAX_REPORTED = 10_000;
@@ -352,6 +358,7 @@ export class Poller {
     const done = new Set<string>();
     let reached = false;
     let audited = 0;
+    const jobOf = (ctx: string): number | undefined => opts.jobIds?.get(ctx) ?? opts.jobId;
     try {
       await this.#pool.withDevice(device, signal, async (lease: DeviceLease) => {
         let s = await lease.session();
@@ -384,23 +391,28 @@ export class Poller {
         let brokenInARow = 0;
         for (const ctx of targets) {
           if (signal?.aborted) break;
+          const jobId = jobOf(ctx);
+          if (opts.wanted && !opts.wanted(ctx)) {
+            done.add(ctx);
+            continue;
+          }
           if (present && !present.has(ctx)) {
             // A configured context that is missing is an audit failure an operator must see; a
             // learnt one is reported `absent` above (and goes removed), there is nothing to retry.
             if (inv.contexts.includes(ctx))
-              events.push(this.#auditError(device, ctx, `context '${ctx}' does not exist on the device`, opts.jobId));
+              events.push(this.#auditError(device, ctx, `context '${ctx}' does not exist on the device`, jobId));
             done.add(ctx);
             continue;
           }
           try {
             s = await lease.session();
             const raw = await s.runningConfig(ctx);
-            events.push(...(await this.#auditContext(device, ctx, raw, opts.jobId)));
+            events.push(...(await this.#auditContext(device, ctx, raw, jobId)));
             audited++;
             brokenInARow = 0;
           } catch (err) {
             if (err instanceof ConnectFailure) throw err;
-            events.push(this.#auditError(device, ctx, err, opts.jobId));
+            events.push(this.#auditError(device, ctx, err, jobId));
             // A device that times out twice in a row is not answering: stop, do not queue N timeouts.
             if (s.closed && ++brokenInARow >= 2) throw err;
           }
@@ -409,7 +421,7 @@ export class Poller {
       });
     } catch (err) {
       this.#deps.logger.warn({ device, err: message(err) }, 'audit failed');
-      for (const ctx of targets) if (!done.has(ctx)) events.push(this.#auditError(device, ctx, err, opts.jobId));
+      for (const ctx of targets) if (!done.has(ctx)) events.push(this.#auditError(device, ctx, err, jobOf(ctx)));
       if (err instanceof ConnectFailure && !signal?.aborted) events.push(this.#sshFailure(device, err));
     }
     this.#deps.onAudit?.(device, reached && audited > 0);

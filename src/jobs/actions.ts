@@ -23,7 +23,14 @@ import { PRIORITY, type Job, type JobQueue } from '../store/job-queue.js';
 import { inventoryContextRefs, reconcile } from '../anm/reconcile.js';
 import { JobRunner, type JobPool } from './runner.js';
 import { SwappableStrategy } from './swap-strategy.js';
-import { auditHandler, cryptoHandler, gaveUpEvents, uploadHandler, type WorkerDeps } from './workers.js';
+import {
+  auditBatchHandler,
+  auditHandler,
+  cryptoHandler,
+  gaveUpEvents,
+  uploadHandler,
+  type WorkerDeps,
+} from './workers.js';
 import { asStoreWriteFailure } from '../store/database.js';
 
 export interface ActionsDeps {
@@ -69,6 +76,12 @@ export interface Actions {
 }
 
 /** How long one job may run: an audit of every context of a device, or an upload. */
+/**
+ * Most per-context audit jobs of one device run in one pass. The SSH job deadline is sized
+ * for a full audit (every context of the largest device), which bounds a batch too.
+ */
+export const AUDIT_BATCH_MAX = 64;
+
 function jobTimeouts(config: Config): { ssh: number; upload: number } {
   const perCommand = Math.max(...config.devices.map((d) => d.ssh.command_timeout_ms), 60_000);
   const contexts = Math.max(...config.devices.map((d) => d.contexts.length + 1), 1);
@@ -175,6 +188,9 @@ export function buildActions(d: ActionsDeps): Actions {
     maxRunning: config.poller.max_sessions,
     perDevice: 1,
     timeoutMs: timeouts.ssh,
+    // A device's due per-context audits run as one pass (Admin read once): after a failover
+    // of N groups, N audits cost one `show ft group detail`, not N.
+    batch: { types: ['audit'], max: AUDIT_BATCH_MAX },
   };
   const uploadPool: JobPool = {
     name: 'upload',
@@ -195,6 +211,7 @@ export function buildActions(d: ActionsDeps): Actions {
       'check-crypto': cryptoHandler(workerDeps),
       upload: uploadHandler(workerDeps),
     },
+    batchHandlers: { audit: auditBatchHandler(workerDeps) },
     onGaveUp: gaveUpEvents(workerDeps),
     onFinished: d.onJobFinished,
   });

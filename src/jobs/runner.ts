@@ -25,6 +25,13 @@ export interface JobOutcome {
 
 export type JobHandler = (job: Job, signal: AbortSignal) => Promise<JobOutcome>;
 
+/**
+ * Runs several jobs of one type and device in one pass (a batch of per-context audits):
+ * one outcome per job, in the order of `jobs`. `wanted(job)` is false once a job is no
+ * longer running (cancelled while its batch ran): the handler skips its work.
+ */
+export type BatchHandler = (jobs: Job[], signal: AbortSignal, wanted: (job: Job) => boolean) => Promise<JobOutcome[]>;
+
 export interface JobPool {
   name: string;
   types: JobType[];
@@ -32,14 +39,22 @@ export interface JobPool {
   maxRunning: number;
   /** Jobs of this pool running at once on one device. */
   perDevice: number;
-  /** Deadline of one job. */
+  /** Deadline of one job (a batch has the same deadline: size `max` within it). */
   timeoutMs: number;
+  /**
+   * Per-context jobs of these types are claimed with the other due jobs of their device
+   * (at most `max` in all) and run as one by their batch handler; a batch counts as one
+   * running job.
+   */
+  batch?: { types: JobType[]; max: number };
 }
 
 export interface JobRunnerOptions {
   jobs: JobQueue;
   pools: JobPool[];
   handlers: Partial<Record<JobType, JobHandler>>;
+  /** Batch handlers of the pools' `batch` types (a batch of one runs through `handlers`). */
+  batchHandlers?: Partial<Record<JobType, BatchHandler>>;
   /** Where result events go (the event queue). */
   emit(event: AceEvent): void;
   /** Events to report when a job has failed for good (out of attempts or not retryable). */
@@ -113,7 +128,44 @@ export class JobRunner {
         this.#o.logger.error({ err, pool: pool.name }, 'claiming jobs failed');
         continue;
       }
-      for (const job of claimed) this.#run(job, pool);
+      for (const job of claimed) {
+        let batch: Job[] = [];
+        const batchHandler = pool.batch?.types.includes(job.type) ? this.#o.batchHandlers?.[job.type] : undefined;
+        if (batchHandler && pool.batch && job.context !== '') {
+          try {
+            batch = this.#o.jobs.claimBatch(job, pool.batch.max);
+          } catch (err) {
+            if (this.#storeFailed(err)) return;
+            this.#o.logger.error({ err, pool: pool.name, jobId: job.id }, 'claiming a batch failed');
+          }
+        }
+        if (batch.length > 0 && batchHandler) this.#runBatch([job, ...batch], pool, batchHandler);
+        else this.#run(job, pool);
+      }
+    }
+  }
+
+  #log(job: Job): Logger {
+    return this.#o.logger.child({
+      jobId: job.id,
+      job: job.type,
+      device: job.device,
+      context: job.context || undefined,
+    });
+  }
+
+  /** A thrown error (a timeout included: the device or ANM may answer next time) is retried with backoff. */
+  #thrown(err: unknown): JobOutcome {
+    const msg = err instanceof Error ? err.message : String(err);
+    return { events: [], retry: { error: msg, retryable: true } };
+  }
+
+  /** Record an outcome; never an unhandled rejection: a write that fails here stops the service the one way. */
+  #record(job: Job, outcome: JobOutcome, log: Logger, ms: number): void {
+    try {
+      this.#finish(job, outcome, log, ms);
+    } catch (err) {
+      if (!this.#storeFailed(err)) log.error({ err }, 'recording the job outcome failed');
     }
   }
 
@@ -123,12 +175,7 @@ export class JobRunner {
       () => controller.abort(new Error(`job timed out after ${pool.timeoutMs} ms`)),
       pool.timeoutMs,
     );
-    const log = this.#o.logger.child({
-      jobId: job.id,
-      job: job.type,
-      device: job.device,
-      context: job.context || undefined,
-    });
+    const log = this.#log(job);
     const t0 = this.#o.clock.now();
     const handler = this.#o.handlers[job.type];
     const done = (async () => {
@@ -139,24 +186,48 @@ export class JobRunner {
       } catch (err) {
         // The handler's own store writes (an ANM copy, a host key) failing stop the service too.
         if (this.#storeFailed(err)) return;
-        const msg = err instanceof Error ? err.message : String(err);
-        // A thrown error (a timeout included: the device or ANM may answer next time) is
-        // retried with backoff until the job is out of attempts.
-        outcome = { events: [], retry: { error: msg, retryable: true } };
+        outcome = this.#thrown(err);
       } finally {
         clearTimeout(timer);
       }
-      try {
-        this.#finish(job, outcome, log, this.#o.clock.now() - t0);
-      } catch (err) {
-        // Never an unhandled rejection: a write that fails here stops the service the one way.
-        if (!this.#storeFailed(err)) log.error({ err }, 'recording the job outcome failed');
-      }
+      this.#record(job, outcome, log, this.#o.clock.now() - t0);
     })().finally(() => {
       this.#running.delete(job.id);
       this.kick();
     });
     this.#running.set(job.id, { controller, done });
+  }
+
+  /** Jobs claimed together: one pass, one deadline; each job's outcome recorded on its own, in order. */
+  #runBatch(jobs: Job[], pool: JobPool, handler: BatchHandler): void {
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new Error(`job timed out after ${pool.timeoutMs} ms`)),
+      pool.timeoutMs,
+    );
+    const t0 = this.#o.clock.now();
+    const wanted = (job: Job): boolean => this.#o.jobs.get(job.id)?.state === 'running';
+    this.#o.logger.debug({ device: jobs[0]!.device, job: jobs[0]!.type, jobs: jobs.length }, 'running a batch');
+    const done = (async () => {
+      let outcomes: JobOutcome[];
+      try {
+        outcomes = await handler(jobs, controller.signal, wanted);
+      } catch (err) {
+        if (this.#storeFailed(err)) return;
+        const failed = this.#thrown(err);
+        outcomes = jobs.map(() => failed);
+      } finally {
+        clearTimeout(timer);
+      }
+      const ms = this.#o.clock.now() - t0;
+      jobs.forEach((job, i) =>
+        this.#record(job, outcomes[i] ?? this.#thrown(new Error('no outcome from the batch')), this.#log(job), ms),
+      );
+    })().finally(() => {
+      for (const job of jobs) this.#running.delete(job.id);
+      this.kick();
+    });
+    for (const job of jobs) this.#running.set(job.id, { controller, done });
   }
 
   /** A storage failure stops the runner and is reported once; returns whether it was one. */

@@ -18,7 +18,7 @@ import type { Job } from '../store/job-queue.js';
 import { newUserContexts } from '../store/queries/procedure.js';
 import { ADMIN_CONTEXT } from '../inventory/inventory.js';
 import type { FirstAuditMode } from '../config/sections/engine.js';
-import type { JobHandler, JobOutcome } from './runner.js';
+import type { BatchHandler, JobHandler, JobOutcome } from './runner.js';
 
 export interface WorkerDeps {
   poller: Poller;
@@ -79,25 +79,78 @@ function firstError(events: AceEvent[]): string | undefined {
   return events.find((e) => e.kind === 'audit-result' && auditData(e).outcome === 'error')?.error;
 }
 
+/**
+ * The poller reports `ha-state` when a role differs from the last one it knows. Tell it
+ * the roles acesync already knows (727012 by syslog/trap, earlier audits, the last run):
+ * a failover already reported is then not reported again by the first audit after it
+ * (which re-marked the group suspect and held confirmation back one more settle
+ * window), and one that happened while acesync was down is reported at the first look.
+ */
+function seedRoles(deps: WorkerDeps, device: string): void {
+  for (const r of deps.store.roles()) if (r.device === device) deps.poller.seedFtState(r.device, r.group, r.role);
+}
+
+/** A job's outcome from its audit events (`anm_deployment` and `first_audit` applied). */
+function auditOutcome(deps: WorkerDeps, job: Job, events: AceEvent[]): JobOutcome {
+  if (job.payload.anm_deployment === true) adoptAsAnmCopy(deps.store, events);
+  applyFirstAudit(deps.store, events, deps.firstAudit ?? 'upload');
+  const results = events.filter((e) => e.kind === 'audit-result');
+  const failed = results.filter((e) => auditData(e).outcome === 'error').length;
+  const summary = { contexts: results.length, failed };
+  // Nothing could be audited (device unreachable, login refused): retry with backoff.
+  if (results.length > 0 && failed === results.length)
+    return { events, result: summary, retry: { error: firstError(events) ?? 'audit failed', retryable: true } };
+  return { events, result: summary };
+}
+
 export function auditHandler(deps: WorkerDeps): JobHandler {
   return async (job, signal): Promise<JobOutcome> => {
     const contexts = job.context ? [job.context] : undefined;
-    // The poller reports `ha-state` when a role differs from the last one it knows. Tell it
-    // the roles acesync already knows (727012 by syslog/trap, earlier audits, the last run):
-    // a failover already reported is then not reported again by the first audit after it
-    // (which re-marked the group suspect and held confirmation back one more settle
-    // window), and one that happened while acesync was down is reported at the first look.
-    for (const r of deps.store.roles()) if (r.device === job.device) deps.poller.seedFtState(r.device, r.group, r.role);
+    seedRoles(deps, job.device);
     const events = await deps.poller.auditDevice(job.device, { contexts, signal, jobId: job.id });
-    if (job.payload.anm_deployment === true) adoptAsAnmCopy(deps.store, events);
-    applyFirstAudit(deps.store, events, deps.firstAudit ?? 'upload');
-    const results = events.filter((e) => e.kind === 'audit-result');
-    const failed = results.filter((e) => auditData(e).outcome === 'error').length;
-    const summary = { contexts: results.length, failed };
-    // Nothing could be audited (device unreachable, login refused): retry with backoff.
-    if (results.length > 0 && failed === results.length)
-      return { events, result: summary, retry: { error: firstError(events) ?? 'audit failed', retryable: true } };
-    return { events, result: summary };
+    return auditOutcome(deps, job, events);
+  };
+}
+
+/** Per-context events of a batch go to the context's job; device-level ones (Admin, FT) to the first job. */
+const PER_CONTEXT_KINDS = new Set(['audit-result', 'logging-drift']);
+
+/**
+ * Per-context audit jobs of one device (the runner's batch, distinct contexts) in one
+ * audit pass: `show context` and the FT groups are read once, then each context's
+ * running-config. Each job gets its own context's results (with its own `jobId`) and is
+ * retried or completed on its own; the first job also carries the device-level events,
+ * so they are reported before any of the batch's audit results. A job cancelled while
+ * the batch runs is skipped; one whose context the abort (deadline) cut off is retried.
+ */
+export function auditBatchHandler(deps: WorkerDeps): BatchHandler {
+  return async (jobs, signal, wanted): Promise<JobOutcome[]> => {
+    const device = jobs[0]!.device;
+    const byContext = new Map(jobs.map((j) => [j.context, j]));
+    seedRoles(deps, device);
+    const events = await deps.poller.auditDevice(device, {
+      contexts: jobs.map((j) => j.context),
+      signal,
+      jobIds: new Map(jobs.map((j) => [j.context, j.id])),
+      wanted: (ctx) => {
+        const job = byContext.get(ctx);
+        return job !== undefined && wanted(job);
+      },
+    });
+    const own = new Map<number, AceEvent[]>(jobs.map((j) => [j.id, []]));
+    for (const e of events) {
+      const job = PER_CONTEXT_KINDS.has(e.kind) && e.context ? byContext.get(e.context) : undefined;
+      own.get((job ?? jobs[0]!).id)!.push(e);
+    }
+    return jobs.map((job) => {
+      const mine = own.get(job.id)!;
+      if (!wanted(job)) return { events: mine, result: { skipped: 'no longer running (cancelled)' } };
+      // Aborted (deadline) before this context was read: due again, like an interrupted job.
+      const reached = mine.some((e) => e.kind === 'audit-result' && e.context === job.context);
+      if (!reached && signal.aborted)
+        return { events: mine, retry: { error: 'the batch was aborted before this context', retryable: true } };
+      return auditOutcome(deps, job, mine);
+    });
   };
 }
 

@@ -10,6 +10,10 @@
  * - `claim` hands out due jobs, highest priority first (rules ask with 10, scheduled
  *   audits with 0), within a global limit and a per-device limit (no two SSH sessions
  *   fighting over `changeto` on one device).
+ * - `claimBatch` adds to a claimed per-context job the other due jobs of its type and
+ *   device (other contexts), so one SSH pass audits them together (the Admin reads once);
+ *   a batch counts as one running job against the limits, and each of its jobs is still
+ *   completed, failed and recovered on its own.
  * - `fail` retries with exponential backoff and jitter, up to `maxAttempts`, then the job
  *   is `failed` and the caller is told so (and raises an alert).
  * - `recover` at start: jobs left `running` by a crash go back to `pending`.
@@ -162,7 +166,9 @@ const SQL = {
     WHERE id = ?`,
   get: 'SELECT * FROM jobs WHERE id = ?',
   due: "SELECT * FROM jobs WHERE state = 'pending' AND next_run_at <= ? ORDER BY priority DESC, next_run_at, id",
-  running: "SELECT type, device FROM jobs WHERE state = 'running'",
+  running: "SELECT id, type, device FROM jobs WHERE state = 'running'",
+  dueFor: `SELECT * FROM jobs WHERE state = 'pending' AND next_run_at <= ? AND type = ? AND device = ? AND context != ''
+    AND id != ? ORDER BY priority DESC, next_run_at, id LIMIT ?`,
   start: `UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?, updated_at = ?
     WHERE id = ? AND state = 'pending'`,
   done: `UPDATE jobs SET state = 'done', result = ?, finished_at = ?, updated_at = ?
@@ -194,6 +200,8 @@ export class JobQueue {
   #jitter: number;
   readonly #random: () => number;
   readonly #s: Statements<typeof SQL>;
+  /** Running batch members -> their batch's first job (in memory: a restart recovers every running row). */
+  readonly #batchOf = new Map<number, number>();
 
   constructor(db: Database, opts: QueueOptions) {
     this.#db = db;
@@ -252,11 +260,19 @@ export class JobQueue {
     return this.#db.transaction(() => {
       const byDevice = new Map<string, number>();
       let running = 0;
-      for (const r of this.#s.running.all() as Array<{ type: string; device: string }>) {
+      const stillRunning = new Set<number>();
+      const units = new Set<number>();
+      for (const r of this.#s.running.all() as Array<{ id: number; type: string; device: string }>) {
+        stillRunning.add(r.id);
         if (types && !types.has(r.type)) continue;
+        // A batch's jobs run as one unit: they count once.
+        const unit = this.#batchOf.get(r.id) ?? r.id;
+        if (units.has(unit)) continue;
+        units.add(unit);
         running++;
         byDevice.set(r.device, (byDevice.get(r.device) ?? 0) + 1);
       }
+      for (const id of this.#batchOf.keys()) if (!stillRunning.has(id)) this.#batchOf.delete(id);
       const out: Job[] = [];
       if (running >= maxRunning || opts.limit <= 0) return out;
       // Walk due jobs in priority order; skip ones whose device is busy.
@@ -269,6 +285,36 @@ export class JobQueue {
         if (out.length >= opts.limit || running >= maxRunning) break;
       }
       for (const j of out) this.#s.start.run(now, now, j.id);
+      return out;
+    })();
+  }
+
+  /**
+   * Claim, with the running per-context job `lead`, the other due jobs of its type and
+   * device, each for another context, highest priority first: at most `max` jobs in all
+   * (`lead` included). They are marked running (attempts + 1) and count as one running
+   * job with `lead`. Returns the added jobs ([] when `lead` is device-level or not running).
+   */
+  claimBatch(lead: Job, max: number): Job[] {
+    if (lead.context === '' || max <= 1) return [];
+    const now = this.#clock.now();
+    return this.#db.transaction(() => {
+      const row = this.#s.get.get(lead.id) as Row | undefined;
+      if (row?.state !== 'running') return [];
+      const seen = new Set<string>([lead.context]);
+      const out: Job[] = [];
+      // Read a few more than needed: a context may have two due jobs (different dedupe).
+      for (const r of this.#s.dueFor.iterate(now, lead.type, lead.device, lead.id, max * 2) as IterableIterator<Row>) {
+        if (seen.has(r.context)) continue;
+        seen.add(r.context);
+        out.push(toJob({ ...r, state: 'running', attempts: r.attempts + 1, started_at: now, updated_at: now }));
+        if (out.length >= max - 1) break;
+      }
+      for (const j of out) {
+        this.#s.start.run(now, now, j.id);
+        this.#batchOf.set(j.id, lead.id);
+      }
+      if (out.length > 0) this.#batchOf.set(lead.id, lead.id);
       return out;
     })();
   }

@@ -186,3 +186,65 @@ describe('recover, cancel, prune', () => {
     expect(q.claimJob(job.id)).toBeUndefined();
   });
 });
+
+describe('claimBatch', () => {
+  it('claims the due per-context jobs of the lead’s type and device, by priority, bounded, as one running unit', () => {
+    const path = join(tempDir(), 'batch.db');
+    const { q, clock } = queue({ path });
+    const lead = q.enqueue({ type: 'audit', device: 'd1', context: 'C0', priority: 10 }).job;
+    for (let i = 1; i <= 5; i++)
+      q.enqueue({ type: 'audit', device: 'd1', context: `C${i}`, priority: i === 4 ? 10 : 0 });
+    const notYet = q.enqueue({ type: 'audit', device: 'd1', context: 'LATER', runAt: clock.now() + 60_000 }).job;
+    const fullAudit = q.enqueue({ type: 'audit', device: 'd1' }).job;
+    const crypto = q.enqueue({ type: 'check-crypto', device: 'd1', context: 'C1' }).job;
+    const cancelled = q.enqueue({ type: 'audit', device: 'd1', context: 'GONE' }).job;
+    q.cancel(cancelled.id);
+    const other = q.enqueue({ type: 'audit', device: 'd2', context: 'C1' }).job;
+
+    const [first] = q.claim({ types: ['audit'], limit: 1, maxRunning: 2 });
+    expect(first!.id).toBe(lead.id);
+    const batch = q.claimBatch(first!, 4);
+    // Highest priority first (C4), then in order; at most 4 with the lead; only due,
+    // per-context, pending audits of d1.
+    expect(batch.map((j) => j.context)).toEqual(['C4', 'C1', 'C2']);
+    expect(batch.every((j) => j.state === 'running' && j.attempts === 1)).toBe(true);
+    for (const j of batch) expect(q.get(j.id)!.state).toBe('running');
+    for (const id of [notYet.id, fullAudit.id, crypto.id, other.id]) expect(q.get(id)!.state).toBe('pending');
+    expect(q.get(cancelled.id)!.state).toBe('cancelled');
+
+    // The batch counts once: with maxRunning 2 there is room for d2, none for d1.
+    const next = q.claim({ types: ['audit'], limit: 5, maxRunning: 2 });
+    expect(next.map((j) => j.id)).toEqual([other.id]);
+    expect(q.claim({ types: ['audit'], limit: 5, maxRunning: 3 })).toEqual([]);
+
+    // Each job finishes on its own.
+    expect(q.complete(batch[0]!.id, { ok: true })).toBe(true);
+    expect(q.fail(batch[1]!.id, 'timeout')?.state).toBe('pending');
+    expect(q.get(batch[2]!.id)!.state).toBe('running');
+
+    // A device-level job or a job no longer running gets no batch.
+    expect(q.claimBatch({ ...first!, context: '' }, 4)).toEqual([]);
+    q.complete(first!.id);
+    expect(q.claimBatch(first!, 4)).toEqual([]);
+
+    // kill -9 mid-batch: every job of the batch still running is due again on restart.
+    const db2 = openDatabase({ path });
+    const q2 = new JobQueue(db2, { clock: new ManualClock(clock.now() + 1) });
+    expect(q2.recover()).toBe(2); // batch[2] and d2's job
+    expect(q2.get(batch[2]!.id)!.state).toBe('pending');
+    db2.close();
+  });
+
+  it('takes one job per context (a second job of the same context waits) and nothing when max is 1', () => {
+    const { q } = queue();
+    q.enqueue({ type: 'audit', device: 'd', context: 'A' });
+    q.enqueue({ type: 'audit', device: 'd', context: 'B', dedupe: 'x' });
+    q.enqueue({ type: 'audit', device: 'd', context: 'B', dedupe: 'y' });
+    q.enqueue({ type: 'audit', device: 'd', context: 'A', dedupe: 'z' });
+    const [lead] = q.claim({ limit: 1 });
+    expect(q.claimBatch(lead!, 1)).toEqual([]);
+    const batch = q.claimBatch(lead!, 10);
+    expect(batch.map((j) => [j.context, j.dedupe])).toEqual([['B', 'x']]);
+    expect(q.counts()).toMatchObject({ running: 2, pending: 2 });
+  });
+});
