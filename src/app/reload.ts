@@ -12,6 +12,7 @@
  * Reloads run one at a time.
  */
 import { Gauge } from 'prom-client';
+import type { LevelWithSilent } from 'pino';
 import { loadConfigFile, type LoadedConfig } from '../config/load.js';
 import { fillSecretsFromFiles } from '../config/secret-files.js';
 import { FileProblemsError, formatProblem } from '../core/errors.js';
@@ -55,7 +56,17 @@ export interface ConfigReloader {
   readonly last?: ReloadResult & { at: number };
 }
 
-export function configReloader(app: App, initial: LoadedConfig, env: NodeJS.ProcessEnv = process.env): ConfigReloader {
+export interface ReloaderOptions {
+  /** The level given on the command line (--log-level): it wins over `log.level` in every reloaded file. */
+  logLevel?: LevelWithSilent;
+}
+
+export function configReloader(
+  app: App,
+  initial: LoadedConfig,
+  env: NodeJS.ProcessEnv = process.env,
+  opts: ReloaderOptions = {},
+): ConfigReloader {
   const file = initial.file;
   let current = initial;
   let last: (ReloadResult & { at: number }) | undefined;
@@ -100,6 +111,7 @@ export function configReloader(app: App, initial: LoadedConfig, env: NodeJS.Proc
     try {
       fillSecretsFromFiles(loadConfigFile(file, env, { skipSecrets: true }).config, env);
       next = loadConfigFile(file, env);
+      if (opts.logLevel !== undefined) next.config.log.level = opts.logLevel;
       nextInventory = Inventory.fromConfig(next.config);
       // Secrets and templates of the webhooks, checked before anything is applied.
       receivers = buildReceivers(next.config.webhooks, env, next.baseDir);

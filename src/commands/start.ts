@@ -33,7 +33,9 @@ export async function main(args: Parsed): Promise<number> {
   if (fromFiles.length > 0) logger.info({ secrets: fromFiles }, 'secrets read from credential files');
   for (const w of configWarnings(loaded.config, loaded.src))
     logger.warn({ at: formatProblem(w).replace(/: .*$/, '') }, `configuration: ${w.path}: ${w.message}`);
-  return runService({ loaded, logger, printEvents: args.bool('print-events'), init: args.bool('init') });
+  const logLevel = args.string('log-level') as LevelWithSilent | undefined;
+  if (logLevel !== undefined) loaded.config.log.level = logLevel;
+  return runService({ loaded, logger, printEvents: args.bool('print-events'), init: args.bool('init'), logLevel });
 }
 
 export async function demo(args: Parsed): Promise<number> {
@@ -71,6 +73,8 @@ interface ServiceOptions {
   /** Create a new state database where the file is empty or not SQLite (else exit 2). */
   init?: boolean;
   demo?: RunningDemo;
+  /** --log-level: it wins over `log.level` in the file, at start and at every reload. */
+  logLevel?: LevelWithSilent;
 }
 
 /**
@@ -121,7 +125,7 @@ async function runService(o: ServiceOptions): Promise<number> {
     throw err;
   }
   // The demo runs on its embedded configuration: SIGHUP reloads its rules only.
-  const reloader = demo ? undefined : configReloader(app, o.loaded);
+  const reloader = demo ? undefined : configReloader(app, o.loaded, process.env, { logLevel: o.logLevel });
   sourceRoutes(app, { reloader, tokenEnv: o.loaded.config.http.token_env, ...(demo ? { env: demo.env } : {}) });
   try {
     await app.start();

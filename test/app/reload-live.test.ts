@@ -87,10 +87,14 @@ async function bindUdp(port: number): Promise<Socket> {
   return s;
 }
 
-async function start(dir: string, o: Opts): Promise<{ r: Running; cfg: string; base: string }> {
+async function start(
+  dir: string,
+  o: Opts,
+  extraArgs: string[] = [],
+): Promise<{ r: Running; cfg: string; base: string }> {
   const cfg = join(dir, 'acesync.yaml');
   writeFileSync(cfg, yaml(o));
-  const r = startCli(['start', '--config', cfg, '--print-events'], { env: ENV });
+  const r = startCli(['start', '--config', cfg, '--print-events', ...extraArgs], { env: ENV });
   running.push(r);
   const listeners = await waitStarted(r);
   const http = listeners.find((l) => l.transport === 'http')!;
@@ -177,6 +181,19 @@ describe('acesync start: a reload applies changes to the running service', () =>
     } finally {
       db.close();
     }
+    expect(await r.stop('SIGTERM')).toBe(0);
+  });
+
+  it('--log-level wins over log.level at every reload', { timeout: 60_000 }, async () => {
+    const dir = tempDir('acesync-reload-flag-');
+    const port = await freeUdpPort();
+    // The file says warn, the command line info: the start line is logged (info).
+    const { r, cfg } = await start(dir, { udpPort: port, level: 'warn' }, ['--log-level', 'info']);
+    // The file now says error: the flag still wins, so the reload's own info line is there.
+    writeFileSync(cfg, yaml({ udpPort: port, level: 'error', tickMs: 200 }));
+    r.child.kill('SIGHUP');
+    const ok = await r.waitForLog((l) => l.msg === 'configuration reloaded');
+    expect(ok.applied).toEqual(['engine.tick_interval_ms']);
     expect(await r.stop('SIGTERM')).toBe(0);
   });
 
