@@ -32,6 +32,7 @@ import { Metrics } from '../web/metrics.js';
 import { buildWebServer, webExtras } from '../web/server.js';
 import { Lifecycle, type Component } from './component.js';
 import { createAppBus, type AppBus } from './events.js';
+import { WalCheckpointer } from '../store/checkpointer.js';
 import { FatalLatch } from './fatal.js';
 import { Maintenance } from './maintenance.js';
 import { logDecisions, webAddresses } from './report.js';
@@ -126,6 +127,10 @@ export function buildApp(opts: AppOptions): App {
     engine: config.engine,
     init: opts.initStore,
   });
+  const checkpointer =
+    store.path === ':memory:'
+      ? undefined
+      : new WalCheckpointer({ db: store.db, path: store.path, logger: logger.child({ stage: 'checkpointer' }) });
   bus.on('decisions', (r) => logDecisions(logger, r));
   const processor = new Processor({
     store,
@@ -323,6 +328,10 @@ export function buildApp(opts: AppOptions): App {
   const components: Component[] = [
     // Opened by buildApp; closed last.
     { name: 'store', stop: () => store.close() },
+    // WAL checkpoints in a thread of their own, not in the commits of the event path.
+    ...(checkpointer
+      ? [{ name: 'checkpointer', start: () => checkpointer.start(), stop: () => checkpointer.stop() }]
+      : []),
     {
       name: 'engine',
       // A last timer pass once the queue has been flushed into the processor.

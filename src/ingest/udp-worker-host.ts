@@ -5,14 +5,12 @@
  * restarts keep failing); `onRestart` tells the owner the socket is back (a new socket: a new inode for the
  * kernel drop counter).
  *
- * The entry is the compiled `udp-worker.js` next to this file (dist/); running from the TypeScript sources
- * (vitest, tsx) it is `udp-worker.ts`, loaded through tsx's loader registered inside the worker.
+ * The entry is the compiled `udp-worker.js` next to this file (dist/), or `udp-worker.ts` from the sources
+ * (see core/worker-spawn.ts).
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { AcesyncError } from '../core/errors.js';
+import { spawnWorker } from '../core/worker-spawn.js';
 import type { Logger } from '../core/log.js';
 import type { DeviceConfig } from '../config/schema.js';
 import type { BoundUdp } from './syslog-udp.js';
@@ -24,17 +22,7 @@ const RESTART_BACKOFF_MS = [0, 100, 500, 2000, 5000];
 const HEALTHY_AFTER_MS = 10_000;
 
 function spawn(init: WorkerInit): Worker {
-  const js = new URL('./udp-worker.js', import.meta.url);
-  if (js.protocol === 'file:' && existsSync(fileURLToPath(js))) return new Worker(js, { workerData: init });
-  // From the TypeScript sources: register tsx in the worker, then load the .ts entry.
-  const ts = new URL('./udp-worker.ts', import.meta.url).href;
-  const api = pathToFileURL(
-    createRequire(import.meta.url)
-      .resolve('tsx/esm/api')
-      .replace(/\.cjs$/, '.mjs'),
-  ).href;
-  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(ts)}); });`;
-  return new Worker(code, { eval: true, workerData: init });
+  return spawnWorker(import.meta.url, 'udp-worker', init);
 }
 
 export interface UdpWorkerHostOptions {
