@@ -33,6 +33,8 @@ export type ToCheckpointer = { type: 'stop' };
 export const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 /** The main connection's automatic checkpoint while the thread runs: a bound, not the normal path. */
 export const BOUND_PAGES = 10_000;
+/** A checkpoint that keeps failing (every intervalMs) is logged at most this often, with the count since. */
+const FAILURE_LOG_EVERY_MS = 60_000;
 
 export class WalCheckpointer {
   readonly #db: Database;
@@ -41,6 +43,8 @@ export class WalCheckpointer {
   readonly #onReport: ((r: CheckpointReport) => void) | undefined;
   #worker: Worker | undefined;
   #stopping = false;
+  #failureLoggedAt = -Infinity;
+  #failuresUnlogged = 0;
 
   constructor(opts: {
     db: Database;
@@ -70,7 +74,7 @@ export class WalCheckpointer {
         if (m.type === 'ready') {
           if (this.#worker === w) this.#autocheckpoint(BOUND_PAGES);
           resolve();
-        } else if (m.type === 'error') this.#logger.warn({ err: { message: m.message } }, 'WAL checkpoint failed');
+        } else if (m.type === 'error') this.#failed(m.message);
         else this.#onReport?.(m);
       });
       w.on('error', (err) => this.#logger.warn({ err }, 'WAL checkpointer thread failed'));
@@ -82,6 +86,15 @@ export class WalCheckpointer {
         resolve();
       });
     });
+  }
+
+  #failed(message: string): void {
+    this.#failuresUnlogged++;
+    const now = Date.now();
+    if (now - this.#failureLoggedAt < FAILURE_LOG_EVERY_MS) return;
+    this.#logger.warn({ err: { message }, failures: this.#failuresUnlogged }, 'WAL checkpoint failed');
+    this.#failureLoggedAt = now;
+    this.#failuresUnlogged = 0;
   }
 
   #autocheckpoint(pages: number): void {

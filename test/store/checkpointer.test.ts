@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/log.js';
 import {
@@ -59,5 +60,19 @@ describe('WalCheckpointer', () => {
     await cp!.worker!.terminate();
     await until('the default restored', () => autocheckpoint(db!) === DEFAULT_AUTOCHECKPOINT_PAGES);
     expect(cp!.worker).toBeUndefined();
+  });
+
+  it('a checkpoint that keeps failing is logged once a minute, with the count, not at every attempt', async () => {
+    const path = join(tempDir(), 'state.db');
+    db = openDatabase({ path, now: 0 });
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'warn' }, { write: (l: string) => void lines.push(JSON.parse(l)) });
+    cp = new WalCheckpointer({ db, path, logger, intervalMs: 60_000 });
+    await cp.start();
+    // What the thread posts after each failed attempt (every intervalMs).
+    for (let i = 0; i < 5; i++) cp.worker!.emit('message', { type: 'error', message: 'disk I/O error' });
+    const failed = lines.filter((l) => l.msg === 'WAL checkpoint failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ failures: 1, err: { message: 'disk I/O error' } });
   });
 });
