@@ -10,12 +10,12 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli, startCli, waitStarted, type Running } from '../helpers/cli.js';
 import { freeTcpPort, freeUdpPort } from '../helpers/wait.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 
 // Page-side globals for the functions playwright runs in the browser (no DOM lib here).
@@ -37,8 +37,6 @@ describe('the demo in a real browser', () => {
   let base: string;
 
   beforeAll(async () => {
-    if (!(await import('node:fs')).existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} is missing: apt-get install chromium (CI installs it)`);
     mkdirSync(ARTIFACTS, { recursive: true });
     cwd = mkdtempSync(join(tmpdir(), 'acesync-browser-demo-'));
     const httpPort = await freeTcpPort();
@@ -50,19 +48,7 @@ describe('the demo in a real browser', () => {
     base = `http://127.0.0.1:${httpPort}`;
     demo = startCli(['demo'], { cwd, env });
     await waitStarted(demo, 30_000);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

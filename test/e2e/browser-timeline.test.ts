@@ -7,16 +7,16 @@
  * "logging silenced" flag survives the live updates (the stream's snapshot on connect and a
  * later state change redraw the cells). Screenshots at 1366 and 390 px go to test-artifacts/.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AceEvent } from '../../src/core/events.js';
 import { change, ROOT, runAudits } from '../engine/helpers.js';
 import { webFixture, type WebFixture } from '../web/helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 const WAIT = 10_000;
 const N = 250;
@@ -59,10 +59,6 @@ function failover(device: string, group: number, from: string, to: string): AceE
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(
-      `${CHROMIUM} not found: install Debian's chromium (apt-get install chromium); CI's .ci/run installs it`,
-    );
   mkdirSync(ARTIFACTS, { recursive: true });
   f = await webFixture({ liveIntervalMs: 100, config: bigPair(N) });
   // VC_005: changed (a hostile command), audited stale, a failover of its FT group (7), changed again.
@@ -78,20 +74,7 @@ beforeAll(async () => {
   await f.notifier.flush();
   await f.app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(f.app.server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: 30_000,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

@@ -7,15 +7,15 @@
  * test-artifacts/ (gitignored). Hostile text arriving live must stay text.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { change, ROOT } from '../engine/helpers.js';
 import { webFixture, type WebFixture } from '../web/helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 const WAIT = 10_000;
 
@@ -81,28 +81,11 @@ async function waitState(page: Page, device: string, context: string, state: str
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(
-      `${CHROMIUM} not found: install Debian's chromium (apt-get install chromium); CI's .ci/run installs it`,
-    );
   mkdirSync(ARTIFACTS, { recursive: true });
   f = await webFixture({ liveIntervalMs: 100 });
   await f.app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(f.app.server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: 30_000,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
