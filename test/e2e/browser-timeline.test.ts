@@ -13,8 +13,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AceEvent } from '../../src/core/events.js';
-import { change, ROOT, runAudits } from '../engine/helpers.js';
+import { change, failover, ROOT, runAudits } from '../engine/helpers.js';
 import { webFixture, type WebFixture } from '../web/helpers.js';
 
 const ARTIFACTS = join(ROOT, 'test-artifacts');
@@ -40,22 +39,6 @@ function bigPair(n: number): Record<string, unknown> {
     contexts: [{ name: 'Admin', ft_group: 1 }, ...names.map((c, i) => ({ name: c, ft_group: i + 2 }))],
   });
   return { devices: [dev('ace1', 'ace2', 1), dev('ace2', 'ace1', 2)] };
-}
-
-function failover(device: string, group: number, from: string, to: string): AceEvent {
-  return {
-    kind: 'ha-state',
-    id: '727012',
-    severity: 5,
-    device,
-    context: 'Admin',
-    originContext: 'Admin',
-    ftGroup: group,
-    prevState: from,
-    state: to,
-    reason: 'peer heartbeat lost',
-    text: `HA: FT Group ${group} changed state to ${to}. Reason: peer heartbeat lost.`,
-  };
 }
 
 beforeAll(async () => {

@@ -162,6 +162,23 @@ export function change(device: string, context: string, command: string, user = 
   };
 }
 
+/** A 727012 from `device`'s Admin context: FT group `group` went from `from` to `to`. */
+export function failover(device: string, group: number, from: string, to: string): AceEvent {
+  return {
+    kind: 'ha-state',
+    id: '727012',
+    severity: 5,
+    device,
+    context: 'Admin',
+    originContext: 'Admin',
+    ftGroup: group,
+    prevState: from,
+    state: to,
+    reason: 'peer heartbeat lost',
+    text: `HA: FT Group ${group} changed state to ${to}. Reason: peer heartbeat lost.`,
+  };
+}
+
 /**
  * Play the audit worker: claim every due audit job, report `outcome` for it as an
  * audit-result event carrying the job id, and complete the job. Returns the jobs run.

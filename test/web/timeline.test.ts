@@ -7,9 +7,8 @@
 import { get } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AceEvent } from '../../src/core/events.js';
 import { MAX_MARKERS, MAX_TRANSITIONS } from '../../src/store/queries/timeline.js';
-import { change, runAudits } from '../engine/helpers.js';
+import { change, failover, runAudits } from '../engine/helpers.js';
 import { webFixture, type WebFixture } from './helpers.js';
 
 let f: WebFixture | undefined;
@@ -19,22 +18,6 @@ afterEach(async () => {
 });
 
 const HOSTILE = `<script>alert(1)</script>"><img src=x onerror=alert(2)>`;
-
-function failover(device: string, group: number, from: string, to: string): AceEvent {
-  return {
-    kind: 'ha-state',
-    id: '727012',
-    severity: 5,
-    device,
-    context: 'Admin',
-    originContext: 'Admin',
-    ftGroup: group,
-    prevState: from,
-    state: to,
-    reason: 'peer heartbeat lost',
-    text: `HA: FT Group ${group} changed state to ${to}. Reason: peer heartbeat lost.`,
-  };
-}
 
 function section(body: string, id: string): string {
   const start = body.indexOf(`<section aria-labelledby="${id}"`);
