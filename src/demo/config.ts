@@ -18,6 +18,8 @@ export const DEMO_ANM_USER = 'acesync';
 export interface LabTimings {
   /** Full audit of every device (default 60 s). */
   auditIntervalMs?: number;
+  /** First audits spread over this window after start (default min(auditIntervalMs, 30 s)). */
+  startupSpreadMs?: number;
   /** Audit interval of a device on fast polling (default 5 s). */
   fastIntervalMs?: number;
   /** Settle window of `settle: default` (default 2 s). */
@@ -92,6 +94,7 @@ export function labConfigObject(o: LabConfigOptions): Record<string, unknown> {
     poller: {
       interval_ms: t.auditIntervalMs ?? 60_000,
       fast_interval_ms: t.fastIntervalMs ?? 5_000,
+      ...(t.startupSpreadMs !== undefined ? { startup_spread_ms: t.startupSpreadMs } : {}),
       jitter_ratio: 0.1,
       connect_attempts: 2,
       backoff_base_ms: 200,

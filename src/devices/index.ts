@@ -58,6 +58,7 @@ export function buildPolling(o: PollingOptions): { poller: Poller; scheduler: Au
     jitterRatio: p.jitter_ratio,
     fastIntervalMs: p.fast_interval_ms,
     overdueAfterMs: p.overdue_after_ms,
+    ...(p.startup_spread_ms !== undefined ? { startupSpreadMs: p.startup_spread_ms } : {}),
     clock: o.clock,
     requestAudit: o.requestAudit,
     emit: o.emit,

@@ -61,7 +61,7 @@ export class AuditScheduler {
    */
   reconfigure(
     o: Pick<SchedulerOptions, 'devices' | 'intervalMs' | 'fastIntervalMs' | 'overdueAfterMs'> &
-      Partial<Pick<SchedulerOptions, 'jitterRatio'>>,
+      Partial<Pick<SchedulerOptions, 'jitterRatio' | 'startupSpreadMs'>>,
   ): void {
     this.#o = { ...this.#o, ...o };
     const now = this.#o.clock.now();

@@ -338,6 +338,7 @@ export function buildActions(d: ActionsDeps): Actions {
         jitterRatio: p.jitter_ratio,
         fastIntervalMs: p.fast_interval_ms,
         overdueAfterMs: p.overdue_after_ms,
+        startupSpreadMs: p.startup_spread_ms,
       });
       retime();
       if (!started || wasEnabled === p.enabled) return;

@@ -29,6 +29,29 @@ function setup(devices = ['a', 'b']) {
 }
 
 describe('AuditScheduler', () => {
+  it('startupSpreadMs 0 audits every device at the first tick; a reload spreads added devices over its new window', () => {
+    const clock = new ManualClock(1_000_000);
+    const requests: string[] = [];
+    const base = {
+      intervalMs: 600_000,
+      jitterRatio: 0,
+      fastIntervalMs: 5_000,
+      overdueAfterMs: 3_600_000,
+      clock,
+      requestAudit: (d: string) => requests.push(d),
+      emit: () => undefined,
+      random: () => 0.999,
+    };
+    const s = new AuditScheduler({ ...base, devices: ['a', 'b'], startupSpreadMs: 0 });
+    s.tick();
+    expect(requests).toEqual(['a', 'b']);
+    s.reconfigure({ ...base, devices: ['a', 'b', 'c'], startupSpreadMs: 4_000 });
+    expect(s.status().find((d) => d.device === 'c')!.nextDueAt).toBe(1_000_000 + 0.999 * 4_000);
+    // The key removed from the configuration: the default, min(interval, 30 s).
+    s.reconfigure({ ...base, devices: ['a', 'b', 'c', 'd'], startupSpreadMs: undefined });
+    expect(s.status().find((d) => d.device === 'd')!.nextDueAt).toBe(1_000_000 + 0.999 * 30_000);
+  });
+
   it('requests a first audit soon after start, then one per interval', () => {
     const { s, requests, run } = setup();
     s.tick();

@@ -70,6 +70,8 @@ describe('first day: adopt the baseline, then a manual procedure a person can fo
         baseDir: dir,
         timings: {
           auditIntervalMs: 60_000,
+          // Every first audit at once: the waits below start at app.start(), not at a random slot in 30 s.
+          startupSpreadMs: 0,
           fastIntervalMs: 5_000,
           settleMs: 200,
           jobBackoffMs: 200,
@@ -249,7 +251,7 @@ describe('first day: adopt the baseline, then a manual procedure a person can fo
         storePath: join(dir, 'acesync.db'),
         rulesPath: RULES,
         baseDir: dir,
-        timings: { auditIntervalMs: 60_000, settleMs: 200, jobBackoffMs: 200, tickMs: 50 },
+        timings: { auditIntervalMs: 60_000, startupSpreadMs: 0, settleMs: 200, jobBackoffMs: 200, tickMs: 50 },
         logLevel: 'silent',
         overrides: { engine: { first_audit: 'adopt' } },
       });
@@ -263,7 +265,16 @@ describe('first day: adopt the baseline, then a manual procedure a person can fo
         'every context adopted at its first audit',
         () => targets.every((t) => app.store.context(t.device, t.context)?.sync === 'in-sync'),
         30_000,
-      );
+      ).catch((err: Error) => {
+        // Say what each context and job was at the timeout: a flake here must be explainable from the log.
+        const states = targets.map((t) => ({
+          ...t,
+          state: app.store.context(t.device, t.context),
+          decisions: app.store.decisions({ device: t.device, context: t.context, limit: 20 }),
+        }));
+        const jobs = app.jobs.list({ limit: 200 });
+        throw new Error(`${err.message}\n${JSON.stringify({ states, jobs }, null, 1)}`);
+      });
       for (const t of targets) {
         const states = app.store.decisions({ device: t.device, context: t.context, kinds: ['state'], limit: 100 });
         expect(states.map((d) => [d.rule, d.reason])).toEqual([
@@ -329,7 +340,7 @@ describe('first day: adopt the baseline, then a manual procedure a person can fo
         storePath: join(dir, 'acesync.db'),
         rulesPath: RULES,
         baseDir: dir,
-        timings: { auditIntervalMs: 60_000, settleMs: 200, jobBackoffMs: 200, tickMs: 50 },
+        timings: { auditIntervalMs: 60_000, startupSpreadMs: 0, settleMs: 200, jobBackoffMs: 200, tickMs: 50 },
         logLevel: 'silent',
         overrides: { engine: { first_audit: 'ask' } },
       });

@@ -29,6 +29,11 @@ export const pollerSchema = z
       .min(1000)
       .default(15 * 60 * 1000),
     jitter_ratio: z.number().min(0).max(1).default(0.1),
+    /**
+     * First audits after start (and of devices a reload adds) are spread at random over this window, so a large
+     * estate is not logged in to all at once. Default min(interval_ms, 30 s); 0 audits every device at once.
+     */
+    startup_spread_ms: z.number().int().min(0).optional(),
     /** Interval for devices put on fast polling by a rule. */
     fast_interval_ms: z
       .number()
