@@ -5,8 +5,10 @@
  * One datagram in EVERY is a relevant 111008 line carrying a sequence number
  * ('rserver host bench-SEQ'); the others are 302022 connection-build noise.
  *
- * usage: syslog-flood HOST PORT RATE SECONDS SEQ_START EVERY
- *   RATE 0 = as fast as possible.
+ * usage: syslog-flood HOST PORT RATE SECONDS SEQ_START EVERY [BATCH]
+ *   RATE 0 = as fast as possible. BATCH (1..64, default 64): datagrams per sendmmsg; the pacing
+ *   sends a whole batch when it is due, so 64 at 2,000/s is a burst of 64 every 32 ms, and 1 is
+ *   one datagram every 0.5 ms (a steady stream, as a device sends).
  * stdout: one "r SEQ MS" line per relevant datagram sent (MS = CLOCK_REALTIME in ms),
  *         then "done SENT RELEVANT ELAPSED_MS".
  */
@@ -37,8 +39,8 @@ static long long real_ms(void) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 7) {
-    fprintf(stderr, "usage: %s HOST PORT RATE SECONDS SEQ_START EVERY\n", argv[0]);
+  if (argc != 7 && argc != 8) {
+    fprintf(stderr, "usage: %s HOST PORT RATE SECONDS SEQ_START EVERY [BATCH]\n", argv[0]);
     return 2;
   }
   const char *host = argv[1];
@@ -48,6 +50,8 @@ int main(int argc, char **argv) {
   long long seq = atoll(argv[5]);
   long every = atol(argv[6]);
   if (every < 1) every = 1000;
+  int batch = argc == 8 ? atoi(argv[7]) : BATCH;
+  if (batch < 1 || batch > BATCH) batch = BATCH;
 
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
   if (fd < 0) { perror("socket"); return 1; }
@@ -72,7 +76,7 @@ int main(int argc, char **argv) {
   for (;;) {
     double now = mono_s();
     if (now >= end) break;
-    int n = BATCH;
+    int n = batch;
     if (rate > 0) {
       /* Pace: never get ahead of rate * elapsed; sleep rather than spin so the
          receiver keeps the other core. */

@@ -23,6 +23,7 @@
 import type { Database } from 'better-sqlite3';
 import type { Clock } from '../core/clock.js';
 import { PRIORITY, type JobType } from '../core/events.js';
+import { transactionRunner, type TransactionRunner } from './database.js';
 import { FilteredStatements, prepareAll, type Statements } from './statements.js';
 
 export const JOB_STATES = ['pending', 'running', 'done', 'failed', 'cancelled'] as const;
@@ -191,7 +192,6 @@ const SQL = {
 } as const;
 
 export class JobQueue {
-  readonly #db: Database;
   readonly #filtered: FilteredStatements;
   readonly #clock: Clock;
   #maxAttempts: number;
@@ -200,11 +200,11 @@ export class JobQueue {
   #jitter: number;
   readonly #random: () => number;
   readonly #s: Statements<typeof SQL>;
+  readonly #tx: TransactionRunner;
   /** Running batch members -> their batch's first job (in memory: a restart recovers every running row). */
   readonly #batchOf = new Map<number, number>();
 
   constructor(db: Database, opts: QueueOptions) {
-    this.#db = db;
     this.#filtered = new FilteredStatements(db);
     this.#clock = opts.clock;
     this.#maxAttempts = opts.maxAttempts ?? 5;
@@ -213,6 +213,7 @@ export class JobQueue {
     this.#jitter = opts.jitterRatio ?? 0.2;
     this.#random = opts.random ?? Math.random;
     this.#s = prepareAll(db, SQL);
+    this.#tx = transactionRunner(db);
   }
 
   /** Add a job, or merge into the pending one for the same (type, device, context, dedupe). */
@@ -222,7 +223,7 @@ export class JobQueue {
     const dedupe = req.dedupe ?? '';
     const runAt = req.runAt ?? now;
     const priority = req.priority ?? PRIORITY.scheduled;
-    return this.#db.transaction(() => {
+    return this.#tx(() => {
       const existing = this.#s.pending.get(req.type, req.device, context, dedupe) as Row | undefined;
       if (existing) {
         const payload = mergePayload(JSON.parse(existing.payload) as Record<string, unknown>, req.payload ?? {});
@@ -248,7 +249,7 @@ export class JobQueue {
         now,
       );
       return { job: this.get(Number(r.lastInsertRowid))!, created: true };
-    })();
+    });
   }
 
   /** Hand out due jobs (marked running, attempts + 1) within the limits. */
@@ -257,7 +258,7 @@ export class JobQueue {
     const types = opts.types ? new Set<string>(opts.types) : undefined;
     const perDevice = opts.perDevice ?? 1;
     const maxRunning = opts.maxRunning ?? Number.POSITIVE_INFINITY;
-    return this.#db.transaction(() => {
+    return this.#tx(() => {
       const byDevice = new Map<string, number>();
       let running = 0;
       const stillRunning = new Set<number>();
@@ -286,7 +287,7 @@ export class JobQueue {
       }
       for (const j of out) this.#s.start.run(now, now, j.id);
       return out;
-    })();
+    });
   }
 
   /**
@@ -298,7 +299,7 @@ export class JobQueue {
   claimBatch(lead: Job, max: number): Job[] {
     if (lead.context === '' || max <= 1) return [];
     const now = this.#clock.now();
-    return this.#db.transaction(() => {
+    return this.#tx(() => {
       const row = this.#s.get.get(lead.id) as Row | undefined;
       if (row?.state !== 'running') return [];
       const seen = new Set<string>([lead.context]);
@@ -316,7 +317,7 @@ export class JobQueue {
       }
       if (out.length > 0) this.#batchOf.set(lead.id, lead.id);
       return out;
-    })();
+    });
   }
 
   /** Start one specific pending job (replay, operator "run now"); undefined if it is not pending. */
@@ -343,7 +344,7 @@ export class JobQueue {
   fail(id: number, error: string, opts: { retryable?: boolean } = {}): FailOutcome | undefined {
     const now = this.#clock.now();
     const msg = error.length > 2000 ? error.slice(0, 2000) + '…' : error;
-    return this.#db.transaction((): FailOutcome | undefined => {
+    return this.#tx((): FailOutcome | undefined => {
       const row = this.#s.get.get(id) as Row | undefined;
       if (!row || row.state !== 'running') return undefined;
       if (opts.retryable === false || row.attempts >= row.max_attempts) {
@@ -359,7 +360,7 @@ export class JobQueue {
       }
       this.#s.retry.run(retryAt, msg, now, id);
       return { state: 'pending', job: this.get(id)!, retryAt };
-    })();
+    });
   }
 
   cancel(id: number): boolean {
@@ -393,7 +394,7 @@ export class JobQueue {
   /** At start: jobs a crash left running are due again. Returns how many. */
   recover(): number {
     const now = this.#clock.now();
-    return this.#db.transaction(() => {
+    return this.#tx(() => {
       let n = 0;
       for (const r of this.#s.runningRows.all() as Row[]) {
         const twin = this.#s.pending.get(r.type, r.device, r.context, r.dedupe) as Row | undefined;
@@ -402,7 +403,7 @@ export class JobQueue {
         n++;
       }
       return n;
-    })();
+    });
   }
 
   get(id: number): Job | undefined {

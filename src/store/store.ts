@@ -14,7 +14,13 @@ import { JobQueue } from './job-queue.js';
 import type { ContextState, StateView, TimerRow } from '../core/state.js';
 import { StateWrites, type DecisionRecord } from './state-writes.js';
 import { ConfigVersions, type ConfigVersion } from './config-versions.js';
-import { isStorageFailure, openDatabase, storeWriteError } from './database.js';
+import {
+  isStorageFailure,
+  openDatabase,
+  storeWriteError,
+  transactionRunner,
+  type TransactionRunner,
+} from './database.js';
 import { AnmInventoryStore } from './anm-inventory.js';
 import { reconcileInventory, type ReconcileSummary } from './inventory-sync.js';
 import { StateMirror } from './mirror.js';
@@ -138,10 +144,12 @@ export class Store {
   #retention: Retention;
   readonly #s: Statements<typeof SQL>;
   readonly #filtered: FilteredStatements;
+  readonly #tx: TransactionRunner;
   #closed = false;
 
   private constructor(db: Database, opts: StoreOptions) {
     this.db = db;
+    this.#tx = transactionRunner(db);
     this.path = opts.path;
     this.#clock = opts.clock;
     this.#retention = opts.retention;
@@ -228,7 +236,7 @@ export class Store {
    */
   transaction<T>(fn: () => T): T {
     try {
-      return this.db.transaction(fn)();
+      return this.#tx(fn);
     } catch (err) {
       // Nested (a savepoint): the outer transaction sees its own writes, so reloading now is right too.
       this.writes.discard();
