@@ -84,6 +84,8 @@ const USM_UNKNOWN_ENGINE_ID = '4';
 const MAX_UNKNOWN_OIDS = 256;
 /** Bound on the allowlist cache (raw address -> admitted). */
 const MAX_ADMIT_CACHE = 4096;
+/** How often the rejection log looks whether its global cap window is over (to log what it held back). */
+const REJECT_SUMMARY_CHECK_MS = 1000;
 
 export interface SnmpIngestOptions {
   /**
@@ -119,6 +121,7 @@ export class SnmpIngest implements Listener {
   #local: LocalEngine | undefined;
   #current: Current | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
+  #rejectTimer: NodeJS.Timeout | undefined;
   readonly #rejections: RejectionLog;
   readonly #unknownOids = new Map<string, number>();
   readonly #admitCache = new Map<string, boolean>();
@@ -228,6 +231,9 @@ export class SnmpIngest implements Listener {
       );
     }
     this.#listening = true;
+    // What the global log cap held back is summarised when its window ends, even if the flood stopped.
+    this.#rejectTimer = setInterval(() => this.#rejections.flush(), REJECT_SUMMARY_CHECK_MS);
+    this.#rejectTimer.unref();
     if (remembered) {
       this.#flushTimer = setInterval(() => this.#flushRemote(), remembered.flushMs ?? 5000);
       this.#flushTimer.unref();
@@ -274,6 +280,8 @@ export class SnmpIngest implements Listener {
     this.#receiver = undefined;
     if (this.#flushTimer) clearInterval(this.#flushTimer);
     this.#flushTimer = undefined;
+    clearInterval(this.#rejectTimer);
+    this.#rejectTimer = undefined;
     this.#flushRemote();
     this.#listening = false;
     await new Promise<void>((resolve) => {

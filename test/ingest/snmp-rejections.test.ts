@@ -113,3 +113,35 @@ describe('RejectionLog', () => {
     expect(log.total('malformed')).toBe(1000);
   });
 });
+
+describe('RejectionLog: the global cap', () => {
+  it('5,000 spoofed sources give 10 lines and, after the window, one summary naming the rest', () => {
+    const { lines, logger } = capture();
+    const clock = new ManualClock(1_000_000);
+    const log = new RejectionLog({ logger, clock, intervalMs: 60_000 });
+    for (let i = 0; i < 5_000; i++) log.record(`198.51.${i >> 8}.${i & 255}`, 'unknown-community');
+    expect(lines.filter((l) => l.msg === 'SNMP notification rejected')).toHaveLength(10);
+    expect(log.total('unknown-community')).toBe(5_000);
+    // Nothing more until the window is over, however long the flood.
+    log.flush();
+    clock.advance(59_999);
+    log.flush();
+    expect(lines).toHaveLength(10);
+    clock.advance(1);
+    log.flush();
+    expect(lines).toHaveLength(11);
+    const summary = lines[10]!;
+    expect(summary.msg).toBe(
+      '4990 more SNMP notifications rejected from 1024+ sources in the last 60 s (log lines capped)',
+    );
+    expect(summary.by_reason).toEqual({ 'unknown-community': 4990 });
+    // A new window: a source the cap held back logs again, with what it sent meanwhile.
+    log.record('198.51.0.20', 'bad-digest');
+    expect(lines).toHaveLength(12);
+    expect(lines[11]).toMatchObject({
+      source: '198.51.0.20',
+      reason: 'bad-digest',
+      since_last_log: { 'unknown-community': 1, 'bad-digest': 1 },
+    });
+  });
+});
