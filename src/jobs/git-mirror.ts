@@ -19,6 +19,8 @@ export const DEFAULT_DEBOUNCE_MS = 2_000;
 export const DEFAULT_RETRY_MS = 300_000;
 /** Versions remembered as committed (keys of the stored ones; bounded by store retention anyway). */
 const MAX_KNOWN = 1_000_000;
+/** A failure that repeats with the same error is logged at most this often (with the count since). */
+const FAILURE_LOG_EVERY_MS = 60_000;
 
 export interface GitMirrorOptions {
   dir: string;
@@ -50,6 +52,10 @@ export class GitMirror {
   /** A version was recorded while a pass ran: run again after it. */
   #again = false;
   #stopped = false;
+  /** The failure log's rate limit: when and what was last logged, and the failures since. */
+  #failureLoggedAt = -Infinity;
+  #failureLogged: string | undefined;
+  #failuresUnlogged = 0;
 
   constructor(opts: GitMirrorOptions) {
     this.#o = { debounceMs: DEFAULT_DEBOUNCE_MS, retryMs: DEFAULT_RETRY_MS, ...opts, dir: resolve(opts.dir) };
@@ -129,17 +135,39 @@ export class GitMirror {
         log.info({ gitMirror: this.#o.dir, committed: r.committed }, 'git mirror: configuration versions committed');
       this.stats.failing = false;
       this.stats.lastError = undefined;
+      this.#failureLogged = undefined;
+      this.#failureLoggedAt = -Infinity;
+      this.#failuresUnlogged = 0;
     } catch (err) {
       if (this.#o.db() === undefined) return; // the store closed under the pass: shutting down
       this.stats.failures++;
       this.stats.failing = true;
       this.stats.lastError = err instanceof Error ? err.message : String(err);
-      log.error(
-        { err, gitMirror: this.#o.dir, failures: this.stats.failures },
-        `git mirror: cannot commit configuration versions to ${this.#o.dir} (store.git_mirror): ` +
-          `${this.stats.lastError}; audits go on, the next version (or a retry) tries again`,
-      );
+      this.#logFailure(err, this.stats.lastError);
       this.#schedule(this.#o.retryMs);
     }
+  }
+
+  /**
+   * A pass can fail every audit round (a full disk, a path that is a file): the first failure and a new error are
+   * logged at once, the same error again at most once a minute with the failures since.
+   */
+  #logFailure(err: unknown, message: string): void {
+    this.#failuresUnlogged++;
+    const now = Date.now();
+    if (message === this.#failureLogged && now - this.#failureLoggedAt < FAILURE_LOG_EVERY_MS) return;
+    this.#o.logger.error(
+      {
+        err,
+        gitMirror: this.#o.dir,
+        failures: this.stats.failures,
+        failuresSinceLastLog: this.#failuresUnlogged,
+      },
+      `git mirror: cannot commit configuration versions to ${this.#o.dir} (store.git_mirror): ` +
+        `${message}; audits go on, the next version (or a retry) tries again`,
+    );
+    this.#failureLogged = message;
+    this.#failureLoggedAt = now;
+    this.#failuresUnlogged = 0;
   }
 }

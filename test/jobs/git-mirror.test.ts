@@ -56,6 +56,10 @@ describe.runIf(haveTool('git', 'git'))('GitMirror', () => {
     const err = logs.find((l) => l.level === 50)!;
     expect(err.msg).toContain(`cannot commit configuration versions to ${repo} (store.git_mirror)`);
     expect(err.gitMirror).toBe(repo);
+    // The same failure at every pass (every audit round) is counted, not logged again within the minute.
+    for (let i = 0; i < 3; i++) await m.pass();
+    expect(m.stats.failures).toBe(4);
+    expect(logs.filter((l) => l.level === 50)).toHaveLength(1);
 
     // The path works again; the next version's pass commits both, in order, with the change's author.
     rmSync(join(base, 'blocked'));
@@ -74,6 +78,6 @@ describe.runIf(haveTool('git', 'git'))('GitMirror', () => {
     rmSync(join(repo, '.git'), { recursive: true });
     hh.feed(audit('VC_WEB', 'b'.repeat(64), 'rserver host web1\nrserver host web2\n')); // seen again, same hash
     await m.pass();
-    expect(m.stats).toMatchObject({ commits: 2, failures: 1, failing: false });
+    expect(m.stats).toMatchObject({ commits: 2, failures: 4, failing: false });
   });
 });
