@@ -7,6 +7,7 @@
 import type { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { LoadedConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
 import { loggingDriftUnchecked } from '../config/sections/poller.js';
 import type { AceEvent } from '../core/events.js';
 import { AcesyncError } from '../core/errors.js';
@@ -104,6 +105,11 @@ export interface LiveControls {
   setWatchRules(on: boolean): void;
   /** The engine section rule reloads (SIGHUP, file watch) load with from now on. */
   setEngine(engine: EngineConfig): void;
+  /**
+   * The configuration in effect after a reload: what the page, the API and readiness describe (ANM settings and
+   * transport warnings, the logging-drift detail). `http.*` itself takes effect at a restart only.
+   */
+  setConfig(config: Config): void;
 }
 
 export function buildApp(opts: AppOptions): App {
@@ -226,7 +232,8 @@ export function buildApp(opts: AppOptions): App {
   // Both places exist even when empty: a reload may enable a listener the start did not.
   const slots: ListenerSlot[] = LISTENER_NAMES.map((name) => ({ name, listener: makeListener(name, config) }));
 
-  const driftUnchecked = loggingDriftUnchecked(config);
+  let liveConfig = config;
+  let driftUnchecked = loggingDriftUnchecked(config);
   const web = config.http.enabled
     ? buildWebServer({
         store,
@@ -234,7 +241,10 @@ export function buildApp(opts: AppOptions): App {
         processor,
         inventory,
         counters,
-        config,
+        // Read at each request: a reload's configuration, not the one at start.
+        get config() {
+          return liveConfig;
+        },
         logger,
         clock,
         notifier,
@@ -319,6 +329,10 @@ export function buildApp(opts: AppOptions): App {
     },
     setEngine(next) {
       engine = next;
+    },
+    setConfig(next) {
+      liveConfig = next;
+      driftUnchecked = loggingDriftUnchecked(next);
     },
   };
 

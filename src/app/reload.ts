@@ -167,6 +167,7 @@ export function configReloader(
     result.rules = r.rules;
     result.applied = keys.live;
     result.restartNeeded = keys.restart;
+    app.live.setConfig(next.config);
     current = next;
     result.ok = true;
     gauge?.set(1);
