@@ -21,6 +21,11 @@ const RESTART_BACKOFF_MS = [0, 100, 500, 2000, 5000];
 /** A worker that ran this long before failing resets the backoff. */
 const HEALTHY_AFTER_MS = 10_000;
 
+function errorText(err: unknown): string {
+  if (err === undefined) return 'no error reported';
+  return err instanceof Error ? err.message : String(err);
+}
+
 function spawn(init: WorkerInit): Worker {
   return spawnWorker(import.meta.url, 'udp-worker', init);
 }
@@ -123,10 +128,13 @@ export class UdpWorkerHost {
           reject(
             lastError instanceof AcesyncError
               ? lastError
-              : new AcesyncError(
+              : // Not the port: the thread itself failed (a broken install, no memory for a thread). Say so, and
+                // name the way around it.
+                new AcesyncError(
                   'ACESYNC_LISTEN',
-                  `syslog.udp.port: the syslog UDP worker exited before listening (code ${code}): ${String(lastError ?? '')}`,
-                  { key: ['syslog', 'udp', 'port'] },
+                  `syslog.udp.worker: the syslog UDP receive thread failed before it could listen (exit code ${code}): ` +
+                    `${errorText(lastError)}; set syslog.udp.worker: false to receive on the main thread`,
+                  { key: ['syslog', 'udp', 'worker'] },
                 ),
           );
           return;

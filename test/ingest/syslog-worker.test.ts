@@ -16,6 +16,8 @@ import { IngestCounters } from '../../src/ingest/types.js';
 import { SyslogIngest } from '../../src/ingest/syslog-ingest.js';
 import { UdpWorkerHost } from '../../src/ingest/udp-worker-host.js';
 import { ManualClock, type Clock } from '../../src/core/clock.js';
+import { AcesyncError } from '../../src/core/errors.js';
+import { silentLogger } from '../../src/core/log.js';
 import type { AceEvent } from '../../src/core/events.js';
 import { CapturingSink, DEVICES, NOISE, relevant, udpSender } from './syslog-helpers.js';
 import { freeUdpPort, until } from '../helpers/wait.js';
@@ -429,6 +431,37 @@ describe('syslog UDP worker thread', () => {
     } finally {
       await host.stop();
     }
+  });
+
+  it('a receive thread that fails before it listens is reported as the thread, not as the port', async () => {
+    const host = new UdpWorkerHost({
+      init: {
+        host: '127.0.0.1',
+        port: 0,
+        recvBufferBytes: 65536,
+        maxBytes: 8192,
+        storeNoise: false,
+        acceptUnknown: false,
+        relays: [],
+        // The worker builds its inventory first: this throws there, before any bind.
+        devices: null as unknown as typeof config.devices,
+        countFlushMs: 50,
+        maxInFlight: 1000,
+        consumed: new SharedArrayBuffer(4),
+      },
+      logger: silentLogger,
+      onBatch: () => {},
+      onFailure: () => {},
+      onRestart: () => {},
+    });
+    const err = (await host.start().catch((e: unknown) => e)) as AcesyncError;
+    await host.stop();
+    expect(err).toBeInstanceOf(AcesyncError);
+    expect(err.details).toEqual({ key: ['syslog', 'udp', 'worker'] });
+    expect(err.message).toMatch(
+      /^syslog\.udp\.worker: the syslog UDP receive thread failed before it could listen \(exit code 1\): .+; set syslog\.udp\.worker: false to receive on the main thread$/,
+    );
+    expect(err.message).not.toContain('syslog.udp.port');
   });
 
   it('stop reads what the worker has not handed on yet', async () => {
