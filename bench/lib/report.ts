@@ -95,7 +95,10 @@ export function renderTable(file: string, data: ResultsFile): string {
   const lines = [
     START,
     `From \`bench/results/${file}\`: ${m.date.slice(0, 10)}, ${m.cores} cores (${m.cpu}), Linux ${m.kernel}, ` +
-      `Node ${m.node}, net.core.rmem_max ${m.rmem_max ?? '?'}; senders on the same machine.`,
+      `Node ${m.node}, net.core.rmem_max ${m.rmem_max ?? '?'}; senders on the same machine` +
+      (m.commit !== undefined
+        ? `; code at commit ${m.commit.slice(0, 12)}${m.commit.endsWith('+dirty') ? '+dirty' : ''}.`
+        : '.'),
     '',
     '| keys | value | what |',
     '|---|---|---|',

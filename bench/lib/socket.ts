@@ -33,9 +33,26 @@ export interface MachineFacts {
   kernel: string;
   rmem_max: number | undefined;
   node: string;
+  /** The code measured: `git rev-parse HEAD`, `+dirty` when the work tree differs from it (absent in older files). */
+  commit?: string;
+}
+
+/** HEAD's hash, `+dirty` if tracked files differ from it; undefined outside a git checkout. */
+function commitMeasured(): string | undefined {
+  try {
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    return head.trim() + (dirty.trim() === '' ? '' : '+dirty');
+  } catch {
+    return undefined;
+  }
 }
 
 export function machineFacts(): MachineFacts {
+  const commit = commitMeasured();
   return {
     date: new Date().toISOString(),
     cores: cpus().length,
@@ -43,5 +60,6 @@ export function machineFacts(): MachineFacts {
     kernel: release(),
     rmem_max: rmemMax(),
     node: process.version,
+    ...(commit !== undefined ? { commit } : {}),
   };
 }

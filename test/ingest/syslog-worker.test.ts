@@ -444,7 +444,7 @@ describe('syslog UDP worker thread', () => {
         acceptUnknown: false,
         relays: [],
         // The worker builds its inventory first: this throws there, before any bind.
-        devices: null as unknown as typeof config.devices,
+        devices: null as never,
         countFlushMs: 50,
         maxInFlight: 1000,
         consumed: new SharedArrayBuffer(4),
