@@ -139,20 +139,20 @@ function checkExisting(path: string, init: boolean, now: number): void {
     if (existsSync(path + side)) renameSync(path + side, `${path}.unsafe-${now}${side}`);
 }
 
-/** Open (and migrate) the database. Throws ACESYNC_STORE_OPEN with a clear message. */
 /** Run `fn` in a transaction on `db` (a savepoint when one is open), committed when it returns. */
 export type TransactionRunner = <T>(fn: () => T) => T;
 
 /**
  * One transaction wrapper for `db`, built once. better-sqlite3's `db.transaction(fn)` builds four wrapped
- * functions and their properties at every call: called per event batch, that was several percent of the
- * pipeline's CPU and a few KB of garbage per batch.
+ * functions and their properties at every call: called per event batch, that was about a tenth of the main
+ * thread's allocations at a steady 2,000 events/s (a sampling heap profile of the latency bench).
  */
 export function transactionRunner(db: Database): TransactionRunner {
   const run = db.transaction((fn: () => unknown) => fn());
   return <T>(fn: () => T): T => run(fn) as T;
 }
 
+/** Open (and migrate) the database. Throws ACESYNC_STORE_OPEN with a clear message. */
 export function openDatabase(opts: OpenOptions): Database {
   const { path } = opts;
   const memory = path === ':memory:';
