@@ -7,6 +7,7 @@
  */
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
+import { LogLimiter } from './log-limiter.js';
 import type { IngestOutcome } from './types.js';
 
 export type RejectReason =
@@ -106,7 +107,7 @@ export interface RejectionLogOptions {
   maxSources?: number;
   /**
    * Lines over all sources per `intervalMs` (default 10): traps spoofed from 5,000 addresses give 10 lines and one
-   * summary ("N more ... from M sources"), not 1,024 lines (the per-source bound alone).
+   * summary per reason ("N more ... from M sources"), not 1,024 lines (the per-source bound alone).
    */
   maxLines?: number;
 }
@@ -123,40 +124,32 @@ interface SourceState {
 export class RejectionLog {
   readonly #opts: Required<RejectionLogOptions>;
   readonly #sources = new Map<string, SourceState>();
-  /** The global cap's window: its start, the lines logged in it, and what it held back (by reason, and sources). */
-  #windowStart = Number.NEGATIVE_INFINITY;
-  #lines = 0;
-  readonly #held = new Map<RejectReason, number>();
-  readonly #heldSources = new Set<string>();
+  /** The global cap over all sources (the syslog side's limiter; per-source spacing is done here, with counts). */
+  readonly #cap: LogLimiter;
 
   constructor(opts: RejectionLogOptions) {
     this.#opts = { maxSources: 1024, maxLines: 10, ...opts };
+    this.#cap = new LogLimiter({
+      perSourceMs: 0,
+      maxLines: this.#opts.maxLines,
+      windowMs: this.#opts.intervalMs,
+      maxKeys: this.#opts.maxSources,
+    });
   }
 
   /**
-   * Log what the global cap held back once its window is over, as one line, and start a new window. `record` calls
-   * it; the receiver also calls it on a timer, so a flood that stops is still summarised.
+   * Log what the global cap held back once its window is over, one line per reason. `record` calls it; the
+   * receiver also calls it on a timer, so a flood that stops is still summarised.
    */
   flush(now = this.#opts.clock.now()): void {
-    if (now - this.#windowStart < this.#opts.intervalMs) return;
-    if (this.#held.size > 0) {
-      const rejected = [...this.#held.values()].reduce((a, b) => a + b, 0);
-      const n = this.#heldSources.size;
-      const sources = n >= this.#opts.maxSources ? `${n}+` : String(n);
+    for (const x of this.#cap.summaries(now)) {
+      const sources = x.sources >= this.#opts.maxSources ? `${x.sources}+` : String(x.sources);
       this.#opts.logger.warn(
-        {
-          rejected,
-          by_reason: Object.fromEntries(this.#held),
-          sources: n,
-          window_ms: this.#opts.intervalMs,
-        },
-        `${rejected} more SNMP notifications rejected from ${sources} sources in the last ${this.#opts.intervalMs / 1000} s (log lines capped)`,
+        { reason: x.problem, rejected: x.lines, sources: x.sources, window_ms: x.windowMs },
+        `${x.lines} more SNMP notifications rejected (${x.problem}) from ${sources} sources ` +
+          `in the last ${x.windowMs / 1000} s (log lines capped)`,
       );
-      this.#held.clear();
-      this.#heldSources.clear();
     }
-    this.#windowStart = now;
-    this.#lines = 0;
   }
 
   /** Count one rejection; logs a line if this source has not been logged within the interval. */
@@ -178,13 +171,8 @@ export class RejectionLog {
     const now = this.#opts.clock.now();
     if (now - s.lastLogged < this.#opts.intervalMs) return;
     this.flush(now);
-    if (this.#lines >= this.#opts.maxLines) {
-      // Held back: this source's pending counts stay for its next line; the summary counts it once.
-      this.#held.set(reason, (this.#held.get(reason) ?? 0) + 1);
-      if (this.#heldSources.size < this.#opts.maxSources) this.#heldSources.add(source);
-      return;
-    }
-    this.#lines++;
+    // Held back by the global cap: this source's pending counts stay for its next line; the summary counts it.
+    if (!this.#cap.allow(reason, source, now)) return;
     const counts = Object.fromEntries(s.pending);
     const suppressed = [...s.pending.values()].reduce((a, b) => a + b, 0) - 1;
     s.pending.clear();

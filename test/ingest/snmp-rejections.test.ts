@@ -132,9 +132,9 @@ describe('RejectionLog: the global cap', () => {
     expect(lines).toHaveLength(11);
     const summary = lines[10]!;
     expect(summary.msg).toBe(
-      '4990 more SNMP notifications rejected from 1024+ sources in the last 60 s (log lines capped)',
+      '4990 more SNMP notifications rejected (unknown-community) from 1024+ sources in the last 60 s (log lines capped)',
     );
-    expect(summary.by_reason).toEqual({ 'unknown-community': 4990 });
+    expect(summary).toMatchObject({ reason: 'unknown-community', rejected: 4990, sources: 1024 });
     // A new window: a source the cap held back logs again, with what it sent meanwhile.
     log.record('198.51.0.20', 'bad-digest');
     expect(lines).toHaveLength(12);
