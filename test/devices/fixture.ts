@@ -4,6 +4,7 @@
  */
 import dgram from 'node:dgram';
 import { once } from 'node:events';
+import { afterAll, beforeAll } from 'vitest';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import { Inventory } from '../../src/inventory/inventory.js';
 import { AceSimulator } from '../../src/sim/ace/simulator.js';
@@ -17,13 +18,15 @@ export interface Received {
   from: string;
 }
 
-/** A UDP socket on 127.0.0.1 that keeps what it receives (bounded). */
-export async function udpReceiver(): Promise<{
+export interface UdpReceiver {
   port: number;
   got: Received[];
   close(): Promise<void>;
   waitFor(pred: (r: Received) => boolean, ms?: number): Promise<Received>;
-}> {
+}
+
+/** A UDP socket on 127.0.0.1 that keeps what it receives (bounded). */
+export async function udpReceiver(): Promise<UdpReceiver> {
   const sock = dgram.createSocket('udp4');
   const got: Received[] = [];
   const waiters = new Set<() => void>();
@@ -158,4 +161,21 @@ export function acesyncConfig(
 
 export function inventoryOf(cfg: Config): Inventory {
   return new Inventory(cfg.devices);
+}
+
+/**
+ * The simulated pair of `pairSpec`, sending its syslog to a `udpReceiver`: started before the calling file's tests
+ * and stopped after them. Read `sim` and `rx` inside tests (they are set once `beforeAll` has run).
+ */
+export function pairLab(): { readonly sim: AceSimulator; readonly rx: UdpReceiver } {
+  const lab = {} as { sim: AceSimulator; rx: UdpReceiver };
+  beforeAll(async () => {
+    lab.rx = await udpReceiver();
+    lab.sim = await AceSimulator.start(pairSpec(lab.rx.port));
+  });
+  afterAll(async () => {
+    await lab.sim?.stop();
+    await lab.rx?.close();
+  });
+  return lab;
 }

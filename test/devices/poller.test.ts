@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { once } from 'node:events';
 import { silentLogger } from '../../src/core/log.js';
-import { AceSimulator } from '../../src/sim/ace/simulator.js';
 import { Poller, type ConfigRef } from '../../src/devices/poller.js';
 import { MemoryKnownHosts } from '../../src/devices/known-hosts.js';
 import { hashRunningConfig } from '../../src/parse/cli/running-config.js';
@@ -20,25 +19,15 @@ import type {
   FtStatusData,
   LoggingDriftData,
 } from '../../src/core/events.js';
-import { acesyncConfig, ENV, inventoryOf, pairSpec, udpReceiver } from './fixture.js';
+import { acesyncConfig, ENV, inventoryOf, pairLab } from './fixture.js';
 
-let sim: AceSimulator;
-let rx: Awaited<ReturnType<typeof udpReceiver>>;
-
-beforeAll(async () => {
-  rx = await udpReceiver();
-  sim = await AceSimulator.start(pairSpec(rx.port));
-});
-afterAll(async () => {
-  await sim?.stop();
-  await rx?.close();
-});
+const lab = pairLab();
 
 /** ANM's copy = what the device holds now (as if just uploaded). */
 function anmCopies(): Map<string, ConfigRef> {
   const m = new Map<string, ConfigRef>();
   for (const d of ['ace-a', 'ace-b'])
-    for (const c of ['Admin', 'C1', 'C2']) m.set(`${d}/${c}`, hashRunningConfig(sim.getRunningConfig(d, c)));
+    for (const c of ['Admin', 'C1', 'C2']) m.set(`${d}/${c}`, hashRunningConfig(lab.sim.getRunningConfig(d, c)));
   return m;
 }
 
@@ -46,7 +35,7 @@ function poller(
   extra: Partial<ConstructorParameters<typeof Poller>[0]> = {},
   over: Parameters<typeof acesyncConfig>[1] = {},
 ): Poller {
-  const cfg = acesyncConfig(sim, over);
+  const cfg = acesyncConfig(lab.sim, over);
   return new Poller({ poller: cfg.poller, inventory: inventoryOf(cfg), logger: silentLogger, env: ENV, ...extra });
 }
 
@@ -88,7 +77,7 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
     const stored = new Map(anm);
     const p = poller({ baseline: (d, c) => anm.get(`${d}/${c}`), previous: (d, c) => stored.get(`${d}/${c}`) });
     try {
-      sim.configure('ace-a', 'C1', ['rserver host WEB2', '  ip address 10.10.20.12', '  inservice']);
+      lab.sim.configure('ace-a', 'C1', ['rserver host WEB2', '  ip address 10.10.20.12', '  inservice']);
       const events = await p.auditDevice('ace-a', { contexts: ['C1', 'C2'], jobId: 42 });
       const c1 = of<AuditResultData>(events, 'audit-result', 'ace-a', 'C1')[0]!;
       expect(c1.data.outcome).toBe('differs');
@@ -124,11 +113,11 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
       let events = await p.auditDevice('ace-b', { contexts: ['C1'] });
       // First look: a clean report (so alerts from before a restart can resolve).
       expect(of<LoggingDriftData>(events, 'logging-drift', 'ace-b', 'C1')[0]!.data.missing).toEqual([]);
-      const before = rx.got.length;
+      const before = lab.rx.got.length;
       // A change typed on the standby: its auto-sync does not run (not active).
-      sim.configure('ace-b', 'C1', ['no logging host 127.0.0.1', 'no logging message 111008']);
+      lab.sim.configure('ace-b', 'C1', ['no logging host 127.0.0.1', 'no logging message 111008']);
       await new Promise((r) => setTimeout(r, 200));
-      expect(rx.got.slice(before).filter((g) => g.text.includes('no logging message 111008'))).toHaveLength(0);
+      expect(lab.rx.got.slice(before).filter((g) => g.text.includes('no logging message 111008'))).toHaveLength(0);
       events = await p.auditDevice('ace-b', { contexts: ['C1'] });
       const drift = of<LoggingDriftData>(events, 'logging-drift', 'ace-b', 'C1')[0]!;
       expect(drift.data.missing).toEqual(['logging host 127.0.0.1']);
@@ -138,7 +127,7 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
       const a = await p.auditDevice('ace-a', { contexts: ['C1'] });
       expect(of<LoggingDriftData>(a, 'logging-drift', 'ace-a', 'C1')[0]!.data.missing).toEqual([]);
       // Fixed: one clean report, then silence.
-      sim.configure('ace-b', 'C1', ['logging host 127.0.0.1 udp/' + rx.port, 'logging message 111008 level 5']);
+      lab.sim.configure('ace-b', 'C1', ['logging host 127.0.0.1 udp/' + lab.rx.port, 'logging message 111008 level 5']);
       events = await p.auditDevice('ace-b', { contexts: ['C1'] });
       expect(of<LoggingDriftData>(events, 'logging-drift', 'ace-b', 'C1')[0]!.data.missing).toEqual([]);
       events = await p.auditDevice('ace-b', { contexts: ['C1'] });
@@ -155,7 +144,7 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
     try {
       await p.auditDevice('ace-a', { contexts: [] });
       await p.auditDevice('ace-b', { contexts: [] });
-      sim.switchover(3);
+      lab.sim.switchover(3);
       const a = await p.auditDevice('ace-a', { contexts: [] });
       const b = await p.auditDevice('ace-b', { contexts: [] });
       const ha = [...a, ...b].filter((e) => e.kind === 'ha-state');
@@ -166,19 +155,19 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
       expect(ha.every((e) => e.reason === 'observed by poller')).toBe(true);
       expect(p.ftState('ace-b', 3)).toBe('ACTIVE');
     } finally {
-      sim.switchover(3);
+      lab.sim.switchover(3);
       await p.close();
     }
   });
 
   it('reports a certificate missing on the standby, with its config-sync error', async () => {
-    sim.addCryptoFile('ace-a', 'C1', { name: 'shop.crt', kind: 'cert' });
-    sim.addCryptoFile('ace-a', 'C1', { name: 'shop.key', kind: 'key', exportable: false });
-    const key = sim.cryptoFiles('ace-a', 'C1').find((f) => f.name === 'shop.key')!;
-    sim.addCryptoFile('ace-b', 'C1', { ...key });
+    lab.sim.addCryptoFile('ace-a', 'C1', { name: 'shop.crt', kind: 'cert' });
+    lab.sim.addCryptoFile('ace-a', 'C1', { name: 'shop.key', kind: 'key', exportable: false });
+    const key = lab.sim.cryptoFiles('ace-a', 'C1').find((f) => f.name === 'shop.key')!;
+    lab.sim.addCryptoFile('ace-b', 'C1', { ...key });
     // The active's config now references the cert: replication fails on the standby.
-    sim.configure('ace-a', 'C1', ['ssl-proxy service SHOP', '  key shop.key', '  cert shop.crt']);
-    expect(sim.ftState('ace-b', 2).state).toBe('STANDBY_COLD');
+    lab.sim.configure('ace-a', 'C1', ['ssl-proxy service SHOP', '  key shop.key', '  cert shop.crt']);
+    expect(lab.sim.ftState('ace-b', 2).state).toBe('STANDBY_COLD');
     const p = poller();
     try {
       const events = await p.checkCrypto('ace-a', 'ace-b', ['C1', 'C2']);
@@ -201,18 +190,18 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
       expect(ft.data.peerState).toBe('STANDBY_COLD');
       expect(ft.data.runningSync).toMatch(/Peer in Cold State/);
       // Different content under the same name is caught by fingerprint.
-      sim.addCryptoFile('ace-b', 'C1', { name: 'shop.crt', kind: 'cert' });
+      lab.sim.addCryptoFile('ace-b', 'C1', { name: 'shop.crt', kind: 'cert' });
       const again = await p.checkCrypto('ace-a', 'ace-b', ['C1']);
       expect(of<CryptoParityData>(again, 'crypto-parity', 'ace-a', 'C1')[0]!.data.different).toEqual(['shop.crt']);
     } finally {
-      sim.removeCryptoFile('ace-b', 'C1', 'shop.crt');
-      sim.addCryptoFile(
+      lab.sim.removeCryptoFile('ace-b', 'C1', 'shop.crt');
+      lab.sim.addCryptoFile(
         'ace-b',
         'C1',
-        sim.cryptoFiles('ace-a', 'C1').find((f) => f.name === 'shop.crt')!,
+        lab.sim.cryptoFiles('ace-a', 'C1').find((f) => f.name === 'shop.crt')!,
       );
-      expect(sim.bulkSync(2)).toBe(true);
-      expect(sim.ftState('ace-b', 2).state).toBe('STANDBY_HOT');
+      expect(lab.sim.bulkSync(2)).toBe(true);
+      expect(lab.sim.ftState('ace-b', 2).state).toBe('STANDBY_HOT');
       await p.close();
     }
   });
@@ -220,7 +209,7 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
   it('discovers a context created in Admin that the inventory does not know (once)', async () => {
     const p = poller();
     try {
-      sim.configure('ace-a', 'Admin', ['context VC_NEW', '  allocate-interface vlan 300']);
+      lab.sim.configure('ace-a', 'Admin', ['context VC_NEW', '  allocate-interface vlan 300']);
       const events = await p.auditDevice('ace-a');
       const disc = events.filter((e) => e.kind === 'context-lifecycle');
       expect(disc.map((e) => [e.device, e.context, e.change])).toEqual([['ace-a', 'VC_NEW', 'discovered']]);
@@ -230,7 +219,7 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
       expect((await p.discover('ace-b')).map((e) => e.context)).toEqual(['VC_NEW']);
       expect(await p.discover('ace-a')).toEqual([]);
     } finally {
-      sim.configure('ace-a', 'Admin', ['no context VC_NEW']);
+      lab.sim.configure('ace-a', 'Admin', ['no context VC_NEW']);
       await p.close();
     }
   });
@@ -246,8 +235,8 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
         expect(a.error).toMatch(/authentication failed/);
         expect(a.error).not.toContain('wrong');
       }
-      expect(sim.servers.get('ace-a')!.authFailures).toBeGreaterThan(0);
-      expect(sim.servers.get('ace-a')!.authFailures).toBeLessThan(4);
+      expect(lab.sim.servers.get('ace-a')!.authFailures).toBeGreaterThan(0);
+      expect(lab.sim.servers.get('ace-a')!.authFailures).toBeLessThan(4);
       // One failed open (auth is not retried), counted for acesync_device_ssh_failures_total.
       expect(p.sshFailures()).toEqual([{ device: 'ace-a', kind: 'auth', count: 1 }]);
       // The audits say the device was not reached; one device-level event names user, secret and fix.
@@ -286,8 +275,8 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
     try {
       const events = await p.auditDevice('ace-a', { contexts: ['C1'] });
       expect(of<AuditResultData>(events, 'audit-result', 'ace-a', 'C1')[0]!.data.outcome).not.toBe('error');
-      expect(known.get('ace-a')).toBe(sim.endpoint('ace-a').hostKeySha256);
-      known.set('ace-a', sim.endpoint('ace-b').hostKeySha256); // as if the device's key changed
+      expect(known.get('ace-a')).toBe(lab.sim.endpoint('ace-a').hostKeySha256);
+      known.set('ace-a', lab.sim.endpoint('ace-b').hostKeySha256); // as if the device's key changed
       const again = await p.auditDevice('ace-a', { contexts: ['C1'] });
       expect(of<AuditResultData>(again, 'audit-result', 'ace-a', 'C1')[0]!.error).toMatch(/does not match/);
     } finally {
@@ -298,7 +287,7 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
   it('keeps first-use host keys in the database: after a restart a changed key is refused', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'acesync-knownhosts-'));
     const path = join(dir, 'state.db');
-    const cfg = acesyncConfig(sim, { pin: false });
+    const cfg = acesyncConfig(lab.sim, { pin: false });
     const open = (): Store =>
       Store.open({
         path,
@@ -319,17 +308,17 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
     // "Restart": a new store on the same file; the device now presents another key.
     store = open();
     const known = new StoreKnownHosts(store.db, new ManualClock());
-    expect(known.get('ace-a')).toBe(sim.endpoint('ace-a').hostKeySha256);
+    expect(known.get('ace-a')).toBe(lab.sim.endpoint('ace-a').hostKeySha256);
     store.db
       .prepare('UPDATE known_hosts SET fingerprint = ? WHERE device = ?')
-      .run(sim.endpoint('ace-b').hostKeySha256, 'ace-a');
+      .run(lab.sim.endpoint('ace-b').hostKeySha256, 'ace-a');
     p = poller({ knownHosts: known }, { pin: false });
     try {
       const again = await p.auditDevice('ace-a', { contexts: ['C1'] });
       expect(of<AuditResultData>(again, 'audit-result', 'ace-a', 'C1')[0]!.error).toMatch(/does not match/);
       // First use is recorded once: a later set() never replaces the recorded key.
       known.set('ace-a', 'SHA256:other');
-      expect(known.get('ace-a')).toBe(sim.endpoint('ace-b').hostKeySha256);
+      expect(known.get('ace-a')).toBe(lab.sim.endpoint('ace-b').hostKeySha256);
     } finally {
       await p.close();
       store.close();
@@ -359,7 +348,7 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
               port,
               username: 'admin',
               password_env: 'SIM_PW',
-              host_key_sha256: sim.endpoint('ace-a').hostKeySha256,
+              host_key_sha256: lab.sim.endpoint('ace-a').hostKeySha256,
               connect_timeout_ms: 600,
               command_timeout_ms: 600,
             },
@@ -401,7 +390,7 @@ describe('Poller against the simulator (real SSH on loopback)', () => {
 
   it('buildPolling wires audit outcomes into the scheduler', async () => {
     const clock = new ManualClock(Date.now());
-    const config = acesyncConfig(sim, { poller: { overdue_after_ms: 60_000 } });
+    const config = acesyncConfig(lab.sim, { poller: { overdue_after_ms: 60_000 } });
     const asked: string[] = [];
     const emitted: AceEvent[] = [];
     const { poller: p, scheduler } = buildPolling({

@@ -15,6 +15,7 @@ import { Inventory } from '../../src/inventory/inventory.js';
 import { IngestCounters } from '../../src/ingest/types.js';
 import { SyslogIngest } from '../../src/ingest/syslog-ingest.js';
 import { UdpWorkerHost } from '../../src/ingest/udp-worker-host.js';
+import type { WorkerInit } from '../../src/ingest/worker-protocol.js';
 import { ManualClock, type Clock } from '../../src/core/clock.js';
 import { AcesyncError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/log.js';
@@ -146,6 +147,23 @@ async function sendAll(h: H, input: Array<{ from: string; data: Buffer }>): Prom
     for (const s of senders.values()) s.close();
   }
   await h.sink.waitFor((e) => e.command === 'rserver host rmarker');
+}
+
+/** A worker init for the UdpWorkerHost tests: loopback, any port, small buffers. */
+function hostInit(devices: WorkerInit['devices']): WorkerInit {
+  return {
+    host: '127.0.0.1',
+    port: 0,
+    recvBufferBytes: 65536,
+    maxBytes: 8192,
+    storeNoise: false,
+    acceptUnknown: false,
+    relays: [],
+    devices,
+    countFlushMs: 50,
+    maxInFlight: 1000,
+    consumed: new SharedArrayBuffer(4),
+  };
 }
 
 describe('syslog UDP worker thread', () => {
@@ -395,19 +413,7 @@ describe('syslog UDP worker thread', () => {
     const failures: unknown[] = [];
     const restarts: number[] = [];
     const host = new UdpWorkerHost({
-      init: {
-        host: '127.0.0.1',
-        port: 0,
-        recvBufferBytes: 65536,
-        maxBytes: 8192,
-        storeNoise: false,
-        acceptUnknown: false,
-        relays: [],
-        devices: config.devices,
-        countFlushMs: 50,
-        maxInFlight: 1000,
-        consumed: new SharedArrayBuffer(4),
-      },
+      init: hostInit(config.devices),
       logger,
       hungAfterMs: 300,
       onBatch: () => {},
@@ -435,20 +441,8 @@ describe('syslog UDP worker thread', () => {
 
   it('a receive thread that fails before it listens is reported as the thread, not as the port', async () => {
     const host = new UdpWorkerHost({
-      init: {
-        host: '127.0.0.1',
-        port: 0,
-        recvBufferBytes: 65536,
-        maxBytes: 8192,
-        storeNoise: false,
-        acceptUnknown: false,
-        relays: [],
-        // The worker builds its inventory first: this throws there, before any bind.
-        devices: null as never,
-        countFlushMs: 50,
-        maxInFlight: 1000,
-        consumed: new SharedArrayBuffer(4),
-      },
+      // The worker builds its inventory first: this throws there, before any bind.
+      init: hostInit(null as never),
       logger: silentLogger,
       onBatch: () => {},
       onFailure: () => {},

@@ -5,11 +5,10 @@
  * own result. The commands are counted on the client side (each session's `run`).
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/log.js';
 import { systemClock } from '../../src/core/clock.js';
 import type { AceEvent, AuditResultData } from '../../src/core/events.js';
-import { AceSimulator } from '../../src/sim/ace/simulator.js';
 import { Poller } from '../../src/devices/poller.js';
 import { openAceSession } from '../../src/devices/ace-session.js';
 import { Store } from '../../src/store/store.js';
@@ -19,19 +18,9 @@ import { auditBatchHandler, auditHandler, type WorkerDeps } from '../../src/jobs
 import type { UploadStrategy } from '../../src/anm/strategy.js';
 import { until } from '../helpers/wait.js';
 import { tempDir } from '../engine/helpers.js';
-import { acesyncConfig, ENV, inventoryOf, pairSpec, udpReceiver } from '../devices/fixture.js';
+import { acesyncConfig, ENV, inventoryOf, pairLab } from '../devices/fixture.js';
 
-let sim: AceSimulator;
-let rx: Awaited<ReturnType<typeof udpReceiver>>;
-
-beforeAll(async () => {
-  rx = await udpReceiver();
-  sim = await AceSimulator.start(pairSpec(rx.port));
-});
-afterAll(async () => {
-  await sim?.stop();
-  await rx?.close();
-});
+const lab = pairLab();
 
 interface Seen {
   device: string;
@@ -42,11 +31,16 @@ interface Seen {
  * Runs the given per-context audit jobs through a real runner until none is left; `onCommand`
  * sees every command a session sends, before it is sent.
  */
+/** What the audit handlers need (no upload happens in these tests). */
+function workerDeps(poller: Poller, store: WorkerDeps['store'], inventory: WorkerDeps['inventory']): WorkerDeps {
+  return { poller, store, inventory, clock: systemClock, strategy: {} as UploadStrategy, strategyName: 'manual' };
+}
+
 async function runAudits(
   targets: Array<[device: string, context: string]>,
   opts: { batchMax?: number; onCommand?(c: Seen, store: Store, jobs: Job[]): void } = {},
 ): Promise<{ seen: Seen[]; events: AceEvent[]; jobs: Job[] }> {
-  const cfg = acesyncConfig(sim);
+  const cfg = acesyncConfig(lab.sim);
   const inventory = inventoryOf(cfg);
   const store = Store.open({
     path: join(tempDir(), 'state.db'),
@@ -55,7 +49,7 @@ async function runAudits(
     retention: cfg.store.retention,
     engine: cfg.engine,
   });
-  const deviceOf = new Map(sim.endpoints().map((e) => [e.port, e.device]));
+  const deviceOf = new Map(lab.sim.endpoints().map((e) => [e.port, e.device]));
   const seen: Seen[] = [];
   const jobs = targets.map(([device, context]) => store.jobs.enqueue({ type: 'audit', device, context }).job);
   const poller = new Poller({
@@ -75,14 +69,7 @@ async function runAudits(
       return s;
     },
   });
-  const deps: WorkerDeps = {
-    poller,
-    store,
-    inventory,
-    clock: systemClock,
-    strategy: {} as UploadStrategy,
-    strategyName: 'manual',
-  };
+  const deps = workerDeps(poller, store, inventory);
   const pool: JobPool = {
     name: 'ssh',
     types: ['audit'],
@@ -184,7 +171,7 @@ describe('batched per-context audits (simulator, real SSH)', () => {
 
 describe('auditBatchHandler outcomes (stand-in poller)', () => {
   it('each job gets its own context’s outcome: one error retries only its job; device-level events go to the first', async () => {
-    const cfg = acesyncConfig(sim);
+    const cfg = acesyncConfig(lab.sim);
     const inventory = inventoryOf(cfg);
     const store = Store.open({
       path: ':memory:',
@@ -225,14 +212,7 @@ describe('auditBatchHandler outcomes (stand-in poller)', () => {
           ];
         },
       } as unknown as Poller;
-      const run = auditBatchHandler({
-        poller,
-        store,
-        inventory,
-        clock: systemClock,
-        strategy: {} as UploadStrategy,
-        strategyName: 'manual',
-      });
+      const run = auditBatchHandler(workerDeps(poller, store, inventory));
       const out = await run(jobs, new AbortController().signal, () => true);
       expect(asked.contexts).toEqual(['Admin', 'C1', 'C2']);
       expect([...asked.jobIds!]).toEqual(jobs.map((j) => [j.context, j.id]));
